@@ -1,0 +1,45 @@
+"""experiencehub: route customer contacts to the right agent and keep their context across channels.
+
+The public API is small and flat; everything else is private.
+"""
+
+from __future__ import annotations
+
+from .core import decisions, events
+from .core.errors import (
+    CallerError,
+    ClockWentBackwards,
+    ConfigError,
+    DuplicateId,
+    InvalidEvent,
+    InvalidTransition,
+    OfferNotFound,
+    RoutingError,
+    UnknownAgent,
+    UnknownContact,
+    UnknownQueue,
+)
+from .core.queues import QueueSpec, Stage, WrapUp
+from .core.skills import SkillGraph
+
+__all__ = [
+    "CallerError",
+    "ClockWentBackwards",
+    "ConfigError",
+    "DuplicateId",
+    "InvalidEvent",
+    "InvalidTransition",
+    "OfferNotFound",
+    "QueueSpec",
+    "RoutingError",
+    "SkillGraph",
+    "Stage",
+    "UnknownAgent",
+    "UnknownContact",
+    "UnknownQueue",
+    "WrapUp",
+    "decisions",
+    "events",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,186 @@
+"""Output decisions: what the router tells the caller to do, each with an explanation.
+
+Decisions are frozen, slotted, keyword-only attrs classes with a Python ``repr``. The caller carries
+them out (ring the agent's phone, show the chat, play the queue message) and reports what happened
+as events.
+
+>>> e = Explanation(policy="longest_idle", summary="a1 idle longest", candidates=(Candidate(agent_id="a1", cost=0),))
+>>> Offer(at=1.0, contact_id="c1", agent_id="a1", queue="q", channel="chat", stage=0, expires_at=31.0, explanation=e).agent_id
+'a1'
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import attrs
+
+from . import _validators as v
+
+__all__ = [
+    "AgentStatusForced",
+    "Alert",
+    "Candidate",
+    "Decision",
+    "Enqueued",
+    "Expanded",
+    "Explanation",
+    "LogoutCompleted",
+    "Offer",
+    "OfferExpired",
+    "OfferWithdrawn",
+    "Refused",
+    "WrapUpExpired",
+    "WrapUpStarted",
+]
+
+_decision = attrs.frozen(kw_only=True, slots=True)
+
+
+@_decision
+class Candidate:
+    """An agent the policy considered, with its skill cost for the contact's queue."""
+
+    agent_id: str
+    cost: float
+    note: str = ""
+
+
+@_decision
+class Explanation:
+    """Why a decision was taken: the policy, the candidates considered, and a sentence."""
+
+    policy: str
+    summary: str
+    candidates: tuple[Candidate, ...] = ()
+
+    def __str__(self) -> str:
+        return f"[{self.policy}] {self.summary}"
+
+
+@_decision
+class Offer:
+    """Offer the contact to the agent; it must be accepted or rejected before ``expires_at``."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str = attrs.field(validator=v.identifier)
+    agent_id: str = attrs.field(validator=v.identifier)
+    queue: str
+    channel: str
+    stage: int
+    expires_at: float | None = attrs.field(validator=v.optional_time_seconds)
+    explanation: Explanation
+
+
+@_decision
+class Enqueued:
+    """The contact waits in its queue; ``position`` is 1-based within its current stage."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    queue: str
+    position: int
+    waiting: int
+    explanation: Explanation
+
+
+@_decision
+class Refused:
+    """The contact could not be queued (queue full); play the overflow treatment."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    queue: str
+    reason: str
+
+
+@_decision
+class Expanded:
+    """The contact's wait reached a new stage; more agents are now eligible."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    queue: str
+    stage: int
+    max_cost: float | None
+
+
+@_decision
+class OfferExpired:
+    """The agent did not answer the offer in time; withdraw it from the agent's screen."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    agent_id: str
+
+
+@_decision
+class OfferWithdrawn:
+    """The offer no longer stands (contact abandoned or moved, agent went away); stop ringing."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    agent_id: str
+    reason: str
+
+
+@_decision
+class AgentStatusForced:
+    """The router changed the agent's status (e.g. away after repeated unanswered offers)."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    agent_id: str
+    status: str
+    reason: str
+
+
+@_decision
+class WrapUpStarted:
+    """The agent is in wrap-up for the contact; ``ends_at`` is None when the agent ends it."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    agent_id: str
+    contact_id: str
+    ends_at: float | None
+
+
+@_decision
+class WrapUpExpired:
+    """A timed wrap-up ran out; the agent's capacity is free again."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    agent_id: str
+    contact_id: str
+
+
+@_decision
+class LogoutCompleted:
+    """An agent who logged out while busy finished its last work and is now offline."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    agent_id: str
+
+
+@_decision
+class Alert:
+    """A customer at risk: ``kind`` is e.g. ``"service_level"`` (waited past the threshold)."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    kind: str
+    detail: str
+
+
+Decision: TypeAlias = (
+    Offer
+    | Enqueued
+    | Refused
+    | Expanded
+    | OfferExpired
+    | OfferWithdrawn
+    | AgentStatusForced
+    | WrapUpStarted
+    | WrapUpExpired
+    | LogoutCompleted
+    | Alert
+)

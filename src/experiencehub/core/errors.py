@@ -1,0 +1,85 @@
+"""Typed errors of the routing core.
+
+Every error says whose fault it was (the caller's event, or the configuration), names the value
+and the rule it broke. The router raises them *before* it changes any state, so an error leaves
+the router exactly as it was.
+
+>>> raise UnknownAgent("a7: no agent with this id is logged in")
+Traceback (most recent call last):
+...
+experiencehub.core.errors.UnknownAgent: a7: no agent with this id is logged in
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CallerError",
+    "CapacityExceeded",
+    "ClockWentBackwards",
+    "ConfigError",
+    "DuplicateId",
+    "InvalidEvent",
+    "InvalidTransition",
+    "OfferNotFound",
+    "RoutingError",
+    "UnknownAgent",
+    "UnknownContact",
+    "UnknownQueue",
+]
+
+
+class RoutingError(Exception):
+    """Base class of every error the router raises."""
+
+
+class CallerError(RoutingError):
+    """The caller sent an event that does not fit the router's current state."""
+
+
+class ConfigError(RoutingError, ValueError):
+    """The configuration (skills, queues, stages, capacities, policies) is malformed."""
+
+
+class InvalidEvent(CallerError, ValueError):
+    """An event (or decision) was built with a value that breaks its own rules."""
+
+
+class ClockWentBackwards(CallerError):
+    """An event's time lies before the router's current time."""
+
+
+class UnknownAgent(CallerError, KeyError):
+    """The event names an agent that is not logged in."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownContact(CallerError, KeyError):
+    """The event names a contact the router does not hold."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownQueue(CallerError, KeyError):
+    """The event names a queue that was not configured."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicateId(CallerError):
+    """An id that must be new is already in use."""
+
+
+class InvalidTransition(CallerError):
+    """The event is not allowed in the agent's or contact's current state."""
+
+
+class OfferNotFound(CallerError):
+    """The event answers an offer that does not exist (never made, expired or withdrawn)."""
+
+
+class CapacityExceeded(ConfigError):
+    """A capacity is negative, or a rule would let an agent exceed its capacity."""

@@ -1,0 +1,217 @@
+"""Queues: their configuration (QueueSpec, Stage, WrapUp) and the waiting contacts of each class.
+
+A contact's *routing class* is (queue, stage). Each class keeps its waiting contacts in a
+``SortedList`` keyed by ``(-base_priority, enqueued_at, seq)`` where
+``base_priority = priority_weight·priority − aging_rate·enqueued_at``. The effective priority at time
+``t`` is ``base_priority + aging_rate·t``: the same shift for every contact of the queue, so the order
+never needs re-sorting as time passes. This module never decides who gets what; the router does.
+
+>>> q = QueueSpec("billing", channel="phone", requires={"billing": 2},
+...               stages=[Stage(after=0, max_cost=0), Stage(after=30, max_cost=2)])
+>>> q.stage_at(45.0)
+1
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+from sortedcontainers import SortedList
+
+from .errors import ConfigError
+
+__all__ = ["QueueSpec", "Stage", "WaitingKey", "WaitingLine", "WrapUp"]
+
+WaitingKey = tuple[float, float, int]
+"""(-base_priority, enqueued_at, seq): smaller is served first."""
+
+
+def _non_negative(name: str, value: Any, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name}={value!r}: must be a number")
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{name}={value!r}: must be finite and >= 0")
+
+
+@attrs.frozen(slots=True)
+class Stage:
+    """From ``after`` seconds of waiting, agents whose skill cost is ≤ ``max_cost`` are eligible.
+
+    ``max_cost=None`` means any agent with capacity on the queue's channel.
+    """
+
+    after: float
+    max_cost: float | None = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        _non_negative("Stage.after", self.after)
+        _non_negative("Stage.max_cost", self.max_cost, allow_none=True)
+
+
+@attrs.frozen(slots=True)
+class WrapUp:
+    """After-contact work: ``"none"``, ``"timed"`` (``seconds``), or ``"manual"`` (agent ends it)."""
+
+    mode: str = "none"
+    seconds: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        if self.mode not in ("none", "timed", "manual"):
+            raise ConfigError(f"WrapUp.mode={self.mode!r}: must be none, timed or manual")
+        _non_negative("WrapUp.seconds", self.seconds)
+        if self.mode == "timed" and self.seconds <= 0:
+            raise ConfigError(f"WrapUp.seconds={self.seconds!r}: timed wrap-up needs seconds > 0")
+
+
+def _requires(value: Mapping[str, int] | Sequence[str]) -> dict[str, int]:
+    if isinstance(value, str):
+        return {value: 1}
+    if isinstance(value, Mapping):
+        return dict(value)
+    return dict.fromkeys(value, 1)
+
+
+def _default_stages() -> tuple[Stage, ...]:
+    return (Stage(after=0, max_cost=0),)
+
+
+@attrs.frozen(slots=True)
+class QueueSpec:
+    """A queue: its channel, required skills (name → minimum level) and behaviour while waiting.
+
+    - ``stages``: widening eligibility by skill-graph cost as the contact waits (first at 0 s).
+    - ``priority_weight``, ``aging_per_minute``: effective priority is
+      ``priority_weight·priority + aging_per_minute·minutes waited``, so low priority never starves.
+    - ``max_length``: contacts beyond it are refused (``Refused`` decision); None = unbounded.
+    - ``service_level_seconds``: an ``Alert`` is raised when a contact waits past it.
+    - ``wrap_up``: after-contact work for agents who handled a contact of this queue.
+    - ``rejoin_seconds``: a customer who abandons and comes back within it keeps its place.
+    - ``affinity_seconds``: how long a contact with preferred agents waits for them alone.
+    """
+
+    name: str
+    channel: str
+    requires: dict[str, int] = attrs.field(factory=dict, converter=_requires)
+    stages: tuple[Stage, ...] = attrs.field(factory=_default_stages, converter=tuple)
+    priority_weight: float = 1.0
+    aging_per_minute: float = 0.0
+    max_length: int | None = None
+    service_level_seconds: float | None = None
+    wrap_up: WrapUp = attrs.field(factory=WrapUp)
+    rejoin_seconds: float = 0.0
+    affinity_seconds: float = 30.0
+
+    def __attrs_post_init__(self) -> None:
+        where = f"queue {self.name!r}"
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(f"queue name {self.name!r}: must be a non-empty string")
+        if not isinstance(self.channel, str) or not self.channel:
+            raise ConfigError(f"{where}: channel {self.channel!r} must be a non-empty string")
+        for skill, level in self.requires.items():
+            if not isinstance(skill, str) or not skill:
+                raise ConfigError(f"{where}: required skill {skill!r} must be a non-empty string")
+            if isinstance(level, bool) or not isinstance(level, int) or level < 0:
+                raise ConfigError(f"{where}: requires[{skill!r}]={level!r} must be an integer >= 0")
+        self._check_stages(where)
+        _non_negative(f"{where}: priority_weight", self.priority_weight)
+        _non_negative(f"{where}: aging_per_minute", self.aging_per_minute)
+        _non_negative(
+            f"{where}: service_level_seconds", self.service_level_seconds, allow_none=True
+        )
+        _non_negative(f"{where}: rejoin_seconds", self.rejoin_seconds)
+        _non_negative(f"{where}: affinity_seconds", self.affinity_seconds)
+        if self.max_length is not None and (
+            isinstance(self.max_length, bool)
+            or not isinstance(self.max_length, int)
+            or self.max_length < 1
+        ):
+            raise ConfigError(f"{where}: max_length={self.max_length!r} must be an integer >= 1")
+
+    def _check_stages(self, where: str) -> None:
+        stages = self.stages
+        if not stages or any(not isinstance(s, Stage) for s in stages):
+            raise ConfigError(f"{where}: stages must be a non-empty list of Stage")
+        if stages[0].after != 0:
+            raise ConfigError(
+                f"{where}: the first stage must start at after=0, not {stages[0].after}"
+            )
+        for earlier, later in itertools.pairwise(stages):
+            if later.after <= earlier.after:
+                raise ConfigError(
+                    f"{where}: stage times must increase ({earlier.after} then {later.after})"
+                )
+            if earlier.max_cost is None:
+                raise ConfigError(
+                    f"{where}: only the last stage may have max_cost=None (any agent)"
+                )
+            if later.max_cost is not None and later.max_cost < earlier.max_cost:
+                raise ConfigError(
+                    f"{where}: stage costs must not shrink ({earlier.max_cost} then {later.max_cost})"
+                )
+
+    @property
+    def aging_rate(self) -> float:
+        """Effective-priority points gained per second of waiting."""
+        return self.aging_per_minute / 60.0
+
+    def stage_at(self, waited_seconds: float) -> int:
+        """Index of the stage in force after waiting this long. Cost: O(stages)."""
+        index = 0
+        for i, stage in enumerate(self.stages):
+            if stage.after <= waited_seconds:
+                index = i
+        return index
+
+    def base_priority(self, priority: int, enqueued_at: float) -> float:
+        """Time-invariant part of the effective priority (see module docstring)."""
+        return self.priority_weight * priority - self.aging_rate * enqueued_at
+
+    def effective_priority(self, base_priority: float, now: float) -> float:
+        return base_priority + self.aging_rate * now
+
+
+class WaitingLine:
+    """Waiting contacts of one routing class, best first.
+
+    >>> line = WaitingLine()
+    >>> line.add((-1.0, 5.0, 2), "c2"); line.add((0.0, 1.0, 1), "c1")
+    >>> [c for _k, c in line]
+    ['c2', 'c1']
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: SortedList = SortedList()
+
+    def add(self, key: WaitingKey, contact_id: str) -> None:
+        """Cost: O(log n)."""
+        self._items.add((key, contact_id))
+
+    def remove(self, key: WaitingKey, contact_id: str) -> None:
+        """Cost: O(log n)."""
+        self._items.remove((key, contact_id))
+
+    def position(self, key: WaitingKey, contact_id: str) -> int:
+        """1-based position of a waiting contact. Cost: O(log n)."""
+        return int(self._items.index((key, contact_id))) + 1
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __iter__(self) -> Iterator[tuple[WaitingKey, str]]:
+        return iter(self._items)
+
+    def _check(self) -> None:
+        self._items._check()
+        seqs = [key[2] for key, _c in self._items]
+        assert len(seqs) == len(set(seqs)), "a contact sits twice in one class"
