@@ -20,6 +20,7 @@ from .core.errors import (
     UnknownQueue,
 )
 from .core.queues import QueueSpec, Stage, WrapUp
+from .core.router import Router
 from .core.skills import SkillGraph
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidTransition",
     "OfferNotFound",
     "QueueSpec",
+    "Router",
     "RoutingError",
     "SkillGraph",
     "Stage",

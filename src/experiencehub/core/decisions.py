@@ -34,10 +34,8 @@ __all__ = [
     "WrapUpStarted",
 ]
 
-_decision = attrs.frozen(kw_only=True, slots=True)
 
-
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class Candidate:
     """An agent the policy considered, with its skill cost for the contact's queue."""
 
@@ -46,7 +44,7 @@ class Candidate:
     note: str = ""
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class Explanation:
     """Why a decision was taken: the policy, the candidates considered, and a sentence."""
 
@@ -58,7 +56,7 @@ class Explanation:
         return f"[{self.policy}] {self.summary}"
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class Offer:
     """Offer the contact to the agent; it must be accepted or rejected before ``expires_at``."""
 
@@ -72,7 +70,7 @@ class Offer:
     explanation: Explanation
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class Enqueued:
     """The contact waits in its queue; ``position`` is 1-based within its current stage."""
 
@@ -84,7 +82,7 @@ class Enqueued:
     explanation: Explanation
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class Refused:
     """The contact could not be queued (queue full); play the overflow treatment."""
 
@@ -94,7 +92,7 @@ class Refused:
     reason: str
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class Expanded:
     """The contact's wait reached a new stage; more agents are now eligible."""
 
@@ -105,7 +103,7 @@ class Expanded:
     max_cost: float | None
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class OfferExpired:
     """The agent did not answer the offer in time; withdraw it from the agent's screen."""
 
@@ -114,7 +112,7 @@ class OfferExpired:
     agent_id: str
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class OfferWithdrawn:
     """The offer no longer stands (contact abandoned or moved, agent went away); stop ringing."""
 
@@ -124,7 +122,7 @@ class OfferWithdrawn:
     reason: str
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class AgentStatusForced:
     """The router changed the agent's status (e.g. away after repeated unanswered offers)."""
 
@@ -134,7 +132,7 @@ class AgentStatusForced:
     reason: str
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class WrapUpStarted:
     """The agent is in wrap-up for the contact; ``ends_at`` is None when the agent ends it."""
 
@@ -144,7 +142,7 @@ class WrapUpStarted:
     ends_at: float | None
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class WrapUpExpired:
     """A timed wrap-up ran out; the agent's capacity is free again."""
 
@@ -153,7 +151,7 @@ class WrapUpExpired:
     contact_id: str
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class LogoutCompleted:
     """An agent who logged out while busy finished its last work and is now offline."""
 
@@ -161,7 +159,7 @@ class LogoutCompleted:
     agent_id: str
 
 
-@_decision
+@attrs.frozen(kw_only=True, slots=True)
 class Alert:
     """A customer at risk: ``kind`` is e.g. ``"service_level"`` (waited past the threshold)."""
 

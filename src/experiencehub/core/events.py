@@ -45,10 +45,7 @@ def _default_capacity() -> dict[str, int]:
     return dict(DEFAULT_CAPACITY)
 
 
-_event = attrs.frozen(kw_only=True, slots=True, cache_hash=False)
-
-
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class AgentLoggedIn:
     """An agent logged in and is available, with skills (name → level) and capacity per channel."""
 
@@ -60,7 +57,7 @@ class AgentLoggedIn:
     )
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class AgentStatusChanged:
     """An agent became available, or went away (break, meeting…) with an optional reason."""
 
@@ -70,7 +67,7 @@ class AgentStatusChanged:
     reason: str | None = attrs.field(default=None)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class AgentLoggedOut:
     """An agent logged out. Work in progress finishes; no new work is offered."""
 
@@ -78,7 +75,7 @@ class AgentLoggedOut:
     agent_id: str = attrs.field(validator=v.identifier)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class ContactArrived:
     """A contact arrived in a queue.
 
@@ -96,7 +93,7 @@ class ContactArrived:
     preferred_agents: tuple[str, ...] = attrs.field(default=(), converter=v.string_tuple)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class OfferAccepted:
     """The agent accepted the offer of the contact; the contact is connected."""
 
@@ -105,7 +102,7 @@ class OfferAccepted:
     agent_id: str = attrs.field(validator=v.identifier)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class OfferRejected:
     """The agent declined the offer; the contact is never offered to this agent again."""
 
@@ -114,7 +111,7 @@ class OfferRejected:
     agent_id: str = attrs.field(validator=v.identifier)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class ContactEnded:
     """Handling of a connected contact ended; the agent enters its queue's wrap-up."""
 
@@ -122,7 +119,7 @@ class ContactEnded:
     contact_id: str = attrs.field(validator=v.identifier)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class WrapUpEnded:
     """The agent finished wrap-up (after-contact work) of a contact."""
 
@@ -131,7 +128,7 @@ class WrapUpEnded:
     contact_id: str = attrs.field(validator=v.identifier)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class ContactAbandoned:
     """The customer left before being connected (hung up, closed the chat)."""
 
@@ -139,7 +136,7 @@ class ContactAbandoned:
     contact_id: str = attrs.field(validator=v.identifier)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class ContactTransferred:
     """The contact moves to another queue; a connected agent is released into wrap-up."""
 
@@ -148,7 +145,7 @@ class ContactTransferred:
     queue: str = attrs.field(validator=v.identifier)
 
 
-@_event
+@attrs.frozen(kw_only=True, slots=True)
 class Tick:
     """Time passed; apply every deadline due at or before ``at``."""
 

@@ -1,0 +1,598 @@
+"""The routing state and its mutations (private; :class:`~.router.Router` is the public face).
+
+Every method here assumes the event was validated. Methods that can create a match end by calling
+``match_contact`` or ``match_agent``; that is what keeps the router work-conserving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import decisions as dc
+from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
+from .contacts import ContactState, ContactStatus
+from .deadlines import Deadline, Deadlines
+from .policies import AgentPolicy
+from .pools import AgentPools
+from .queues import QueueSpec, WaitingKey, WaitingLine
+from .skills import SkillGraph
+from .stats import RouterStats
+
+# deadline kinds
+STAGE, OFFER, WRAP_UP, ALERT, AFFINITY, REJOIN = (
+    "stage",
+    "offer",
+    "wrap_up",
+    "alert",
+    "affinity",
+    "rejoin",
+)
+
+
+class RoutingState:
+    def __init__(
+        self,
+        *,
+        skills: SkillGraph,
+        queues: Mapping[str, QueueSpec],
+        policy: AgentPolicy,
+        rules: ChannelRules,
+        offer_timeout: float | None,
+        max_unanswered: int | None,
+    ) -> None:
+        self.skills = skills
+        self._queues = dict(queues)
+        self.policy = policy
+        self.rules = rules
+        self.offer_timeout = offer_timeout
+        self.max_unanswered = max_unanswered
+        self.now = 0.0
+        self.agents: dict[str, AgentState] = {}
+        self.contacts: dict[str, ContactState] = {}
+        self.wrapping: dict[str, str] = {}  # contact id in wrap-up → agent id
+        self.lines = {
+            (q.name, i): WaitingLine() for q in queues.values() for i in range(len(q.stages))
+        }
+        self.affinity_lines: dict[str, WaitingLine] = {}
+        self.deadlines = Deadlines()
+        self.rejoin: dict[str, tuple[WaitingKey, Deadline]] = {}
+        self.pools = AgentPools(self._queues, policy, rules)
+        self._stats = RouterStats(self._queues)
+        self._stats.bind_available(self.pools._available)
+        self.seq = 0
+        self.agent_seq = 0
+        self.offer_seq = 0
+
+    # -- agents ---------------------------------------------------------------------------
+    def add_agent(
+        self, agent_id: str, skills: Mapping[str, int], capacity: Mapping[str, int]
+    ) -> None:
+        """Log an agent in: eligibility per queue is computed here, once. Cost: O(Q·R·K + q log n)."""
+        self.agent_seq += 1
+        agent = AgentState(
+            agent_id, seq=self.agent_seq, skills=skills, capacity=capacity, at=self.now
+        )
+        for queue in self._queues.values():
+            if capacity.get(queue.channel, 0) <= 0:
+                continue
+            served = self.skills.serving_cost(skills, queue.requires)
+            last = len(queue.stages) - 1
+            if served is not None and _stage_from(queue, served[0]) is not None:
+                agent.serving[queue.name] = served
+                first = _stage_from(queue, served[0])
+                assert first is not None
+                agent.lines.extend(
+                    (queue.channel, queue, self.lines[(queue.name, s)])
+                    for s in range(first, last + 1)
+                )
+            elif queue.stages[-1].max_cost is None:
+                agent.lines.append((queue.channel, queue, self.lines[(queue.name, last)]))
+        self.agents[agent_id] = agent
+        self.pools.refresh(agent)
+
+    def finish_logout_if_idle(self, agent: AgentState, out: list[dc.Decision]) -> None:
+        """An agent logging out leaves once its last work is done (idempotent)."""
+        if (
+            agent.status is AgentStatus.LOGGING_OUT
+            and not agent.work
+            and agent.agent_id in self.agents
+        ):
+            self.pools.remove(agent)
+            del self.agents[agent.agent_id]
+            out.append(dc.LogoutCompleted(at=self.now, agent_id=agent.agent_id))
+
+    def free_slot(self, agent: AgentState, contact_id: str, out: list[dc.Decision]) -> None:
+        """A wrap-up (or a contact with no wrap-up) ends: the slot is free for new work."""
+        agent.release(contact_id)
+        self.wrapping.pop(contact_id, None)
+        agent.idle_since = self.now
+        self.pools.refresh(agent)
+        self.finish_logout_if_idle(agent, out)
+        if agent.agent_id in self.agents:
+            self.match_agent(agent, out)
+
+    def start_wrap_up(
+        self, agent: AgentState, contact: ContactState, out: list[dc.Decision]
+    ) -> None:
+        wrap = contact.queue.wrap_up
+        cid = contact.contact_id
+        if wrap.mode == "none":
+            self.free_slot(agent, cid, out)
+            return
+        agent.hold(cid, contact.queue.channel, WorkPhase.WRAP_UP)
+        self.wrapping[cid] = agent.agent_id
+        ends_at = None
+        if wrap.mode == "timed":
+            ends_at = self.now + wrap.seconds
+            agent.wrapups[cid] = self.deadlines.add(ends_at, WRAP_UP, agent.agent_id, cid)
+        out.append(
+            dc.WrapUpStarted(at=self.now, agent_id=agent.agent_id, contact_id=cid, ends_at=ends_at)
+        )
+
+    def withdraw_offers(self, agent: AgentState, reason: str, out: list[dc.Decision]) -> None:
+        offered = [cid for cid, (_ch, phase) in agent.work.items() if phase is WorkPhase.OFFERED]
+        for cid in offered:
+            self.return_offer(self.contacts[cid], agent, "withdraw", out, reason=reason)
+
+    def drop_affinity(self, agent_id: str, out: list[dc.Decision]) -> None:
+        """The agent leaves: contacts waiting for it alone fall back to normal routing."""
+        line = self.affinity_lines.get(agent_id)
+        if line is None:
+            return
+        for _key, cid in list(line):
+            contact = self.contacts[cid]
+            self.leave_lines(contact)
+            contact.affinity = tuple(a for a in contact.affinity if a != agent_id)
+            if not contact.affinity:
+                self.end_affinity(contact, out)
+            else:
+                self.enter_lines(contact)
+
+    # -- contacts -------------------------------------------------------------------------
+    def start_waiting(
+        self, contact: ContactState, out: list[dc.Decision], *, preferred: tuple[str, ...] = ()
+    ) -> None:
+        """Queue a new (or transferred) contact and try to offer it at once."""
+        queue = contact.queue
+        kept = (
+            self.rejoin.pop(_rejoin_id(queue, contact.customer_id), None)
+            if contact.customer_id
+            else None
+        )
+        if kept is not None:
+            key, entry = kept
+            self.deadlines.cancel(entry)
+            contact.key, contact.enqueued_at = key, key[1]
+        else:
+            self.seq += 1
+            contact.key = (-queue.base_priority(contact.priority, self.now), self.now, self.seq)
+            contact.enqueued_at = self.now
+        self._stats.queued(queue.name, contact.enqueued_at, contact.key[2])
+        self._schedule_alert(contact, out)
+        usable = tuple(a for a in preferred if self._can_prefer(a, queue))
+        if usable and queue.affinity_seconds > 0:
+            contact.affinity = usable
+            contact.deadlines.append(
+                self.deadlines.add(self.now + queue.affinity_seconds, AFFINITY, contact.contact_id)
+            )
+            contact.stage = 0
+        else:
+            self._enter_stage(contact, queue.stage_at(self.now - contact.enqueued_at))
+        self.enter_lines(contact)
+        self.match_contact(contact, out)
+        if contact.status is ContactStatus.WAITING:
+            out.append(self._enqueued(contact))
+
+    def _can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
+        agent = self.agents.get(agent_id)
+        return (
+            agent is not None
+            and agent.status is not AgentStatus.LOGGING_OUT
+            and (
+                queue.name in agent.serving
+                or (agent.capacity.get(queue.channel, 0) > 0 and queue.stages[-1].max_cost is None)
+            )
+        )
+
+    def _enter_stage(self, contact: ContactState, stage: int) -> None:
+        """Set the stage and schedule the next expansion."""
+        contact.stage = stage
+        stages = contact.queue.stages
+        if stage + 1 < len(stages):
+            at = contact.enqueued_at + stages[stage + 1].after
+            contact.deadlines.append(self.deadlines.add(at, STAGE, contact.contact_id))
+
+    def _schedule_alert(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        threshold = contact.queue.service_level_seconds
+        if threshold is None:
+            return
+        due = contact.enqueued_at + threshold
+        if due <= self.now:
+            out.append(self._alert(contact))
+        else:
+            contact.deadlines.append(self.deadlines.add(due, ALERT, contact.contact_id))
+
+    def _alert(self, contact: ContactState) -> dc.Alert:
+        return dc.Alert(
+            at=self.now,
+            contact_id=contact.contact_id,
+            kind="service_level",
+            detail=f"waited {self.now - contact.enqueued_at:g}s in {contact.queue.name}, "
+            f"past its service-level threshold of {contact.queue.service_level_seconds:g}s",
+        )
+
+    def enter_lines(self, contact: ContactState) -> None:
+        if contact.affinity:
+            for agent_id in contact.affinity:
+                line = self.affinity_lines.setdefault(agent_id, WaitingLine())
+                line.add(contact.key, contact.contact_id)
+                contact.lines.append(line)
+        else:
+            line = self.lines[(contact.queue.name, contact.stage)]
+            line.add(contact.key, contact.contact_id)
+            contact.lines.append(line)
+
+    def leave_lines(self, contact: ContactState) -> None:
+        for line in contact.lines:
+            assert isinstance(line, WaitingLine)
+            line.remove(contact.key, contact.contact_id)
+        contact.lines = []
+        for agent_id in contact.affinity:
+            line = self.affinity_lines.get(agent_id)
+            if line is not None and not line:
+                del self.affinity_lines[agent_id]
+
+    def cancel_deadlines(self, contact: ContactState) -> None:
+        for entry in contact.deadlines:
+            self.deadlines.cancel(entry)
+        contact.deadlines = []
+
+    def stop_waiting(self, contact: ContactState) -> None:
+        """The contact leaves its lines, deadlines and the waiting statistics."""
+        self.leave_lines(contact)
+        self.cancel_deadlines(contact)
+        self._stats.unqueued(contact.queue.name, contact.enqueued_at, contact.key[2])
+
+    def end_affinity(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """Preferred agents had their chance: normal stages take over (the line is left already)."""
+        for entry in [d for d in contact.deadlines if d[2] == AFFINITY]:
+            contact.deadlines.remove(entry)
+            self.deadlines.cancel(entry)
+        contact.affinity = ()
+        self._enter_stage(contact, contact.queue.stage_at(self.now - contact.enqueued_at))
+        stage = contact.queue.stages[contact.stage]
+        out.append(
+            dc.Expanded(
+                at=self.now,
+                contact_id=contact.contact_id,
+                queue=contact.queue.name,
+                stage=contact.stage,
+                max_cost=stage.max_cost,
+            )
+        )
+
+    def remember_for_rejoin(self, contact: ContactState) -> None:
+        queue = contact.queue
+        if contact.customer_id is None or queue.rejoin_seconds <= 0:
+            return
+        rid = _rejoin_id(queue, contact.customer_id)
+        old = self.rejoin.pop(rid, None)
+        if old is not None:
+            self.deadlines.cancel(old[1])
+        entry = self.deadlines.add(self.now + queue.rejoin_seconds, REJOIN, rid)
+        self.rejoin[rid] = (contact.key, entry)
+
+    def transfer(self, contact: ContactState, target: QueueSpec, out: list[dc.Decision]) -> None:
+        previous_agent = contact.agent_id
+        if contact.status is ContactStatus.OFFERED:
+            self.withdraw(contact, "contact transferred", out)
+        if contact.status is ContactStatus.CONNECTED:
+            assert previous_agent is not None
+            agent = self.agents[previous_agent]
+            self.start_wrap_up(agent, contact, out)
+            contact.agent_id = None
+        else:
+            self.stop_waiting(contact)
+        self._stats.counters(contact.queue.name).transferred_out += 1
+        self._stats.counters(target.name).transferred_in += 1
+        contact.queue, contact.status, contact.transfers = (
+            target,
+            ContactStatus.WAITING,
+            contact.transfers + 1,
+        )
+        contact.excluded = set() if previous_agent is None else {previous_agent}
+        contact.affinity = ()
+        self.start_waiting(contact, out)
+
+    # -- offers ---------------------------------------------------------------------------
+    def offer(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        explanation: dc.Explanation,
+        out: list[dc.Decision],
+    ) -> None:
+        self.leave_lines(contact)
+        contact.status, contact.agent_id = ContactStatus.OFFERED, agent.agent_id
+        agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.OFFERED)
+        self.offer_seq += 1
+        agent.last_offer_seq = self.offer_seq
+        expires_at = None
+        if self.offer_timeout is not None:
+            expires_at = self.now + self.offer_timeout
+            contact.deadlines.append(
+                self.deadlines.add(expires_at, OFFER, contact.contact_id, agent.agent_id)
+            )
+        self.pools.refresh(agent)
+        out.append(
+            dc.Offer(
+                at=self.now,
+                contact_id=contact.contact_id,
+                agent_id=agent.agent_id,
+                queue=contact.queue.name,
+                channel=contact.queue.channel,
+                stage=contact.stage,
+                expires_at=expires_at,
+                explanation=explanation,
+            )
+        )
+
+    def withdraw(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
+        """Take back an open offer (the agent's slot is freed; the contact is not re-queued)."""
+        assert contact.agent_id is not None
+        agent = self.agents[contact.agent_id]
+        agent.release(contact.contact_id)
+        self._cancel_offer_deadline(contact)
+        contact.agent_id, contact.status = None, ContactStatus.WAITING
+        out.append(
+            dc.OfferWithdrawn(
+                at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id, reason=reason
+            )
+        )
+        self.pools.refresh(agent)
+        self.finish_logout_if_idle(agent, out)
+        if agent.agent_id in self.agents:
+            self.match_agent(agent, out)
+
+    def _cancel_offer_deadline(self, contact: ContactState) -> None:
+        for entry in [d for d in contact.deadlines if d[2] == OFFER]:
+            contact.deadlines.remove(entry)
+            self.deadlines.cancel(entry)
+
+    def return_offer(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        how: str,
+        out: list[dc.Decision],
+        *,
+        reason: str = "",
+    ) -> None:
+        """Reject, expiry or withdrawal: the contact keeps its place and goes to the next agent."""
+        agent.release(contact.contact_id)
+        self._cancel_offer_deadline(contact)
+        contact.agent_id, contact.status = None, ContactStatus.WAITING
+        if how in ("reject", "expire"):
+            contact.excluded.add(agent.agent_id)
+        if how == "withdraw":
+            out.append(
+                dc.OfferWithdrawn(
+                    at=self.now,
+                    contact_id=contact.contact_id,
+                    agent_id=agent.agent_id,
+                    reason=reason,
+                )
+            )
+        if contact.affinity:
+            contact.affinity = tuple(a for a in contact.affinity if a not in contact.excluded)
+            if not contact.affinity:
+                self.end_affinity(contact, out)
+        self.enter_lines(contact)
+        self.pools.refresh(agent)
+        self.match_contact(contact, out)
+        self.finish_logout_if_idle(agent, out)
+        if agent.agent_id in self.agents and agent.status is AgentStatus.AVAILABLE:
+            self.match_agent(agent, out)
+
+    # -- matching -------------------------------------------------------------------------
+    def match_contact(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """Offer a waiting contact to the best eligible agent that can take it, if any."""
+        queue = contact.queue
+        if contact.affinity:
+            best: tuple[tuple[float, ...], int, str] | None = None
+            for agent_id in contact.affinity:
+                agent = self.agents.get(agent_id)
+                if (
+                    agent is None
+                    or agent_id in contact.excluded
+                    or queue.channel not in agent.taking
+                ):
+                    continue
+                rank = (
+                    self.policy.key(agent, agent.serving.get(queue.name, (0.0, 0))[1]),
+                    agent.seq,
+                    agent_id,
+                )
+                if best is None or rank < best:
+                    best = rank
+            if best is not None:
+                why = dc.Explanation(
+                    policy=self.policy.name,
+                    summary=f"preferred agent {best[2]} (affinity: last or owning agent)",
+                    candidates=tuple(
+                        dc.Candidate(agent_id=a, cost=0.0, note="preferred")
+                        for a in contact.affinity
+                    ),
+                )
+                self.offer(contact, self.agents[best[2]], why, out)
+            return
+        max_cost = queue.stages[contact.stage].max_cost
+        found = self.pools.best_agent(queue, max_cost, contact.excluded)
+        if found is not None:
+            agent_id, cost, read = found
+            ring = "any agent on the channel" if cost is None else f"skill cost {cost:g}"
+            why = dc.Explanation(
+                policy=self.policy.name,
+                summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read)",
+                candidates=(dc.Candidate(agent_id=agent_id, cost=-1.0 if cost is None else cost),),
+            )
+            self.offer(contact, self.agents[agent_id], why, out)
+
+    def match_agent(self, agent: AgentState, out: list[dc.Decision]) -> None:
+        """Offer the agent the best contacts it can take until it can take no more."""
+        while agent.taking:
+            best = self._best_contact(agent)
+            if best is None:
+                return
+            contact = self.contacts[best]
+            why = dc.Explanation(
+                policy="highest_priority_then_longest_wait",
+                summary=f"{agent.agent_id} freed; {best} has the highest effective priority, then the longest wait, among contacts it may serve",
+                candidates=(
+                    dc.Candidate(
+                        agent_id=agent.agent_id,
+                        cost=agent.serving.get(contact.queue.name, (-1.0, 0))[0],
+                    ),
+                ),
+            )
+            self.offer(contact, agent, why, out)
+
+    def _best_contact(self, agent: AgentState) -> str | None:
+        """Head of each line the agent serves (skipping contacts it declined); the best wins.
+
+        Cost: O(l·log n) for the l lines the agent serves, plus contacts it declined.
+        """
+        best: tuple[float, float, int, str] | None = None
+        taking, agent_id, now = agent.taking, agent.agent_id, self.now
+        for channel, _queue, line in agent.lines:
+            if channel in taking:
+                best = self._better(best, line, agent_id, now, taking)
+        own = self.affinity_lines.get(agent_id)
+        if own is not None:
+            best = self._better(best, own, agent_id, now, taking)
+        return None if best is None else best[3]
+
+    def _better(
+        self,
+        best: tuple[float, float, int, str] | None,
+        line: object,
+        agent_id: str,
+        now: float,
+        taking: frozenset[str],
+    ) -> tuple[float, float, int, str] | None:
+        """The better of ``best`` and the first contact of ``line`` this agent may take."""
+        assert isinstance(line, WaitingLine)
+        for key, cid in line:
+            contact = self.contacts[cid]
+            if agent_id in contact.excluded or contact.queue.channel not in taking:
+                continue
+            # effective priority = -key[0] + aging_rate·now; smaller rank is better
+            rank = (key[0] - contact.queue.aging_rate * now, key[1], key[2], cid)
+            return rank if best is None or rank < best else best
+        return best
+
+    # -- deadlines ------------------------------------------------------------------------
+    def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
+        _at, _seq, kind, subject, detail = entry
+        if kind == REJOIN:
+            del self.rejoin[subject]
+            return
+        if kind == WRAP_UP:
+            agent = self.agents[subject]
+            del agent.wrapups[detail]
+            out.append(dc.WrapUpExpired(at=self.now, agent_id=subject, contact_id=detail))
+            self.free_slot(agent, detail, out)
+            return
+        contact = self.contacts[subject]
+        contact.deadlines.remove(entry)
+        if kind == ALERT:
+            out.append(self._alert(contact))
+        elif kind == STAGE:
+            self._expand(contact, out)
+        elif kind == AFFINITY:
+            waiting = contact.status is ContactStatus.WAITING
+            if waiting:
+                self.leave_lines(contact)
+            self.end_affinity(contact, out)
+            if waiting:
+                self.enter_lines(contact)
+                self.match_contact(contact, out)
+        elif kind == OFFER:
+            self._expire_offer(contact, out)
+
+    def _expand(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        waiting = contact.status is ContactStatus.WAITING
+        if waiting:
+            self.leave_lines(contact)
+        self._enter_stage(contact, contact.stage + 1)
+        stage = contact.queue.stages[contact.stage]
+        out.append(
+            dc.Expanded(
+                at=self.now,
+                contact_id=contact.contact_id,
+                queue=contact.queue.name,
+                stage=contact.stage,
+                max_cost=stage.max_cost,
+            )
+        )
+        if waiting:
+            self.enter_lines(contact)
+            self.match_contact(contact, out)
+
+    def _expire_offer(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        assert contact.agent_id is not None
+        agent = self.agents[contact.agent_id]
+        out.append(
+            dc.OfferExpired(at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id)
+        )
+        agent.unanswered += 1
+        limit = self.max_unanswered
+        if (
+            limit is not None
+            and agent.unanswered >= limit
+            and agent.status is AgentStatus.AVAILABLE
+        ):
+            agent.status = AgentStatus.AWAY
+            out.append(
+                dc.AgentStatusForced(
+                    at=self.now,
+                    agent_id=agent.agent_id,
+                    status="away",
+                    reason=f"{agent.unanswered} offers in a row went unanswered",
+                )
+            )
+            self.return_offer(contact, agent, "expire", out)
+            self.withdraw_offers(agent, "agent set away after unanswered offers", out)
+        else:
+            self.return_offer(contact, agent, "expire", out)
+
+    def _enqueued(self, contact: ContactState) -> dc.Enqueued:
+        queue = contact.queue
+        line = self.lines[(queue.name, contact.stage)] if not contact.affinity else contact.lines[0]
+        assert isinstance(line, WaitingLine)
+        if contact.affinity:
+            summary = f"waiting up to {queue.affinity_seconds:g}s for preferred agent(s) {', '.join(contact.affinity)}"
+        else:
+            cost = queue.stages[contact.stage].max_cost
+            ring = "any agent" if cost is None else f"skill cost <= {cost:g}"
+            summary = f"no eligible agent free at stage {contact.stage} ({ring}); {self.pools.available(queue.channel)} agent(s) free on {queue.channel}"
+        return dc.Enqueued(
+            at=self.now,
+            contact_id=contact.contact_id,
+            queue=queue.name,
+            position=line.position(contact.key, contact.contact_id),
+            waiting=self._stats.waiting(queue.name),
+            explanation=dc.Explanation(policy=self.policy.name, summary=summary),
+        )
+
+
+def _stage_from(queue: QueueSpec, cost: float) -> int | None:
+    """First stage at which an agent of this skill cost is eligible (None: never by skill)."""
+    for index, stage in enumerate(queue.stages):
+        if stage.max_cost is None or cost <= stage.max_cost:
+            return index
+    return None
+
+
+def _rejoin_id(queue: QueueSpec, customer_id: str | None) -> str:
+    return f"{queue.name}\x00{customer_id}"

@@ -1,0 +1,210 @@
+"""Agents: status as a transition table, per-channel capacity and cross-channel blocking rules.
+
+Theory of operation: an agent's *load* on a channel counts every contact that holds one of its slots
+on that channel — offered (reserved), connected, or in wrap-up. An agent *can take* a contact on a
+channel when it is available, has a free slot there, and no channel it is busy on blocks that channel
+(``ChannelRules``). The router keeps agents that can take a channel in its pools; this module only
+answers questions about one agent and never looks at others.
+
+>>> rules = ChannelRules.default()
+>>> a = AgentState("a1", seq=0, skills={"billing": 3}, capacity={"phone": 1, "chat": 3}, at=0.0)
+>>> a.can_take("phone", rules), a.can_take("chat", rules)
+(True, True)
+>>> a.load["chat"] = 1
+>>> a.can_take("phone", rules), a.can_take("chat", rules)
+(False, True)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Mapping
+
+import attrs
+
+from .errors import ConfigError, InvalidTransition
+
+__all__ = ["AgentState", "AgentStatus", "ChannelRules", "WorkPhase", "next_status"]
+
+ANY_CHANNEL = "*"
+
+
+class AgentStatus(enum.Enum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    LOGGING_OUT = "logging_out"
+
+    def __repr__(self) -> str:
+        return f"AgentStatus.{self.name}"
+
+
+class WorkPhase(enum.Enum):
+    """What a slot of the agent's capacity is held by."""
+
+    OFFERED = "offered"
+    CONNECTED = "connected"
+    WRAP_UP = "wrap_up"
+
+    def __repr__(self) -> str:
+        return f"WorkPhase.{self.name}"
+
+
+# status → request → next status; a missing entry is an invalid transition.
+_TRANSITIONS: dict[AgentStatus, dict[str, AgentStatus]] = {
+    AgentStatus.AVAILABLE: {
+        "available": AgentStatus.AVAILABLE,
+        "away": AgentStatus.AWAY,
+        "logout": AgentStatus.LOGGING_OUT,
+    },
+    AgentStatus.AWAY: {
+        "available": AgentStatus.AVAILABLE,
+        "away": AgentStatus.AWAY,
+        "logout": AgentStatus.LOGGING_OUT,
+    },
+    AgentStatus.LOGGING_OUT: {},
+}
+
+
+def next_status(agent_id: str, current: AgentStatus, request: str) -> AgentStatus:
+    """Look the transition up in the table; raise InvalidTransition naming state and rule."""
+    try:
+        return _TRANSITIONS[current][request]
+    except KeyError:
+        raise InvalidTransition(
+            f"{agent_id}: cannot go {request!r} while {current.value} "
+            "(an agent logging out finishes its work and takes no new status)"
+        ) from None
+
+
+@attrs.frozen(slots=True)
+class ChannelRules:
+    """Which channels block which: ``blocks[c]`` are the channels that work on ``c`` blocks.
+
+    ``"*"`` means every channel. The default: a phone contact (offered, connected or in wrap-up)
+    blocks every other offer; chats block phone offers; email blocks nothing, so a phone offer may
+    interrupt email work.
+    """
+
+    blocks: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def default(cls) -> ChannelRules:
+        return cls.from_mapping({"phone": [ANY_CHANNEL], "chat": ["phone"], "email": []})
+
+    @classmethod
+    def from_mapping(cls, blocks: Mapping[str, Collection[str]]) -> ChannelRules:
+        checked: dict[str, frozenset[str]] = {}
+        for channel, blocked in blocks.items():
+            if not isinstance(channel, str) or not channel:
+                raise ConfigError(f"channel_rules: channel {channel!r} must be a non-empty string")
+            if isinstance(blocked, str):
+                raise ConfigError(
+                    f"channel_rules[{channel!r}]={blocked!r}: must be a list of channels"
+                )
+            checked[channel] = frozenset(blocked)
+        return cls(blocks=checked)
+
+    def blocked_by(self, busy_channel: str, channel: str) -> bool:
+        """Does work on ``busy_channel`` forbid a new offer on ``channel``?"""
+        blocked = self.blocks.get(busy_channel, frozenset())
+        return channel in blocked or (ANY_CHANNEL in blocked and channel != busy_channel)
+
+
+class AgentState:
+    """One logged-in agent: status, skills, capacity, load and the work holding its slots."""
+
+    __slots__ = (
+        "agent_id",
+        "capacity",
+        "idle_since",
+        "last_offer_seq",
+        "lines",
+        "load",
+        "pools",
+        "seq",
+        "serving",
+        "skills",
+        "status",
+        "taking",
+        "unanswered",
+        "work",
+        "wrapups",
+    )
+
+    def __init__(
+        self,
+        agent_id: str,
+        *,
+        seq: int,
+        skills: Mapping[str, int],
+        capacity: Mapping[str, int],
+        at: float,
+    ) -> None:
+        self.agent_id = agent_id
+        self.seq = seq
+        self.skills = dict(skills)
+        self.capacity = dict(capacity)
+        self.load: dict[str, int] = dict.fromkeys(self.capacity, 0)
+        self.status = AgentStatus.AVAILABLE
+        self.idle_since = at
+        self.last_offer_seq = -1
+        self.unanswered = 0
+        # contact id → (channel, phase) of every contact holding one of this agent's slots
+        self.work: dict[str, tuple[str, WorkPhase]] = {}
+        # contact id → deadline entry of a timed wrap-up (so it can be cancelled)
+        self.wrapups: dict[str, tuple[float, int, str, str, str]] = {}
+        # queue name → (skill cost, proficiency) for queues this agent can serve at some stage
+        self.serving: dict[str, tuple[float, int]] = {}
+        # pool id → key under which the agent sits in that pool (empty when it can take nothing)
+        self.pools: dict[object, tuple[object, ...]] = {}
+        # channels on which the agent can take a new contact right now (kept by the pools)
+        self.taking: frozenset[str] = frozenset()
+        # (channel, queue, line) of every waiting line whose contacts this agent may serve
+        self.lines: list[tuple[str, object, object]] = []
+
+    def can_take(self, channel: str, rules: ChannelRules) -> bool:
+        """Available, a free slot on ``channel``, and not blocked. Cost: O(channels)."""
+        if self.status is not AgentStatus.AVAILABLE:
+            return False
+        if self.load.get(channel, 0) >= self.capacity.get(channel, 0):
+            return False
+        return not any(
+            count and rules.blocked_by(busy, channel) for busy, count in self.load.items()
+        )
+
+    def occupancy(self) -> float:
+        """Share of this agent's total capacity in use (0 when it has none)."""
+        total = sum(self.capacity.values())
+        return sum(self.load.values()) / total if total else 0.0
+
+    def hold(self, contact_id: str, channel: str, phase: WorkPhase) -> None:
+        """A contact takes (or keeps, in a new phase) one slot on ``channel``."""
+        if contact_id not in self.work:
+            self.load[channel] = self.load.get(channel, 0) + 1
+        self.work[contact_id] = (channel, phase)
+
+    def release(self, contact_id: str) -> str:
+        """The contact gives its slot back; returns the channel."""
+        channel, _phase = self.work.pop(contact_id)
+        self.load[channel] -= 1
+        return channel
+
+    def phase_of(self, contact_id: str) -> WorkPhase | None:
+        held = self.work.get(contact_id)
+        return None if held is None else held[1]
+
+    def _check(self, rules: ChannelRules) -> None:
+        """Assert: load matches work; capacity never exceeded; no blocked pair both held."""
+        counted: dict[str, int] = {}
+        for channel, _phase in self.work.values():
+            counted[channel] = counted.get(channel, 0) + 1
+        for channel, load in self.load.items():
+            assert load == counted.get(channel, 0), (self.agent_id, channel, load, counted)
+            assert 0 <= load <= self.capacity.get(channel, 0), (self.agent_id, channel, load)
+        assert set(self.wrapups) <= set(self.work)
+
+    def __repr__(self) -> str:
+        return (
+            f"<AgentState {self.agent_id} {self.status.value} load={self.load} "
+            f"capacity={self.capacity}>"
+        )

@@ -1,0 +1,125 @@
+"""Contacts: the routing state of one contact, and its status as a transition table.
+
+A contact is WAITING (in the lines of its routing class), OFFERED (one agent's slot reserved) or
+CONNECTED (being handled). It leaves the router exactly once: handled (ContactEnded), abandoned, or
+refused; a transfer moves it to another queue and it waits again.
+
+>>> next_contact_status("c1", ContactStatus.OFFERED, "accept")
+ContactStatus.CONNECTED
+"""
+
+from __future__ import annotations
+
+import enum
+
+from .errors import InvalidTransition
+from .queues import QueueSpec, WaitingKey
+
+__all__ = ["GONE", "ContactState", "ContactStatus", "next_contact_status"]
+
+
+class ContactStatus(enum.Enum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    CONNECTED = "connected"
+
+    def __repr__(self) -> str:
+        return f"ContactStatus.{self.name}"
+
+
+GONE = None
+"""The 'next status' of a contact that leaves the router."""
+
+# status → what happens → next status (GONE: the contact leaves). Missing entries are invalid.
+_TRANSITIONS: dict[ContactStatus, dict[str, ContactStatus | None]] = {
+    ContactStatus.WAITING: {
+        "offer": ContactStatus.OFFERED,
+        "abandon": GONE,
+        "transfer": ContactStatus.WAITING,
+    },
+    ContactStatus.OFFERED: {
+        "accept": ContactStatus.CONNECTED,
+        "reject": ContactStatus.WAITING,
+        "expire": ContactStatus.WAITING,
+        "withdraw": ContactStatus.WAITING,
+        "abandon": GONE,
+        "transfer": ContactStatus.WAITING,
+    },
+    ContactStatus.CONNECTED: {
+        "end": GONE,
+        "transfer": ContactStatus.WAITING,
+    },
+}
+
+_HINTS = {
+    ("abandon", ContactStatus.CONNECTED): " (a connected contact ends with ContactEnded)",
+    ("end", ContactStatus.WAITING): " (a waiting contact leaves with ContactAbandoned)",
+    ("end", ContactStatus.OFFERED): " (an offered contact leaves with ContactAbandoned)",
+}
+
+
+def next_contact_status(contact_id: str, current: ContactStatus, what: str) -> ContactStatus | None:
+    """Look the transition up; raise InvalidTransition naming the state and the rule."""
+    try:
+        return _TRANSITIONS[current][what]
+    except KeyError:
+        hint = _HINTS.get((what, current), "")
+        raise InvalidTransition(
+            f"{contact_id}: cannot {what} while {current.value}{hint}"
+        ) from None
+
+
+class ContactState:
+    """Routing state of one contact (private to the router)."""
+
+    __slots__ = (
+        "affinity",
+        "agent_id",
+        "arrived_at",
+        "contact_id",
+        "customer_id",
+        "deadlines",
+        "enqueued_at",
+        "excluded",
+        "key",
+        "lines",
+        "priority",
+        "queue",
+        "stage",
+        "status",
+        "transfers",
+    )
+
+    def __init__(
+        self,
+        contact_id: str,
+        *,
+        queue: QueueSpec,
+        priority: int,
+        customer_id: str | None,
+        at: float,
+    ) -> None:
+        self.contact_id = contact_id
+        self.queue = queue
+        self.priority = priority
+        self.customer_id = customer_id
+        self.arrived_at = at
+        self.enqueued_at = at
+        self.key: WaitingKey = (0.0, at, 0)
+        self.stage = 0
+        self.status = ContactStatus.WAITING
+        self.agent_id: str | None = None
+        self.excluded: set[str] = set()
+        # preferred agents still targeted, while in the affinity phase (empty otherwise)
+        self.affinity: tuple[str, ...] = ()
+        # the waiting lines the contact sits in (one; several while targeting preferred agents)
+        self.lines: list[object] = []
+        # pending deadline entries that belong to this contact
+        self.deadlines: list[tuple[float, int, str, str, str]] = []
+        self.transfers = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"<ContactState {self.contact_id} {self.status.value} queue={self.queue.name} "
+            f"stage={self.stage} agent={self.agent_id}>"
+        )

@@ -1,0 +1,469 @@
+"""Router: the only thing that mutates routing state. ``handle(event) -> list[Decision]``.
+
+Theory of operation
+-------------------
+The caller owns time and I/O. Each event first applies every deadline due at or before its time
+(exactly as a ``Tick`` would), then is *validated* against the state, then *applied*. Validation
+never mutates, so a rejected event leaves the state as it was (decisions already caused by the
+deadlines before it are returned at the front of the next ``handle`` call).
+
+Waiting contacts sit in lines per routing class (queue, stage); available agents sit in pools per
+(queue, skill cost) ordered by the agent policy (see :mod:`.pools`). Two moves keep the router
+work-conserving: ``_match_contact`` (a contact became waiting or eligible for more agents: read a
+few pool heads) and ``_match_agent`` (an agent gained capacity: read the heads of the lines it
+serves). Every state change that can create a match calls one of them, so after any event no
+contact waits while an eligible agent could take it. No event scans all agents or all contacts.
+
+>>> from experiencehub.core import events as ev
+>>> router = Router(SkillGraph(), [QueueSpec("q", channel="chat", requires={"s": 1})])
+>>> router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={"s": 2}))
+[]
+>>> [type(d).__name__ for d in router.handle(ev.ContactArrived(at=1.0, contact_id="c1", queue="q"))]
+['Offer']
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any
+
+from . import decisions as dc
+from . import events as ev
+from ._routing import RoutingState
+from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase, next_status
+from .contacts import ContactState, ContactStatus, next_contact_status
+from .errors import (
+    ClockWentBackwards,
+    ConfigError,
+    DuplicateId,
+    InvalidEvent,
+    InvalidTransition,
+    OfferNotFound,
+    RoutingError,
+    UnknownAgent,
+    UnknownContact,
+    UnknownQueue,
+)
+from .policies import AgentPolicy, make_policy
+from .queues import QueueSpec
+from .skills import SkillGraph
+from .stats import RouterStats
+
+__all__ = ["Router"]
+
+
+class Router(RoutingState):
+    """Routes contacts to agents. Deterministic: same events (and seed) → same decisions."""
+
+    def __init__(
+        self,
+        skills: SkillGraph,
+        queues: Iterable[QueueSpec],
+        *,
+        agent_policy: str | AgentPolicy = "longest_idle",
+        seed: int = 0,
+        offer_timeout: float | None = 30.0,
+        max_unanswered_offers: int | None = 3,
+        channel_rules: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
+        queue_list = list(queues)
+        _check_config(queue_list, offer_timeout, max_unanswered_offers)
+        skills.freeze()
+        rng = random.Random(seed)
+        rules = (
+            ChannelRules.default()
+            if channel_rules is None
+            else ChannelRules.from_mapping(channel_rules)
+        )
+        super().__init__(
+            skills=skills,
+            queues={q.name: q for q in queue_list},
+            policy=make_policy(agent_policy, rng),
+            rules=rules,
+            offer_timeout=offer_timeout,
+            max_unanswered=max_unanswered_offers,
+        )
+        self._pending: list[dc.Decision] = []
+        self._handlers: dict[
+            type, tuple[Callable[[Any], None], Callable[[Any, list[dc.Decision]], None]]
+        ] = {
+            ev.AgentLoggedIn: (self._check_login, self._login),
+            ev.AgentStatusChanged: (self._check_status, self._status),
+            ev.AgentLoggedOut: (self._check_logout, self._logout),
+            ev.ContactArrived: (self._check_arrival, self._arrive),
+            ev.OfferAccepted: (self._check_offer_answer, self._accept),
+            ev.OfferRejected: (self._check_offer_answer, self._reject),
+            ev.ContactEnded: (self._check_end, self._end),
+            ev.WrapUpEnded: (self._check_wrap_up_end, self._wrap_up_end),
+            ev.ContactAbandoned: (self._check_abandon, self._abandon),
+            ev.ContactTransferred: (self._check_transfer, self._transfer),
+            ev.Tick: (_no_check, _no_apply),
+        }
+
+    # -- the public surface --------------------------------------------------------------
+    def handle(self, event: ev.Event) -> list[dc.Decision]:
+        """Apply due deadlines, then the event; return the decisions to carry out, in order.
+
+        Raises a :class:`RoutingError` subclass for an event that does not fit the state; the
+        state is then unchanged. Cost: O(log n) in waiting contacts and agents (plus the
+        deadlines that fall due).
+        """
+        handlers = self._handlers.get(type(event))
+        if handlers is None:
+            raise InvalidEvent(f"{event!r}: not a routing event (see experiencehub.events)")
+        if event.at < self.now:
+            raise ClockWentBackwards(
+                f"{type(event).__name__} at={event.at}: before the router's time {self.now}; "
+                "events must come in time order"
+            )
+        check, apply = handlers
+        out, self._pending = self._pending, []
+        self._run_deadlines(event.at, out)
+        try:
+            check(event)
+        except RoutingError:
+            self._pending = out
+            raise
+        self.now = event.at
+        apply(event, out)
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When the caller must send ``Tick`` next; None when nothing is pending. Cost: O(1)."""
+        return self.deadlines.next_at()
+
+    @property
+    def stats(self) -> RouterStats:
+        """Real-time statistics; every read is O(1)."""
+        return self._stats
+
+    @property
+    def queues(self) -> Mapping[str, QueueSpec]:
+        return self._queues
+
+    @property
+    def policy_name(self) -> str:
+        return self.policy.name
+
+    def contact_status(self, contact_id: str) -> str:
+        """``"waiting"``, ``"offered"`` or ``"connected"``. Cost: O(1)."""
+        return self._contact(contact_id).status.value
+
+    def agent_status(self, agent_id: str) -> str:
+        """``"available"``, ``"away"`` or ``"logging_out"``. Cost: O(1)."""
+        return self._agent(agent_id).status.value
+
+    def agent_load(self, agent_id: str) -> dict[str, int]:
+        """Slots in use per channel (offered, connected or wrap-up). Cost: O(channels)."""
+        return dict(self._agent(agent_id).load)
+
+    def explain(self, contact_id: str) -> dc.Explanation:
+        """Why a contact is where it is: for a waiting one, what keeps each agent from it.
+
+        A diagnostic, not an event: Cost: O(agents).
+        """
+        contact = self._contact(contact_id)
+        if contact.status is not ContactStatus.WAITING:
+            return dc.Explanation(
+                policy=self.policy.name,
+                summary=f"{contact_id} is {contact.status.value} with {contact.agent_id}",
+            )
+        queue = contact.queue
+        stage = queue.stages[contact.stage]
+        reasons: dict[str, list[dc.Candidate]] = {}
+        for agent in self.agents.values():
+            why, cost = self._why_not(agent, contact, stage.max_cost)
+            reasons.setdefault(why, []).append(
+                dc.Candidate(agent_id=agent.agent_id, cost=cost, note=why)
+            )
+        counts = (
+            "; ".join(f"{len(found)} {why}" for why, found in sorted(reasons.items()))
+            or "no agent is logged in"
+        )
+        ring = "any agent" if stage.max_cost is None else f"skill cost <= {stage.max_cost:g}"
+        target = (
+            f"preferred agents {', '.join(contact.affinity)} only" if contact.affinity else ring
+        )
+        return dc.Explanation(
+            policy=self.policy.name,
+            summary=(
+                f"{contact_id} waits in {queue.name} at stage {contact.stage} ({target}), "
+                f"{self.now - contact.enqueued_at:g}s so far: {counts}"
+            ),
+            candidates=tuple(c for found in reasons.values() for c in found),
+        )
+
+    def _why_not(
+        self, agent: AgentState, contact: ContactState, max_cost: float | None
+    ) -> tuple[str, float]:
+        queue = contact.queue
+        served = agent.serving.get(queue.name)
+        cost = -1.0 if served is None else served[0]
+        if contact.affinity and agent.agent_id not in contact.affinity:
+            return "not a preferred agent (affinity window)", cost
+        if agent.agent_id in contact.excluded:
+            return "declined or let this offer expire", cost
+        if agent.capacity.get(queue.channel, 0) <= 0:
+            return f"no {queue.channel} capacity", cost
+        if served is None and max_cost is not None:
+            return "lack the skills", cost
+        if max_cost is not None and served is not None and served[0] > max_cost:
+            return "skill cost above this stage's limit", cost
+        if agent.status is not AgentStatus.AVAILABLE:
+            return f"{agent.status.value}", cost
+        if agent.load.get(queue.channel, 0) >= agent.capacity[queue.channel]:
+            return f"at {queue.channel} capacity", cost
+        if queue.channel not in agent.taking:
+            return "blocked by work on another channel", cost
+        return "eligible and free (a match is due)", cost
+
+    def _check(self) -> None:
+        """Assert every invariant of design.md; the property tests call it after each event.
+
+        Cost: O(contacts·agents) — for tests only.
+        """
+        self.deadlines._check()
+        self.pools._check(self.agents)
+        held: dict[str, str] = {}
+        for agent in self.agents.values():
+            agent._check(self.rules)
+            for cid, (_channel, phase) in agent.work.items():
+                assert cid not in held, f"{cid} held by {held.get(cid)} and {agent.agent_id}"
+                held[cid] = agent.agent_id
+                if phase is WorkPhase.WRAP_UP:
+                    assert self.wrapping.get(cid) == agent.agent_id or (cid in self.contacts), cid
+                else:
+                    contact = self.contacts[cid]
+                    assert contact.agent_id == agent.agent_id, (
+                        cid,
+                        contact.agent_id,
+                        agent.agent_id,
+                    )
+                    assert contact.status.value == phase.value, (cid, contact.status, phase)
+        for line in [*self.lines.values(), *self.affinity_lines.values()]:
+            line._check()
+            for key, cid in line:
+                contact = self.contacts[cid]
+                assert contact.status is ContactStatus.WAITING and contact.key == key, cid
+        for cid, contact in self.contacts.items():
+            self._check_contact(cid, contact, held)
+
+    def _check_contact(self, cid: str, contact: ContactState, held: dict[str, str]) -> None:
+        for entry in contact.deadlines:
+            assert entry in self.deadlines, (cid, entry)
+        if contact.status is ContactStatus.WAITING:
+            assert cid not in held or self.agents[held[cid]].phase_of(cid) is WorkPhase.WRAP_UP, cid
+            assert len(contact.lines) == (len(contact.affinity) or 1), cid
+            max_cost = contact.queue.stages[contact.stage].max_cost
+            for agent in self.agents.values():
+                why, _cost = self._why_not(agent, contact, max_cost)
+                assert why != "eligible and free (a match is due)", (
+                    f"work not conserved: {cid} waits while {agent.agent_id} is free"
+                )
+        else:
+            assert contact.agent_id is not None and held.get(cid) == contact.agent_id, cid
+            assert not contact.lines, cid
+
+    # -- validation (never mutates) -------------------------------------------------------
+    def _agent(self, agent_id: str) -> AgentState:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(f"{agent_id}: no agent with this id is logged in")
+        return agent
+
+    def _contact(self, contact_id: str) -> ContactState:
+        contact = self.contacts.get(contact_id)
+        if contact is None:
+            raise UnknownContact(
+                f"{contact_id}: no such contact (never arrived, or already ended or abandoned)"
+            )
+        return contact
+
+    def _queue(self, name: str) -> QueueSpec:
+        queue = self._queues.get(name)
+        if queue is None:
+            raise UnknownQueue(
+                f"{name}: no queue with this name (known: {', '.join(self._queues)})"
+            )
+        return queue
+
+    def _check_login(self, e: ev.AgentLoggedIn) -> None:
+        agent = self.agents.get(e.agent_id)
+        if agent is not None:
+            raise DuplicateId(f"{e.agent_id}: already logged in ({agent.status.value})")
+
+    def _check_status(self, e: ev.AgentStatusChanged) -> None:
+        agent = self._agent(e.agent_id)
+        next_status(e.agent_id, agent.status, e.status)
+
+    def _check_logout(self, e: ev.AgentLoggedOut) -> None:
+        agent = self._agent(e.agent_id)
+        next_status(e.agent_id, agent.status, "logout")
+
+    def _check_arrival(self, e: ev.ContactArrived) -> None:
+        self._queue(e.queue)
+        if e.contact_id in self.contacts or e.contact_id in self.wrapping:
+            raise DuplicateId(f"{e.contact_id}: a contact with this id is still in the router")
+
+    def _check_offer_answer(self, e: ev.OfferAccepted | ev.OfferRejected) -> None:
+        contact = self._contact(e.contact_id)
+        self._agent(e.agent_id)
+        if contact.status is not ContactStatus.OFFERED or contact.agent_id != e.agent_id:
+            held = f"offered to {contact.agent_id}" if contact.agent_id else contact.status.value
+            raise OfferNotFound(
+                f"{e.contact_id}: no open offer to {e.agent_id} (contact is {held}; "
+                "the offer may have expired or been withdrawn)"
+            )
+
+    def _check_end(self, e: ev.ContactEnded) -> None:
+        contact = self._contact(e.contact_id)
+        next_contact_status(e.contact_id, contact.status, "end")
+
+    def _check_wrap_up_end(self, e: ev.WrapUpEnded) -> None:
+        agent = self._agent(e.agent_id)
+        if agent.phase_of(e.contact_id) is not WorkPhase.WRAP_UP:
+            raise InvalidTransition(f"{e.agent_id}: not in wrap-up for {e.contact_id}")
+
+    def _check_abandon(self, e: ev.ContactAbandoned) -> None:
+        contact = self._contact(e.contact_id)
+        next_contact_status(e.contact_id, contact.status, "abandon")
+
+    def _check_transfer(self, e: ev.ContactTransferred) -> None:
+        self._contact(e.contact_id)
+        self._queue(e.queue)
+
+    # -- application (state is known to be valid here) ------------------------------------
+    def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
+        self.add_agent(e.agent_id, e.skills, e.capacity)
+        self.match_agent(self.agents[e.agent_id], out)
+
+    def _status(self, e: ev.AgentStatusChanged, out: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        before = agent.status
+        agent.status = next_status(e.agent_id, agent.status, e.status)
+        if agent.status is AgentStatus.AWAY:
+            self.withdraw_offers(agent, "agent went away", out)
+            self.pools.refresh(agent)
+        elif before is not AgentStatus.AVAILABLE:
+            agent.unanswered = 0
+            agent.idle_since = self.now
+            self.pools.refresh(agent)
+            self.match_agent(agent, out)
+
+    def _logout(self, e: ev.AgentLoggedOut, out: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        agent.status = AgentStatus.LOGGING_OUT
+        self.pools.refresh(agent)
+        self.drop_affinity(agent.agent_id, out)
+        self.withdraw_offers(agent, "agent logged out", out)
+        self.finish_logout_if_idle(agent, out)
+
+    def _arrive(self, e: ev.ContactArrived, out: list[dc.Decision]) -> None:
+        queue = self._queues[e.queue]
+        counters = self._stats.counters(queue.name)
+        counters.arrived += 1
+        if queue.max_length is not None and self._stats.waiting(queue.name) >= queue.max_length:
+            counters.refused += 1
+            out.append(
+                dc.Refused(
+                    at=self.now,
+                    contact_id=e.contact_id,
+                    queue=queue.name,
+                    reason=f"queue full ({queue.max_length} waiting)",
+                )
+            )
+            return
+        contact = ContactState(
+            e.contact_id, queue=queue, priority=e.priority, customer_id=e.customer_id, at=self.now
+        )
+        self.contacts[e.contact_id] = contact
+        self.start_waiting(contact, out, preferred=e.preferred_agents)
+
+    def _accept(self, e: ev.OfferAccepted, out: list[dc.Decision]) -> None:
+        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        contact.status = ContactStatus.CONNECTED
+        self.cancel_deadlines(contact)
+        agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.CONNECTED)
+        agent.unanswered = 0
+        self._stats.unqueued(contact.queue.name, contact.enqueued_at, contact.key[2])
+        counters = self._stats.counters(contact.queue.name)
+        counters.answered += 1
+        counters.answered_wait_seconds += self.now - contact.enqueued_at
+
+    def _reject(self, e: ev.OfferRejected, out: list[dc.Decision]) -> None:
+        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        self.return_offer(contact, agent, "reject", out)
+
+    def _end(self, e: ev.ContactEnded, out: list[dc.Decision]) -> None:
+        contact = self.contacts.pop(e.contact_id)
+        assert contact.agent_id is not None
+        self.start_wrap_up(self.agents[contact.agent_id], contact, out)
+
+    def _wrap_up_end(self, e: ev.WrapUpEnded, out: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        entry = agent.wrapups.pop(e.contact_id, None)
+        if entry is not None:
+            self.deadlines.cancel(entry)
+        self.free_slot(agent, e.contact_id, out)
+
+    def _abandon(self, e: ev.ContactAbandoned, out: list[dc.Decision]) -> None:
+        contact = self.contacts.pop(e.contact_id)
+        if contact.status is ContactStatus.OFFERED:
+            self.withdraw(contact, "contact abandoned", out)
+        self.stop_waiting(contact)
+        self._stats.counters(contact.queue.name).abandoned += 1
+        self.remember_for_rejoin(contact)
+
+    def _transfer(self, e: ev.ContactTransferred, out: list[dc.Decision]) -> None:
+        contact, target = self.contacts[e.contact_id], self._queues[e.queue]
+        if target.max_length is not None and self._stats.waiting(target.name) >= target.max_length:
+            out.append(
+                dc.Refused(
+                    at=self.now,
+                    contact_id=contact.contact_id,
+                    queue=target.name,
+                    reason="transfer target full; the contact stays where it was",
+                )
+            )
+            return
+        self.transfer(contact, target, out)
+
+    def _run_deadlines(self, until: float, out: list[dc.Decision]) -> None:
+        while (entry := self.deadlines.pop_due(until)) is not None:
+            self.now = entry[0]
+            self.apply_deadline(entry, out)
+
+
+def _no_check(_event: object) -> None:
+    return None
+
+
+def _no_apply(_event: object, _out: list[dc.Decision]) -> None:
+    return None
+
+
+def _check_config(
+    queues: list[QueueSpec], offer_timeout: float | None, max_unanswered: int | None
+) -> None:
+    names: set[str] = set()
+    for queue in queues:
+        if not isinstance(queue, QueueSpec):
+            raise ConfigError(f"{queue!r}: queues must be QueueSpec objects")
+        if queue.name in names:
+            raise ConfigError(f"queue {queue.name!r}: defined twice")
+        names.add(queue.name)
+    if offer_timeout is not None and (
+        isinstance(offer_timeout, bool)
+        or not isinstance(offer_timeout, (int, float))
+        or not offer_timeout > 0
+    ):
+        raise ConfigError(f"offer_timeout={offer_timeout!r}: must be > 0 seconds, or None")
+    if max_unanswered is not None and (
+        isinstance(max_unanswered, bool)
+        or not isinstance(max_unanswered, int)
+        or max_unanswered < 1
+    ):
+        raise ConfigError(
+            f"max_unanswered_offers={max_unanswered!r}: must be an integer >= 1, or None"
+        )
