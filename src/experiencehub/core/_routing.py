@@ -145,8 +145,8 @@ class RoutingState:
             contact.affinity = tuple(a for a in contact.affinity if a != agent_id)
             if not contact.affinity:
                 self.end_affinity(contact, out)
-            else:
-                self.enter_lines(contact)
+            self.enter_lines(contact)
+            self.match_contact(contact, out)
 
     # -- contacts -------------------------------------------------------------------------
     def start_waiting(
@@ -445,9 +445,11 @@ class RoutingState:
             if best is None:
                 return
             contact = self.contacts[best]
+            preferred = " (it is the contact's preferred agent)" if contact.affinity else ""
             why = dc.Explanation(
                 policy="highest_priority_then_longest_wait",
-                summary=f"{agent.agent_id} freed; {best} has the highest effective priority, then the longest wait, among contacts it may serve",
+                summary=f"{agent.agent_id} freed; {best} has the highest effective priority, "
+                f"then the longest wait, among contacts it may serve{preferred}",
                 candidates=(
                     dc.Candidate(
                         agent_id=agent.agent_id,
