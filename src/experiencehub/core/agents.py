@@ -156,7 +156,7 @@ class AgentState:
         # queue name → (skill cost, proficiency) for queues this agent can serve at some stage
         self.serving: dict[str, tuple[float, int]] = {}
         # pool id → key under which the agent sits in that pool (empty when it can take nothing)
-        self.pools: dict[object, tuple[object, ...]] = {}
+        self.pools: dict[object, tuple[tuple[float, ...], int, str]] = {}
         # channels on which the agent can take a new contact right now (kept by the pools)
         self.taking: frozenset[str] = frozenset()
         # (channel, queue, line) of every waiting line whose contacts this agent may serve
