@@ -1,0 +1,747 @@
+"""The simulation event loop: plays customers and agents around the real Router.
+
+This module owns simulated *time* and the behaviour of people: a heap of future events (arrivals,
+answers, ends of handling, abandons, wrap-up ends, shift changes), sent to
+:class:`~experiencehub.core.router.Router` in time order. It never decides who serves whom — every
+routing decision comes from the Router's ``handle`` — and never reads a wall clock for results.
+
+Theory of operation
+-------------------
+Before each of its own events the loop compares the event's time with ``router.next_deadline()``;
+an earlier deadline is sent first as ``Tick(at=deadline)``, so offers caused by stage expiry, offer
+time-outs or timed wrap-ups happen at exactly their time. Events made stale by something that
+happened first (an abandon after the customer was connected, an answer to an offer that expired)
+are cancelled lazily: they carry the contact's leg or offer sequence number and are ignored on
+arrival if it changed. Answers with no delay are sent right after the decision list that caused
+them, at the same instant, without a trip through the heap.
+
+Each run is one replication; :func:`run` returns its contact records and agent time, from which
+:mod:`.kpi` computes the KPIs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time as wallclock
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+
+from ..core import decisions as dc
+from ..core import events as ev
+from ..core.queues import QueueSpec, Stage, WrapUp
+from ..core.router import Router
+from ..core.skills import SkillGraph
+from .kpi import (
+    PRESETS,
+    AgentTime,
+    Blocks,
+    ContactRecord,
+    ServiceLevelRule,
+    compare_runs,
+    run_kpis,
+    summarise,
+)
+from .scenario import AgentGroup, Scenario
+from .workload import Customer, CustomerSource, Sampler, sampler, stream
+
+__all__ = [
+    "FORCED_AWAY_SECONDS",
+    "Comparison",
+    "Result",
+    "RunResult",
+    "build_router",
+    "compare",
+    "run",
+    "simulate",
+]
+
+FORCED_AWAY_SECONDS = 60.0
+"""An agent the router set away (unanswered offers) makes itself available again after this."""
+
+# heap event kinds (small ints keep heap tuples cheap to compare)
+_ARRIVAL, _SPAWN, _ACCEPT, _REJECT, _END, _WRAP_END, _ABANDON, _AGENT = range(8)
+
+Progress = Callable[[float], None]
+
+
+@attrs.frozen
+class RunResult:
+    """One replication: every contact's record, agent time, occupancy per interval, cost."""
+
+    replication: int
+    policy: str
+    records: list[ContactRecord]
+    agents: list[AgentTime]
+    occupancy_busy: list[float]
+    occupancy_idle: list[float]
+    interval_seconds: float
+    measured: tuple[float, float]
+    router_events: int
+    wall_seconds: float
+
+
+# -- building the router ---------------------------------------------------------------------------
+def build_router(scenario: Scenario, *, policy: str | None = None, seed: int = 0) -> Router:
+    """A Router configured from the scenario's skills, queues and run settings. Cost: O(S·E log S).
+
+    Queues get no ``service_level_seconds`` here: the router's service-level alerts would add one
+    deadline per waiting contact, and the simulator measures service level from its own records.
+    """
+    return Router(
+        skill_graph(scenario),
+        queue_specs(scenario),
+        agent_policy=policy or scenario.simulation.policy,
+        seed=seed,
+        offer_timeout=scenario.simulation.offer_timeout,
+        max_unanswered_offers=scenario.simulation.max_unanswered_offers,
+    )
+
+
+def skill_graph(scenario: Scenario) -> SkillGraph:
+    graph = SkillGraph()
+    for group in scenario.agents:
+        for skill in group.skills:
+            graph.add_skill(skill)
+    for queue in scenario.queues:
+        for skill in queue.requires:
+            graph.add_skill(skill)
+    for edge in scenario.substitutions:
+        graph.add_substitute(edge.skill, serves=edge.serves, cost=edge.cost)
+    graph.freeze()
+    return graph
+
+
+def queue_specs(scenario: Scenario) -> list[QueueSpec]:
+    specs = []
+    for q in scenario.queues:
+        stages: list[Stage] = [Stage(after=s.after, max_cost=s.max_cost) for s in q.stages]
+        wrap = q.wrap_up
+        specs.append(
+            QueueSpec(
+                q.name,
+                channel=q.channel,
+                requires=dict(q.requires),
+                stages=stages or [Stage(after=0, max_cost=0)],  # type: ignore[arg-type]  # attrs plugin reads converter=tuple as Iterable[_T_co]
+                priority_weight=q.priority_weight,
+                aging_per_minute=q.aging_per_minute,
+                max_length=q.max_length,
+                wrap_up=WrapUp(wrap.mode, wrap.seconds if wrap.mode == "timed" else 0.0),
+            )
+        )
+    return specs
+
+
+# -- people ---------------------------------------------------------------------------------------
+@attrs.define(slots=True, eq=False)
+class _Agent:
+    """The simulator's view of one agent, and its time accounting."""
+
+    agent_id: str
+    group: AgentGroup
+    channels: frozenset[str]
+    queues: frozenset[str]
+    status: str = "offline"  # offline, available, away, logging_out
+    held: int = 0  # contacts connected or in wrap-up
+    since: float = 0.0
+    busy: float = 0.0
+    idle: float = 0.0
+
+
+@attrs.define(slots=True, eq=False)
+class _Live:
+    """A contact the router holds: its record, fate, where it is and its cancellation tokens."""
+
+    record: ContactRecord
+    customer: Customer
+    queue: str
+    status: str = "waiting"  # waiting, offered, connected
+    offer_seq: int = 0
+    leg: int = 0
+    agent_id: str | None = None
+
+
+class _Simulation:
+    """One replication's state. Use :func:`run`."""
+
+    def __init__(
+        self, scenario: Scenario, replication: int, policy: str, progress: Progress | None
+    ) -> None:
+        sim = scenario.simulation
+        self.scenario = scenario
+        self.replication = replication
+        self.policy = policy
+        self.progress = progress
+        self.router = build_router(
+            scenario, policy=policy, seed=_router_seed(sim.seed, replication)
+        )
+        self.start, self.end = sim.warmup, sim.warmup + sim.duration
+        self.stop = self.end + sim.drain_seconds
+        self.interval = scenario.kpis.interval_minutes * 60.0
+        buckets = max(1, math.ceil(self.end / self.interval))
+        self.occ_busy = [0.0] * buckets
+        self.occ_idle = [0.0] * buckets
+        self.heap: list[tuple[float, int, int, Any, Any, Any]] = []
+        self.seq = itertools.count()
+        self.soon: list[tuple[int, Any, Any, Any]] = []
+        self.releasing: list[Any] = ["", "", "", False]
+        self.now = 0.0
+        self.sent = 0
+        self.records: list[ContactRecord] = []
+        self.live: dict[str, _Live] = {}
+        self.ids = itertools.count(1)
+        self.queues = {q.name: q for q in scenario.queues}
+        self.sources = [
+            CustomerSource(scenario, i, replication) for i in range(len(scenario.workload))
+        ]
+        self.wrap_samplers: dict[str, Sampler] = {
+            q.name: sampler(q.wrap_up.duration, stream(sim.seed, replication, f"wrap/{q.name}"))
+            for q in scenario.queues
+            if q.wrap_up.mode == "manual" and q.wrap_up.duration is not None
+        }
+        self.people_rng = stream(sim.seed, replication, "agents")
+        self.answer_delay = {
+            g.group: sampler(g.answer_delay_seconds, self.people_rng)
+            for g in scenario.agents
+            if g.answer_delay_seconds is not None
+        }
+        self.agents = self._make_agents()
+        self.handlers: dict[type, Callable[[Any], None]] = {
+            dc.Offer: self._on_offer,
+            dc.OfferExpired: self._on_offer_lost,
+            dc.OfferWithdrawn: self._on_offer_lost,
+            dc.Refused: self._on_refused,
+            dc.WrapUpStarted: self._on_wrap_up_started,
+            dc.WrapUpExpired: self._on_wrap_up_expired,
+            dc.AgentStatusForced: self._on_forced,
+            dc.LogoutCompleted: self._on_logout_completed,
+        }
+        self.dispatch: dict[int, Callable[[Any, Any, Any], None]] = {
+            _ARRIVAL: self._arrival,
+            _SPAWN: self._spawn,
+            _ACCEPT: self._accept,
+            _REJECT: self._reject,
+            _END: self._end,
+            _WRAP_END: self._wrap_end,
+            _ABANDON: self._abandon,
+            _AGENT: self._agent_action,
+        }
+
+    # -- setup ------------------------------------------------------------------------------
+    def _make_agents(self) -> dict[str, _Agent]:
+        graph = skill_graph(self.scenario)
+        agents: dict[str, _Agent] = {}
+        for group in self.scenario.agents:
+            channels = frozenset(c for c, n in group.capacity.items() if n > 0)
+            serves = frozenset(
+                q.name for q in self.scenario.queues if _can_serve(graph, group, q, channels)
+            )
+            for k in range(group.count):
+                agent = _Agent(f"{group.group}-{k + 1}", group, channels, serves)
+                agents[agent.agent_id] = agent
+                self._schedule_shifts(agent, k)
+        return agents
+
+    def _schedule_shifts(self, agent: _Agent, k: int) -> None:
+        group = agent.group
+        if not group.shifts:
+            self._push(0.0, _AGENT, agent.agent_id, "login", None)
+            return
+        for shift in group.shifts:
+            self._push(shift.start, _AGENT, agent.agent_id, "login", None)
+            for pause in shift.breaks:
+                offset = pause.spread_seconds * k / group.count
+                self._push(pause.at + offset, _AGENT, agent.agent_id, "away", "break")
+                self._push(pause.at + offset + pause.seconds, _AGENT, agent.agent_id, "back", None)
+            self._push(shift.end, _AGENT, agent.agent_id, "logout", None)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        started = wallclock.perf_counter()
+        for source in self.sources:
+            self._next_arrival(source)
+        heap, router, pop = self.heap, self.router, heapq.heappop
+        steps = 0
+        while True:
+            own = heap[0][0] if heap else math.inf
+            deadline = router.next_deadline()
+            if deadline is not None and deadline < own:
+                if deadline > self.stop:
+                    break
+                self.now = deadline
+                self._send(ev.Tick(at=deadline))
+                self._drain_soon()
+                continue
+            if own > self.stop:
+                break
+            at, _seq, kind, a, b, c = pop(heap)
+            self.now = at
+            self.dispatch[kind](a, b, c)
+            self._drain_soon()
+            steps += 1
+            if self.progress is not None and steps % 8192 == 0:
+                self.progress(min(1.0, at / self.end))
+        self._close_accounts()
+        return RunResult(
+            replication=self.replication,
+            policy=self.policy,
+            records=self.records,
+            agents=[
+                AgentTime(a.agent_id, a.busy, a.idle, a.channels, a.queues)
+                for a in self.agents.values()
+            ],
+            occupancy_busy=self.occ_busy,
+            occupancy_idle=self.occ_idle,
+            interval_seconds=self.interval,
+            measured=(self.start, self.end),
+            router_events=self.sent,
+            wall_seconds=wallclock.perf_counter() - started,
+        )
+
+    def _push(self, at: float, kind: int, a: Any, b: Any, c: Any) -> None:
+        heapq.heappush(self.heap, (at, next(self.seq), kind, a, b, c))
+
+    def _send(self, event: ev.Event) -> None:
+        self.sent += 1
+        handlers = self.handlers
+        for decision in self.router.handle(event):
+            handler = handlers.get(type(decision))
+            if handler is not None:
+                handler(decision)
+
+    def _drain_soon(self) -> None:
+        soon, dispatch = self.soon, self.dispatch
+        while soon:
+            kind, a, b, c = soon.pop(0)
+            dispatch[kind](a, b, c)
+
+    # -- customers --------------------------------------------------------------------------
+    def _next_arrival(self, source: CustomerSource) -> None:
+        at = next(source.times, None)
+        if at is not None:
+            self._push(at, _ARRIVAL, source, None, None)
+
+    def _arrival(self, source: CustomerSource, _b: Any, _c: Any) -> None:
+        customer = source.customer(self.now)
+        self._next_arrival(source)
+        self._enter(customer, source.workload.queue, f"u{next(self.ids)}", "new")
+
+    def _spawn(self, customer: Customer, queue: str, who: tuple[str, str]) -> None:
+        self._enter(customer, queue, who[0], who[1])
+
+    def _enter(self, customer: Customer, queue_name: str, customer_id: str, origin: str) -> None:
+        queue = self.queues[queue_name]
+        item = self.scenario.workload[customer.workload]
+        contact_id = f"c{next(self.ids)}"
+        record = ContactRecord(
+            contact_id, customer_id, queue.channel, queue_name, item.segment,
+            arrived_at=self.now, threshold=queue.service_level_seconds, origin=origin,
+            replication=self.replication,
+        )  # fmt: skip
+        self.records.append(record)
+        self.live[contact_id] = _Live(record, customer, queue_name)
+        if customer.patience_seconds is not None:
+            self._push(self.now + customer.patience_seconds, _ABANDON, contact_id, 0, None)
+        self._send(
+            ev.ContactArrived(
+                at=self.now, contact_id=contact_id, queue=queue_name,
+                priority=item.priority, customer_id=customer_id,
+            )
+        )  # fmt: skip
+
+    def _abandon(self, contact_id: str, leg: int, _c: Any) -> None:
+        live = self.live.get(contact_id)
+        if live is None or live.leg != leg or live.status == "connected":
+            return  # connected (or gone) first: the abandon is cancelled
+        del self.live[contact_id]
+        live.record.outcome, live.record.ended_at = "abandoned", self.now
+        self._send(ev.ContactAbandoned(at=self.now, contact_id=contact_id))
+        customer = live.customer
+        if customer.callback_after is not None:
+            callback = self.scenario.workload[customer.workload].callback
+            assert callback is not None
+            again = Customer(
+                workload=customer.workload,
+                arrived_at=self.now + customer.callback_after,
+                handle_seconds=customer.handle_seconds,
+                patience_seconds=customer.callback_patience,
+            )
+            self._later(again, callback.queue, live.record.customer_id, "callback")
+
+    def _later(self, customer: Customer, queue: str, customer_id: str, origin: str) -> None:
+        if customer.arrived_at < self.end:  # no new contacts after the measured window
+            self._push(customer.arrived_at, _SPAWN, customer, queue, (customer_id, origin))
+
+    # -- agents answering -------------------------------------------------------------------
+    def _on_offer(self, d: dc.Offer) -> None:
+        live = self.live.get(d.contact_id)
+        if live is None:
+            return
+        live.status, live.agent_id = "offered", d.agent_id
+        live.offer_seq += 1
+        if live.record.offered_at is None:
+            live.record.offered_at = d.at
+        group = self.agents[d.agent_id].group
+        kind = _ACCEPT
+        if group.reject_probability and self.people_rng.random() < group.reject_probability:
+            kind = _REJECT
+        delay = self.answer_delay.get(group.group)
+        wait = delay() if delay is not None else 0.0
+        if wait > 0:
+            self._push(d.at + wait, kind, d.contact_id, d.agent_id, live.offer_seq)
+        else:
+            self.soon.append((kind, d.contact_id, d.agent_id, live.offer_seq))
+
+    def _offer_open(self, contact_id: str, agent_id: str, offer_seq: int) -> _Live | None:
+        live = self.live.get(contact_id)
+        if live is None or live.status != "offered" or live.offer_seq != offer_seq:
+            return None
+        return live if live.agent_id == agent_id else None
+
+    def _accept(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
+        live = self._offer_open(contact_id, agent_id, offer_seq)
+        if live is None:
+            return
+        live.status = "connected"
+        if live.record.answered_at is None:
+            live.record.answered_at, live.record.agent_id = self.now, agent_id
+        self._hold(self.agents[agent_id], +1)
+        self._send(ev.OfferAccepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        handle = live.customer.handle_seconds if live.leg == 0 else live.customer.transfer_handle
+        self._push(self.now + (handle or 0.0), _END, contact_id, live.leg, None)
+
+    def _reject(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
+        live = self._offer_open(contact_id, agent_id, offer_seq)
+        if live is None:
+            return
+        live.status, live.agent_id = "waiting", None
+        live.offer_seq += 1
+        self._send(ev.OfferRejected(at=self.now, contact_id=contact_id, agent_id=agent_id))
+
+    def _on_offer_lost(self, d: dc.OfferExpired | dc.OfferWithdrawn) -> None:
+        live = self.live.get(d.contact_id)
+        if live is not None and live.status == "offered" and live.agent_id == d.agent_id:
+            live.status, live.agent_id = "waiting", None
+            live.offer_seq += 1
+
+    def _on_refused(self, d: dc.Refused) -> None:
+        live = self.live.get(d.contact_id)
+        if live is None:
+            return
+        if live.status == "connected":  # transfer target full: finish where it is
+            self._finish(live)
+            return
+        del self.live[d.contact_id]
+        live.record.outcome, live.record.ended_at = "refused", self.now
+
+    # -- handling ends, wrap-up, transfers ----------------------------------------------------
+    def _end(self, contact_id: str, leg: int, _c: Any) -> None:
+        live = self.live.get(contact_id)
+        if live is None or live.leg != leg or live.status != "connected":
+            return
+        item = self.scenario.workload[live.customer.workload]
+        if leg == 0 and live.customer.transfer_handle is not None and item.transfer is not None:
+            self._transfer(live, item.transfer.queue)
+        else:
+            self._finish(live)
+
+    def _transfer(self, live: _Live, target: str) -> None:
+        agent = self.agents[live.agent_id or ""]
+        live.leg, live.status, live.agent_id = 1, "waiting", None
+        live.offer_seq += 1
+        live.record.transfers += 1
+        live.record.final_queue = target
+        source_queue, live.queue = live.queue, target
+        self._release(agent, live.record.contact_id, source_queue,
+                      ev.ContactTransferred(at=self.now, contact_id=live.record.contact_id, queue=target))  # fmt: skip
+
+    def _finish(self, live: _Live) -> None:
+        record = live.record
+        del self.live[record.contact_id]
+        record.outcome, record.ended_at = "handled", self.now
+        agent = self.agents[live.agent_id or ""]
+        self._release(agent, record.contact_id, live.queue,
+                      ev.ContactEnded(at=self.now, contact_id=record.contact_id))  # fmt: skip
+        customer = live.customer
+        if customer.repeat_after is not None:
+            repeat = self.scenario.workload[customer.workload].repeat
+            assert repeat is not None
+            again = Customer(
+                workload=customer.workload,
+                arrived_at=self.now + customer.repeat_after,
+                handle_seconds=customer.handle_seconds,
+                patience_seconds=customer.patience_seconds,
+            )
+            self._later(again, repeat.queue or live.queue, record.customer_id, "repeat")
+
+    def _release(self, agent: _Agent, contact_id: str, queue: str, event: ev.Event) -> None:
+        """Send the event that ends the agent's part; the slot frees now unless wrap-up starts.
+
+        ``queue`` is the queue the agent served, whose wrap-up applies.
+        """
+        self.releasing = [agent.agent_id, contact_id, queue, False]
+        self._send(event)
+        if not self.releasing[3]:
+            self._hold(agent, -1)
+        self.releasing = ["", "", "", False]
+
+    def _on_wrap_up_started(self, d: dc.WrapUpStarted) -> None:
+        agent_id, contact_id, queue, _ = self.releasing
+        if (agent_id, contact_id) == (d.agent_id, d.contact_id):
+            self.releasing[3] = True
+        if d.ends_at is None:  # manual wrap-up: the agent ends it after a sampled time
+            sample = self.wrap_samplers.get(queue)
+            end = self.now + (sample() if sample else 0.0)
+            self._push(end, _WRAP_END, d.agent_id, d.contact_id, None)
+
+    def _on_wrap_up_expired(self, d: dc.WrapUpExpired) -> None:
+        self._hold(self.agents[d.agent_id], -1)
+
+    def _wrap_end(self, agent_id: str, contact_id: str, _c: Any) -> None:
+        self._send(ev.WrapUpEnded(at=self.now, agent_id=agent_id, contact_id=contact_id))
+        self._hold(self.agents[agent_id], -1)
+
+    # -- shifts and status ------------------------------------------------------------------
+    def _agent_action(self, agent_id: str, action: str, reason: str | None) -> None:
+        agent = self.agents[agent_id]
+        status = agent.status
+        if action == "login" and status == "offline":
+            self._set_status(agent, "available")
+            g = agent.group
+            self._send(
+                ev.AgentLoggedIn(
+                    at=self.now, agent_id=agent_id, skills=g.skills, capacity=g.capacity
+                )
+            )
+        elif action == "logout" and status in ("available", "away"):
+            self._set_status(agent, "logging_out")
+            self._send(ev.AgentLoggedOut(at=self.now, agent_id=agent_id))
+        elif action == "away" and status == "available":
+            self._set_status(agent, "away")
+            self._send(
+                ev.AgentStatusChanged(at=self.now, agent_id=agent_id, status="away", reason=reason)
+            )
+        elif action == "back" and status == "away":
+            self._set_status(agent, "available")
+            self._send(ev.AgentStatusChanged(at=self.now, agent_id=agent_id, status="available"))
+
+    def _on_forced(self, d: dc.AgentStatusForced) -> None:
+        agent = self.agents[d.agent_id]
+        self._set_status(agent, d.status)
+        self._push(self.now + FORCED_AWAY_SECONDS, _AGENT, d.agent_id, "back", None)
+
+    def _on_logout_completed(self, d: dc.LogoutCompleted) -> None:
+        self._set_status(self.agents[d.agent_id], "offline")
+
+    # -- time accounting --------------------------------------------------------------------
+    def _set_status(self, agent: _Agent, status: str) -> None:
+        self._account(agent)
+        agent.status = status
+
+    def _hold(self, agent: _Agent, change: int) -> None:
+        self._account(agent)
+        agent.held += change
+
+    def _account(self, agent: _Agent) -> None:
+        begin, finish = agent.since, self.now
+        agent.since = finish
+        if finish <= begin:
+            return
+        if agent.held > 0:
+            total, buckets = "busy", self.occ_busy
+        elif agent.status == "available":
+            total, buckets = "idle", self.occ_idle
+        else:
+            return
+        inside = min(finish, self.end) - max(begin, self.start)
+        if inside > 0:
+            setattr(agent, total, getattr(agent, total) + inside)
+        _spread(buckets, begin, min(finish, self.end), self.interval)
+
+    def _close_accounts(self) -> None:
+        self.now = max(self.now, self.end)
+        for agent in self.agents.values():
+            self._account(agent)
+        for live in self.live.values():
+            live.record.outcome = "unfinished"
+
+
+def _spread(buckets: list[float], begin: float, finish: float, interval: float) -> None:
+    t = begin
+    while t < finish:
+        index = int(t // interval)
+        if index >= len(buckets):
+            return
+        edge = min(finish, (index + 1) * interval)
+        buckets[index] += edge - t
+        t = edge
+
+
+def _can_serve(graph: SkillGraph, group: AgentGroup, queue: Any, channels: frozenset[str]) -> bool:
+    if queue.channel not in channels:
+        return False
+    last = queue.stages[-1].max_cost if queue.stages else 0.0
+    if last is None:
+        return True
+    served = graph.serving_cost(group.skills, queue.requires)
+    return served is not None and served[0] <= last
+
+
+def _router_seed(seed: int, replication: int) -> int:
+    return stream(seed, replication, "router").getrandbits(32)
+
+
+def run(
+    scenario: Scenario,
+    *,
+    replication: int = 0,
+    policy: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Simulate one replication of the scenario under a routing policy. Cost: O(events · log n),
+    dominated by ``Router.handle``."""
+    return _Simulation(scenario, replication, policy or scenario.simulation.policy, progress).run()
+
+
+# -- replications ---------------------------------------------------------------------------------
+@attrs.frozen
+class Result:
+    """KPIs of a scenario under one policy: means and 95% CI half-widths over replications, each
+    run's KPIs, and the runs themselves (records, agent time)."""
+
+    scenario: Scenario
+    policy: str
+    rule: ServiceLevelRule
+    runs: tuple[RunResult, ...]
+    per_run: tuple[Blocks, ...]
+    kpis: Blocks
+    ci95: Blocks
+
+    @property
+    def customers(self) -> int:
+        """Contacts simulated over all replications (warm-up and drain included)."""
+        return sum(len(r.records) for r in self.runs)
+
+    @property
+    def wall_seconds(self) -> float:
+        return sum(r.wall_seconds for r in self.runs)
+
+    def records(self) -> Iterator[ContactRecord]:
+        """Every contact record of every replication, in arrival order per replication."""
+        for run_result in self.runs:
+            yield from run_result.records
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape printed by ``experiencehub simulate --json``."""
+        sim = self.scenario.simulation
+        return {
+            "scenario": self.scenario.name,
+            "policy": self.policy,
+            "preset": self.rule.name,
+            "preset_rule": self.rule.description,
+            "short_abandon_seconds": self.rule.short_abandon_seconds,
+            "replications": len(self.runs),
+            "seed": sim.seed,
+            "measured_seconds": [sim.warmup, sim.warmup + sim.duration],
+            "kpis": self.kpis,
+            "ci95": self.ci95,
+            "customers_simulated": self.customers,
+            "wall_seconds": round(self.wall_seconds, 3),
+        }
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    policy: str | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Run the scenario's replications under ``policy`` (default: the scenario's) and compute KPIs.
+
+    Replication ``r`` uses streams seeded from (seed, r, stream name), so the same seed gives the
+    same customers under every policy. Cost: replications × one run.
+    """
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["seed"] = seed
+    if replications is not None:
+        overrides["replications"] = replications
+    if overrides:
+        scenario = scenario.with_overrides(**overrides)
+    name = policy or scenario.simulation.policy
+    count = scenario.simulation.replications
+    kpis_cfg = scenario.kpis
+    rule = PRESETS[kpis_cfg.preset].with_short_abandon(kpis_cfg.short_abandon_seconds)
+    runs: list[RunResult] = []
+    for r in range(count):
+        step = None if progress is None else _scaled(progress, r, count)
+        runs.append(run(scenario, replication=r, policy=name, progress=step))
+        if progress is not None:
+            progress((r + 1) / count)
+    per_run = tuple(
+        run_kpis(
+            result.records,
+            rule,
+            result.agents,
+            measured=result.measured,
+            repeat_window_seconds=kpis_cfg.repeat_window_hours * 3600.0,
+        )
+        for result in runs
+    )
+    means, halves = summarise(per_run)
+    return Result(scenario, name, rule, tuple(runs), per_run, means, halves)
+
+
+def _scaled(progress: Progress, index: int, count: int) -> Progress:
+    return lambda fraction: progress((index + fraction) / count)
+
+
+@attrs.frozen
+class Comparison:
+    """Several policies on the same customers: each one's Result, and paired differences of
+    every KPI against the first policy (mean and 95% half-width)."""
+
+    results: tuple[Result, ...]
+    differences: dict[str, tuple[Blocks, Blocks]]
+
+    def to_dict(self) -> dict[str, Any]:
+        base = self.results[0]
+        return {
+            "scenario": base.scenario.name,
+            "preset": base.rule.name,
+            "baseline": base.policy,
+            "replications": len(base.runs),
+            "policies": {r.policy: {"kpis": r.kpis, "ci95": r.ci95} for r in self.results},
+            "differences": {
+                name: {"mean": mean, "ci95": half}
+                for name, (mean, half) in self.differences.items()
+            },
+        }
+
+
+def compare(
+    scenario: Scenario,
+    policies: list[str],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Simulate each policy with common random numbers; differences are ``policy − policies[0]``,
+    paired by replication. Cost: len(policies) × simulate."""
+    if not policies:
+        raise ValueError("compare needs at least one policy")
+    results = []
+    for i, name in enumerate(policies):
+        step = None if progress is None else _scaled(progress, i, len(policies))
+        results.append(
+            simulate(scenario, policy=name, replications=replications, seed=seed, progress=step)
+        )
+    base = results[0]
+    differences = {r.policy: compare_runs(base.per_run, r.per_run) for r in results[1:]}
+    return Comparison(tuple(results), differences)

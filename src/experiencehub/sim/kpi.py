@@ -1,0 +1,485 @@
+"""KPIs from contact records: per run, channel, queue and segment; means and 95% CIs over replications.
+
+This module owns the KPI *definitions* (docs/kpis.md explains each) and the service-level presets.
+It reads :class:`ContactRecord` lists and agent time totals; it never simulates.
+
+Service level is not one formula in the industry, so the rule is a parameter. A
+:class:`ServiceLevelRule` says how abandons inside the threshold count (``miss``, ``hit`` or
+``ignore``), what the denominator is, and whether short abandons are left out:
+
+>>> rule = PRESETS["experiencehub"]
+>>> recs = [ContactRecord("c1", "u1", "phone", "q", "s", arrived_at=0.0, threshold=20.0,
+...                       offered_at=5.0, answered_at=5.0, ended_at=65.0, outcome="handled"),
+...         ContactRecord("c2", "u2", "phone", "q", "s", arrived_at=1.0, threshold=20.0,
+...                       ended_at=4.0, outcome="abandoned")]
+>>> block = kpi_block(recs, rule)
+>>> block["service_level"], block["asa"], block["p_abandon"]
+(0.5, 5.0, 0.5)
+>>> kpi_block(recs, PRESETS["amazon-connect"])["service_level"]
+1.0
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "KPI_KEYS",
+    "PRESETS",
+    "AgentTime",
+    "ContactRecord",
+    "ServiceLevelRule",
+    "compare_runs",
+    "interval_series",
+    "kpi_block",
+    "run_kpis",
+    "summarise",
+    "t_quantile_975",
+]
+
+
+@attrs.define(slots=True)
+class ContactRecord:
+    """One contact from arrival to its end: what the simulator logs and KPIs read.
+
+    ``outcome``: ``handled``, ``abandoned``, ``refused`` (queue full) or ``unfinished`` (still
+    waiting or connected when the run stopped). ``origin``: ``new``, ``callback`` or ``repeat``.
+    """
+
+    contact_id: str
+    customer_id: str
+    channel: str
+    queue: str
+    segment: str
+    arrived_at: float
+    threshold: float
+    offered_at: float | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+    agent_id: str | None = None
+    outcome: str = "unfinished"
+    transfers: int = 0
+    final_queue: str | None = None
+    origin: str = "new"
+    replication: int = 0
+
+    @property
+    def wait(self) -> float | None:
+        """Seconds until answered (or until abandoning); None when it never got either."""
+        if self.answered_at is not None:
+            return self.answered_at - self.arrived_at
+        if self.outcome == "abandoned" and self.ended_at is not None:
+            return self.ended_at - self.arrived_at
+        if self.outcome == "refused":
+            return 0.0
+        return None
+
+    @property
+    def queued(self) -> bool:
+        """True when no agent was offered the contact on arrival (it had to wait)."""
+        return self.offered_at is None or self.offered_at > self.arrived_at
+
+    def as_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self)
+        data["wait"] = self.wait
+        return data
+
+
+@attrs.frozen(kw_only=True)
+class ServiceLevelRule:
+    """How service level is counted; see docs/kpis.md.
+
+    - ``abandons_within``: abandons within the threshold count as ``miss`` (in the denominator,
+      not the numerator), ``hit`` (in both) or ``ignore`` (in neither).
+    - ``denominator``: ``offered`` (every contact) or ``answered_plus_abandoned``.
+    - ``short_abandon_seconds``: abandons before it are *short*; with ``exclude_short`` they are
+      left out of the service level altogether (they are always counted apart in the KPIs).
+    """
+
+    name: str
+    abandons_within: str = "miss"
+    denominator: str = "offered"
+    short_abandon_seconds: float = 5.0
+    exclude_short: bool = False
+    description: str = ""
+
+    def with_short_abandon(self, seconds: float | None) -> ServiceLevelRule:
+        """The same rule with another short-abandon cutoff (None keeps it)."""
+        if seconds is None:
+            return self
+        return attrs.evolve(self, short_abandon_seconds=float(seconds))
+
+
+PRESETS: dict[str, ServiceLevelRule] = {
+    rule.name: rule
+    for rule in (
+        ServiceLevelRule(
+            name="experiencehub",
+            description="answered within T / offered (abandons are misses)",
+        ),
+        ServiceLevelRule(
+            name="amazon-connect",
+            abandons_within="hit",
+            description="left the queue within T (answered or abandoned) / offered",
+        ),
+        ServiceLevelRule(
+            name="genesys",
+            denominator="answered_plus_abandoned",
+            exclude_short=True,
+            description="answered within T / (answered + abandoned), short abandons excluded",
+        ),
+        ServiceLevelRule(
+            name="cisco-ignore",
+            abandons_within="ignore",
+            description="answered within T / (offered - abandoned within T)",
+        ),
+        ServiceLevelRule(
+            name="cisco-miss",
+            description="answered within T / offered (abandons within T are misses)",
+        ),
+        ServiceLevelRule(
+            name="cisco-hit",
+            abandons_within="hit",
+            description="(answered + abandoned within T) / offered",
+        ),
+    )
+}
+"""Named service-level presets; every report prints the one it used."""
+
+KPI_KEYS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "refused",
+    "unfinished",
+    "p_wait",
+    "p_abandon",
+    "asa",
+    "mean_wait_all",
+    "p90_wait",
+    "service_level",
+    "occupancy",
+    "transfers",
+    "repeat_contacts",
+    "fcr_proxy",
+    "effort_proxy",
+)
+"""Keys of every KPI block, in report order."""
+
+
+@attrs.frozen
+class AgentTime:
+    """Seconds one agent spent busy (≥1 contact connected or in wrap-up) and idle (available,
+    nothing held) inside the measured window, and what it can serve."""
+
+    agent_id: str
+    busy: float
+    idle: float
+    channels: frozenset[str]
+    queues: frozenset[str]
+
+
+# -- one block ----------------------------------------------------------------------------------
+def kpi_block(
+    records: Sequence[ContactRecord],
+    rule: ServiceLevelRule,
+    agents: Iterable[AgentTime] = (),
+    repeats: Mapping[str, tuple[bool, bool]] | None = None,
+) -> dict[str, float | int | None]:
+    """KPIs of a set of contacts (see module docstring and docs/kpis.md). Cost: O(n log n).
+
+    ``repeats`` maps contact id → (is a repeat contact, was followed by a repeat), from
+    :func:`repeat_flags`; without it the repeat KPIs are None.
+    """
+    offered = len(records)
+    answered = [r for r in records if r.answered_at is not None]
+    abandoned = [r for r in records if r.outcome == "abandoned"]
+    short = sum(1 for r in abandoned if (r.wait or 0.0) < rule.short_abandon_seconds)
+    answer_waits = sorted(
+        r.answered_at - r.arrived_at for r in answered if r.answered_at is not None
+    )
+    all_waits = [w for w in (r.wait for r in records) if w is not None]
+    busy = idle = 0.0
+    for agent in agents:
+        busy += agent.busy
+        idle += agent.idle
+    return {
+        "offered": offered,
+        "answered": len(answered),
+        "abandoned": len(abandoned),
+        "short_abandoned": short,
+        "refused": sum(1 for r in records if r.outcome == "refused"),
+        "unfinished": sum(1 for r in records if r.outcome == "unfinished"),
+        "p_wait": _share(sum(1 for r in records if r.queued), offered),
+        "p_abandon": _share(len(abandoned), offered),
+        "asa": _mean(answer_waits),
+        "mean_wait_all": _mean(all_waits),
+        "p90_wait": _percentile(answer_waits, 0.9),
+        "service_level": service_level(records, rule),
+        "occupancy": _share(busy, busy + idle),
+        "transfers": sum(r.transfers for r in records),
+        **_repeat_kpis(records, repeats),
+    }
+
+
+def service_level(records: Iterable[ContactRecord], rule: ServiceLevelRule) -> float | None:
+    """Service level of the records under ``rule``; None with an empty denominator. Cost: O(n)."""
+    hits = denominator = 0
+    for r in records:
+        wait = r.wait
+        if r.outcome == "abandoned":
+            if rule.exclude_short and (wait or 0.0) < rule.short_abandon_seconds:
+                continue
+            if wait is not None and wait <= r.threshold:
+                if rule.abandons_within == "ignore":
+                    continue
+                hits += rule.abandons_within == "hit"
+            denominator += 1
+            continue
+        if r.answered_at is not None:
+            hits += r.answered_at - r.arrived_at <= r.threshold
+            denominator += 1
+        elif rule.denominator == "offered":
+            denominator += 1
+    return _share(hits, denominator)
+
+
+def _repeat_kpis(
+    records: Sequence[ContactRecord], repeats: Mapping[str, tuple[bool, bool]] | None
+) -> dict[str, float | int | None]:
+    if repeats is None:
+        return {"repeat_contacts": None, "fcr_proxy": None, "effort_proxy": None}
+    handled = [r for r in records if r.outcome == "handled"]
+    resolved = sum(1 for r in handled if not repeats.get(r.contact_id, (False, False))[1])
+    customers = len({r.customer_id for r in records})
+    effort = (len(records) + sum(r.transfers for r in records)) / customers if customers else None
+    return {
+        "repeat_contacts": sum(1 for r in records if repeats.get(r.contact_id, (False, False))[0]),
+        "fcr_proxy": _share(resolved, len(handled)),
+        "effort_proxy": effort,
+    }
+
+
+def repeat_flags(
+    records: Iterable[ContactRecord], window_seconds: float
+) -> dict[str, tuple[bool, bool]]:
+    """contact id → (a contact of the same customer arrived within the window before it,
+    another contact of the same customer arrived within the window after it ended).
+
+    Cost: O(n log n).
+    """
+    by_customer: dict[str, list[ContactRecord]] = defaultdict(list)
+    for r in records:
+        by_customer[r.customer_id].append(r)
+    flags: dict[str, tuple[bool, bool]] = {}
+    for contacts in by_customer.values():
+        contacts.sort(key=lambda r: r.arrived_at)
+        arrivals = [r.arrived_at for r in contacts]
+        for i, r in enumerate(contacts):
+            is_repeat = i > 0 and r.arrived_at - arrivals[i - 1] <= window_seconds
+            end = r.ended_at if r.ended_at is not None else r.arrived_at
+            j = bisect.bisect_left(arrivals, end, lo=i + 1)
+            followed = j < len(arrivals) and arrivals[j] - end <= window_seconds
+            # a contact that arrived during this one (e.g. a callback after an abandon) also counts
+            followed = followed or (i + 1 < len(arrivals) and arrivals[i + 1] <= end)
+            flags[r.contact_id] = (is_repeat, followed)
+    return flags
+
+
+# -- one run ------------------------------------------------------------------------------------
+Blocks = dict[str, Any]
+
+
+def run_kpis(
+    records: Sequence[ContactRecord],
+    rule: ServiceLevelRule,
+    agents: Sequence[AgentTime],
+    *,
+    measured: tuple[float, float],
+    repeat_window_seconds: float = 86400.0,
+) -> Blocks:
+    """``{"overall", "by_channel", "by_queue", "by_segment"}`` KPI blocks of one run.
+
+    Only contacts that arrived inside ``measured = (start, end)`` count (warm-up excluded); the
+    repeat proxies look at every record. Cost: O(n log n + blocks · agents).
+    """
+    start, end = measured
+    inside = [r for r in records if start <= r.arrived_at < end]
+    repeats = repeat_flags(records, repeat_window_seconds)
+    by: dict[str, dict[str, list[ContactRecord]]] = {
+        "by_channel": defaultdict(list),
+        "by_queue": defaultdict(list),
+        "by_segment": defaultdict(list),
+    }
+    segment_queues: dict[str, set[str]] = defaultdict(set)
+    for r in inside:
+        by["by_channel"][r.channel].append(r)
+        by["by_queue"][r.queue].append(r)
+        by["by_segment"][r.segment].append(r)
+        segment_queues[r.segment].add(r.queue)
+
+    def staff(group: str, key: str) -> list[AgentTime]:
+        if group == "by_channel":
+            return [a for a in agents if key in a.channels]
+        if group == "by_queue":
+            return [a for a in agents if key in a.queues]
+        return [a for a in agents if a.queues & segment_queues[key]]
+
+    result: Blocks = {"overall": kpi_block(inside, rule, agents, repeats)}
+    for group, parts in by.items():
+        result[group] = {
+            key: kpi_block(part, rule, staff(group, key), repeats)
+            for key, part in sorted(parts.items())
+        }
+    return result
+
+
+# -- replications -------------------------------------------------------------------------------
+_T_975 = {
+    1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+    9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120,
+    17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064,
+    25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000,
+    120: 1.980,
+}  # fmt: skip
+
+
+def t_quantile_975(df: int) -> float:
+    """Student t 97.5% quantile (two-sided 95%) for ``df`` degrees of freedom, from a table;
+    between tabulated values the next smaller df is used (conservative). Cost: O(1).
+
+    >>> t_quantile_975(2), t_quantile_975(45), t_quantile_975(10_000)
+    (4.303, 2.021, 1.96)
+    """
+    if df < 1:
+        raise ValueError(f"df={df}: must be >= 1")
+    if df in _T_975:
+        return _T_975[df]
+    if df > 120:
+        return 1.96
+    return _T_975[max(k for k in _T_975 if k <= df)]
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float, float | None]:
+    """Mean and 95% CI half-width (t-distribution); half-width None for a single value.
+
+    >>> mean_ci([1.0, 2.0, 3.0])
+    (2.0, 2.484...)
+    """
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, None
+    var = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, t_quantile_975(n - 1) * math.sqrt(var / n)
+
+
+def summarise(runs: Sequence[Blocks]) -> tuple[Blocks, Blocks]:
+    """(means, 95% half-widths) with the shape of :func:`run_kpis`, over replications.
+
+    A KPI that is None in some replication is averaged over the others. Cost: O(runs · KPIs).
+    """
+    return _combine(runs, mean_ci)
+
+
+def compare_runs(base: Sequence[Blocks], other: Sequence[Blocks]) -> tuple[Blocks, Blocks]:
+    """Paired differences ``other − base`` per replication (common random numbers make pairing
+    valid): (mean difference, 95% half-width), shaped like :func:`run_kpis`. Cost: as summarise."""
+    diffs = [_subtract(b, o) for b, o in zip(base, other, strict=True)]
+    return summarise(diffs)
+
+
+def _subtract(base: Any, other: Any) -> Any:
+    if isinstance(base, dict):
+        return {k: _subtract(base.get(k), other.get(k)) for k in {*base, *other}}
+    if base is None or other is None:
+        return None
+    return other - base
+
+
+def _combine(runs: Sequence[Any], reduce: Any) -> tuple[Any, Any]:
+    first = next((r for r in runs if r is not None), None)
+    if isinstance(first, dict):
+        keys: list[str] = []
+        for run in runs:
+            for k in run or {}:
+                if k not in keys:
+                    keys.append(k)
+        means: dict[str, Any] = {}
+        halves: dict[str, Any] = {}
+        for k in keys:
+            means[k], halves[k] = _combine([(r or {}).get(k) for r in runs], reduce)
+        return means, halves
+    values = [float(v) for v in runs if v is not None]
+    if not values:
+        return None, None
+    mean, half = reduce(values)
+    if len(runs) == 1 and isinstance(first, int):
+        return first, half
+    return mean, half
+
+
+# -- over time ----------------------------------------------------------------------------------
+def interval_series(
+    records: Sequence[ContactRecord],
+    rule: ServiceLevelRule,
+    *,
+    start: float,
+    end: float,
+    interval: float,
+) -> dict[str, list[float | None]]:
+    """Per interval of arrival time: offered, service level, abandon share, and mean number of
+    contacts waiting (time-averaged). Cost: O(n · intervals a wait spans)."""
+    count = max(1, math.ceil((end - start) / interval))
+    groups: list[list[ContactRecord]] = [[] for _ in range(count)]
+    waiting = [0.0] * count
+    for r in records:
+        index = int((r.arrived_at - start) // interval)
+        if 0 <= index < count:
+            groups[index].append(r)
+        left = r.answered_at if r.answered_at is not None else r.ended_at
+        _spread(waiting, r.arrived_at, end if left is None else left, start, interval)
+    return {
+        "start": [start + i * interval for i in range(count)],
+        "offered": [float(len(g)) for g in groups],
+        "service_level": [service_level(g, rule) for g in groups],
+        "p_abandon": [_share(sum(r.outcome == "abandoned" for r in g), len(g)) for g in groups],
+        "waiting": [w / interval for w in waiting],
+    }
+
+
+def _spread(
+    buckets: list[float], begin: float, finish: float, start: float, interval: float
+) -> None:
+    t = max(begin, start)
+    last = start + len(buckets) * interval
+    finish = min(finish, last)
+    while t < finish:
+        index = int((t - start) // interval)
+        edge = min(finish, start + (index + 1) * interval)
+        buckets[index] += edge - t
+        t = edge
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _percentile(ordered: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile of sorted values."""
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(q * len(ordered)))
+    return ordered[rank - 1]
