@@ -338,7 +338,8 @@ class _Simulation:
         contact_id = f"c{next(self.ids)}"
         record = ContactRecord(
             contact_id, customer_id, queue.channel, queue_name, item.segment,
-            arrived_at=self.now, threshold=queue.service_level_seconds, origin=origin,
+            arrived_at=self.now, origin=origin,
+            threshold=_pick(item.service_level_seconds, queue.service_level_seconds),
             replication=self.replication,
         )  # fmt: skip
         self.records.append(record)
@@ -588,6 +589,10 @@ def _can_serve(graph: SkillGraph, group: AgentGroup, queue: Any, channels: froze
         return True
     served = graph.serving_cost(group.skills, queue.requires)
     return served is not None and served[0] <= last
+
+
+def _pick(override: float | None, default: float) -> float:
+    return default if override is None else override
 
 
 def _router_seed(seed: int, replication: int) -> int:

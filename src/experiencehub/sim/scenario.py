@@ -141,13 +141,18 @@ class Transfer:
 
 @attrs.frozen(kw_only=True)
 class Workload:
-    """Contacts arriving in one queue for one customer segment."""
+    """Contacts arriving in one queue for one customer segment.
+
+    ``service_level_seconds`` overrides the queue's threshold for this segment (premium customers
+    answered within 30 s, others within 60 s); ``priority`` is sent with each contact.
+    """
 
     queue: str
     arrivals: Arrivals
     handle_seconds: Distribution
     segment: str = "default"
     priority: int = 0
+    service_level_seconds: float | None = None
     patience_seconds: Distribution | None = None
     callback: Callback | None = None
     repeat: Repeat | None = None
@@ -580,6 +585,7 @@ def _check_workload(
 ) -> None:
     _known_queue(item.queue, f"{where}.queue", queues, problems)
     _need(problems, bool(item.segment), f"{where}.segment", "a non-empty string", item.segment)
+    _non_negative(problems, f"{where}.service_level_seconds", item.service_level_seconds)
     _check_arrivals(item.arrivals, f"{where}.arrivals", scenario, problems)
     _check_distribution(item.handle_seconds, f"{where}.handle_seconds", problems)
     if item.patience_seconds is not None:

@@ -1,0 +1,359 @@
+"""The ``experiencehub`` command: simulate, compare, validate, erlang.
+
+This module owns the terminal: argument parsing (typer), rich tables and progress bars, exit codes.
+It computes nothing itself; the simulator (:mod:`experiencehub.sim`) and the Erlang formulas
+(:mod:`experiencehub.sim.erlang`) do. Machine output (``--json``) goes to stdout alone; progress
+and errors go to stderr. Exit codes: 0 done, 1 the scenario or the inputs have problems.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import attrs
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .core.errors import ConfigError
+from .sim import erlang, kpi
+from .sim.engine import Comparison, Result, compare, simulate
+from .sim.report import format_value, write_events, write_html_report
+from .sim.scenario import AGENT_POLICIES, Scenario, ScenarioError, load_scenario
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Route contacts, simulate contact-centre days and compare routing policies.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+_out = Console()
+_err = Console(stderr=True)
+
+_TABLE_KPIS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "service_level",
+    "asa",
+    "p90_wait",
+    "p_abandon",
+    "occupancy",
+    "transfers",
+    "fcr_proxy",
+)
+
+FileArg = Annotated[Path, typer.Argument(help="Scenario file (TOML).", show_default=False)]
+Seed = Annotated[int | None, typer.Option(help="Override the scenario's seed.")]
+Replications = Annotated[
+    int | None, typer.Option(min=1, help="Override the number of replications.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of tables.")]
+
+
+def main() -> None:
+    """Entry point of the ``experiencehub`` console script."""
+    app()
+
+
+# -- simulate -------------------------------------------------------------------------------------
+@app.command("simulate")
+def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
+    file: FileArg,
+    as_json: AsJson = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write an HTML report with plots here.")
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option(help="Write one JSON line per contact here.")
+    ] = None,
+    policy: Annotated[str | None, typer.Option(help="Agent-selection policy to use.")] = None,
+    replications: Replications = None,
+    seed: Seed = None,
+    preset: Annotated[
+        str | None, typer.Option(help="Service-level preset (see docs/kpis.md).")
+    ] = None,
+) -> None:
+    """Simulate a scenario and print its KPIs (overall, per channel, queue and segment)."""
+    scenario = _load(file, preset)
+    _check_policy(policy)
+    with _progress(f"simulating {scenario.name}") as step:
+        result = simulate(
+            scenario, policy=policy, replications=replications, seed=seed, progress=step
+        )
+    if events is not None:
+        count = write_events(result, events)
+        _err.print(f"wrote {count} contact records to {events}")
+    if report is not None:
+        page = write_html_report(result, report)
+        _err.print(f"wrote the HTML report to {page}")
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(result.to_dict()), indent=2) + "\n")
+        return
+    _print_result(result)
+
+
+def _print_result(result: Result) -> None:
+    rule = result.rule
+    sim = result.scenario.simulation
+    _out.print(
+        f"[bold]{result.scenario.name}[/bold] · policy [bold]{result.policy}[/bold] · "
+        f"{len(result.runs)} replication(s), seed {sim.seed} · measured {_duration(sim.duration)} "
+        f"after {_duration(sim.warmup)} warm-up"
+    )
+    _out.print(
+        f"service level preset [bold]{rule.name}[/bold]: {rule.description}; "
+        f"short abandons < {rule.short_abandon_seconds:g} s"
+    )
+    ci_note = " (mean ±95% CI half-width)" if len(result.runs) > 1 else ""
+    columns = {"overall": (result.kpis["overall"], result.ci95["overall"])}
+    columns.update(_blocks(result, "by_channel"))
+    _out.print(_kpi_table(f"Overall and by channel{ci_note}", columns))
+    _out.print(_kpi_table("By queue", _blocks(result, "by_queue")))
+    _out.print(_kpi_table("By segment", _blocks(result, "by_segment")))
+    per_customer = 1e6 * result.wall_seconds / max(1, result.customers)
+    _out.print(
+        f"[dim]{result.customers} contacts simulated in {result.wall_seconds:.2f} s "
+        f"({per_customer:.0f} µs per contact). FCR is a proxy: handled with no repeat contact "
+        f"within {result.scenario.kpis.repeat_window_hours:g} h.[/dim]"
+    )
+
+
+def _blocks(result: Result, group: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    return {k: (v, result.ci95[group][k]) for k, v in result.kpis[group].items()}
+
+
+_LABELS = {
+    "short_abandoned": "  of which short",
+    "service_level": "service level",
+    "asa": "ASA",
+    "p90_wait": "p90 wait",
+    "p_abandon": "abandon rate",
+    "fcr_proxy": "FCR (proxy)",
+}
+
+
+def _kpi_table(title: str, columns: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> Table:
+    """KPIs as rows, blocks (overall, channels, queues…) as columns: fits 80 columns."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for key in _TABLE_KPIS:
+        cells = [format_value(key, v.get(key), h.get(key)) for v, h in columns.values()]
+        table.add_row(_LABELS.get(key, key), *cells)
+    return table
+
+
+# -- compare --------------------------------------------------------------------------------------
+@app.command("compare")
+def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
+    file: FileArg,
+    policy: Annotated[list[str], typer.Option(help="A policy to compare; give two or more.")],
+    as_json: AsJson = False,
+    replications: Replications = None,
+    seed: Seed = None,
+    preset: Annotated[str | None, typer.Option(help="Service-level preset.")] = None,
+) -> None:
+    """Simulate the same customers under each policy; KPIs side by side with the differences."""
+    scenario = _load(file, preset)
+    if len(policy) < 2:
+        _fail(["--policy: give at least two policies to compare"])
+    for name in policy:
+        _check_policy(name)
+    with _progress(f"comparing {len(policy)} policies") as step:
+        comparison = compare(scenario, policy, replications=replications, seed=seed, progress=step)
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(comparison.to_dict()), indent=2) + "\n")
+        return
+    _print_comparison(comparison)
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    base = comparison.results[0]
+    _out.print(
+        f"[bold]{base.scenario.name}[/bold] · {len(base.runs)} replication(s) with common random "
+        f"numbers · service level preset [bold]{base.rule.name}[/bold]: {base.rule.description}"
+    )
+    _out.print(_comparison_table("Overall", comparison, "overall", None))
+    for queue in base.kpis["by_queue"]:
+        _out.print(_comparison_table(f"Queue {queue}", comparison, "by_queue", queue))
+    _out.print("[dim]Differences are paired by replication: policy − " + base.policy + ".[/dim]")
+
+
+def _comparison_table(title: str, comparison: Comparison, group: str, key: str | None) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    for result in comparison.results:
+        table.add_column(result.policy, justify="right")
+    for other in comparison.results[1:]:
+        table.add_column(f"{other.policy} − {comparison.results[0].policy}", justify="right")
+
+    def pick(blocks: Any) -> dict[str, Any]:
+        found = blocks.get(group, {})
+        return dict(found.get(key, {}) if key is not None else found)
+
+    for name in _TABLE_KPIS:
+        cells = [
+            format_value(name, pick(r.kpis).get(name), pick(r.ci95).get(name))
+            for r in comparison.results
+        ]
+        for other in comparison.results[1:]:
+            mean, half = comparison.differences[other.policy]
+            cells.append(_signed(name, pick(mean).get(name), pick(half).get(name)))
+        table.add_row(_LABELS.get(name, name), *cells)
+    return table
+
+
+def _signed(key: str, value: Any, half: Any) -> str:
+    if value is None:
+        return "–"
+    text = format_value(key, abs(value), half)
+    return ("+" if value >= 0 else "−") + text
+
+
+# -- validate -------------------------------------------------------------------------------------
+@app.command("validate")
+def validate_command(file: FileArg) -> None:
+    """Check a scenario file; list every problem with its key path (exit 1). Nothing runs."""
+    scenario = _load(file, None)
+    loads = ", ".join(f"{q.name} ({q.channel})" for q in scenario.queues)
+    _out.print(
+        f"[green]ok[/green] {file}: {len(scenario.queues)} queues ({loads}), "
+        f"{sum(g.count for g in scenario.agents)} agents in {len(scenario.agents)} groups, "
+        f"{len(scenario.workload)} workload entries"
+    )
+
+
+# -- erlang ---------------------------------------------------------------------------------------
+@app.command("erlang")
+def erlang_command(  # noqa: PLR0917 (typer maps parameters to options)
+    kind: Annotated[str, typer.Argument(help="c (Erlang C, no abandons) or a (Erlang A).")],
+    per_hour: Annotated[float, typer.Option(help="Arrivals per hour.")],
+    handle: Annotated[float, typer.Option(help="Mean handle time, seconds.")],
+    threshold: Annotated[float, typer.Option(help="Service-level threshold, seconds.")] = 20.0,
+    agents: Annotated[int | None, typer.Option(help="Agents (or give --target-sl).")] = None,
+    patience: Annotated[
+        float | None, typer.Option(help="Mean patience, seconds (Erlang A).")
+    ] = None,
+    target_sl: Annotated[
+        float | None, typer.Option(help="Find the fewest agents reaching this service level.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Erlang C / Erlang A results for one queue, or the fewest agents for a service level."""
+    try:
+        out = erlang.erlang_command(kind, per_hour, handle, agents, patience, threshold, target_sl)
+    except (ConfigError, ValueError) as exc:
+        _fail([str(exc)])
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(out), indent=2) + "\n")
+        return
+    table = Table(
+        title=f"{out.get('model', 'erlang')}: {per_hour:g}/h, {handle:g} s handle",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in out.items():
+        table.add_row(key, _plain(key, value))
+    _out.print(table)
+
+
+def _plain(key: str, value: Any) -> str:
+    if isinstance(value, float) and key in (
+        "p_wait",
+        "p_abandon",
+        "service_level",
+        "occupancy",
+        "target_sl",
+    ):
+        return f"{100 * value:.2f}%"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "–" if value is None else str(value)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _load(file: Path, preset: str | None) -> Scenario:
+    try:
+        scenario = load_scenario(file)
+    except ScenarioError as exc:
+        _fail(exc.problems, header=f"{len(exc.problems)} problem(s) in {file}:")
+    if preset is not None:
+        if preset not in kpi.PRESETS:
+            _fail([f"--preset: must be one of {', '.join(kpi.PRESETS)}, got {preset!r}"])
+        scenario = _with_preset(scenario, preset)
+    return scenario
+
+
+def _with_preset(scenario: Scenario, preset: str) -> Scenario:
+    return attrs.evolve(scenario, kpis=attrs.evolve(scenario.kpis, preset=preset))
+
+
+def _check_policy(policy: str | None) -> None:
+    if policy is not None and policy not in AGENT_POLICIES:
+        _fail([f"--policy: must be one of {', '.join(AGENT_POLICIES)}, got {policy!r}"])
+
+
+def _fail(problems: list[str], header: str = "error:") -> Any:
+    _err.print(f"[red]{header}[/red]")
+    for problem in problems:
+        _err.print(f"  {problem}", markup=False, highlight=False)
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[float], None]]:
+    """A progress callback that shows a bar on stderr once the run has taken over a second."""
+    started = time.perf_counter()
+    bar: list[Any] = []
+
+    def step(fraction: float) -> None:
+        if not bar:
+            if time.perf_counter() - started < 1.0:
+                return
+            progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(), console=_err, transient=True,
+            )  # fmt: skip
+            progress.start()
+            bar.extend([progress, progress.add_task(label, total=1.0)])
+        bar[0].update(bar[1], completed=fraction)
+
+    try:
+        yield step
+    finally:
+        if bar:
+            bar[0].stop()
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds:g} s"
+
+
+def _jsonable(value: Any) -> Any:
+    """NaN and infinities are not JSON; they become null."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
