@@ -1,0 +1,58 @@
+"""Cross-channel context continuity: one customer, verified facts, handoff briefs, affinity.
+
+The context layer may do I/O (through a store); the routing core never does. Public names:
+
+- :class:`Identity` — a normalised phone / email / chat session / account handle;
+- :class:`MemoryContextStore`, :class:`SqliteContextStore` — the :class:`ContextStore` back-ends;
+- :class:`Fact`, :class:`ContactRecord` — what a store remembers; :class:`HandoffBrief` — what the
+  next agent gets;
+- :class:`StoreAffinity` (an :class:`AffinityProvider`) — preferred agents for the Router;
+- :class:`ExperienceHub`, :class:`BriefedOffer` — Router + store behind one ``handle(event)``;
+- typed errors: :class:`UnknownCustomer`, :class:`InvalidIdentity`, :class:`InvalidChannel`,
+  :class:`InvalidFact`, :class:`SecretValueRefused`, :class:`IdentityConflict`,
+  :class:`SchemaTooNew`.
+
+See docs/context.md for a scripted journey.
+"""
+
+from __future__ import annotations
+
+from .affinity import AffinityProvider, StoreAffinity
+from .brief import HandoffBrief, JourneyStep
+from .errors import (
+    IdentityConflict,
+    InvalidChannel,
+    InvalidFact,
+    InvalidIdentity,
+    SchemaTooNew,
+    SecretValueRefused,
+    UnknownCustomer,
+)
+from .facts import ContactRecord, Fact
+from .hub import BriefedOffer, ExperienceHub
+from .identity import Identity
+from .sqlite_store import SqliteContextStore
+from .store import AuditEntry, ContextStore, MemoryContextStore
+
+__all__ = [
+    "AffinityProvider",
+    "AuditEntry",
+    "BriefedOffer",
+    "ContactRecord",
+    "ContextStore",
+    "ExperienceHub",
+    "Fact",
+    "HandoffBrief",
+    "Identity",
+    "IdentityConflict",
+    "InvalidChannel",
+    "InvalidFact",
+    "InvalidIdentity",
+    "JourneyStep",
+    "MemoryContextStore",
+    "SchemaTooNew",
+    "SecretValueRefused",
+    "SqliteContextStore",
+    "StoreAffinity",
+    "UnknownCustomer",
+]

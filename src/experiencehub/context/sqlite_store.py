@@ -1,0 +1,382 @@
+"""SqliteContextStore: the embedded default context store (stdlib ``sqlite3``, one file).
+
+Durability and safety choices, and why:
+
+- **WAL** journal, **one transaction per public write** (``BEGIN IMMEDIATE`` … ``COMMIT``): a
+  process killed mid-write leaves the last committed state; readers never block the writer.
+- ``synchronous=FULL`` by default (configurable): NORMAL may lose the last commits on power loss.
+- **Threads**: one connection per thread (``threading.local``); **processes**: SQLite file locks
+  plus a busy timeout, so several routers can share one file.
+- **Erasure on disk**: ``PRAGMA secure_delete=ON`` zeroes deleted rows in the page they lived in,
+  and after ``forget``/``purge`` a ``wal_checkpoint(TRUNCATE)`` copies the scrubbed pages home and
+  empties the WAL, whose older frames still held the erased bytes. A reader holding a long
+  transaction in another process can delay that truncation until the next erase or close.
+- **Schema versioned** with ``PRAGMA user_version``; :data:`MIGRATIONS` maps each version to the
+  statements that reach it, applied in order in one transaction when a file is opened. A file from
+  a newer library raises :class:`SchemaTooNew`.
+
+Every lookup goes through an index (identities by (kind, value); facts and contacts by customer;
+expiry and last-seen for purge), so operations are O(log n) in customers.
+
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "context.db")
+>>> with SqliteContextStore(path) as store:
+...     cust = store.resolve(Identity("email", "Ann@Example.com"), at=0.0)
+...     store.find(Identity("email", "ann@example.com")) == cust
+True
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..core.errors import ConfigError
+from .errors import SchemaTooNew
+from .facts import ContactRecord, Fact
+from .identity import Identity
+from .store import AuditEntry, StoreBase, customer_id_of
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteContextStore"]
+
+_V1 = (
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL,"
+    " last_seen REAL NOT NULL, owner TEXT)",
+    "CREATE INDEX customers_last_seen ON customers(last_seen)",
+    "CREATE TABLE aliases (old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL)",
+    "CREATE INDEX aliases_new ON aliases(new_id)",
+    "CREATE TABLE identities (kind TEXT NOT NULL, value TEXT NOT NULL,"
+    " customer_id INTEGER NOT NULL, PRIMARY KEY (kind, value)) WITHOUT ROWID",
+    "CREATE INDEX identities_customer ON identities(customer_id)",
+    "CREATE TABLE links (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL,"
+    " a_kind TEXT NOT NULL, a_value TEXT NOT NULL, b_kind TEXT NOT NULL, b_value TEXT NOT NULL,"
+    " evidence TEXT NOT NULL, at REAL NOT NULL)",
+    "CREATE INDEX links_customer ON links(customer_id)",
+    "CREATE TABLE facts (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, name TEXT NOT NULL,"
+    " value TEXT, channel TEXT NOT NULL, observed_at REAL NOT NULL, expires_at REAL NOT NULL,"
+    " sensitivity TEXT NOT NULL, verified INTEGER NOT NULL, method TEXT, contact_id TEXT)",
+    "CREATE INDEX facts_customer ON facts(customer_id, expires_at)",
+    "CREATE INDEX facts_expiry ON facts(expires_at)",
+    "CREATE TABLE contacts (contact_id TEXT PRIMARY KEY, customer_id INTEGER NOT NULL,"
+    " channel TEXT NOT NULL, at REAL NOT NULL, agent_id TEXT, outcome TEXT, topic TEXT,"
+    " queue TEXT, ended_at REAL) WITHOUT ROWID",
+    "CREATE INDEX contacts_customer ON contacts(customer_id, at)",
+    "CREATE INDEX contacts_at ON contacts(at)",
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, at REAL, action TEXT NOT NULL,"
+    " detail TEXT NOT NULL)",
+)
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1}
+"""Version → the statements that bring a file from the version before it. Append, never edit."""
+SCHEMA_VERSION = max(MIGRATIONS)
+
+_FACT_COLUMNS = "customer_id, name, value, channel, observed_at, expires_at, sensitivity, verified, method, contact_id"
+_CONTACT_COLUMNS = "customer_id, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at"
+_SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def migrate(conn: sqlite3.Connection, migrations: dict[int, tuple[str, ...]] | None = None) -> int:
+    """Bring the file to the newest schema in one transaction; returns the version before.
+
+    Cost: O(1) when current; the migrations' cost otherwise.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    newest = max(steps)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > newest:
+            raise SchemaTooNew(
+                f"schema version {version}: this library reads up to version {newest}; upgrade it"
+            )
+        for target in range(version + 1, newest + 1):
+            for statement in steps[target]:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version={newest}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return version
+
+
+class SqliteContextStore(StoreBase):
+    """Context store in one SQLite file (see the module docstring for the guarantees).
+
+    ``synchronous``: ``"FULL"`` (default) or ``"NORMAL"``/``"EXTRA"``/``"OFF"``.
+    ``busy_timeout_seconds``: how long a writer waits for another process's write lock.
+    Other options as for :class:`~experiencehub.context.store.StoreBase`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "FULL",
+        busy_timeout_seconds: float = 10.0,
+        migrations: dict[int, tuple[str, ...]] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        if str(synchronous).upper() not in _SYNC_MODES:
+            raise ConfigError(
+                f"synchronous={synchronous!r}: must be one of {', '.join(_SYNC_MODES)}"
+            )
+        if (
+            isinstance(busy_timeout_seconds, bool)
+            or not isinstance(busy_timeout_seconds, (int, float))
+            or busy_timeout_seconds < 0
+        ):
+            raise ConfigError(f"busy_timeout_seconds={busy_timeout_seconds!r}: must be >= 0")
+        self.path = os.fspath(path)
+        self.synchronous = str(synchronous).upper()
+        self.busy_timeout_seconds = float(busy_timeout_seconds)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self.migrated_from = migrate(self._conn(), migrations)
+
+    # -- connections and transactions ---------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self.busy_timeout_seconds,
+                isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+                check_same_thread=False,  # each thread has its own; close() may run elsewhere
+            )
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_seconds * 1000)}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute("PRAGMA secure_delete=ON")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[None]:
+        conn = self._conn()
+        if conn.in_transaction:  # nested call: the outer transaction decides
+            yield
+            return
+        conn.execute(begin)
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _write(self) -> Any:
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _read(self) -> Any:
+        return self._transaction("BEGIN")
+
+    def _q(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        return self._conn().execute(sql, args)
+
+    def close(self) -> None:
+        """Checkpoint the WAL and close every thread's connection. Cost: O(connections)."""
+        self._checkpoint()
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> SqliteContextStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _checkpoint(self, attempts: int = 5) -> bool:
+        """``wal_checkpoint(TRUNCATE)``; True when the WAL was emptied."""
+        for attempt in range(attempts):
+            busy = self._q("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return True
+            time.sleep(0.01 * (attempt + 1))
+        return False
+
+    def _after_erase(self) -> None:
+        self._checkpoint()
+
+    # -- primitives --------------------------------------------------------------------------
+    def _lookup(self, identity: Identity) -> int | None:
+        row = self._q(
+            "SELECT customer_id FROM identities WHERE kind=? AND value=?",
+            identity.kind,
+            identity.value,
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def _new_customer(self, at: float) -> int:
+        cursor = self._q("INSERT INTO customers (created_at, last_seen) VALUES (?, ?)", at, at)
+        assert cursor.lastrowid is not None
+        return int(cursor.lastrowid)
+
+    def _attach(self, identity: Identity, number: int) -> None:
+        self._q("INSERT INTO identities VALUES (?, ?, ?)", identity.kind, identity.value, number)
+
+    def _canonical(self, number: int) -> int | None:
+        if self._q("SELECT 1 FROM customers WHERE id=?", number).fetchone():
+            return number
+        row = self._q("SELECT new_id FROM aliases WHERE old_id=?", number).fetchone()
+        return None if row is None else int(row[0])
+
+    def _touch(self, number: int, at: float) -> None:
+        self._q("UPDATE customers SET last_seen=max(last_seen, ?) WHERE id=?", at, number)
+
+    def _identities(self, number: int) -> list[Identity]:
+        rows = self._q("SELECT kind, value FROM identities WHERE customer_id=?", number)
+        return [Identity(kind, value) for kind, value in rows]
+
+    def _merge(self, keep: int, gone: int) -> None:
+        for table in ("identities", "facts", "contacts", "links"):
+            self._q(f"UPDATE {table} SET customer_id=? WHERE customer_id=?", keep, gone)
+        self._q("UPDATE aliases SET new_id=? WHERE new_id=?", keep, gone)
+        self._q("INSERT INTO aliases VALUES (?, ?)", gone, keep)
+        self._q(
+            "UPDATE customers SET owner=coalesce(owner, (SELECT owner FROM customers WHERE id=?)),"
+            " last_seen=max(last_seen, (SELECT last_seen FROM customers WHERE id=?)) WHERE id=?",
+            gone, gone, keep,
+        )  # fmt: skip
+        self._q("DELETE FROM customers WHERE id=?", gone)
+
+    def _add_link(self, number: int, a: Identity, b: Identity, evidence: str, at: float) -> None:
+        self._q(
+            "INSERT INTO links (customer_id, a_kind, a_value, b_kind, b_value, evidence, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            number, a.kind, a.value, b.kind, b.value, evidence, at,
+        )  # fmt: skip
+
+    def _add_fact(self, number: int, fact: Fact) -> None:
+        self._q(
+            f"INSERT INTO facts ({_FACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            number, fact.name, fact.value, fact.channel, fact.observed_at, fact.expires_at,
+            fact.sensitivity, int(fact.verified), fact.method, fact.contact_id,
+        )  # fmt: skip
+
+    def _facts(self, number: int, at: float) -> list[Fact]:
+        rows = self._q(
+            f"SELECT {_FACT_COLUMNS} FROM facts WHERE customer_id=? AND expires_at>?"
+            " ORDER BY observed_at, id",
+            number, at,
+        )  # fmt: skip
+        return [_fact(row) for row in rows]
+
+    def _get_contact(self, contact_id: str) -> tuple[int, ContactRecord] | None:
+        row = self._q(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=?", contact_id
+        ).fetchone()
+        return None if row is None else (int(row[0]), _contact(row))
+
+    def _put_contact(self, number: int, record: ContactRecord) -> None:
+        self._q(
+            f"INSERT OR REPLACE INTO contacts ({_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            number, record.contact_id, record.channel, record.at, record.agent_id,
+            record.outcome, record.topic, record.queue, record.ended_at,
+        )  # fmt: skip
+
+    def _contacts(self, number: int, limit: int | None) -> list[ContactRecord]:
+        rows = self._q(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE customer_id=?"
+            " ORDER BY at DESC, contact_id LIMIT ?",
+            number, -1 if limit is None else limit,
+        )  # fmt: skip
+        return [_contact(row) for row in rows]
+
+    def _last_agent(self, number: int, since: float) -> str | None:
+        row = self._q(
+            "SELECT agent_id FROM contacts WHERE customer_id=? AND at>=? AND agent_id IS NOT NULL"
+            " ORDER BY at DESC, contact_id LIMIT 1",
+            number, since,
+        ).fetchone()  # fmt: skip
+        return None if row is None else str(row[0])
+
+    def _set_owner(self, number: int, agent_id: str | None) -> None:
+        self._q("UPDATE customers SET owner=? WHERE id=?", agent_id, number)
+
+    def _owner(self, number: int) -> str | None:
+        row = self._q("SELECT owner FROM customers WHERE id=?", number).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def _erase(self, number: int) -> dict[str, int]:
+        counts = {}
+        for table in ("identities", "facts", "contacts", "links"):
+            counts[table] = self._q(f"DELETE FROM {table} WHERE customer_id=?", number).rowcount
+        self._q("DELETE FROM aliases WHERE new_id=?", number)
+        self._q("DELETE FROM customers WHERE id=?", number)
+        return counts
+
+    def _idle(self, cutoff: float) -> list[int]:
+        return [int(r[0]) for r in self._q("SELECT id FROM customers WHERE last_seen<?", cutoff)]
+
+    def _purge_facts(self, at: float) -> int:
+        return int(self._q("DELETE FROM facts WHERE expires_at<=?", at).rowcount)
+
+    def _purge_contacts(self, cutoff: float) -> int:
+        return int(self._q("DELETE FROM contacts WHERE at<?", cutoff).rowcount)
+
+    def _audit_add(self, at: float | None, action: str, detail: str) -> None:
+        self._q("INSERT INTO audit (at, action, detail) VALUES (?, ?, ?)", at, action, detail)
+
+    def _audit_entries(self) -> list[AuditEntry]:
+        rows = self._q("SELECT at, action, detail FROM audit ORDER BY id")
+        return [AuditEntry(at=at, action=action, detail=detail) for at, action, detail in rows]
+
+    def _check(self) -> None:
+        """Assert file integrity and the store's invariants. Cost: O(all records) — tests only."""
+        assert self._q("PRAGMA integrity_check").fetchone()[0] == "ok"
+        orphans = {
+            table: self._q(
+                f"SELECT count(*) FROM {table} WHERE customer_id NOT IN (SELECT id FROM customers)"
+            ).fetchone()[0]
+            for table in ("identities", "facts", "contacts", "links")
+        }
+        assert not any(orphans.values()), orphans
+        dangling = self._q(
+            "SELECT count(*) FROM aliases WHERE new_id NOT IN (SELECT id FROM customers)"
+            " OR old_id IN (SELECT id FROM customers)"
+        ).fetchone()[0]
+        assert dangling == 0, f"{dangling} aliases point nowhere or shadow a live customer"
+
+
+def _fact(row: tuple[Any, ...]) -> Fact:
+    number, name, value, channel, observed, expires, sensitivity, verified, method, contact = row
+    return Fact(
+        customer_id=customer_id_of(number),
+        name=name,
+        value=value,
+        channel=channel,
+        observed_at=observed,
+        expires_at=expires,
+        sensitivity=sensitivity,
+        verified=bool(verified),
+        method=method,
+        contact_id=contact,
+    )
+
+
+def _contact(row: tuple[Any, ...]) -> ContactRecord:
+    number, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at = row
+    return ContactRecord(
+        customer_id=customer_id_of(number),
+        contact_id=contact_id,
+        channel=channel,
+        at=at,
+        agent_id=agent_id,
+        outcome=outcome,
+        topic=topic,
+        queue=queue,
+        ended_at=ended_at,
+    )
