@@ -92,6 +92,7 @@ class Scenario:
     # -- building ------------------------------------------------------------------------
     def log_in(self, agents: int) -> None:
         """Half the agents in group A, half in group B; 3 skills each, phone capacity 1."""
+        covered: set[str] = set()
         for n in range(agents):
             group = 0 if n % 2 == 0 else GROUP
             picks = self.rng.sample(range(GROUP), 3)
@@ -99,6 +100,10 @@ class Scenario:
             self.handle(
                 ev.AgentLoggedIn(at=0.0, agent_id=f"a{n}", skills=skills, capacity={"phone": 1})
             )
+            if group:
+                covered.update(queue_name(group + i) for i in picks)
+        # group-B queues with a cost-0 agent: an arrival there is offered at once
+        self.served_b = sorted(covered)
 
     def fill(self, waiting: int) -> None:
         """Arrive group-A contacts (accepting every offer) until ``waiting`` of them wait."""
@@ -136,7 +141,7 @@ class Scenario:
     def arrival_offer_events(self) -> tuple[ev.ContactArrived, ev.ContactAbandoned]:
         """An arrival in a group-B queue (someone is free there) and the abandon that undoes it."""
         cid = self.next_id()
-        queue = queue_name(GROUP + self.rng.randrange(GROUP))
+        queue = self.rng.choice(self.served_b)
         at = self.tick_time()
         return (
             ev.ContactArrived(at=at, contact_id=cid, queue=queue),
