@@ -23,7 +23,9 @@ def test_numbers_that_are_not_cards_pass() -> None:
     assert luhn_valid("79927398713")
 
 
-@pytest.mark.parametrize("name", ["card_number", "cvv", "security_code", "pin", "password", "date_of_birth", "dob"])
+@pytest.mark.parametrize(
+    "name", ["card_number", "cvv", "security_code", "pin", "password", "date_of_birth", "dob"]
+)
 def test_secret_names_are_refused_whatever_the_value(name: str) -> None:
     with pytest.raises(SecretValueRefused) as caught:
         refuse_secrets(name, "1985-02-03")

@@ -193,9 +193,11 @@ def test_killing_a_writer_mid_write_loses_no_committed_data(tmp_path: Path) -> N
         with SqliteContextStore(path) as store:
             store._check()  # integrity_check + no orphans / dangling aliases
             check_committed(store, tag, committed)
-            sessions = store._conn().execute(
-                "SELECT count(*) FROM identities WHERE value LIKE ?", (f"{tag}-%",)
-            ).fetchone()[0]
+            sessions = (
+                store._conn()
+                .execute("SELECT count(*) FROM identities WHERE value LIKE ?", (f"{tag}-%",))
+                .fetchone()[0]
+            )
             assert sessions in (committed, committed + 1)  # the killed write: all or nothing
 
 
@@ -211,15 +213,23 @@ def realistic_session(store: SqliteContextStore) -> str:
     attempts = [
         lambda: store.record_fact(cust, "card_number", CARD, channel="chat", at=70.0),
         lambda: store.record_fact(cust, "note", f"customer pasted {CARD}", channel="chat", at=70.0),
-        lambda: store.record_fact(cust, "payment", CARD.replace(" ", ""), channel="chat", at=70.0, sensitivity="secret"),
-        lambda: store.record_contact(cust, contact_id="c7", channel="chat", at=70.0, topic=f"refund to {CARD}"),
+        lambda: store.record_fact(
+            cust, "payment", CARD.replace(" ", ""), channel="chat", at=70.0, sensitivity="secret"
+        ),
+        lambda: store.record_contact(
+            cust, contact_id="c7", channel="chat", at=70.0, topic=f"refund to {CARD}"
+        ),
         lambda: store.link(phone, Identity("chat_session", "s9"), at=70.0, evidence=f"card {CARD}"),
     ]
     for attempt in attempts:
         with pytest.raises(SecretValueRefused):
             attempt()
-    store.record_contact(cust, contact_id="c7", channel="chat", at=70.0, outcome="dropped", ended_at=300.0)
-    store.record_contact(cust, contact_id="c8", channel="phone", at=480.0, agent_id="a3", outcome="handled")
+    store.record_contact(
+        cust, contact_id="c7", channel="chat", at=70.0, outcome="dropped", ended_at=300.0
+    )
+    store.record_contact(
+        cust, contact_id="c8", channel="phone", at=480.0, agent_id="a3", outcome="handled"
+    )
     store.purge(1000.0)
     return cust
 
@@ -244,7 +254,13 @@ def test_forget_scrubs_the_customer_from_every_file_on_disk(tmp_path: Path) -> N
     store = SqliteContextStore(path)
     cust = realistic_session(store)
     other = store.resolve(Identity("email", "bob@example.org"), at=0.0)
-    secrets = [b"ann@example.com", b"+442079460000", b"SW1A 1AA", b"verified in IVR", b"billing dispute"]
+    secrets = [
+        b"ann@example.com",
+        b"+442079460000",
+        b"SW1A 1AA",
+        b"verified in IVR",
+        b"billing dispute",
+    ]
     assert all(bytes_on_disk(path, s) for s in secrets)  # the test can fail
     store.forget(cust, at=2000.0)
     leftovers = [s for s in secrets if bytes_on_disk(path, s)]

@@ -102,9 +102,16 @@ def test_verification_expires_and_is_never_returned_after(store: StoreBase) -> N
 
 def test_facts_carry_provenance(store: StoreBase) -> None:
     cust = store.resolve(PHONE, at=0.0)
-    store.record_fact(cust, "topic", "billing dispute", channel="chat", at=5.0, contact_id="c7", valid_for=60)
+    store.record_fact(
+        cust, "topic", "billing dispute", channel="chat", at=5.0, contact_id="c7", valid_for=60
+    )
     (fact,) = store.facts(cust, at=6.0)
-    assert (fact.channel, fact.contact_id, fact.observed_at, fact.expires_at) == ("chat", "c7", 5.0, 65.0)
+    assert (fact.channel, fact.contact_id, fact.observed_at, fact.expires_at) == (
+        "chat",
+        "c7",
+        5.0,
+        65.0,
+    )
     assert fact.customer_id == cust
 
 
@@ -134,7 +141,9 @@ def test_secrets_are_refused_and_nothing_is_written(
 def test_secrets_hidden_in_contact_text_are_refused(store: StoreBase) -> None:
     cust = store.resolve(PHONE, at=0.0)
     with pytest.raises(SecretValueRefused):
-        store.record_contact(cust, contact_id="c1", channel="chat", at=1.0, topic="pan 4111111111111111")
+        store.record_contact(
+            cust, contact_id="c1", channel="chat", at=1.0, topic="pan 4111111111111111"
+        )
     with pytest.raises(SecretValueRefused):
         store.link(PHONE, EMAIL, at=1.0, evidence="read card 4111111111111111")
     assert store.contacts(cust) == () and store.find(EMAIL) is None
@@ -144,14 +153,35 @@ def test_bad_input_raises_typed_errors_and_writes_nothing(store: StoreBase) -> N
     cust = store.resolve(PHONE, at=0.0)
     before = snapshot(store, cust)
     bad_calls = [
-        (UnknownCustomer, lambda: store.record_fact("cust-999", "topic", "x", channel="chat", at=1.0)),
-        (UnknownCustomer, lambda: store.record_verification("nobody", "pin", channel="ivr", at=1.0, valid_for=1)),
+        (
+            UnknownCustomer,
+            lambda: store.record_fact("cust-999", "topic", "x", channel="chat", at=1.0),
+        ),
+        (
+            UnknownCustomer,
+            lambda: store.record_verification("nobody", "pin", channel="ivr", at=1.0, valid_for=1),
+        ),
         (InvalidChannel, lambda: store.record_fact(cust, "topic", "x", channel="pigeon", at=1.0)),
-        (InvalidFact, lambda: store.record_verification(cust, "date_of_birth", channel="ivr", at=1.0, valid_for=-5)),
-        (InvalidFact, lambda: store.record_verification(cust, "date_of_birth", channel="ivr", at=1.0, valid_for=0)),
+        (
+            InvalidFact,
+            lambda: store.record_verification(
+                cust, "date_of_birth", channel="ivr", at=1.0, valid_for=-5
+            ),
+        ),
+        (
+            InvalidFact,
+            lambda: store.record_verification(
+                cust, "date_of_birth", channel="ivr", at=1.0, valid_for=0
+            ),
+        ),
         (InvalidFact, lambda: store.record_fact(cust, "Topic!", "x", channel="chat", at=1.0)),
         (InvalidFact, lambda: store.record_fact(cust, "topic", "x", channel="chat", at=-1.0)),
-        (InvalidFact, lambda: store.record_fact(cust, "topic", "x", channel="chat", at=1.0, sensitivity="meh")),
+        (
+            InvalidFact,
+            lambda: store.record_fact(
+                cust, "topic", "x", channel="chat", at=1.0, sensitivity="meh"
+            ),
+        ),
         (InvalidFact, lambda: store.record_contact(cust, contact_id="", channel="chat", at=1.0)),
         (InvalidChannel, lambda: store.record_contact(cust, contact_id="c1", channel="", at=1.0)),
         (InvalidIdentity, lambda: store.resolve("+44 20 7946 0000", at=1.0)),  # type: ignore[arg-type]
@@ -169,9 +199,16 @@ def test_contacts_upsert_by_id_and_keep_the_first_time(store: StoreBase) -> None
     cust = store.resolve(PHONE, at=0.0)
     store.record_contact(cust, contact_id="c1", channel="chat", at=1.0, outcome="in_progress")
     store.record_contact(cust, contact_id="c1", channel="chat", at=5.0, agent_id="a3")
-    store.record_contact(cust, contact_id="c1", channel="chat", at=9.0, outcome="dropped", ended_at=9.0)
+    store.record_contact(
+        cust, contact_id="c1", channel="chat", at=9.0, outcome="dropped", ended_at=9.0
+    )
     (record,) = store.contacts(cust)
-    assert (record.at, record.agent_id, record.outcome, record.ended_at) == (1.0, "a3", "dropped", 9.0)
+    assert (record.at, record.agent_id, record.outcome, record.ended_at) == (
+        1.0,
+        "a3",
+        "dropped",
+        9.0,
+    )
     other = store.resolve(EMAIL, at=0.0)
     with pytest.raises(InvalidFact):
         store.record_contact(other, contact_id="c1", channel="chat", at=10.0)
@@ -231,7 +268,10 @@ def test_brief_from_store(store: StoreBase) -> None:
                          outcome="dropped", ended_at=60.0)  # fmt: skip
     brief = store.brief(cust, at=300.0)
     assert brief.do_not_ask == ("date_of_birth",)
-    assert brief.journey[0].describe() == "chat dropped 4 min ago (c7, topic: billing dispute, agent a3)"
+    assert (
+        brief.journey[0].describe()
+        == "chat dropped 4 min ago (c7, topic: billing dispute, agent a3)"
+    )
     assert brief.last_agents == ("a3",) and brief.repeat_contact
     assert brief.open_items == ("billing dispute: chat dropped (c7)",)
     text = brief.render() + repr(brief)

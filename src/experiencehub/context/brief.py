@@ -187,4 +187,5 @@ def build_brief(
             if c.is_open and c.outcome is not None
         ),
         repeat_contact=any(s.started_at >= at - repeat_window_seconds for s in journey),
+        unmasked=unmask,
     )
