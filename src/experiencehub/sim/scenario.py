@@ -329,8 +329,8 @@ def scenario_from_dict(
 ) -> Scenario:
     """Structure and validate a parsed scenario. Cost: O(size of the scenario)."""
     problems: list[str] = []
-    parts = _structure_parts(raw, problems)
-    complete = not problems
+    structured = _structure_parts(raw, problems)
+    parts = structured.parts
     simulation = parts.pop("simulation", None)
     scenario = Scenario(
         name=str(raw.get("name", name)),
@@ -341,21 +341,22 @@ def scenario_from_dict(
     # Items that failed to structure are missing, so names they define are unknown: check the
     # references between sections only when everything structured, to avoid false alarms.
     problems.extend(
-        validate(scenario, cross_references=complete, simulation=simulation is not None)
+        validate(scenario, cross_references=structured.complete, simulation=simulation is not None)
     )
     if problems:
         raise ScenarioError(source, problems)
     return scenario
 
 
-def _structure_parts(raw: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
+@attrs.define
+class _Structured:
+    parts: dict[str, Any]
+    complete: bool  # every table and array item structured (names defined in them are known)
+
+
+def _structure_parts(raw: Mapping[str, Any], problems: list[str]) -> _Structured:
     parts: dict[str, Any] = {}
-    known = {*_SECTIONS, *_LISTS, "name"}
-    for key in raw:
-        if key not in known:
-            problems.append(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
-    if "simulation" not in raw:
-        problems.append("simulation: section is required (duration at least)")
+    before = len(problems)
     for key, cls in _SECTIONS.items():
         if key in raw:
             value = _structure_one(raw[key], cls, key, problems)
@@ -371,11 +372,18 @@ def _structure_parts(raw: Mapping[str, Any], problems: list[str]) -> dict[str, A
             for i, item in enumerate(items)
         ]
         parts[key] = tuple(s for s in structured if s is not None)
+    complete = len(problems) == before
     _check_sections_present(raw, problems)
-    return parts
+    return _Structured(parts, complete)
 
 
 def _check_sections_present(raw: Mapping[str, Any], problems: list[str]) -> None:
+    known = {*_SECTIONS, *_LISTS, "name"}
+    for key in raw:
+        if key not in known:
+            problems.append(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
+    if "simulation" not in raw:
+        problems.append("simulation: section is required (duration at least)")
     for key, what in (
         ("queues", "queue"),
         ("agents", "agent group"),

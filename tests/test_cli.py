@@ -1,0 +1,187 @@
+"""The experiencehub command: simulate, compare, validate, erlang — outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from experiencehub.cli import app
+from experiencehub.sim.erlang import erlang_a
+
+runner = CliRunner()
+
+SMALL = """
+name = "small"
+[simulation]
+duration = 1800
+warmup = 300
+replications = 2
+seed = 3
+[[queues]]
+name = "support"
+channel = "phone"
+requires = ["support"]
+[[queues]]
+name = "chat"
+channel = "chat"
+requires = ["support"]
+[[agents]]
+group = "a"
+count = 4
+skills = { support = 2 }
+capacity = { phone = 1, chat = 2 }
+[[agents]]
+group = "b"
+count = 2
+skills = { support = 1, billing = 1 }
+capacity = { phone = 1 }
+[[workload]]
+queue = "support"
+segment = "gold"
+arrivals = { kind = "poisson", per_hour = 60 }
+handle_seconds = { kind = "exponential", mean = 120 }
+patience_seconds = { kind = "exponential", mean = 90 }
+[[workload]]
+queue = "chat"
+arrivals = { kind = "poisson", per_hour = 40 }
+handle_seconds = { kind = "exponential", mean = 200 }
+patience_seconds = { kind = "exponential", mean = 90 }
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    return path
+
+
+def test_simulate_json_has_the_documented_shape(small: Path) -> None:
+    result = runner.invoke(app, ["simulate", str(small), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["scenario"] == "small" and data["preset"] == "experiencehub"
+    assert set(data["kpis"]) == {"overall", "by_channel", "by_queue", "by_segment"}
+    assert set(data["kpis"]["by_channel"]) == {"phone", "chat"}
+    assert set(data["kpis"]["by_segment"]) == {"gold", "default"}
+    for block in (data["kpis"]["overall"], data["kpis"]["by_queue"]["support"]):
+        for key in ("offered", "answered", "abandoned", "p_wait", "p_abandon", "asa",
+                    "service_level", "mean_wait_all", "occupancy"):  # fmt: skip
+            assert key in block
+    assert data["ci95"]["overall"]["service_level"] is not None  # 2 replications
+
+
+def test_simulate_tables_name_the_preset(small: Path) -> None:
+    result = runner.invoke(
+        app, ["simulate", str(small), "--preset", "amazon-connect", "--replications", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "service level preset amazon-connect" in result.stdout
+    assert "Overall and by channel" in result.stdout and "By segment" in result.stdout
+
+
+def test_simulate_writes_events_and_report(small: Path, tmp_path: Path) -> None:
+    events, report = tmp_path / "ev.jsonl", tmp_path / "rep"
+    args = ["simulate", str(small), "--events", str(events), "--report", str(report), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = events.read_text().splitlines()
+    assert lines and all(json.loads(line)["specversion"] == "1.0" for line in lines)
+    assert (report / "index.html").exists()
+    json.loads(result.stdout)  # stdout stays pure JSON; messages went to stderr
+
+
+def test_simulate_policy_seed_override(small: Path) -> None:
+    args = ["simulate", str(small), "--json", "--policy", "most_proficient", "--seed", "4"]
+    data = json.loads(runner.invoke(app, args).stdout)
+    assert data["policy"] == "most_proficient" and data["seed"] == 4
+
+
+def test_unknown_policy_exits_1(small: Path) -> None:
+    result = runner.invoke(app, ["simulate", str(small), "--policy", "fastest"])
+    assert result.exit_code == 1
+    assert "--policy: must be one of" in result.stderr
+
+
+def test_compare_json_and_table(small: Path) -> None:
+    args = ["compare", str(small), "--policy", "longest_idle", "--policy", "fewest_skills"]
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "Differences are paired by replication: policy − longest_idle" in table.stdout
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert data["baseline"] == "longest_idle"
+    offered = [p["kpis"]["overall"]["offered"] for p in data["policies"].values()]
+    assert offered[0] == offered[1]  # common random numbers: the same customers
+    assert data["differences"]["fewest_skills"]["mean"]["overall"]["offered"] == 0
+
+
+def test_compare_needs_two_policies(small: Path) -> None:
+    result = runner.invoke(app, ["compare", str(small), "--policy", "longest_idle"])
+    assert result.exit_code == 1
+
+
+def test_validate_ok_and_problems(small: Path, tmp_path: Path) -> None:
+    ok = runner.invoke(app, ["validate", str(small)])
+    assert ok.exit_code == 0 and "ok" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        SMALL.replace("per_hour = 60", "per_hour = -5").replace(
+            'queue = "chat"\narr', 'queue = "chats"\narr'
+        )
+    )
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert "workload[0].arrivals.per_hour: must be > 0, got -5.0" in result.stderr
+    assert "workload[1].queue: unknown queue 'chats'" in result.stderr
+
+
+def test_validate_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 1 and "file: cannot read" in result.stderr
+
+
+def test_erlang_a_json_matches_the_module() -> None:
+    args = ["erlang", "a", "--per-hour", "2700", "--handle", "60", "--agents", "50",
+            "--patience", "120", "--threshold", "20", "--json"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    expected = erlang_a(2700, 60, 50, 120, 20)
+    assert data["p_wait"] == pytest.approx(expected.p_wait)
+    assert data["service_level"] == pytest.approx(0.977893, abs=1e-6)
+    for key in ("p_wait", "p_abandon", "asa", "service_level", "mean_wait_all"):
+        assert key in data
+
+
+def test_erlang_staffing_and_errors() -> None:
+    result = runner.invoke(
+        app, ["erlang", "c", "--per-hour", "100", "--handle", "180", "--target-sl", "0.8", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["agents"] == 8
+    table = runner.invoke(
+        app, ["erlang", "c", "--per-hour", "100", "--handle", "180", "--agents", "8"]
+    )
+    assert table.exit_code == 0 and "service_level" in table.stdout
+    bad = runner.invoke(
+        app, ["erlang", "a", "--per-hour", "100", "--handle", "180", "--agents", "8"]
+    )
+    assert bad.exit_code == 1 and "patience" in bad.stderr
+
+
+def test_shipped_omnichannel_day_runs(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    args = [
+        "simulate",
+        str(root / "scenarios" / "omnichannel-day.toml"),
+        "--replications",
+        "1",
+        "--json",
+    ]
+    data = json.loads(runner.invoke(app, args).stdout)
+    assert set(data["kpis"]["by_channel"]) == {"phone", "chat", "email"}
+    assert set(data["kpis"]["by_segment"]) == {"premium", "standard", "basic"}
+    assert data["kpis"]["overall"]["transfers"] > 0
