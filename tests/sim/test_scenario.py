@@ -189,3 +189,13 @@ def test_mean_of_each_kind() -> None:
     assert mean_of(Distribution(kind="exponential", mean=7.0)) == 7.0
     assert mean_of(Distribution(kind="deterministic", value=3.0)) == 3.0
     assert mean_of(Distribution(kind="empirical", values=(1.0, 2.0, 6.0))) == 3.0
+
+
+def test_a_broken_agent_group_does_not_hide_an_unknown_queue() -> None:
+    text = GOOD.replace("count = 2", 'count = "two"').replace(
+        'queue = "q"\narrivals', 'queue = "nope"\narrivals'
+    )
+    found = problems_of(text)
+    assert any(p.startswith("agents[0].count: wrong type") for p in found)
+    assert any(p.startswith("workload[0].queue: unknown queue 'nope'") for p in found)
+    assert not any("unknown skill" in p for p in found)  # agents incomplete: skills not judged

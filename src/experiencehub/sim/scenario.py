@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -338,10 +338,10 @@ def scenario_from_dict(
         simulation=simulation or Simulation(duration=1.0),
         **parts,
     )
-    # Items that failed to structure are missing, so names they define are unknown: check the
-    # references between sections only when everything structured, to avoid false alarms.
+    # Items that failed to structure are missing, so names they define are unknown: references
+    # into a section are checked only when all of it structured, to avoid false alarms.
     problems.extend(
-        validate(scenario, cross_references=structured.complete, simulation=simulation is not None)
+        validate(scenario, incomplete=structured.incomplete, simulation=simulation is not None)
     )
     if problems:
         raise ScenarioError(source, problems)
@@ -351,12 +351,12 @@ def scenario_from_dict(
 @attrs.define
 class _Structured:
     parts: dict[str, Any]
-    complete: bool  # every table and array item structured (names defined in them are known)
+    incomplete: set[str]  # sections with an item that failed to structure
 
 
 def _structure_parts(raw: Mapping[str, Any], problems: list[str]) -> _Structured:
     parts: dict[str, Any] = {}
-    before = len(problems)
+    incomplete: set[str] = set()
     for key, cls in _SECTIONS.items():
         if key in raw:
             value = _structure_one(raw[key], cls, key, problems)
@@ -366,15 +366,17 @@ def _structure_parts(raw: Mapping[str, Any], problems: list[str]) -> _Structured
         items = raw.get(key, [])
         if not isinstance(items, list):
             problems.append(f"{key}: must be an array of tables ([[{key}]])")
+            incomplete.add(key)
             continue
         structured = [
             _structure_one(_normalise(key, item), cls, f"{key}[{i}]", problems)
             for i, item in enumerate(items)
         ]
         parts[key] = tuple(s for s in structured if s is not None)
-    complete = len(problems) == before
+        if len(parts[key]) < len(items):
+            incomplete.add(key)
     _check_sections_present(raw, problems)
-    return _Structured(parts, complete)
+    return _Structured(parts, incomplete)
 
 
 def _check_sections_present(raw: Mapping[str, Any], problems: list[str]) -> None:
@@ -425,12 +427,12 @@ Problems = list[str]
 
 
 def validate(
-    scenario: Scenario, *, cross_references: bool = True, simulation: bool = True
+    scenario: Scenario, *, incomplete: Collection[str] = (), simulation: bool = True
 ) -> Problems:
     """Every semantic problem of a structured scenario, with key paths. Cost: O(size).
 
-    ``cross_references=False`` skips checks between sections (unknown queue or skill names,
-    stability); ``simulation=False`` skips the ``[simulation]`` checks.
+    ``incomplete`` names sections some items of which could not be structured: references into
+    them (queue or skill names) are not checked. ``simulation=False`` skips ``[simulation]``.
     """
     problems: Problems = []
     if simulation:
@@ -438,13 +440,13 @@ def validate(
     _check_kpis(scenario.kpis, problems)
     queue_names = _check_queues(scenario, problems)
     _check_agents(scenario, problems)
-    known = queue_names if cross_references else None
+    known = None if "queues" in incomplete else queue_names
     for i, item in enumerate(scenario.workload):
         _check_workload(item, f"workload[{i}]", known, scenario, problems)
-    if cross_references:
+    if not {"queues", "agents", "substitutions"} & set(incomplete):
         _check_skills(scenario, problems)
-        if not problems:
-            problems.extend(stability_problems(scenario))
+    if not problems and not incomplete:
+        problems.extend(stability_problems(scenario))
     return problems
 
 
