@@ -130,7 +130,7 @@ def measure_router(bench: Any, rounds: int, chunk: int, ticks: int) -> dict[str,
             for event, found in bench.measure_free_accept_enqueue(sc, chunk).items():
                 samples[size][event].extend(found)
     for size, sc in states.items():
-        samples[size]["tick"] = bench.measure_tick(sc, min(ticks, size[1] // 2))
+        samples[size]["tick"] = bench.measure_tick(sc, ticks)
     return {
         "sizes": sizes,
         "build_seconds": build_seconds,

@@ -79,7 +79,8 @@ def test_scenario_is_in_the_intended_steady_state(bench: ModuleType) -> None:
     found = bench.measure_free_accept_enqueue(sc, 20)
     assert {k: len(v) for k, v in found.items()} == dict.fromkeys(found, 20)
     assert sc.router_waiting() == 200  # each cycle refills the queue it took from
-    bench.measure_tick(sc, 20)
+    assert len(bench.measure_tick(sc, 20)) == 20
+    assert sc.router_waiting() == 200  # each tick cycle replaces the contact it expanded
     sc.router._check()
 
 
