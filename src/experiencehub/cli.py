@@ -25,8 +25,8 @@ from rich.table import Table
 
 from .core.errors import ConfigError
 from .sim import erlang, kpi
-from .sim.engine import Comparison, Result, compare, simulate
 from .sim.report import format_value, write_events, write_html_report
+from .sim.runs import Comparison, Result, compare, simulate
 from .sim.scenario import AGENT_POLICIES, Scenario, ScenarioError, load_scenario
 
 __all__ = ["app", "main"]

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from experiencehub.core.router import Router
-from experiencehub.sim.engine import build_router, compare, run, simulate
+from experiencehub.sim.engine import build_router, run
 from experiencehub.sim.kpi import ContactRecord
+from experiencehub.sim.runs import compare, simulate
 from experiencehub.sim.scenario import Scenario, load_scenario_text
 
 BASE = """

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from experiencehub.sim.engine import simulate
+from experiencehub.sim.runs import simulate
 from experiencehub.sim.scenario import Scenario, load_scenario_text
 
 REFERENCE = Path("/work/shared/reference/erlang_cases.json")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from experiencehub.sim.engine import Result, simulate
 from experiencehub.sim.report import write_events, write_html_report
+from experiencehub.sim.runs import Result, simulate
 from experiencehub.sim.scenario import load_scenario_text
 
 TEXT = """

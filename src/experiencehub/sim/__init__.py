@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
-from .engine import Comparison, Result, RunResult, compare, run, simulate
+from .engine import RunResult, run
 from .kpi import PRESETS, ContactRecord, ServiceLevelRule
+from .runs import Comparison, Result, compare, simulate
 from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
 
 __all__ = [

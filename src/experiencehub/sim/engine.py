@@ -16,7 +16,7 @@ arrival if it changed. Answers with no delay are sent right after the decision l
 them, at the same instant, without a trip through the heap.
 
 Each run is one replication; :func:`run` returns its contact records and agent time, from which
-:mod:`.kpi` computes the KPIs.
+:mod:`.kpi` computes the KPIs (:mod:`.runs` runs the replications).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import heapq
 import itertools
 import math
 import time as wallclock
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -35,29 +35,11 @@ from ..core import events as ev
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.router import Router
 from ..core.skills import SkillGraph
-from .kpi import (
-    PRESETS,
-    AgentTime,
-    Blocks,
-    ContactRecord,
-    ServiceLevelRule,
-    compare_runs,
-    run_kpis,
-    summarise,
-)
+from .kpi import AgentTime, ContactRecord
 from .scenario import AgentGroup, Scenario
 from .workload import Customer, CustomerSource, Sampler, sampler, stream
 
-__all__ = [
-    "FORCED_AWAY_SECONDS",
-    "Comparison",
-    "Result",
-    "RunResult",
-    "build_router",
-    "compare",
-    "run",
-    "simulate",
-]
+__all__ = ["FORCED_AWAY_SECONDS", "RunResult", "build_router", "run"]
 
 FORCED_AWAY_SECONDS = 60.0
 """An agent the router set away (unanswered offers) makes itself available again after this."""
@@ -609,144 +591,3 @@ def run(
     """Simulate one replication of the scenario under a routing policy. Cost: O(events · log n),
     dominated by ``Router.handle``."""
     return _Simulation(scenario, replication, policy or scenario.simulation.policy, progress).run()
-
-
-# -- replications ---------------------------------------------------------------------------------
-@attrs.frozen
-class Result:
-    """KPIs of a scenario under one policy: means and 95% CI half-widths over replications, each
-    run's KPIs, and the runs themselves (records, agent time)."""
-
-    scenario: Scenario
-    policy: str
-    rule: ServiceLevelRule
-    runs: tuple[RunResult, ...]
-    per_run: tuple[Blocks, ...]
-    kpis: Blocks
-    ci95: Blocks
-
-    @property
-    def customers(self) -> int:
-        """Contacts simulated over all replications (warm-up and drain included)."""
-        return sum(len(r.records) for r in self.runs)
-
-    @property
-    def wall_seconds(self) -> float:
-        return sum(r.wall_seconds for r in self.runs)
-
-    def records(self) -> Iterator[ContactRecord]:
-        """Every contact record of every replication, in arrival order per replication."""
-        for run_result in self.runs:
-            yield from run_result.records
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape printed by ``experiencehub simulate --json``."""
-        sim = self.scenario.simulation
-        return {
-            "scenario": self.scenario.name,
-            "policy": self.policy,
-            "preset": self.rule.name,
-            "preset_rule": self.rule.description,
-            "short_abandon_seconds": self.rule.short_abandon_seconds,
-            "replications": len(self.runs),
-            "seed": sim.seed,
-            "measured_seconds": [sim.warmup, sim.warmup + sim.duration],
-            "kpis": self.kpis,
-            "ci95": self.ci95,
-            "customers_simulated": self.customers,
-            "wall_seconds": round(self.wall_seconds, 3),
-        }
-
-
-def simulate(
-    scenario: Scenario,
-    *,
-    policy: str | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    progress: Progress | None = None,
-) -> Result:
-    """Run the scenario's replications under ``policy`` (default: the scenario's) and compute KPIs.
-
-    Replication ``r`` uses streams seeded from (seed, r, stream name), so the same seed gives the
-    same customers under every policy. Cost: replications × one run.
-    """
-    overrides: dict[str, Any] = {}
-    if seed is not None:
-        overrides["seed"] = seed
-    if replications is not None:
-        overrides["replications"] = replications
-    if overrides:
-        scenario = scenario.with_overrides(**overrides)
-    name = policy or scenario.simulation.policy
-    count = scenario.simulation.replications
-    kpis_cfg = scenario.kpis
-    rule = PRESETS[kpis_cfg.preset].with_short_abandon(kpis_cfg.short_abandon_seconds)
-    runs: list[RunResult] = []
-    for r in range(count):
-        step = None if progress is None else _scaled(progress, r, count)
-        runs.append(run(scenario, replication=r, policy=name, progress=step))
-        if progress is not None:
-            progress((r + 1) / count)
-    per_run = tuple(
-        run_kpis(
-            result.records,
-            rule,
-            result.agents,
-            measured=result.measured,
-            repeat_window_seconds=kpis_cfg.repeat_window_hours * 3600.0,
-        )
-        for result in runs
-    )
-    means, halves = summarise(per_run)
-    return Result(scenario, name, rule, tuple(runs), per_run, means, halves)
-
-
-def _scaled(progress: Progress, index: int, count: int) -> Progress:
-    return lambda fraction: progress((index + fraction) / count)
-
-
-@attrs.frozen
-class Comparison:
-    """Several policies on the same customers: each one's Result, and paired differences of
-    every KPI against the first policy (mean and 95% half-width)."""
-
-    results: tuple[Result, ...]
-    differences: dict[str, tuple[Blocks, Blocks]]
-
-    def to_dict(self) -> dict[str, Any]:
-        base = self.results[0]
-        return {
-            "scenario": base.scenario.name,
-            "preset": base.rule.name,
-            "baseline": base.policy,
-            "replications": len(base.runs),
-            "policies": {r.policy: {"kpis": r.kpis, "ci95": r.ci95} for r in self.results},
-            "differences": {
-                name: {"mean": mean, "ci95": half}
-                for name, (mean, half) in self.differences.items()
-            },
-        }
-
-
-def compare(
-    scenario: Scenario,
-    policies: list[str],
-    *,
-    replications: int | None = None,
-    seed: int | None = None,
-    progress: Progress | None = None,
-) -> Comparison:
-    """Simulate each policy with common random numbers; differences are ``policy − policies[0]``,
-    paired by replication. Cost: len(policies) × simulate."""
-    if not policies:
-        raise ValueError("compare needs at least one policy")
-    results = []
-    for i, name in enumerate(policies):
-        step = None if progress is None else _scaled(progress, i, len(policies))
-        results.append(
-            simulate(scenario, policy=name, replications=replications, seed=seed, progress=step)
-        )
-    base = results[0]
-    differences = {r.policy: compare_runs(base.per_run, r.per_run) for r in results[1:]}
-    return Comparison(tuple(results), differences)

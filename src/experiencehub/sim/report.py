@@ -1,7 +1,7 @@
 """Reports of a simulation: an HTML page with matplotlib plots, and the per-contact JSON-lines log.
 
 This module owns presentation *files* (the terminal tables live in :mod:`experiencehub.cli`). It
-reads a :class:`~experiencehub.sim.engine.Result`; it never simulates. matplotlib is imported only
+reads a :class:`~experiencehub.sim.runs.Result`; it never simulates. matplotlib is imported only
 when a report is written (it costs about half a second) and always with the Agg backend.
 
 The event log holds one end-of-contact record per contact, in a CloudEvents 1.0 envelope, so a host
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .kpi import KPI_KEYS, ContactRecord, interval_series
 
 if TYPE_CHECKING:
-    from .engine import Result
+    from .runs import Result
 
 __all__ = ["EPOCH", "contact_event", "write_events", "write_html_report"]
 

@@ -1,0 +1,429 @@
+"""Checks of a structured scenario: ranges, names, references between sections, stability.
+
+This module owns the *rules* a scenario must follow; :mod:`.scenario` owns the format and calls
+:func:`validate` after structuring. Every check appends ``"key.path: what is expected, got …"`` to a
+list, so one pass reports every problem. It never raises and never simulates.
+
+>>> from experiencehub.sim.scenario import Distribution
+>>> problems: list[str] = []
+>>> _check_distribution(Distribution(kind="gamma", mean=-1.0), "w.handle_seconds", problems)
+>>> problems
+['w.handle_seconds.sd: required for gamma', 'w.handle_seconds.mean: must be > 0, got -1.0']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .kpi import PRESETS
+
+if TYPE_CHECKING:
+    from .scenario import (
+        AgentGroup,
+        Arrivals,
+        Distribution,
+        KpiSettings,
+        QueueConfig,
+        Scenario,
+        Shift,
+        StageConfig,
+        Substitution,
+        Workload,
+        WrapUpConfig,
+    )
+
+__all__ = [
+    "AGENT_POLICIES",
+    "ARRIVAL_KINDS",
+    "DISTRIBUTIONS",
+    "WRAP_UP_MODES",
+    "mean_of",
+    "mean_rate_per_hour",
+    "stability_problems",
+    "validate",
+]
+
+AGENT_POLICIES = (
+    "longest_idle",
+    "most_proficient",
+    "least_occupied",
+    "round_robin",
+    "fewest_skills",
+    "random",
+)
+DISTRIBUTIONS = ("exponential", "lognormal", "gamma", "deterministic", "empirical")
+ARRIVAL_KINDS = ("poisson", "piecewise", "trace")
+WRAP_UP_MODES = ("none", "timed", "manual")
+
+Problems = list[str]
+
+
+def validate(
+    scenario: Scenario, *, incomplete: Collection[str] = (), simulation: bool = True
+) -> Problems:
+    """Every semantic problem of a structured scenario, with key paths. Cost: O(size).
+
+    ``incomplete`` names sections some items of which could not be structured: references into
+    them (queue or skill names) are not checked. ``simulation=False`` skips ``[simulation]``.
+    """
+    problems: Problems = []
+    if simulation:
+        _check_simulation(scenario, problems)
+    _check_kpis(scenario.kpis, problems)
+    queue_names = _check_queues(scenario, problems)
+    _check_agents(scenario, problems)
+    known = None if "queues" in incomplete else queue_names
+    for i, item in enumerate(scenario.workload):
+        _check_workload(item, f"workload[{i}]", known, scenario, problems)
+    if not {"queues", "agents", "substitutions"} & set(incomplete):
+        _check_skills(scenario, problems)
+    if not problems and not incomplete:
+        problems.extend(stability_problems(scenario))
+    return problems
+
+
+def _need(problems: Problems, ok: bool, path: str, rule: str, value: Any) -> None:
+    if not ok:
+        problems.append(f"{path}: must be {rule}, got {value!r}")
+
+
+def _positive(problems: Problems, path: str, value: float | None) -> None:
+    if value is not None:
+        _need(problems, math.isfinite(value) and value > 0, path, "> 0", value)
+
+
+def _non_negative(problems: Problems, path: str, value: float | None) -> None:
+    if value is not None:
+        _need(problems, math.isfinite(value) and value >= 0, path, ">= 0", value)
+
+
+def _probability(problems: Problems, path: str, value: float) -> None:
+    _need(problems, 0.0 <= value <= 1.0, path, "a probability in [0, 1]", value)
+
+
+def _check_simulation(scenario: Scenario, problems: Problems) -> None:
+    sim, where = scenario.simulation, "simulation"
+    _positive(problems, f"{where}.duration", sim.duration)
+    _non_negative(problems, f"{where}.warmup", sim.warmup)
+    _non_negative(problems, f"{where}.drain_seconds", sim.drain_seconds)
+    _need(problems, sim.replications >= 1, f"{where}.replications", ">= 1", sim.replications)
+    _need(problems, sim.seed >= 0, f"{where}.seed", ">= 0", sim.seed)
+    _positive(problems, f"{where}.offer_timeout", sim.offer_timeout)
+    if sim.max_unanswered_offers is not None:
+        _need(problems, sim.max_unanswered_offers >= 1, f"{where}.max_unanswered_offers", ">= 1",
+              sim.max_unanswered_offers)  # fmt: skip
+    _need(problems, sim.policy in AGENT_POLICIES, f"{where}.policy",
+          f"one of {', '.join(AGENT_POLICIES)}", sim.policy)  # fmt: skip
+
+
+def _check_kpis(kpis: KpiSettings, problems: Problems) -> None:
+    _need(problems, kpis.preset in PRESETS, "kpis.preset", f"one of {', '.join(PRESETS)}",
+          kpis.preset)  # fmt: skip
+    _non_negative(problems, "kpis.short_abandon_seconds", kpis.short_abandon_seconds)
+    _positive(problems, "kpis.repeat_window_hours", kpis.repeat_window_hours)
+    _positive(problems, "kpis.interval_minutes", kpis.interval_minutes)
+
+
+def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:
+    names: set[str] = set()
+    for i, queue in enumerate(scenario.queues):
+        where = f"queues[{i}]"
+        _need(problems, bool(queue.name), f"{where}.name", "a non-empty string", queue.name)
+        if queue.name in names:
+            problems.append(f"{where}.name: queue {queue.name!r} is defined twice")
+        names.add(queue.name)
+        _need(problems, bool(queue.channel), f"{where}.channel", "a non-empty string",
+              queue.channel)  # fmt: skip
+        for skill, level in queue.requires.items():
+            _need(problems, level >= 0, f"{where}.requires.{skill}", ">= 0", level)
+        _non_negative(problems, f"{where}.service_level_seconds", queue.service_level_seconds)
+        _check_stages(queue, where, problems)
+        _check_wrap_up(queue.wrap_up, f"{where}.wrap_up", problems)
+        if queue.max_length is not None:
+            _need(problems, queue.max_length >= 1, f"{where}.max_length", ">= 1", queue.max_length)
+        _non_negative(problems, f"{where}.priority_weight", queue.priority_weight)
+        _non_negative(problems, f"{where}.aging_per_minute", queue.aging_per_minute)
+    return names
+
+
+def _check_stages(queue: QueueConfig, where: str, problems: Problems) -> None:
+    if not queue.stages:
+        return
+    _need(problems, queue.stages[0].after == 0, f"{where}.stages[0].after", "0 (first stage)",
+          queue.stages[0].after)  # fmt: skip
+    previous: StageConfig | None = None
+    for j, stage in enumerate(queue.stages):
+        path = f"{where}.stages[{j}]"
+        _non_negative(problems, f"{path}.max_cost", stage.max_cost)
+        if previous is not None:
+            _need(problems, stage.after > previous.after, f"{path}.after",
+                  f"> the previous stage's {previous.after}", stage.after)  # fmt: skip
+            if previous.max_cost is None:
+                problems.append(f"{path}: only the last stage may omit max_cost (any agent)")
+            elif stage.max_cost is not None and stage.max_cost < previous.max_cost:
+                problems.append(
+                    f"{path}.max_cost: must not shrink ({previous.max_cost} then {stage.max_cost})"
+                )
+        previous = stage
+
+
+def _check_wrap_up(wrap: WrapUpConfig, where: str, problems: Problems) -> None:
+    _need(problems, wrap.mode in WRAP_UP_MODES, f"{where}.mode", "none, timed or manual", wrap.mode)
+    if wrap.mode == "timed":
+        _positive(problems, f"{where}.seconds", wrap.seconds)
+    if wrap.mode == "manual" and wrap.duration is None:
+        problems.append(f"{where}.duration: required for manual wrap-up (a distribution)")
+    if wrap.duration is not None:
+        _check_distribution(wrap.duration, f"{where}.duration", problems)
+
+
+def _check_agents(scenario: Scenario, problems: Problems) -> None:
+    groups: set[str] = set()
+    for i, group in enumerate(scenario.agents):
+        where = f"agents[{i}]"
+        if group.group in groups:
+            problems.append(f"{where}.group: group {group.group!r} is defined twice")
+        groups.add(group.group)
+        _need(problems, group.count >= 1, f"{where}.count", ">= 1", group.count)
+        _need(problems, bool(group.skills), f"{where}.skills", "at least one skill", group.skills)
+        for skill, level in group.skills.items():
+            _need(problems, level >= 0, f"{where}.skills.{skill}", ">= 0", level)
+        for channel, slots in group.capacity.items():
+            _need(problems, slots >= 0, f"{where}.capacity.{channel}", ">= 0", slots)
+        _probability(problems, f"{where}.reject_probability", group.reject_probability)
+        if group.reject_probability >= 1.0:
+            problems.append(
+                f"{where}.reject_probability: must be < 1 or no contact is ever answered"
+            )
+        if group.answer_delay_seconds is not None:
+            _check_distribution(
+                group.answer_delay_seconds, f"{where}.answer_delay_seconds", problems
+            )
+        for j, shift in enumerate(group.shifts):
+            _check_shift(shift, f"{where}.shifts[{j}]", problems)
+
+
+def _check_shift(shift: Shift, where: str, problems: Problems) -> None:
+    _non_negative(problems, f"{where}.start", shift.start)
+    _need(problems, shift.end > shift.start, f"{where}.end", f"> start ({shift.start})", shift.end)
+    for k, pause in enumerate(shift.breaks):
+        path = f"{where}.breaks[{k}]"
+        _positive(problems, f"{path}.seconds", pause.seconds)
+        _non_negative(problems, f"{path}.spread_seconds", pause.spread_seconds)
+        inside = (
+            shift.start <= pause.at and pause.at + pause.spread_seconds + pause.seconds <= shift.end
+        )
+        _need(
+            problems,
+            inside,
+            f"{path}.at",
+            f"inside the shift [{shift.start}, {shift.end}]",
+            pause.at,
+        )
+
+
+def _check_workload(
+    item: Workload, where: str, queues: set[str] | None, scenario: Scenario, problems: Problems
+) -> None:
+    _known_queue(item.queue, f"{where}.queue", queues, problems)
+    _need(problems, bool(item.segment), f"{where}.segment", "a non-empty string", item.segment)
+    _non_negative(problems, f"{where}.service_level_seconds", item.service_level_seconds)
+    _check_arrivals(item.arrivals, f"{where}.arrivals", scenario, problems)
+    _check_distribution(item.handle_seconds, f"{where}.handle_seconds", problems)
+    if item.patience_seconds is not None:
+        _check_distribution(item.patience_seconds, f"{where}.patience_seconds", problems)
+    if item.callback is not None:
+        path = f"{where}.callback"
+        _probability(problems, f"{path}.probability", item.callback.probability)
+        _known_queue(item.callback.queue, f"{path}.queue", queues, problems)
+        _check_distribution(item.callback.delay_seconds, f"{path}.delay_seconds", problems)
+        if item.callback.patience_seconds is not None:
+            _check_distribution(
+                item.callback.patience_seconds, f"{path}.patience_seconds", problems
+            )
+        if item.patience_seconds is None:
+            problems.append(
+                f"{path}: needs patience_seconds (customers who never abandon never call back)"
+            )
+    if item.repeat is not None:
+        path = f"{where}.repeat"
+        _probability(problems, f"{path}.probability", item.repeat.probability)
+        _need(problems, item.repeat.probability < 1, f"{path}.probability", "< 1 (else endless repeats)",
+              item.repeat.probability)  # fmt: skip
+        if item.repeat.queue is not None:
+            _known_queue(item.repeat.queue, f"{path}.queue", queues, problems)
+        _check_distribution(item.repeat.delay_seconds, f"{path}.delay_seconds", problems)
+    if item.transfer is not None:
+        path = f"{where}.transfer"
+        _probability(problems, f"{path}.probability", item.transfer.probability)
+        _known_queue(item.transfer.queue, f"{path}.queue", queues, problems)
+        if item.transfer.handle_seconds is not None:
+            _check_distribution(item.transfer.handle_seconds, f"{path}.handle_seconds", problems)
+
+
+def _known_queue(name: str, path: str, queues: set[str] | None, problems: Problems) -> None:
+    if queues is not None and name not in queues:
+        known = ", ".join(sorted(queues)) or "none defined"
+        problems.append(f"{path}: unknown queue {name!r} (queues: {known})")
+
+
+def _check_arrivals(arrivals: Arrivals, where: str, scenario: Scenario, problems: Problems) -> None:
+    kind = arrivals.kind
+    if kind not in ARRIVAL_KINDS:
+        problems.append(f"{where}.kind: must be one of {', '.join(ARRIVAL_KINDS)}, got {kind!r}")
+    elif kind == "poisson":
+        if arrivals.per_hour is None:
+            problems.append(f"{where}.per_hour: required for poisson arrivals")
+        _positive(problems, f"{where}.per_hour", arrivals.per_hour)
+    elif kind == "piecewise":
+        rates = arrivals.rates_per_hour
+        if not rates:
+            problems.append(
+                f"{where}.rates_per_hour: required for piecewise arrivals (one rate per piece)"
+            )
+        for j, rate in enumerate(rates or ()):
+            _non_negative(problems, f"{where}.rates_per_hour[{j}]", rate)
+        if rates and not any(r > 0 for r in rates):
+            problems.append(f"{where}.rates_per_hour: at least one rate must be > 0")
+        _positive(problems, f"{where}.piece_seconds", arrivals.piece_seconds)
+    elif arrivals.path is None:
+        problems.append(f"{where}.path: required for trace arrivals (CSV of arrival seconds)")
+    else:
+        trace = Path(scenario.base_dir) / arrivals.path
+        if not trace.is_file():
+            problems.append(f"{where}.path: file {str(trace)!r} not found")
+
+
+_DISTRIBUTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "exponential": ("mean",),
+    "lognormal": ("mean", "sd"),
+    "gamma": ("mean", "sd"),
+    "deterministic": ("value",),
+    "empirical": ("values",),
+}
+
+
+def _check_distribution(dist: Distribution, where: str, problems: Problems) -> None:
+    fields = _DISTRIBUTION_FIELDS.get(dist.kind)
+    if fields is None:
+        problems.append(
+            f"{where}.kind: must be one of {', '.join(DISTRIBUTIONS)}, got {dist.kind!r}"
+        )
+        return
+    for field in fields:
+        if getattr(dist, field) is None:
+            problems.append(f"{where}.{field}: required for {dist.kind}")
+    for field in ("mean", "sd"):
+        _positive(problems, f"{where}.{field}", getattr(dist, field))
+    _non_negative(problems, f"{where}.value", dist.value)
+    if dist.values is not None:
+        if not dist.values:
+            problems.append(f"{where}.values: must not be empty")
+        for j, value in enumerate(dist.values):
+            _non_negative(problems, f"{where}.values[{j}]", value)
+
+
+def _check_skills(scenario: Scenario, problems: Problems) -> None:
+    agent_skills = {skill for group in scenario.agents for skill in group.skills}
+    needed = {skill for queue in scenario.queues for skill in queue.requires}
+    known = agent_skills | needed
+    for i, edge in enumerate(scenario.substitutions):
+        where = f"substitutions[{i}]"
+        _non_negative(problems, f"{where}.cost", edge.cost)
+        if edge.skill == edge.serves:
+            problems.append(f"{where}: a skill always serves itself; remove this edge")
+        for field in ("skill", "serves"):
+            name = getattr(edge, field)
+            if name not in known:
+                problems.append(
+                    f"{where}.{field}: unknown skill {name!r} (no agent has it, no queue needs it)"
+                )
+    servable = _servable_skills(agent_skills, scenario.substitutions)
+    for i, queue in enumerate(scenario.queues):
+        for skill in queue.requires:
+            if skill not in servable:
+                problems.append(
+                    f"queues[{i}].requires.{skill}: unknown skill {skill!r} (no agent group has it or a substitute)"
+                )
+        if not any(group.capacity.get(queue.channel, 0) > 0 for group in scenario.agents):
+            problems.append(
+                f"queues[{i}].channel: no agent group has capacity on {queue.channel!r}"
+            )
+
+
+def _servable_skills(agent_skills: set[str], edges: tuple[Substitution, ...]) -> set[str]:
+    servable = set(agent_skills)
+    changed = True
+    while changed:
+        changed = False
+        for edge in edges:
+            if edge.skill in servable and edge.serves not in servable:
+                servable.add(edge.serves)
+                changed = True
+    return servable
+
+
+# -- stability ----------------------------------------------------------------------------------
+def mean_of(dist: Distribution) -> float:
+    """Mean of a distribution in seconds. Cost: O(1), O(n) for empirical.
+
+    >>> from experiencehub.sim.scenario import Distribution
+    >>> mean_of(Distribution(kind="lognormal", mean=300, sd=120))
+    300.0
+    """
+    if dist.kind == "deterministic":
+        return float(dist.value or 0.0)
+    if dist.kind == "empirical":
+        values = dist.values or (0.0,)
+        return sum(values) / len(values)
+    return float(dist.mean or 0.0)
+
+
+def mean_rate_per_hour(arrivals: Arrivals) -> float | None:
+    """Long-run arrival rate per hour; None for traces (their length is what it is)."""
+    if arrivals.kind == "poisson":
+        return arrivals.per_hour
+    if arrivals.kind == "piecewise" and arrivals.rates_per_hour:
+        return sum(arrivals.rates_per_hour) / len(arrivals.rates_per_hour)
+    return None
+
+
+def stability_problems(scenario: Scenario) -> Problems:
+    """Queues whose offered load (erlangs) reaches the agent slots that can serve them while no
+    customer of theirs ever abandons: their waits grow without bound.
+
+    The check is per queue against every slot on its channel that any stage can reach; it is a
+    necessary condition only (shared agents are counted in full for each queue). Cost: O(Q·W + Q·G).
+    """
+    problems: Problems = []
+    for i, queue in enumerate(scenario.queues):
+        items = [w for w in scenario.workload if w.queue == queue.name]
+        if not items or any(w.patience_seconds is not None for w in items):
+            continue
+        rates = [(mean_rate_per_hour(w.arrivals), mean_of(w.handle_seconds)) for w in items]
+        if any(rate is None for rate, _ in rates):
+            continue
+        load = sum((rate or 0.0) / 3600.0 * handle for rate, handle in rates)
+        slots = sum(
+            group.count * group.capacity.get(queue.channel, 0)
+            for group in scenario.agents
+            if _group_can_serve(group, queue, scenario)
+        )
+        if load >= slots:
+            problems.append(
+                f"queues[{i}]: unstable: offered load {load:.1f} erlangs >= {slots} agent slots able "
+                f"to serve {queue.name!r}, and no workload of it has patience_seconds (waits grow without bound)"
+            )
+    return problems
+
+
+def _group_can_serve(group: AgentGroup, queue: QueueConfig, scenario: Scenario) -> bool:
+    if group.capacity.get(queue.channel, 0) <= 0:
+        return False
+    if queue.stages and queue.stages[-1].max_cost is None:
+        return True
+    reach = _servable_skills(set(group.skills), scenario.substitutions)
+    return all(skill in reach for skill in queue.requires)
