@@ -1,6 +1,9 @@
 """Discrete-event simulator driving the real Router: scenarios, workloads, KPIs and reports.
 
->>> from experiencehub.sim import load_scenario, simulate     # doctest: +SKIP
+Names are imported on first use, so ``experiencehub.sim.erlang`` works with the core install alone;
+the rest needs the ``cli`` extra (cattrs reads scenario files).
+
+>>> from experiencehub.sim import load_scenario, simulate  # doctest: +SKIP
 >>> result = simulate(load_scenario("scenarios/single-queue.toml"))  # doctest: +SKIP
 >>> result.kpis["overall"]["service_level"]  # doctest: +SKIP
 0.97...
@@ -8,10 +11,14 @@
 
 from __future__ import annotations
 
-from .engine import RunResult, run
-from .kpi import PRESETS, ContactRecord, ServiceLevelRule
-from .runs import Comparison, Result, compare, simulate
-from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import RunResult, run
+    from .kpi import PRESETS, ContactRecord, ServiceLevelRule
+    from .runs import Comparison, Result, compare, simulate
+    from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
 
 __all__ = [
     "PRESETS",
@@ -28,3 +35,26 @@ __all__ = [
     "run",
     "simulate",
 ]
+
+_HOME = {
+    "RunResult": "engine",
+    "run": "engine",
+    "PRESETS": "kpi",
+    "ContactRecord": "kpi",
+    "ServiceLevelRule": "kpi",
+    "Comparison": "runs",
+    "Result": "runs",
+    "compare": "runs",
+    "simulate": "runs",
+    "Scenario": "scenario",
+    "ScenarioError": "scenario",
+    "load_scenario": "scenario",
+    "load_scenario_text": "scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{home}", __name__), name)
