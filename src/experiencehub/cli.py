@@ -279,6 +279,8 @@ def _plain(key: str, value: Any) -> str:
         "target_sl",
     ):
         return f"{100 * value:.2f}%"
+    if isinstance(value, float) and key in ("asa", "mean_wait_all"):
+        return f"{value:.3f} s"
     if isinstance(value, float):
         return f"{value:.3f}"
     return "–" if value is None else str(value)
