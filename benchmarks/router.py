@@ -368,7 +368,8 @@ class Memory:
         return bytes_per_waiting_contact()
 
     def track_bytes_per_agent(self) -> float:
-        return bytes_per_agent(2_000)  # per-agent cost does not depend on the count; tracing is slow
+        # the per-agent figure does not depend on the count, and tracing 10,000 logins is slow
+        return bytes_per_agent(2_000)
 
     def peakmem_router_10k_agents_100k_waiting(self) -> None:
         Scenario(10_000, 100_000)
