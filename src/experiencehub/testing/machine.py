@@ -1,0 +1,448 @@
+"""RouterMachine: a hypothesis state machine that drives a Router with random valid and invalid events.
+
+It runs three routers built from one :class:`~.model.RouterConfig`:
+
+- the **router under test**, fed every event, valid or not, at the times the rules choose (events
+  may lie past pending deadlines, which the router must apply first);
+- a **determinism twin**, fed exactly the same events: every call must return the same decisions
+  and raise the same errors;
+- a **clean twin** that never sees an invalid event and is sent ``Tick(at=event.at)`` before each
+  event. Its decision stream must equal the router's, concatenated: this checks validate-then-
+  mutate (a rejected event changed nothing) and that results never depend on how often the caller
+  ticks. (A rejected event whose ``at`` lay past a deadline has already applied that deadline; its
+  decisions come at the front of the router's next ``handle`` call, so streams are compared whole.)
+
+After every step the machine calls ``router._check()`` (the router's own invariants) and checks
+from the outside, through a :class:`~.model.RouterModel` fed the events and decisions: no contact
+offered to two agents, capacity per channel and across channels, eligibility, every contact ends
+exactly once and never vanishes, no slot kept after its offer ended, work conservation, offers go
+to the best-ranked contact, and the router's error for a bad event is the one the model predicts.
+
+Subclass it to test your own rules: set ``config`` (a RouterConfig) or override ``configure()``
+to return a strategy of configurations; override ``login_for`` to shape your agents. See
+docs/testing.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    MultipleResults,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
+
+from ..core import decisions as dc
+from ..core import errors
+from ..core import events as ev
+from ..core.errors import ClockWentBackwards, RoutingError
+from ..core.router import Router
+from .model import RouterConfig, RouterModel
+from .strategies import agent_logins_for, router_configs, time_steps
+
+__all__ = ["RouterMachine"]
+
+_PREDICT = object()
+
+
+class RouterMachine(RuleBasedStateMachine):
+    """Random valid and invalid events against a Router, every invariant checked after each step.
+
+    Class attributes a subclass may set:
+
+    - ``config``: a fixed :class:`RouterConfig`; None draws one per example from
+      :func:`~.strategies.router_configs` (or from ``configure()``).
+    - ``max_agents`` / ``max_contacts``: bounds on ids created per example.
+    - ``avoid``: scenarios not to generate, e.g. while a known router bug is open:
+      ``"duplicate_preferred"`` (an arrival naming a preferred agent twice),
+      ``"transfer_in_wrap_up"`` (transferring a connected contact out of a queue with wrap-up),
+      ``"logout_with_preferred_offer"`` (logging out an agent that a contact prefers while
+      that contact is offered),
+      ``"affinity_with_aging"`` (preferred agents for contacts of queues that age).
+    """
+
+    config: ClassVar[RouterConfig | None] = None
+    max_agents: ClassVar[int] = 6
+    max_contacts: ClassVar[int] = 30
+    avoid: ClassVar[frozenset[str]] = frozenset()
+
+    agents = Bundle("agents")
+    contacts = Bundle("contacts")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = False
+        self.pending = False  # a rejected late event left deadline decisions for the next call
+        self.stream: list[dc.Decision] = []
+        self.clean_stream: list[dc.Decision] = []
+        self.events: list[ev.Event] = []
+        self.rejected = 0
+
+    # -- hooks for subclasses ----------------------------------------------------------------
+    def configure(self) -> st.SearchStrategy[RouterConfig]:
+        """The configurations to test: ``config`` when set, else random ones."""
+        if self.config is not None:
+            return st.just(self.config)
+        return router_configs()
+
+    def build_router(self, config: RouterConfig) -> Router:
+        """The router under test (and its determinism twin); the clean twin is always
+        ``config.build()``. Override to test a Router subclass or wrapper."""
+        return config.build()
+
+    def login_for(self, agent_id: str, at: float) -> st.SearchStrategy[ev.AgentLoggedIn]:
+        """How agents log in: mostly skilled for some queues of the configuration."""
+        return agent_logins_for(self.model.config, agent_id, at)
+
+    # -- set-up --------------------------------------------------------------------------------
+    @initialize(target=agents, data=st.data())
+    def start(self, data: st.DataObject) -> MultipleResults[str]:
+        """Draw the configuration, build the routers, and log a few agents in at time 0."""
+        cfg = data.draw(self.configure(), label="config")
+        self.router: Router = self.build_router(cfg)
+        self.twin: Router = self.build_router(cfg)
+        self.clean: Router = cfg.build()
+        self.model = RouterModel(cfg)
+        self.started = True
+        ids = []
+        for _ in range(data.draw(st.integers(0, min(3, self.max_agents)), label="initial agents")):
+            agent_id = self._fresh_agent()
+            self.send(data.draw(self.login_for(agent_id, 0.0), label="login"), None)
+            ids.append(agent_id)
+        return multiple(*ids)
+
+    # -- plumbing --------------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        return self.router.now
+
+    def _at(self, step: float, *, late: bool = False) -> float:
+        """``now + step``; unless ``late``, kept before the next deadline (so no deadline falls
+        due first and the model's view of the state is the router's)."""
+        at = self.now + step
+        deadline = self.router.next_deadline()
+        if not late and deadline is not None and at >= deadline:
+            return self.now
+        return at
+
+    def send(self, event: ev.Event, expected: Any = _PREDICT) -> list[dc.Decision]:
+        """Send to all routers; check the outcome against the model's prediction (or ``expected``:
+        None for valid, an error class for invalid). Returns the router's decisions."""
+        if expected is _PREDICT:
+            expected = self.model.predict_error(event)
+        self.events.append(event)
+        note(f"router.handle({event!r})  # {'valid' if expected is None else expected.__name__}")
+        if expected is not None:
+            self._send_invalid(event, expected)
+            return []
+        return self._send_valid(event)
+
+    def _send_valid(self, event: ev.Event) -> list[dc.Decision]:
+        tick = ev.Tick(at=event.at)
+        ticked = self.clean.handle(tick)
+        own = [] if isinstance(event, ev.Tick) else self.clean.handle(event)
+        out = self.router.handle(event)
+        twin = self.twin.handle(event)
+        assert twin == out, f"not deterministic: {event!r} gave\n{out}\nand\n{twin}"
+        assert out == ticked + own, (
+            f"{event!r}: decisions depend on ticking or on rejected events:\n{out}\n"
+            f"vs ticked first:\n{ticked + own}"
+        )
+        self.stream += out
+        self.clean_stream += ticked + own
+        self.model.apply(tick, out[: len(ticked)])
+        if not isinstance(event, ev.Tick):
+            self.model.apply(event, out[len(ticked) :])
+        self.pending = False
+        return out
+
+    def _send_invalid(self, event: ev.Event, expected: type[RoutingError]) -> None:
+        deadline = self.router.next_deadline()
+        for router in (self.router, self.twin):
+            try:
+                router.handle(event)
+            except RoutingError as err:
+                assert isinstance(err, expected), (
+                    f"{event!r} raised {type(err).__name__}({err}), expected {expected.__name__}"
+                )
+                assert str(err), f"{event!r}: error without a message"
+            else:
+                raise AssertionError(f"{event!r} was accepted; expected {expected.__name__}")
+        self.rejected += 1
+        if expected is not ClockWentBackwards and deadline is not None and event.at >= deadline:
+            self.pending = True
+
+    def _fresh_agent(self) -> str:
+        return f"a{len(self.model.agents) + len(self.model.gone_agents)}"
+
+    def _draw_at(self, data: st.DataObject, *, late: bool = False) -> float:
+        return self._at(data.draw(time_steps(), label="step"), late=late)
+
+    # -- rules: agents -----------------------------------------------------------------------------
+    @precondition(
+        lambda self: len(self.model.agents) + len(self.model.gone_agents) < self.max_agents
+    )
+    @rule(target=agents, data=st.data(), late=st.booleans())
+    def log_in(self, data: st.DataObject, late: bool) -> str:
+        """A new agent logs in, possibly past pending deadlines."""
+        agent_id = self._fresh_agent()
+        event = data.draw(self.login_for(agent_id, self._draw_at(data, late=late)), label="login")
+        self.send(event, None)
+        return agent_id
+
+    @precondition(lambda self: not self.pending and self.model.gone_agents)
+    @rule(data=st.data())
+    def log_in_again(self, data: st.DataObject) -> None:
+        """An agent who finished logging out comes back."""
+        agent_id = data.draw(st.sampled_from(sorted(self.model.gone_agents)), label="agent")
+        self.send(data.draw(self.login_for(agent_id, self._draw_at(data)), label="login"), None)
+
+    @precondition(lambda self: not self.pending and self._active_agents())
+    @rule(data=st.data(), what=st.sampled_from(["away", "available", "available", "logout"]))
+    def change_status(self, data: st.DataObject, what: str) -> None:
+        """An agent goes away, comes back (or says available again), or logs out."""
+        agent_id = data.draw(st.sampled_from(self._active_agents()), label="agent")
+        at = self._draw_at(data)
+        if what == "logout" and self._may_log_out(agent_id):
+            self.send(ev.AgentLoggedOut(at=at, agent_id=agent_id), None)
+        else:
+            status = "away" if what == "logout" else what
+            self.send(ev.AgentStatusChanged(at=at, agent_id=agent_id, status=status), None)
+
+    def _may_log_out(self, agent_id: str) -> bool:
+        if "logout_with_preferred_offer" not in self.avoid:
+            return True
+        return not any(
+            agent_id in m.affinity for m in self.model.contacts.values() if m.status == "offered"
+        )
+
+    @precondition(lambda self: not self.pending and self.model.wrapping())
+    @rule(data=st.data())
+    def end_wrap_up(self, data: st.DataObject) -> None:
+        contact_id, agent_id = data.draw(st.sampled_from(sorted(self.model.wrapping().items())))
+        self.send(
+            ev.WrapUpEnded(at=self._draw_at(data), agent_id=agent_id, contact_id=contact_id), None
+        )
+
+    def _active_agents(self) -> list[str]:
+        return sorted(a for a, m in self.model.agents.items() if m.status != "logging_out")
+
+    # -- rules: contacts -----------------------------------------------------------------------------
+    @precondition(lambda self: len(self.model.arrived) < self.max_contacts)
+    @rule(
+        target=contacts,
+        data=st.data(),
+        late=st.booleans(),
+        priority=st.integers(-1, 3),
+        customer=st.one_of(st.none(), st.sampled_from(["k1", "k2", "k3"])),
+    )
+    def arrive(self, data: st.DataObject, late: bool, priority: int, customer: str | None) -> str:
+        """A contact arrives (possibly past pending deadlines), maybe with preferred agents."""
+        contact_id = f"c{len(self.model.arrived)}"
+        known = sorted({*self.model.agents, *self.model.gone_agents, "nobody"})
+        queue = data.draw(st.sampled_from(sorted(self.model.queues)), label="queue")
+        if "affinity_with_aging" in self.avoid and self.model.queues[queue].aging_per_minute:
+            known = []
+        event = ev.ContactArrived(
+            at=self._draw_at(data, late=late),
+            contact_id=contact_id,
+            queue=queue,
+            priority=priority,
+            customer_id=customer,
+            preferred_agents=data.draw(
+                st.lists(
+                    st.sampled_from(known), max_size=2, unique="duplicate_preferred" in self.avoid
+                )
+                if known
+                else st.just([]),
+                label="preferred",
+            ),
+        )
+        self.send(event, None)
+        return contact_id
+
+    def _in(self, *statuses: str) -> list[str]:
+        return sorted(c for c, m in self.model.contacts.items() if m.status in statuses)
+
+    @precondition(lambda self: not self.pending and self._in("offered"))
+    @rule(data=st.data(), accept=st.booleans())
+    def answer(self, data: st.DataObject, accept: bool) -> None:
+        """The offered agent accepts or rejects."""
+        contact_id = data.draw(st.sampled_from(self._in("offered")), label="contact")
+        agent_id = self.model.contacts[contact_id].agent_id
+        assert agent_id is not None
+        kind = ev.OfferAccepted if accept else ev.OfferRejected
+        self.send(kind(at=self._draw_at(data), contact_id=contact_id, agent_id=agent_id), None)
+
+    @precondition(lambda self: not self.pending and self._in("connected"))
+    @rule(data=st.data())
+    def end(self, data: st.DataObject) -> None:
+        contact_id = data.draw(st.sampled_from(self._in("connected")), label="contact")
+        self.send(ev.ContactEnded(at=self._draw_at(data), contact_id=contact_id), None)
+
+    @precondition(lambda self: not self.pending and self._in("waiting", "offered"))
+    @rule(data=st.data())
+    def abandon(self, data: st.DataObject) -> None:
+        contact_id = data.draw(st.sampled_from(self._in("waiting", "offered")), label="contact")
+        self.send(ev.ContactAbandoned(at=self._draw_at(data), contact_id=contact_id), None)
+
+    def _transferable(self) -> list[str]:
+        if "transfer_in_wrap_up" not in self.avoid:
+            return sorted(self.model.contacts)
+        return sorted(
+            c
+            for c, m in self.model.contacts.items()
+            if m.status != "connected" or self.model.queues[m.queue].wrap_up.mode == "none"
+        )
+
+    @precondition(lambda self: not self.pending and self._transferable())
+    @rule(data=st.data())
+    def transfer(self, data: st.DataObject) -> None:
+        contact_id = data.draw(st.sampled_from(self._transferable()), label="contact")
+        queue = data.draw(st.sampled_from(sorted(self.model.queues)), label="queue")
+        self.send(
+            ev.ContactTransferred(at=self._draw_at(data), contact_id=contact_id, queue=queue), None
+        )
+
+    # -- rules: time ---------------------------------------------------------------------------------
+    @rule(step=time_steps(120.0))
+    def tick(self, step: float) -> None:
+        """Time passes by a random amount; due deadlines apply."""
+        self.send(ev.Tick(at=self.now + step), None)
+
+    @precondition(lambda self: self.router.next_deadline() is not None)
+    @rule()
+    def tick_to_next_deadline(self) -> None:
+        """Tick exactly at the next deadline, as a careful driver does."""
+        deadline = self.router.next_deadline()
+        assert deadline is not None
+        self.send(ev.Tick(at=max(deadline, self.now)), None)
+
+    # -- rules: anything on any known id (the model says whether it is valid) -----------------------
+    @precondition(lambda self: not self.pending)
+    @rule(contact=contacts, agent=agents, accept=st.booleans(), data=st.data())
+    def answer_any(self, contact: str, agent: str, accept: bool, data: st.DataObject) -> None:
+        """Accept or reject for any pair of ids: valid only for the open offer."""
+        kind = ev.OfferAccepted if accept else ev.OfferRejected
+        self.send(kind(at=self._draw_at(data), contact_id=contact, agent_id=agent))
+
+    @precondition(lambda self: not self.pending)
+    @rule(contact=contacts, what=st.sampled_from(["end", "abandon", "transfer"]), data=st.data())
+    def contact_event_any(self, contact: str, what: str, data: st.DataObject) -> None:
+        """End, abandon or transfer any contact ever seen, in whatever state it is."""
+        at = self._draw_at(data)
+        event: ev.Event
+        if what == "end":
+            event = ev.ContactEnded(at=at, contact_id=contact)
+        elif what == "abandon":
+            event = ev.ContactAbandoned(at=at, contact_id=contact)
+        else:
+            queue = data.draw(st.sampled_from([*sorted(self.model.queues), "no-such-queue"]))
+            event = ev.ContactTransferred(at=at, contact_id=contact, queue=queue)
+            if contact in self.model.contacts and contact not in self._transferable():
+                queue = "no-such-queue"  # a known bug is being avoided: keep it invalid
+                event = ev.ContactTransferred(at=at, contact_id=contact, queue=queue)
+        self.send(event)
+
+    @precondition(lambda self: not self.pending)
+    @rule(
+        agent=agents,
+        contact=contacts,
+        what=st.sampled_from(["away", "available", "logout", "wrap"]),
+        data=st.data(),
+    )
+    def agent_event_any(self, agent: str, contact: str, what: str, data: st.DataObject) -> None:
+        """Status change, logout or wrap-up end for any agent ever seen, in whatever state."""
+        at = self._draw_at(data)
+        event: ev.Event
+        if what == "logout" and self._may_log_out(agent):
+            event = ev.AgentLoggedOut(at=at, agent_id=agent)
+        elif what == "wrap":
+            event = ev.WrapUpEnded(at=at, agent_id=agent, contact_id=contact)
+        else:  # a status change (also instead of a logout that a known bug makes us avoid)
+            status = "away" if what == "logout" else what
+            event = ev.AgentStatusChanged(at=at, agent_id=agent, status=status)
+        self.send(event)
+
+    # -- rules: deliberately invalid events --------------------------------------------------------
+    @precondition(lambda self: self.started)
+    @rule(data=st.data(), late=st.booleans())
+    def invalid(self, data: st.DataObject, late: bool) -> None:
+        """An event that stays invalid whatever deadlines fall due first: unknown or ended ids,
+        unknown queues, duplicate ids of agents and contacts that deadlines cannot remove, time
+        going backwards. ``late`` puts it past pending deadlines (the documented subtlety)."""
+        at = self._draw_at(data, late=late)
+        live = sorted(c for c, m in self.model.contacts.items())
+        ended = sorted(self.model.outcomes)
+        unknown_contact = data.draw(st.sampled_from(["ghost-c", *ended]), label="unknown contact")
+        unknown_agent = data.draw(st.sampled_from(["ghost-a", *sorted(self.model.gone_agents)]))
+        options: list[ev.Event] = [
+            ev.OfferAccepted(at=at, contact_id=unknown_contact, agent_id=unknown_agent),
+            ev.OfferRejected(at=at, contact_id=unknown_contact, agent_id=unknown_agent),
+            ev.ContactEnded(at=at, contact_id=unknown_contact),
+            ev.ContactAbandoned(at=at, contact_id=unknown_contact),
+            ev.ContactTransferred(
+                at=at, contact_id=unknown_contact, queue=next(iter(self.model.queues))
+            ),
+            ev.AgentStatusChanged(at=at, agent_id=unknown_agent, status="away"),
+            ev.AgentLoggedOut(at=at, agent_id=unknown_agent),
+            ev.WrapUpEnded(at=at, agent_id=unknown_agent, contact_id=unknown_contact),
+            ev.ContactArrived(at=at, contact_id="ghost-c", queue="no-such-queue"),
+        ]
+        if self._active_agents():
+            options.append(ev.AgentLoggedIn(at=at, agent_id=self._active_agents()[0], skills={}))
+        if live:
+            cid = data.draw(st.sampled_from(live), label="live contact")
+            options.append(
+                ev.ContactArrived(at=at, contact_id=cid, queue=self.model.contacts[cid].queue)
+            )
+            options.append(ev.ContactTransferred(at=at, contact_id=cid, queue="no-such-queue"))
+        if self.now > 0:
+            options.append(ev.Tick(at=self.now / 2))
+        event = data.draw(st.sampled_from(options), label="invalid event")
+        expected = self.model.predict_error(event) if not self.pending else _robust_error(event)
+        assert expected is not None, f"{event!r} should be invalid"
+        self.send(event, expected)
+
+    @precondition(lambda self: self.pending)
+    @rule()
+    def flush(self) -> None:
+        """A Tick at the router's own time: returns decisions a rejected late event left behind."""
+        self.send(ev.Tick(at=self.now), None)
+
+    # -- invariants ------------------------------------------------------------------------------
+    @invariant()
+    def router_invariants(self) -> None:
+        """The router's own invariant check (capacity, single offer, pools, deadlines, work
+        conservation), the stream comparison with the clean twin, and the model's view."""
+        if not self.started:
+            return
+        self.router._check()
+        assert len(self.stream) == len(self.clean_stream) and self.stream == self.clean_stream, (
+            "decision streams differ from a router that never saw the rejected events"
+        )
+        if not self.pending:
+            self.model.check_router(self.router)
+
+
+def _robust_error(event: ev.Event) -> type[RoutingError]:
+    """The error of an event from ``RouterMachine.invalid`` when the model may lag behind."""
+    if isinstance(event, ev.Tick):
+        return errors.ClockWentBackwards
+    if isinstance(event, ev.AgentLoggedIn):
+        return errors.DuplicateId
+    if isinstance(event, ev.ContactArrived):
+        return errors.UnknownQueue if event.queue == "no-such-queue" else errors.DuplicateId
+    if isinstance(event, ev.ContactTransferred) and event.queue == "no-such-queue":
+        return errors.UnknownQueue
+    if isinstance(event, (ev.AgentStatusChanged, ev.AgentLoggedOut, ev.WrapUpEnded)):
+        return errors.UnknownAgent
+    return errors.UnknownContact
