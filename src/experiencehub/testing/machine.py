@@ -94,8 +94,8 @@ class RouterMachine(RuleBasedStateMachine):
         return router_configs()
 
     def build_router(self, config: RouterConfig) -> Router:
-        """The router under test (and its determinism twin); the clean twin is always
-        ``config.build()``. Override to test a Router subclass or wrapper."""
+        """A router under test; called three times (router, determinism twin, clean twin).
+        Override to test a Router subclass, e.g. one with your own agent policy object."""
         return config.build()
 
     def login_for(self, agent_id: str, at: float) -> st.SearchStrategy[ev.AgentLoggedIn]:
@@ -109,7 +109,7 @@ class RouterMachine(RuleBasedStateMachine):
         cfg = data.draw(self.configure(), label="config")
         self.router: Router = self.build_router(cfg)
         self.twin: Router = self.build_router(cfg)
-        self.clean: Router = cfg.build()
+        self.clean: Router = self.build_router(cfg)
         self.model = RouterModel(cfg)
         self.started = True
         ids = []

@@ -1,0 +1,275 @@
+"""Tests of the testing toolkit itself: strategies yield valid values, the model's predictions
+match the router, and the model and machine catch routers that break the rules."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
+
+from experiencehub import QueueSpec, RoutingError, SkillGraph, Stage, WrapUp
+from experiencehub import decisions as dc
+from experiencehub import events as ev
+from experiencehub.core.router import Router
+from experiencehub.testing import ModelViolation, RouterConfig, RouterMachine, RouterModel
+from experiencehub.testing import strategies as hs
+
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+
+ONE_QUEUE = RouterConfig(
+    skills=("s",),
+    queues=(
+        QueueSpec(
+            "q", channel="chat", requires={"s": 1}, wrap_up=WrapUp("manual"), affinity_seconds=0
+        ),
+    ),
+    offer_timeout=10.0,
+)
+
+
+# -- strategies --------------------------------------------------------------------------------
+@FAST
+@given(hs.stages())
+def test_stages_are_valid_bullseyes(stages: list[Stage]) -> None:
+    assert stages[0].after == 0
+    assert all(b.after > a.after for a, b in itertools.pairwise(stages))
+    QueueSpec("q", channel="phone", stages=tuple(stages))
+
+
+@FAST
+@given(hs.skill_graphs())
+def test_skill_graphs_have_non_negative_costs(graph: SkillGraph) -> None:
+    graph.freeze()
+    graph._check()
+    for skill in graph.skills:
+        assert graph.cost(skill, skill) == 0.0
+
+
+@FAST
+@given(hs.router_configs())
+def test_configs_build_routers_and_models(cfg: RouterConfig) -> None:
+    router = cfg.build()
+    router._check()
+    assert set(RouterModel(cfg).queues) == set(router.queues)
+    assert (
+        eval(
+            repr(cfg),
+            vars(hs)
+            | {
+                "RouterConfig": RouterConfig,
+                "QueueSpec": QueueSpec,
+                "Stage": Stage,
+                "WrapUp": WrapUp,
+            },
+        )
+        == cfg
+    )
+
+
+@FAST
+@given(hs.router_configs(), st.data())
+def test_agent_logins_for_a_config_are_accepted(cfg: RouterConfig, data: st.DataObject) -> None:
+    router = cfg.build()
+    login = data.draw(hs.agent_logins_for(cfg, "a1", 0.0))
+    assert router.handle(login) == []  # nobody waits yet
+    assert set(login.capacity) == set(cfg.channels)
+
+
+def _driven(data: st.DataObject, steps: int) -> tuple[Router, RouterModel]:
+    """A router and model driven through ``steps`` valid events drawn by valid_events."""
+    router, model = ONE_QUEUE.build(), RouterModel(ONE_QUEUE)
+    for i in range(steps):
+        event = data.draw(hs.valid_events(model, deadline=router.next_deadline(), fresh=f"e{i}"))
+        assert model.predict_error(event) is None, event
+        model.apply(event, router.handle(event))
+        model.check_router(router)
+    return router, model
+
+
+@FAST
+@given(st.data())
+def test_valid_events_are_accepted_and_tracked(data: st.DataObject) -> None:
+    _driven(data, 12)
+
+
+@FAST
+@given(st.data())
+def test_invalid_events_raise_the_predicted_error(data: st.DataObject) -> None:
+    router, model = _driven(data, 8)
+    event = data.draw(hs.invalid_events(model, deadline=router.next_deadline()))
+    expected = model.predict_error(event)
+    assert expected is not None
+    with pytest.raises(expected):
+        router.handle(event)
+
+
+# -- the model catches broken decision streams ---------------------------------------------------
+def _offer(contact: str, agent: str, at: float = 0.0) -> dc.Offer:
+    return dc.Offer(
+        at=at,
+        contact_id=contact,
+        agent_id=agent,
+        queue="q",
+        channel="chat",
+        stage=0,
+        expires_at=at + 10.0,
+        explanation=dc.Explanation(policy="p", summary="s"),
+    )
+
+
+def _model_with(agents: dict[str, dict[str, int]]) -> RouterModel:
+    model = RouterModel(ONE_QUEUE)
+    for agent_id, capacity in agents.items():
+        model.apply(
+            ev.AgentLoggedIn(at=0.0, agent_id=agent_id, skills={"s": 1}, capacity=capacity), []
+        )
+    return model
+
+
+def test_model_rejects_a_contact_offered_to_two_agents() -> None:
+    model = _model_with({"a1": {"chat": 1}, "a2": {"chat": 1}})
+    arrival = ev.ContactArrived(at=0.0, contact_id="c1", queue="q")
+    with pytest.raises(ModelViolation, match="two agents"):
+        model.apply(arrival, [_offer("c1", "a1"), _offer("c1", "a2")])
+
+
+def test_model_rejects_capacity_overflow() -> None:
+    model = _model_with({"a1": {"chat": 1}})
+    model.apply(ev.ContactArrived(at=0.0, contact_id="c1", queue="q"), [_offer("c1", "a1")])
+    with pytest.raises(ModelViolation, match="cannot take chat"):
+        model.apply(ev.ContactArrived(at=0.0, contact_id="c2", queue="q"), [_offer("c2", "a1")])
+
+
+def test_model_rejects_an_ineligible_agent() -> None:
+    model = RouterModel(ONE_QUEUE)
+    model.apply(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}, capacity={"chat": 3}), [])
+    with pytest.raises(ModelViolation, match="not eligible"):
+        model.apply(ev.ContactArrived(at=0.0, contact_id="c1", queue="q"), [_offer("c1", "a1")])
+
+
+def test_model_rejects_a_reoffer_to_an_agent_who_declined() -> None:
+    model = _model_with({"a1": {"chat": 3}})
+    model.apply(ev.ContactArrived(at=0.0, contact_id="c1", queue="q"), [_offer("c1", "a1")])
+    with pytest.raises(ModelViolation, match="declined"):
+        model.apply(
+            ev.OfferRejected(at=1.0, contact_id="c1", agent_id="a1"), [_offer("c1", "a1", 1.0)]
+        )
+
+
+def test_model_catches_a_slot_kept_after_the_offer_ended() -> None:
+    router, model = ONE_QUEUE.build(), RouterModel(ONE_QUEUE)
+    for event in (
+        ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={"s": 1}),
+        ev.ContactArrived(at=0.0, contact_id="c1", queue="q"),
+    ):
+        model.apply(event, router.handle(event))
+    router.agents["a1"].load["chat"] += 1  # a router that forgets to free a slot
+    with pytest.raises(ModelViolation, match="slot kept"):
+        model.check_router(router)
+
+
+def test_model_catches_a_vanished_contact() -> None:
+    router, model = ONE_QUEUE.build(), RouterModel(ONE_QUEUE)
+    event = ev.ContactArrived(at=0.0, contact_id="c1", queue="q")
+    model.apply(event, router.handle(event))
+    del router.contacts["c1"]  # a router that loses a waiting contact
+    with pytest.raises(RoutingError):  # contact_status raises UnknownContact for a live one
+        model.check_router(router)
+
+
+def test_model_catches_work_not_conserved() -> None:
+    model = _model_with({"a1": {"chat": 3}})
+    with pytest.raises(ModelViolation, match="work not conserved"):
+        model.apply(ev.ContactArrived(at=0.0, contact_id="c1", queue="q"), [])
+        model._check_work_conserved()
+
+
+# -- the machine catches routers that break the rules --------------------------------------------
+class _ForgetsPendingDecisions(Router):
+    """Drops the deadline decisions a rejected late event leaves for the next call."""
+
+    def handle(self, event: ev.Event) -> list[dc.Decision]:
+        try:
+            return super().handle(event)
+        except RoutingError:
+            self._pending = []
+            raise
+
+
+class _IgnoresPriority(Router):
+    """Serves contacts FIFO whatever their priority (overrides the contact-selection key)."""
+
+    def _better(self, best, line, agent_id, now, taking):  # type: ignore[no-untyped-def]
+        for key, cid in line:
+            contact = self.contacts[cid]
+            if agent_id in contact.excluded or contact.queue.channel not in taking:
+                continue
+            rank = (0.0, key[1], key[2], cid)
+            return rank if best is None or rank < best else best
+        return best
+
+
+BROKEN = settings(
+    max_examples=300,
+    stateful_step_count=40,
+    deadline=None,
+    phases=[Phase.generate],
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+AVOID_OPEN_BUGS = frozenset(
+    {
+        "duplicate_preferred",
+        "transfer_in_wrap_up",
+        "logout_with_preferred_offer",
+        "affinity_with_aging",
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (_ForgetsPendingDecisions, "decisions depend on ticking or on rejected events"),
+        (_IgnoresPriority, "ranks better"),
+    ],
+)
+def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:
+    config = RouterConfig(
+        skills=("s",),
+        queues=(
+            QueueSpec("q", channel="chat", requires={"s": 1}, priority_weight=1.0),
+            QueueSpec("p", channel="phone", stages=[Stage(0, 0), Stage(1.5, None)]),
+        ),
+        offer_timeout=5.0,
+    )
+
+    class Machine(RouterMachine):
+        avoid = AVOID_OPEN_BUGS
+
+        def configure(self) -> st.SearchStrategy[RouterConfig]:
+            return st.just(config)
+
+        def build_router(self, cfg: RouterConfig) -> Router:
+            return broken(
+                cfg.skill_graph(),
+                cfg.queues,
+                offer_timeout=cfg.offer_timeout,
+                max_unanswered_offers=cfg.max_unanswered_offers,
+            )
+
+    with pytest.raises(AssertionError, match=message):
+        run_state_machine_as_test(Machine, settings=BROKEN)
+
+
+def test_machine_passes_a_correct_router_on_a_small_config() -> None:
+    class Machine(RouterMachine):
+        config = ONE_QUEUE
+        avoid = AVOID_OPEN_BUGS
+
+    run_state_machine_as_test(Machine, settings=settings(BROKEN, max_examples=50))
