@@ -230,6 +230,17 @@ def test_bug2_second_wrap_up_of_same_id_is_remembered() -> None:
         router.handle(ev.ContactArrived(at=7.0, contact_id="c0", queue="q0"))
 
 
+@pytest.mark.xfail(reason="router-bugs.md bug 2 (variant): wrap-up and offer merge", strict=False)
+def test_bug2c_offered_to_the_agent_still_wrapping_it() -> None:
+    router = Router(SkillGraph(), [QueueSpec("q0", channel="chat", wrap_up=WrapUp("manual"))])
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"chat": 3}))
+    router.handle(ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"))
+    router.handle(ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"))
+    router.handle(ev.ContactTransferred(at=2.0, contact_id="c0", queue="q0"))
+    router.handle(ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"))
+    assert router.agent_load("a0") == {"chat": 2}
+
+
 @pytest.mark.xfail(reason="router-bugs.md bug 3: contact pinned to a gone agent", strict=False)
 def test_bug3_offered_preferred_contact_pinned_after_logout() -> None:
     router = Router(SkillGraph(), [QueueSpec("q0", channel="phone", affinity_seconds=60)])

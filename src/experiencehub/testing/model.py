@@ -171,6 +171,9 @@ class ModelContact:
     excluded: set[str] = attrs.field(factory=set)
     affinity: tuple[str, ...] = ()
     offer_expires: float | None = None
+    started_at: float = 0.0  # when it last started waiting (arrival or transfer)
+    stage: int = 0  # as announced: set on (re)queueing, then by Expanded decisions
+    alerted: bool = False  # a service-level Alert since it last started waiting
 
     @property
     def enqueued_at(self) -> float:
@@ -391,6 +394,8 @@ class RouterModel:
 
     def _e_logout(self, e: ev.AgentLoggedOut, _d: list[dc.Decision]) -> None:
         self.agents[e.agent_id].status = "logging_out"
+        for contact in self.contacts.values():  # a leaving agent is nobody's preferred agent
+            contact.affinity = tuple(a for a in contact.affinity if a != e.agent_id)
 
     def _e_arrival(self, e: ev.ContactArrived, decisions: list[dc.Decision]) -> None:
         self.arrived.append(e.contact_id)
@@ -424,6 +429,8 @@ class RouterModel:
             contact.key = (-queue.base_priority(contact.priority, at), at, self.seq)
         usable = tuple(a for a in preferred if self.can_prefer(a, queue))
         contact.affinity = usable if queue.affinity_seconds > 0 else ()
+        contact.started_at, contact.alerted = at, False
+        contact.stage = self.stage_of(contact, at)
 
     def _e_accept(self, e: ev.OfferAccepted, _d: list[dc.Decision]) -> None:
         contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
@@ -570,6 +577,7 @@ class RouterModel:
         _check(
             d.stage == stage, f"Expanded {d.contact_id} to {d.stage} at {d.at}; expected {stage}"
         )
+        contact.stage = d.stage
 
     def _d_offer_expired(self, d: dc.OfferExpired) -> None:
         contact = self._live(d.contact_id, "OfferExpired")
@@ -627,7 +635,10 @@ class RouterModel:
         _check(threshold is not None, f"{d!r}: queue has no service level")
         assert threshold is not None
         _check(contact.status != "connected", f"{d!r}: contact connected")
-        _check(d.at >= contact.enqueued_at + threshold, f"{d!r}: before the threshold")
+        due = max(contact.enqueued_at + threshold, contact.started_at)
+        _check(d.at == due, f"{d!r}: due at {due}")
+        _check(not contact.alerted, f"{d!r}: alerted twice")
+        contact.alerted = True
 
     def _d_refused(self, d: dc.Refused) -> None:
         _check(d.queue in self.queues, f"{d!r}: unknown queue")
@@ -672,6 +683,24 @@ class RouterModel:
                 )
         self._check_work_conserved()
         self._check_not_pinned()
+        self._check_timers()
+
+    def _check_timers(self) -> None:
+        """Stage expansions, affinity windows and service-level alerts are never overdue."""
+        for contact in self.contacts.values():
+            if contact.status == "connected":
+                continue
+            queue, cid = self.queues[contact.queue], contact.contact_id
+            if contact.affinity:
+                end = contact.started_at + queue.affinity_seconds
+                _check(self.now < end, f"{cid}: affinity window ended at {end}, still on")
+            else:
+                stage = self.stage_of(contact, self.now)
+                _check(contact.stage == stage, f"{cid}: at stage {contact.stage}, due {stage}")
+            threshold = queue.service_level_seconds
+            if threshold is not None and not contact.alerted:
+                due = max(contact.enqueued_at + threshold, contact.started_at)
+                _check(self.now < due, f"{cid}: no service-level Alert, due at {due}")
 
     def _check_work_conserved(self) -> None:
         """No contact waits while an agent it may go to could take it."""

@@ -230,12 +230,17 @@ def _at(model: RouterModel, deadline: float | None) -> st.SearchStrategy[float]:
 
 
 def valid_events(
-    model: RouterModel, *, deadline: float | None = None, fresh: str = "new"
+    model: RouterModel,
+    *,
+    deadline: float | None = None,
+    fresh: str = "new",
+    transfers: bool = True,
 ) -> st.SearchStrategy[ev.Event]:
     """One event the model predicts valid now, of any type that fits the state.
 
     ``deadline``: the router's ``next_deadline()``; times stay before it, so the model's
-    prediction is exact. ``fresh``: a prefix for new agent and contact ids.
+    prediction is exact. ``fresh``: a prefix for new agent and contact ids. ``transfers``: include
+    ContactTransferred.
     """
     at = _at(model, deadline)
     cfg = model.config
@@ -275,7 +280,7 @@ def valid_events(
         options.append(
             st.builds(ev.ContactAbandoned, at=at, contact_id=st.sampled_from(unconnected))
         )
-    if model.contacts:
+    if model.contacts and transfers:
         options.append(
             st.builds(
                 ev.ContactTransferred,
