@@ -18,7 +18,7 @@ def test_transition_table() -> None:
 def test_default_rules() -> None:
     rules = ChannelRules.default()
     assert rules.blocked_by("phone", "chat") and rules.blocked_by("phone", "email")
-    assert not rules.blocked_by("phone", "phone")          # capacity governs the same channel
+    assert not rules.blocked_by("phone", "phone")  # capacity governs the same channel
     assert rules.blocked_by("chat", "phone") and not rules.blocked_by("chat", "email")
     assert not rules.blocked_by("email", "phone")
 
@@ -32,11 +32,11 @@ def test_hold_release_and_capacity() -> None:
     rules = ChannelRules.default()
     agent = AgentState("a1", seq=1, skills={}, capacity={"chat": 2, "email": 1}, at=0.0)
     agent.hold("c1", "chat", WorkPhase.OFFERED)
-    agent.hold("c1", "chat", WorkPhase.CONNECTED)      # same contact, new phase: still one slot
+    agent.hold("c1", "chat", WorkPhase.CONNECTED)  # same contact, new phase: still one slot
     assert agent.load == {"chat": 1, "email": 0}
     agent.hold("c2", "chat", WorkPhase.OFFERED)
     assert not agent.can_take("chat", rules) and agent.can_take("email", rules)
-    assert not agent.can_take("phone", rules)           # no phone capacity at all
+    assert not agent.can_take("phone", rules)  # no phone capacity at all
     agent._check(rules)
     assert agent.release("c1") == "chat"
     assert agent.can_take("chat", rules)

@@ -4,9 +4,10 @@ Sizes: 300 examples of up to 60 steps per scenario by default; EXPERIENCEHUB_SLO
 examples of up to 120 steps (nightly). Under CI (env CI set) examples are derandomized so a run is
 reproducible and a submission cannot fail on a fresh random draw; locally each run explores anew.
 
-Open router bugs (see /work/briefs/router-bugs.md) are avoided in the main scenarios through
-``RouterMachine.avoid`` and reproduced in xfail tests at the end of this file; when a bug is marked
-FIXED, drop its tag from ``OPEN_BUGS`` and its xfail test.
+The machines run unrestricted (``RouterMachine.avoid`` is empty): the four router bugs they found
+(duplicate preferred agents, transfer of a contact in wrap-up, logout of a preferred agent while its
+contact is offered, affinity across queues that age differently) are fixed, and each has a
+minimal regression test at the end of this file.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ import os
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
 
 from experiencehub import DuplicateId, QueueSpec, SkillGraph, Stage, WrapUp
 from experiencehub import decisions as dc
@@ -30,15 +30,6 @@ from experiencehub.testing.strategies import router_configs
 SLOW = os.environ.get("EXPERIENCEHUB_SLOW") == "1"
 EXAMPLES = 3000 if SLOW else 300
 STEPS = 120 if SLOW else 60
-
-OPEN_BUGS = frozenset(
-    {
-        "duplicate_preferred",  # bug 1
-        "transfer_in_wrap_up",  # bug 2
-        "logout_with_preferred_offer",  # bug 3
-        "affinity_with_aging",  # bug 4
-    }
-)
 
 
 def _settings(examples: int = EXAMPLES) -> settings:
@@ -53,7 +44,7 @@ def _settings(examples: int = EXAMPLES) -> settings:
 
 # -- 1. random configurations: any skill graph, queues, policy, timeouts --------------------------
 class RandomConfigs(RouterMachine):
-    avoid = OPEN_BUGS
+    """Any skill graph, queues, policy and timeouts the strategy draws."""
 
 
 TestRandomConfigs = RandomConfigs.TestCase
@@ -108,8 +99,6 @@ OMNI = RouterConfig(
 
 
 class Omnichannel(RouterMachine):
-    avoid = OPEN_BUGS
-
     def configure(self) -> st.SearchStrategy[RouterConfig]:
         return st.sampled_from(sorted(POLICIES)).map(
             lambda policy: attrs.evolve(OMNI, agent_policy=policy)
@@ -137,7 +126,6 @@ CAPACITY = RouterConfig(
 
 class Capacities(RouterMachine):
     config = CAPACITY
-    avoid = OPEN_BUGS
     max_agents = 4
 
 
@@ -168,7 +156,6 @@ AFFINITY = RouterConfig(
 
 class Affinity(RouterMachine):
     config = AFFINITY
-    avoid = OPEN_BUGS
     max_agents = 3
 
 
@@ -176,96 +163,113 @@ TestAffinity = Affinity.TestCase
 TestAffinity.settings = _settings()
 
 
-# -- open router bugs: the machine without avoidance, and each minimal repro ----------------------
-class Unrestricted(RouterMachine):
-    """Generates the scenarios of the open bugs too; expected to fail until they are fixed."""
+# -- regressions: bugs the machines found, as minimal event sequences -----------------------------
+def _run(router: Router, *events: ev.Event) -> list[dc.Decision]:
+    out: list[dc.Decision] = []
+    for event in events:
+        out.extend(router.handle(event))
+        router._check()
+    return out
 
 
-@pytest.mark.xfail(reason="router-bugs.md bugs 1-4 are open", strict=False)
-def test_unrestricted_machine_finds_no_bug() -> None:
-    run_state_machine_as_test(
-        Unrestricted,
-        settings=settings(
-            _settings(200), phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
-        ),
-    )
-
-
-@pytest.mark.xfail(reason="router-bugs.md bug 1: duplicate preferred agents", strict=False)
-def test_bug1_duplicate_preferred_agents() -> None:
+def test_bug1_duplicate_preferred_agents_count_once() -> None:
     router = Router(
         SkillGraph(), [QueueSpec("q0", channel="phone", affinity_seconds=0.5)], offer_timeout=None
     )
-    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}))
-    router.handle(ev.AgentStatusChanged(at=0.0, agent_id="a0", status="away"))
-    router.handle(
-        ev.ContactArrived(at=0.0, contact_id="c0", queue="q0", preferred_agents=("a0", "a0"))
+    _run(
+        router,
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
+        ev.AgentStatusChanged(at=0.0, agent_id="a0", status="away"),
+        ev.ContactArrived(at=0.0, contact_id="c0", queue="q0", preferred_agents=("a0", "a0")),
     )
-    router._check()
+    assert "preferred agents a0 only" in router.explain("c0").summary
 
 
-@pytest.mark.xfail(reason="router-bugs.md bug 2: transfer during wrap-up", strict=False)
-def test_bug2_transfer_of_connected_contact_with_wrap_up() -> None:
+def test_bug2_transfer_of_connected_contact_out_of_wrap_up_queue() -> None:
     router = Router(SkillGraph(), [QueueSpec("q0", channel="phone", wrap_up=WrapUp("manual"))])
-    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}))
-    router.handle(ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"))
-    router.handle(ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"))
-    router.handle(ev.AgentLoggedIn(at=2.0, agent_id="a1", skills={}, capacity={"phone": 1}))
-    router.handle(ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"))
-    router._check()
+    out = _run(
+        router,
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
+        ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"),
+        ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"),
+        ev.AgentLoggedIn(at=2.0, agent_id="a1", skills={}, capacity={"phone": 1}),
+        ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"),
+    )
+    assert [type(d) for d in out[-2:]] == [dc.WrapUpStarted, dc.Offer]
+    assert out[-1].agent_id == "a1"  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(reason="router-bugs.md bug 2: wrap-up bookkeeping lost", strict=False)
-def test_bug2_second_wrap_up_of_same_id_is_remembered() -> None:
+def test_bug2_two_agents_wrapping_the_same_contact_are_both_remembered() -> None:
     router = Router(SkillGraph(), [QueueSpec("q0", channel="phone", wrap_up=WrapUp("manual"))])
-    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}))
-    router.handle(ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"))
-    router.handle(ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"))
-    router.handle(ev.AgentLoggedIn(at=2.0, agent_id="a1", skills={}, capacity={"phone": 1}))
-    router.handle(ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"))
-    router.handle(ev.OfferAccepted(at=4.0, contact_id="c0", agent_id="a1"))
-    router.handle(ev.ContactEnded(at=5.0, contact_id="c0"))
-    router.handle(ev.WrapUpEnded(at=6.0, agent_id="a0", contact_id="c0"))
+    _run(
+        router,
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
+        ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"),
+        ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"),
+        ev.AgentLoggedIn(at=2.0, agent_id="a1", skills={}, capacity={"phone": 1}),
+        ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"),
+        ev.OfferAccepted(at=4.0, contact_id="c0", agent_id="a1"),
+        ev.ContactEnded(at=5.0, contact_id="c0"),
+        ev.WrapUpEnded(at=6.0, agent_id="a0", contact_id="c0"),
+    )
     with pytest.raises(DuplicateId):  # a1 still wraps c0
         router.handle(ev.ContactArrived(at=7.0, contact_id="c0", queue="q0"))
+    _run(router, ev.WrapUpEnded(at=8.0, agent_id="a1", contact_id="c0"))
+    out = _run(router, ev.ContactArrived(at=9.0, contact_id="c0", queue="q0"))
+    assert isinstance(out[0], dc.Offer)
 
 
-@pytest.mark.xfail(reason="router-bugs.md bug 2 (variant): wrap-up and offer merge", strict=False)
-def test_bug2c_offered_to_the_agent_still_wrapping_it() -> None:
+def test_bug2_never_offered_to_an_agent_still_wrapping_it() -> None:
     router = Router(SkillGraph(), [QueueSpec("q0", channel="chat", wrap_up=WrapUp("manual"))])
-    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"chat": 3}))
-    router.handle(ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"))
-    router.handle(ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"))
-    router.handle(ev.ContactTransferred(at=2.0, contact_id="c0", queue="q0"))
-    router.handle(ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"))
-    assert router.agent_load("a0") == {"chat": 2}
+    _run(
+        router,
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"chat": 3}),
+        ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"),
+        ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"),
+        ev.ContactTransferred(at=2.0, contact_id="c0", queue="q0"),
+        ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"),
+    )
+    assert router.agent_load("a0") == {"chat": 1}  # the wrap-up only
+    assert router.contact_status("c0") == "waiting"
+    assert "transferred it" in router.explain("c0").summary
+    # once the wrap-up is over, the next transfer may bring it back to a0
+    _run(router, ev.WrapUpEnded(at=4.0, agent_id="a0", contact_id="c0"))
+    out = _run(router, ev.ContactTransferred(at=5.0, contact_id="c0", queue="q0"))
+    assert isinstance(out[-1], dc.Offer) and out[-1].agent_id == "a0"
 
 
-@pytest.mark.xfail(reason="router-bugs.md bug 3: contact pinned to a gone agent", strict=False)
-def test_bug3_offered_preferred_contact_pinned_after_logout() -> None:
+def test_bug3_offered_preferred_contact_is_rerouted_when_its_agent_leaves() -> None:
     router = Router(SkillGraph(), [QueueSpec("q0", channel="phone", affinity_seconds=60)])
-    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}))
-    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}, capacity={"phone": 1}))
-    router.handle(ev.ContactArrived(at=1.0, contact_id="c0", queue="q0", preferred_agents=("a0",)))
-    router.handle(ev.AgentLoggedOut(at=2.0, agent_id="a0"))
-    assert router.contact_status("c0") == "offered", router.explain("c0")
+    _run(
+        router,
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
+        ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}, capacity={"phone": 1}),
+        ev.ContactArrived(at=1.0, contact_id="c0", queue="q0", preferred_agents=("a0",)),
+    )
+    out = _run(router, ev.AgentLoggedOut(at=2.0, agent_id="a0"))
+    assert [type(d) for d in out] == [
+        dc.OfferWithdrawn,
+        dc.Expanded,
+        dc.Offer,
+        dc.LogoutCompleted,
+    ], out
+    assert router.contact_status("c0") == "offered"
 
 
-@pytest.mark.xfail(reason="router-bugs.md bug 3: contact pinned to a gone agent", strict=False)
-def test_bug3b_other_preferred_agent_leaves_while_contact_is_offered() -> None:
+def test_bug3_other_preferred_agent_leaves_while_contact_is_offered() -> None:
     router = Router(SkillGraph(), [QueueSpec("q0", channel="phone", affinity_seconds=60)])
     for agent in ("a0", "a1", "a2"):
         router.handle(ev.AgentLoggedIn(at=0.0, agent_id=agent, skills={}, capacity={"phone": 1}))
-    router.handle(
-        ev.ContactArrived(at=1.0, contact_id="c0", queue="q0", preferred_agents=("a0", "a1"))
+    _run(
+        router,
+        ev.ContactArrived(at=1.0, contact_id="c0", queue="q0", preferred_agents=("a0", "a1")),
+        ev.AgentLoggedOut(at=2.0, agent_id="a1"),
     )
-    router.handle(ev.AgentLoggedOut(at=2.0, agent_id="a1"))
-    router.handle(ev.OfferRejected(at=3.0, contact_id="c0", agent_id="a0"))
-    assert router.contact_status("c0") == "offered", router.explain("c0")
+    out = _run(router, ev.OfferRejected(at=3.0, contact_id="c0", agent_id="a0"))
+    assert isinstance(out[-1], dc.Offer) and out[-1].agent_id == "a2"
 
 
-@pytest.mark.xfail(reason="router-bugs.md bug 4: affinity line ignores aging", strict=False)
-def test_bug4_affinity_line_ignores_aging_across_queues() -> None:
+def test_bug4_affinity_respects_each_queues_aging() -> None:
     router = Router(
         SkillGraph(),
         [
@@ -279,19 +283,16 @@ def test_bug4_affinity_line_ignores_aging_across_queues() -> None:
             ),
         ],
     )
-    router.handle(
-        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1, "chat": 3})
-    )
-    router.handle(ev.AgentStatusChanged(at=0.0, agent_id="a0", status="away"))
-    router.handle(
-        ev.ContactArrived(at=60.0, contact_id="c-voice", queue="voice", preferred_agents=("a0",))
-    )
-    router.handle(
+    out = _run(
+        router,
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1, "chat": 3}),
+        ev.AgentStatusChanged(at=0.0, agent_id="a0", status="away"),
+        ev.ContactArrived(at=60.0, contact_id="c-voice", queue="voice", preferred_agents=("a0",)),
         ev.ContactArrived(
             at=60.0, contact_id="c-chat", queue="chat", priority=1, preferred_agents=("a0",)
-        )
+        ),
+        ev.AgentStatusChanged(at=60.0, agent_id="a0", status="available"),
     )
-    out = router.handle(ev.AgentStatusChanged(at=60.0, agent_id="a0", status="available"))
     offered = [d.contact_id for d in out if isinstance(d, dc.Offer)]
     assert offered[0] == "c-chat"  # effective priority 2 beats 0
 

@@ -21,7 +21,9 @@ def test_costs_follow_the_cheapest_path() -> None:
     assert g.cost("billing.eu", "billing.eu") == 0
     assert g.cost("billing.eu", "billing") == 0
     assert g.cost("billing.uk", "billing.eu") == 2
-    assert g.cost("billing", "billing.eu") is None      # a generalist does not serve the specialist need
+    assert (
+        g.cost("billing", "billing.eu") is None
+    )  # a generalist does not serve the specialist need
     assert g.cost("unknown", "unknown") == 0
 
 

@@ -82,9 +82,8 @@ def _driven(data: st.DataObject, steps: int) -> tuple[Router, RouterModel]:
     """A router and model driven through ``steps`` valid events drawn by valid_events."""
     router, model = ONE_QUEUE.build(), RouterModel(ONE_QUEUE)
     for i in range(steps):
-        # no transfers: router-bugs.md bug 2 (transfer during manual wrap-up) is open
         deadline = router.next_deadline()
-        event = data.draw(hs.valid_events(model, deadline=deadline, fresh=f"e{i}", transfers=False))
+        event = data.draw(hs.valid_events(model, deadline=deadline, fresh=f"e{i}"))
         assert model.predict_error(event) is None, event
         model.apply(event, router.handle(event))
         model.check_router(router)
@@ -224,16 +223,6 @@ BROKEN = settings(
 )
 
 
-AVOID_OPEN_BUGS = frozenset(
-    {
-        "duplicate_preferred",
-        "transfer_in_wrap_up",
-        "logout_with_preferred_offer",
-        "affinity_with_aging",
-    }
-)
-
-
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
@@ -252,8 +241,6 @@ def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> 
     )
 
     class Machine(RouterMachine):
-        avoid = AVOID_OPEN_BUGS
-
         def configure(self) -> st.SearchStrategy[RouterConfig]:
             return st.just(config)
 
@@ -272,6 +259,5 @@ def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> 
 def test_machine_passes_a_correct_router_on_a_small_config() -> None:
     class Machine(RouterMachine):
         config = ONE_QUEUE
-        avoid = AVOID_OPEN_BUGS
 
     run_state_machine_as_test(Machine, settings=settings(BROKEN, max_examples=50))

@@ -49,11 +49,14 @@ class RoutingState:
         self.now = 0.0
         self.agents: dict[str, AgentState] = {}
         self.contacts: dict[str, ContactState] = {}
-        self.wrapping: dict[str, str] = {}  # contact id in wrap-up → agent id
+        # contact id → agents still wrapping it up (several after transfers of a connected contact)
+        self.wrapping: dict[str, set[str]] = {}
         self.lines = {
             (q.name, i): WaitingLine() for q in queues.values() for i in range(len(q.stages))
         }
-        self.affinity_lines: dict[str, WaitingLine] = {}
+        # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
+        # because queues age at different rates and a line's order holds only within one queue.
+        self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
         self.deadlines = Deadlines()
         self.rejoin: dict[str, tuple[WaitingKey, Deadline]] = {}
         self.pools = AgentPools(self._queues, policy, rules)
@@ -104,7 +107,11 @@ class RoutingState:
     def free_slot(self, agent: AgentState, contact_id: str, out: list[dc.Decision]) -> None:
         """A wrap-up (or a contact with no wrap-up) ends: the slot is free for new work."""
         agent.release(contact_id)
-        self.wrapping.pop(contact_id, None)
+        wrappers = self.wrapping.get(contact_id)
+        if wrappers is not None:
+            wrappers.discard(agent.agent_id)
+            if not wrappers:
+                del self.wrapping[contact_id]
         agent.idle_since = self.now
         self.pools.refresh(agent)
         self.finish_logout_if_idle(agent, out)
@@ -120,7 +127,7 @@ class RoutingState:
             self.free_slot(agent, cid, out)
             return
         agent.hold(cid, contact.queue.channel, WorkPhase.WRAP_UP)
-        self.wrapping[cid] = agent.agent_id
+        self.wrapping.setdefault(cid, set()).add(agent.agent_id)
         ends_at = None
         if wrap.mode == "timed":
             ends_at = self.now + wrap.seconds
@@ -136,10 +143,10 @@ class RoutingState:
 
     def drop_affinity(self, agent_id: str, out: list[dc.Decision]) -> None:
         """The agent leaves: contacts waiting for it alone fall back to normal routing."""
-        line = self.affinity_lines.get(agent_id)
-        if line is None:
+        lines = self.affinity_lines.get(agent_id)
+        if lines is None:
             return
-        for _key, cid in list(line):
+        for _key, cid in [entry for line in list(lines.values()) for entry in line]:
             contact = self.contacts[cid]
             self.leave_lines(contact)
             contact.affinity = tuple(a for a in contact.affinity if a != agent_id)
@@ -169,7 +176,7 @@ class RoutingState:
             contact.enqueued_at = self.now
         self._stats.queued(queue.name, contact.enqueued_at, contact.key[2])
         self._schedule_alert(contact, out)
-        usable = tuple(a for a in preferred if self._can_prefer(a, queue))
+        usable = tuple(dict.fromkeys(a for a in preferred if self._can_prefer(a, queue)))
         if usable and queue.affinity_seconds > 0:
             contact.affinity = usable
             contact.deadlines.append(
@@ -182,6 +189,10 @@ class RoutingState:
         self.match_contact(contact, out)
         if contact.status is ContactStatus.WAITING:
             out.append(self._enqueued(contact))
+
+    def _stays(self, agent_id: str) -> bool:
+        agent = self.agents.get(agent_id)
+        return agent is not None and agent.status is not AgentStatus.LOGGING_OUT
 
     def _can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
         agent = self.agents.get(agent_id)
@@ -223,8 +234,9 @@ class RoutingState:
 
     def enter_lines(self, contact: ContactState) -> None:
         if contact.affinity:
+            name = contact.queue.name
             for agent_id in contact.affinity:
-                line = self.affinity_lines.setdefault(agent_id, WaitingLine())
+                line = self.affinity_lines.setdefault(agent_id, {}).setdefault(name, WaitingLine())
                 line.add(contact.key, contact.contact_id)
                 contact.lines.append(line)
         else:
@@ -237,10 +249,13 @@ class RoutingState:
             assert isinstance(line, WaitingLine)
             line.remove(contact.key, contact.contact_id)
         contact.lines = []
+        name = contact.queue.name
         for agent_id in contact.affinity:
-            line = self.affinity_lines.get(agent_id)
-            if line is not None and not line:
-                del self.affinity_lines[agent_id]
+            lines = self.affinity_lines.get(agent_id)
+            if lines is not None and not lines.get(name, True):
+                del lines[name]
+                if not lines:
+                    del self.affinity_lines[agent_id]
 
     def cancel_deadlines(self, contact: ContactState) -> None:
         for entry in contact.deadlines:
@@ -300,7 +315,10 @@ class RoutingState:
             ContactStatus.WAITING,
             contact.transfers + 1,
         )
-        contact.excluded = set() if previous_agent is None else {previous_agent}
+        # not offered back to the agent it came from, nor to one still wrapping it up
+        contact.excluded = set(self.wrapping.get(contact.contact_id, ()))
+        if previous_agent is not None:
+            contact.excluded.add(previous_agent)
         contact.affinity = ()
         self.start_waiting(contact, out)
 
@@ -384,7 +402,10 @@ class RoutingState:
                 )
             )
         if contact.affinity:
-            contact.affinity = tuple(a for a in contact.affinity if a not in contact.excluded)
+            # preferred agents who declined it, or left while it was offered, are no longer waited for
+            contact.affinity = tuple(
+                a for a in contact.affinity if a not in contact.excluded and self._stays(a)
+            )
             if not contact.affinity:
                 self.end_affinity(contact, out)
         self.enter_lines(contact)
@@ -471,7 +492,8 @@ class RoutingState:
                 best = self._better(best, line, agent_id, now, taking)
         own = self.affinity_lines.get(agent_id)
         if own is not None:
-            best = self._better(best, own, agent_id, now, taking)
+            for line in own.values():
+                best = self._better(best, line, agent_id, now, taking)
         return None if best is None else best[3]
 
     def _better(

@@ -46,7 +46,7 @@ from .errors import (
     UnknownQueue,
 )
 from .policies import AgentPolicy, make_policy
-from .queues import QueueSpec
+from .queues import QueueSpec, WaitingLine
 from .skills import SkillGraph
 from .stats import RouterStats
 
@@ -203,7 +203,7 @@ class Router(RoutingState):
         if contact.affinity and agent.agent_id not in contact.affinity:
             return "not a preferred agent (affinity window)", cost
         if agent.agent_id in contact.excluded:
-            return "declined or let this offer expire", cost
+            return "declined it, let its offer expire, or transferred it", cost
         if agent.capacity.get(queue.channel, 0) <= 0:
             return f"no {queue.channel} capacity", cost
         if served is None and max_cost is not None:
@@ -229,11 +229,11 @@ class Router(RoutingState):
         for agent in self.agents.values():
             agent._check(self.rules)
             for cid, (_channel, phase) in agent.work.items():
-                assert cid not in held, f"{cid} held by {held.get(cid)} and {agent.agent_id}"
-                held[cid] = agent.agent_id
                 if phase is WorkPhase.WRAP_UP:
-                    assert self.wrapping.get(cid) == agent.agent_id or (cid in self.contacts), cid
+                    assert agent.agent_id in self.wrapping.get(cid, ()), (cid, agent.agent_id)
                 else:
+                    assert cid not in held, f"{cid} held by {held.get(cid)} and {agent.agent_id}"
+                    held[cid] = agent.agent_id
                     contact = self.contacts[cid]
                     assert contact.agent_id == agent.agent_id, (
                         cid,
@@ -241,11 +241,20 @@ class Router(RoutingState):
                         agent.agent_id,
                     )
                     assert contact.status.value == phase.value, (cid, contact.status, phase)
-        for line in [*self.lines.values(), *self.affinity_lines.values()]:
+        for agent_id, own in self.affinity_lines.items():
+            assert own and all(own.values()), f"empty affinity line kept for {agent_id}"
+        for cid, wrappers in self.wrapping.items():
+            assert wrappers, cid
+            for agent_id in wrappers:
+                assert self.agents[agent_id].phase_of(cid) is WorkPhase.WRAP_UP, (cid, agent_id)
+        lines: list[tuple[str | None, WaitingLine]] = [(None, ln) for ln in self.lines.values()]
+        lines += [(q, line) for own in self.affinity_lines.values() for q, line in own.items()]
+        for queue_name, line in lines:
             line._check()
             for key, cid in line:
                 contact = self.contacts[cid]
                 assert contact.status is ContactStatus.WAITING and contact.key == key, cid
+                assert queue_name in (None, contact.queue.name), (cid, queue_name)
         for cid, contact in self.contacts.items():
             self._check_contact(cid, contact, held)
 
@@ -253,8 +262,14 @@ class Router(RoutingState):
         for entry in contact.deadlines:
             assert entry in self.deadlines, (cid, entry)
         if contact.status is ContactStatus.WAITING:
-            assert cid not in held or self.agents[held[cid]].phase_of(cid) is WorkPhase.WRAP_UP, cid
+            assert cid not in held, cid
             assert len(contact.lines) == (len(contact.affinity) or 1), cid
+            assert len(set(contact.affinity)) == len(contact.affinity), cid
+            for agent_id in contact.affinity:  # a preferred agent is still there to take it
+                assert agent_id in self.agents, (cid, agent_id)
+                assert self.agents[agent_id].status is not AgentStatus.LOGGING_OUT, (cid, agent_id)
+            for agent_id in self.wrapping.get(cid, ()):  # never offered to an agent wrapping it
+                assert agent_id in contact.excluded, (cid, agent_id)
             max_cost = contact.queue.stages[contact.stage].max_cost
             for agent in self.agents.values():
                 why, _cost = self._why_not(agent, contact, max_cost)
@@ -264,6 +279,7 @@ class Router(RoutingState):
         else:
             assert contact.agent_id is not None and held.get(cid) == contact.agent_id, cid
             assert not contact.lines, cid
+            assert contact.agent_id not in self.wrapping.get(cid, ()), cid
 
     # -- validation (never mutates) -------------------------------------------------------
     def _agent(self, agent_id: str) -> AgentState:

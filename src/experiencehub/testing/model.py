@@ -205,14 +205,17 @@ class RouterModel:
         self._expect_forced: str | None = None
 
     # -- questions -------------------------------------------------------------------------
-    def wrapping(self) -> dict[str, str]:
-        """Contact id → agent id of every wrap-up in progress."""
-        return {
-            cid: agent.agent_id
+    def wrapping(self) -> list[tuple[str, str]]:
+        """(contact id, agent id) of every wrap-up in progress, sorted.
+
+        A transferred contact can be wrapped up by several agents at once.
+        """
+        return sorted(
+            (cid, agent.agent_id)
             for agent in self.agents.values()
             for cid, (_ch, phase) in agent.slots.items()
             if phase == "wrap"
-        }
+        )
 
     def waiting_count(self, queue: str) -> int:
         """Contacts counted as waiting by the router's stats (waiting or offered)."""
@@ -298,7 +301,7 @@ class RouterModel:
     def _p_arrival(self, e: ev.ContactArrived) -> type[RoutingError] | None:
         if e.queue not in self.queues:
             return UnknownQueue
-        if e.contact_id in self.contacts or e.contact_id in self.wrapping():
+        if e.contact_id in self.contacts or any(c == e.contact_id for c, _a in self.wrapping()):
             return DuplicateId
         return None
 
@@ -427,7 +430,7 @@ class RouterModel:
         else:
             self.seq += 1
             contact.key = (-queue.base_priority(contact.priority, at), at, self.seq)
-        usable = tuple(a for a in preferred if self.can_prefer(a, queue))
+        usable = tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, queue)))
         contact.affinity = usable if queue.affinity_seconds > 0 else ()
         contact.started_at, contact.alerted = at, False
         contact.stage = self.stage_of(contact, at)
@@ -501,7 +504,14 @@ class RouterModel:
             self._wrap_up(self.agents[previous], contact, e.at)
         contact.status, contact.agent_id, contact.offer_expires = "waiting", None, None
         contact.queue = e.queue
-        contact.excluded = set() if previous is None else {previous}
+        # never offered back to the agent it came from, nor to one still wrapping it up
+        contact.excluded = {
+            agent.agent_id
+            for agent in self.agents.values()
+            if agent.slots.get(e.contact_id, ("", ""))[1] in ("wrap", "wrap_pending")
+        }
+        if previous is not None:
+            contact.excluded.add(previous)
         self._start_waiting(contact, e.at)
 
     # -- replay of decisions -----------------------------------------------------------------

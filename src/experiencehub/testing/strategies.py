@@ -300,7 +300,7 @@ def valid_events(
             )
         )
         options.append(st.builds(ev.AgentLoggedOut, at=at, agent_id=st.sampled_from(active)))
-    wrapping = sorted(model.wrapping().items())
+    wrapping = model.wrapping()
     if wrapping:
         options.append(
             st.builds(
@@ -349,7 +349,7 @@ def invalid_events(
                 skills=st.just({}),
             )
         )
-    live = sorted({*model.contacts, *model.wrapping()})
+    live = sorted({*model.contacts, *(cid for cid, _agent in model.wrapping())})
     if live:
         options.append(
             st.builds(
