@@ -86,6 +86,38 @@ def test_any_agent_stage_takes_unskilled_agents(omni_router: Router) -> None:
     assert out[-1].agent_id == "generalist" and out[-1].stage == 2
 
 
+def test_any_agent_stage_ranks_agents_beyond_the_rings_by_policy_alone() -> None:
+    """At the final "any agent" stage a costlier substitute (cost 5, beyond the last ring of 1)
+    ranks with unskilled agents by the policy alone: here, whoever has been idle longest."""
+    skills = SkillGraph()
+    skills.add_substitute("near", serves="need", cost=1)
+    skills.add_substitute("far", serves="need", cost=5)
+    queue = QueueSpec(
+        "q",
+        channel="phone",
+        requires={"need": 1},
+        stages=[
+            Stage(after=0, max_cost=0),
+            Stage(after=10, max_cost=1),
+            Stage(after=20, max_cost=None),
+        ],
+    )
+
+    def offered_at_the_any_stage(
+        first: tuple[str, dict[str, int]], second: tuple[str, dict[str, int]]
+    ) -> str:
+        router = Router(skills, [queue])
+        for at, (agent_id, agent_skills) in enumerate((first, second)):
+            login(router, agent_id, at=float(at), skills=agent_skills, capacity={"phone": 1})
+        arrive(router, "c", 5.0, queue="q")
+        assert router.contact_status("c") == "waiting"  # nobody within the rings
+        out = router.handle(ev.Tick(at=25.0))  # 20 s after arrival: any agent
+        return next(d.agent_id for d in out if isinstance(d, dc.Offer))
+
+    assert offered_at_the_any_stage(("far", {"far": 1}), ("none", {})) == "far"
+    assert offered_at_the_any_stage(("none", {}), ("far", {"far": 1})) == "none"
+
+
 def test_exact_skill_beats_substitute_once_expanded(omni_router: Router) -> None:
     router = omni_router
     login(router, "uk", skills={"billing.uk": 3})
@@ -651,3 +683,40 @@ def test_same_events_same_decisions() -> None:
         return out
 
     assert run() == run()
+
+
+def test_many_agents_and_contacts_keep_every_invariant_through_pool_clean_ups() -> None:
+    """Enough agents and offers for the agent pools and lazy heaps to clean up many times, with
+    every invariant (pool membership, work conservation) checked after each event."""
+    router = Router(
+        SkillGraph(),
+        [QueueSpec("q", channel="phone", service_level_seconds=5.0, rejoin_seconds=30.0)],
+        offer_timeout=4.0,
+    )
+    for i in range(120):
+        login(router, f"a{i}", at=0.0, skills={}, capacity={"phone": 1})
+    t, connected, answered = 0.0, [], 0
+    for n in range(1500):
+        t += 0.25
+        out = arrive(router, f"c{n}", t, queue="q", customer_id=f"k{n % 40}")
+        router._check()
+        for decision in out:
+            if isinstance(decision, dc.Offer) and n % 7:
+                router.handle(
+                    ev.OfferAccepted(
+                        at=t, contact_id=decision.contact_id, agent_id=decision.agent_id
+                    )
+                )
+                connected.append(decision.contact_id)
+                answered += 1
+        if len(connected) > 100:  # the oldest call ends; its agent takes the next in line
+            for decision in router.handle(ev.ContactEnded(at=t, contact_id=connected.pop(0))):
+                if isinstance(decision, dc.Offer):
+                    router.handle(
+                        ev.OfferAccepted(
+                            at=t, contact_id=decision.contact_id, agent_id=decision.agent_id
+                        )
+                    )
+                    connected.append(decision.contact_id)
+            router._check()
+    assert answered > 1000

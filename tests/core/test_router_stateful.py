@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from experiencehub import DuplicateId, QueueSpec, SkillGraph, Stage, WrapUp
 from experiencehub import decisions as dc
 from experiencehub import events as ev
+from experiencehub.core import _lazyheap, pools
 from experiencehub.core.policies import POLICIES
 from experiencehub.core.router import Router
 from experiencehub.testing import RouterConfig, RouterMachine
@@ -30,6 +31,14 @@ from experiencehub.testing.strategies import router_configs
 SLOW = os.environ.get("EXPERIENCEHUB_SLOW") == "1"
 EXAMPLES = 3000 if SLOW else 300
 STEPS = 120 if SLOW else 60
+
+
+@pytest.fixture(autouse=True)
+def _clean_up_constantly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agent pools and lazy heaps clean their dead entries at every chance, not after dozens:
+    the small populations of these machines would otherwise never reach a clean-up."""
+    monkeypatch.setattr(pools, "COMPACT_SLACK", 0)
+    monkeypatch.setattr(_lazyheap, "COMPACT_SLACK", 0)
 
 
 def _settings(examples: int = EXAMPLES) -> settings:

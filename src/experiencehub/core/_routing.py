@@ -6,7 +6,7 @@ Every method here assumes the event was validated. Methods that can create a mat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from . import decisions as dc
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
@@ -51,15 +51,13 @@ class RoutingState:
         self.contacts: dict[str, ContactState] = {}
         # contact id → agents still wrapping it up (several after transfers of a connected contact)
         self.wrapping: dict[str, set[str]] = {}
-        self.lines = {
-            (q.name, i): WaitingLine() for q in queues.values() for i in range(len(q.stages))
-        }
+        self.lines, self.line_refs = _build_lines(queues.values())
         # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
         # because queues age at different rates and a line's order holds only within one queue.
         self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
         self.deadlines = Deadlines()
         self.rejoin: dict[str, tuple[WaitingKey, Deadline]] = {}
-        self.pools = AgentPools(self._queues, policy, rules)
+        self.pools = AgentPools(self._queues, policy, rules, self.agents)
         self._stats = RouterStats(self._queues)
         self._stats.bind_available(self.pools._available)
         self.seq = 0
@@ -75,23 +73,27 @@ class RoutingState:
         agent = AgentState(
             agent_id, seq=self.agent_seq, skills=skills, capacity=capacity, at=self.now
         )
+        lines: dict[int, tuple[str, WaitingLine]] = {}  # shared lines counted once
         for queue in self._queues.values():
             if capacity.get(queue.channel, 0) <= 0:
                 continue
             served = self.skills.serving_cost(skills, queue.requires)
             last = len(queue.stages) - 1
+            if served is not None and not _in_a_ring(queue, served[0]):
+                served = None  # reached at the "any agent" stage only, like an unskilled agent
             if served is not None and _stage_from(queue, served[0]) is not None:
                 agent.serving[queue.name] = served
                 first = _stage_from(queue, served[0])
                 assert first is not None
-                agent.lines.extend(
-                    (queue.channel, queue, self.lines[(queue.name, s)])
-                    for s in range(first, last + 1)
-                )
+                for stage in range(first, last + 1):
+                    ref = self.line_refs[(queue.name, stage)]
+                    lines[id(ref)] = ref
             elif queue.stages[-1].max_cost is None:
-                agent.lines.append((queue.channel, queue, self.lines[(queue.name, last)]))
+                ref = self.line_refs[(queue.name, last)]
+                lines[id(ref)] = ref
+        agent.lines = list(lines.values())
         self.agents[agent_id] = agent
-        self.pools.refresh(agent)
+        self.pools.refresh(agent, place=False)  # placed once it has looked for work
 
     def finish_logout_if_idle(self, agent: AgentState, out: list[dc.Decision]) -> None:
         """An agent logging out leaves once its last work is done (idempotent)."""
@@ -113,10 +115,11 @@ class RoutingState:
             if not wrappers:
                 del self.wrapping[contact_id]
         agent.idle_since = self.now
-        self.pools.refresh(agent)
+        self.pools.refresh(agent, place=False)
         self.finish_logout_if_idle(agent, out)
         if agent.agent_id in self.agents:
             self.match_agent(agent, out)
+            self.pools.refresh(agent)
 
     def start_wrap_up(
         self, agent: AgentState, contact: ContactState, out: list[dc.Decision]
@@ -152,8 +155,7 @@ class RoutingState:
             contact.affinity = tuple(a for a in contact.affinity if a != agent_id)
             if not contact.affinity:
                 self.end_affinity(contact, out)
-            self.enter_lines(contact)
-            self.match_contact(contact, out)
+            self.place(contact, out)
 
     # -- contacts -------------------------------------------------------------------------
     def start_waiting(
@@ -185,8 +187,7 @@ class RoutingState:
             contact.stage = 0
         else:
             self._enter_stage(contact, queue.stage_at(self.now - contact.enqueued_at))
-        self.enter_lines(contact)
-        self.match_contact(contact, out)
+        self.place(contact, out)
         if contact.status is ContactStatus.WAITING:
             out.append(self._enqueued(contact))
 
@@ -231,6 +232,15 @@ class RoutingState:
             detail=f"waited {self.now - contact.enqueued_at:g}s in {contact.queue.name}, "
             f"past its service-level threshold of {contact.queue.service_level_seconds:g}s",
         )
+
+    def place(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """Offer a waiting contact to an agent who can take it now, or put it in its lines.
+
+        Matching first spares a contact that is offered at once the line insert and removal.
+        """
+        self.match_contact(contact, out)
+        if contact.status is ContactStatus.WAITING:
+            self.enter_lines(contact)
 
     def enter_lines(self, contact: ContactState) -> None:
         if contact.affinity:
@@ -316,9 +326,10 @@ class RoutingState:
             contact.transfers + 1,
         )
         # not offered back to the agent it came from, nor to one still wrapping it up
-        contact.excluded = set(self.wrapping.get(contact.contact_id, ()))
+        excluded = set(self.wrapping.get(contact.contact_id, ()))
         if previous_agent is not None:
-            contact.excluded.add(previous_agent)
+            excluded.add(previous_agent)
+        contact.excluded = frozenset(excluded)
         contact.affinity = ()
         self.start_waiting(contact, out)
 
@@ -367,10 +378,11 @@ class RoutingState:
                 at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id, reason=reason
             )
         )
-        self.pools.refresh(agent)
+        self.pools.refresh(agent, place=False)
         self.finish_logout_if_idle(agent, out)
         if agent.agent_id in self.agents:
             self.match_agent(agent, out)
+            self.pools.refresh(agent)
 
     def _cancel_offer_deadline(self, contact: ContactState) -> None:
         for entry in [d for d in contact.deadlines if d[2] == OFFER]:
@@ -391,7 +403,7 @@ class RoutingState:
         self._cancel_offer_deadline(contact)
         contact.agent_id, contact.status = None, ContactStatus.WAITING
         if how in ("reject", "expire"):
-            contact.excluded.add(agent.agent_id)
+            contact.excluded = contact.excluded | {agent.agent_id}
         if how == "withdraw":
             out.append(
                 dc.OfferWithdrawn(
@@ -408,9 +420,8 @@ class RoutingState:
             )
             if not contact.affinity:
                 self.end_affinity(contact, out)
-        self.enter_lines(contact)
         self.pools.refresh(agent)
-        self.match_contact(contact, out)
+        self.place(contact, out)
         self.finish_logout_if_idle(agent, out)
         if agent.agent_id in self.agents and agent.status is AgentStatus.AVAILABLE:
             self.match_agent(agent, out)
@@ -487,8 +498,8 @@ class RoutingState:
         """
         best: tuple[float, float, int, str] | None = None
         taking, agent_id, now = agent.taking, agent.agent_id, self.now
-        for channel, _queue, line in agent.lines:
-            if channel in taking:
+        for channel, line in agent.lines:
+            if channel in taking and line:
                 best = self._better(best, line, agent_id, now, taking)
         own = self.affinity_lines.get(agent_id)
         if own is not None:
@@ -506,6 +517,11 @@ class RoutingState:
     ) -> tuple[float, float, int, str] | None:
         """The better of ``best`` and the first contact of ``line`` this agent may take."""
         assert isinstance(line, WaitingLine)
+        key, cid = line.head()  # the usual case: the head is for this agent
+        contact = self.contacts[cid]
+        if agent_id not in contact.excluded and contact.queue.channel in taking:
+            rank = (key[0] - contact.queue.aging_rate * now, key[1], key[2], cid)
+            return rank if best is None or rank < best else best
         for key, cid in line:
             contact = self.contacts[cid]
             if agent_id in contact.excluded or contact.queue.channel not in taking:
@@ -539,8 +555,7 @@ class RoutingState:
                 self.leave_lines(contact)
             self.end_affinity(contact, out)
             if waiting:
-                self.enter_lines(contact)
-                self.match_contact(contact, out)
+                self.place(contact, out)
         elif kind == OFFER:
             self._expire_offer(contact, out)
 
@@ -560,8 +575,7 @@ class RoutingState:
             )
         )
         if waiting:
-            self.enter_lines(contact)
-            self.match_contact(contact, out)
+            self.place(contact, out)
 
     def _expire_offer(self, contact: ContactState, out: list[dc.Decision]) -> None:
         assert contact.agent_id is not None
@@ -610,12 +624,51 @@ class RoutingState:
         )
 
 
+def _build_lines(
+    queues: Iterable[QueueSpec],
+) -> tuple[dict[tuple[str, int], WaitingLine], dict[tuple[str, int], tuple[str, WaitingLine]]]:
+    """One waiting line per routing class (queue, stage), and its (channel, line) reference that
+    agents share instead of each building its own tuple.
+
+    Speed trick: the final "any agent" stages of multi-stage queues on one channel with the same
+    aging rate share one line. Their contacts are open to the same agents, and with one aging rate
+    the key order is the effective-priority order across those queues too; so a freeing agent
+    reads one line for all of them instead of one per queue on its channel.
+    """
+    lines: dict[tuple[str, int], WaitingLine] = {}
+    refs: dict[tuple[str, int], tuple[str, WaitingLine]] = {}
+    shared: dict[tuple[str, float], tuple[str, WaitingLine]] = {}
+    for queue in queues:
+        last = len(queue.stages) - 1
+        for stage in range(last + 1):
+            if stage == last and stage > 0 and queue.stages[stage].max_cost is None:
+                group = (queue.channel, queue.aging_rate)
+                if group not in shared:
+                    shared[group] = (queue.channel, WaitingLine())
+                ref = shared[group]
+            else:
+                ref = (queue.channel, WaitingLine())
+            lines[(queue.name, stage)], refs[(queue.name, stage)] = ref[1], ref
+    return lines, refs
+
+
 def _stage_from(queue: QueueSpec, cost: float) -> int | None:
     """First stage at which an agent of this skill cost is eligible (None: never by skill)."""
     for index, stage in enumerate(queue.stages):
         if stage.max_cost is None or cost <= stage.max_cost:
             return index
     return None
+
+
+def _in_a_ring(queue: QueueSpec, cost: float) -> bool:
+    """Is this skill cost within a finite stage of the queue (or is there no finite stage)?
+
+    Agents beyond the last finite ring are found at the "any agent" stage through the channel
+    pool, ranked by the policy alone; keeping them out of the queue's skill pools is what keeps
+    an agent's pools few (measured in docs/performance.md).
+    """
+    finite = [s.max_cost for s in queue.stages if s.max_cost is not None]
+    return not finite or cost <= finite[-1]
 
 
 def _rejoin_id(queue: QueueSpec, customer_id: str | None) -> str:

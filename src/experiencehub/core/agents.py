@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .errors import ConfigError, InvalidTransition
+
+if TYPE_CHECKING:
+    from .queues import WaitingLine
 
 __all__ = ["AgentState", "AgentStatus", "ChannelRules", "WorkPhase", "next_status"]
 
@@ -110,12 +114,16 @@ class ChannelRules:
         return channel in blocked or (ANY_CHANNEL in blocked and channel != busy_channel)
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 class AgentState:
     """One logged-in agent: status, skills, capacity, load and the work holding its slots."""
 
     __slots__ = (
         "agent_id",
         "capacity",
+        "channels",
         "idle_since",
         "last_offer_seq",
         "lines",
@@ -145,6 +153,8 @@ class AgentState:
         self.skills = dict(skills)
         self.capacity = dict(capacity)
         self.load: dict[str, int] = dict.fromkeys(self.capacity, 0)
+        # channels with any capacity at all
+        self.channels = frozenset(c for c, n in self.capacity.items() if n > 0)
         self.status = AgentStatus.AVAILABLE
         self.idle_since = at
         self.last_offer_seq = -1
@@ -159,8 +169,9 @@ class AgentState:
         self.pools: dict[object, tuple[tuple[float, ...], int, str]] = {}
         # channels on which the agent can take a new contact right now (kept by the pools)
         self.taking: frozenset[str] = frozenset()
-        # (channel, queue, line) of every waiting line whose contacts this agent may serve
-        self.lines: list[tuple[str, object, object]] = []
+        # (channel, line) of every waiting line whose contacts this agent may serve; the tuples
+        # are the router's, shared by all agents
+        self.lines: list[tuple[str, WaitingLine]] = []
 
     def can_take(self, channel: str, rules: ChannelRules) -> bool:
         """Available, a free slot on ``channel``, and not blocked. Cost: O(channels)."""
@@ -171,6 +182,21 @@ class AgentState:
         return not any(
             count and rules.blocked_by(busy, channel) for busy, count in self.load.items()
         )
+
+    def taking_now(self, rules: ChannelRules) -> frozenset[str]:
+        """Channels ``can_take`` allows now, computed in one pass. Cost: O(channels · busy)."""
+        if self.status is not AgentStatus.AVAILABLE:
+            return _NOTHING
+        load = self.load
+        busy = [c for c, n in load.items() if n]
+        if not busy:
+            return self.channels  # idle: every channel it has capacity on (no allocation)
+        capacity = self.capacity
+        free = [c for c in self.channels if load.get(c, 0) < capacity[c]]
+        for channel in busy:
+            if free:
+                free = [c for c in free if not rules.blocked_by(channel, c)]
+        return frozenset(free) if free else _NOTHING
 
     def occupancy(self) -> float:
         """Share of this agent's total capacity in use (0 when it has none)."""

@@ -69,6 +69,9 @@ def next_contact_status(contact_id: str, current: ContactStatus, what: str) -> C
         ) from None
 
 
+_NOBODY: frozenset[str] = frozenset()
+
+
 class ContactState:
     """Routing state of one contact (private to the router)."""
 
@@ -109,7 +112,9 @@ class ContactState:
         self.stage = 0
         self.status = ContactStatus.WAITING
         self.agent_id: str | None = None
-        self.excluded: set[str] = set()
+        # agents never to offer it to (declined, let it expire, transferred it); rarely non-empty,
+        # so every contact shares one empty frozenset until then
+        self.excluded: frozenset[str] = _NOBODY
         # preferred agents still targeted, while in the affinity phase (empty otherwise)
         self.affinity: tuple[str, ...] = ()
         # the waiting lines the contact sits in (one; several while targeting preferred agents)

@@ -1,8 +1,9 @@
-"""Deadlines: every timed thing the router must do, in one sorted structure.
+"""Deadlines: every timed thing the router must do, in one ordered structure.
 
 An entry is ``(at, seq, kind, subject, detail)``: ``seq`` makes entries unique and orders equal
 times by creation, so deadlines due at the same instant apply in a fixed order. Owners keep their
-entries to cancel them exactly (no lazy deletion, so ``next_at`` is always a real deadline).
+entries to cancel them exactly; cancelled entries are skipped lazily (see :mod:`._lazyheap`), but
+``next_at`` is always a real deadline.
 
 >>> d = Deadlines()
 >>> e = d.add(30.0, "stage", "c1")
@@ -14,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from sortedcontainers import SortedList
+from ._lazyheap import LazyHeap
 
 __all__ = ["Deadline", "Deadlines"]
 
@@ -25,28 +26,30 @@ class Deadlines:
     __slots__ = ("_entries", "_seq")
 
     def __init__(self) -> None:
-        self._entries = SortedList()
+        self._entries = LazyHeap()
         self._seq = 0
 
     def add(self, at: float, kind: str, subject: str, detail: str = "") -> Deadline:
         """Schedule; returns the entry to cancel it with. Cost: O(log n)."""
         self._seq += 1
         entry: Deadline = (at, self._seq, kind, subject, detail)
-        self._entries.add(entry)
+        self._entries.push(entry)
         return entry
 
     def cancel(self, entry: Deadline) -> None:
-        """Cost: O(log n)."""
-        self._entries.remove(entry)
+        """Cost: O(1) amortised."""
+        self._entries.discard(entry)
 
     def next_at(self) -> float | None:
-        """Time of the earliest deadline. Cost: O(1)."""
-        return self._entries[0][0] if self._entries else None
+        """Time of the earliest deadline. Cost: O(1) amortised."""
+        first = self._entries.first()
+        return None if first is None else float(first[0])
 
     def pop_due(self, at: float) -> Deadline | None:
         """Remove and return the earliest entry due at or before ``at``. Cost: O(log n)."""
-        if self._entries and self._entries[0][0] <= at:
-            entry: Deadline = self._entries.pop(0)
+        first = self._entries.first()
+        if first is not None and first[0] <= at:
+            entry: Deadline = self._entries.pop()
             return entry
         return None
 

@@ -72,7 +72,11 @@ class Offer:
 
 @attrs.frozen(kw_only=True, slots=True)
 class Enqueued:
-    """The contact waits in its queue; ``position`` is 1-based within its current stage."""
+    """The contact waits in its queue; ``position`` is 1-based within its current stage.
+
+    A contact that starts at a final "any agent" stage (e.g. a returning customer who kept an old
+    place) counts its position among all contacts at that stage on its channel, which share a line.
+    """
 
     at: float = attrs.field(validator=v.time_seconds)
     contact_id: str

@@ -87,7 +87,7 @@ class FewestSkills:
 
 
 class RandomAgent:
-    """A seeded random draw each time the agent enters a pool: reproducible for a given seed."""
+    """A seeded random draw each time the agent becomes available: reproducible for a given seed."""
 
     name = "random"
 

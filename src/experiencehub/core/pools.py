@@ -1,18 +1,24 @@
-"""Agent pools: the available agents of each (queue, skill cost), sorted by the policy's key.
+"""Agent pools: the available agents of each (queue, skill cost), best first by the policy's key.
 
 Theory of operation: eligibility (an agent's skill cost for each queue) is computed once, at login.
 An agent sits in pool ``(queue, cost)`` only while it can take a contact on the queue's channel, and
 in the channel pool of that channel (used by "any agent" stages) likewise. Whenever an agent's load
-or status changes the router calls :meth:`AgentPools.refresh`, which moves the agent between pools
-in O(q log n) for an agent serving q queues. Finding the best agent for a contact then reads the head
-of a handful of pools: O(log n) in agents, independent of the number of waiting contacts.
+or status changes the router calls :meth:`AgentPools.refresh`, which re-places the agent. Finding
+the best agent for a contact then reads the head of a handful of pools: O(log n) in agents,
+independent of the number of waiting contacts.
+
+Speed trick: each pool is a binary heap (``heapq``, in C) with *lazy deletion*. An entry is live
+while it is the very object the agent's ``pools`` dict holds for that pool; leaving a pool is
+therefore just forgetting the entry (O(1)), and dead entries are dropped when they reach the head,
+or all at once when the heap has doubled since it was last cleaned. An offer takes an agent out of all its pools, so
+this turns q ordered-list removals per offer into nothing.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
-
-from sortedcontainers import SortedList
+from collections.abc import Set as AbstractSet
 
 from .agents import AgentState, ChannelRules
 from .policies import AgentPolicy
@@ -23,14 +29,31 @@ __all__ = ["AgentPools", "PoolEntry"]
 PoolEntry = tuple[tuple[float, ...], int, str]
 """(policy key, agent login seq, agent id): a total order, smaller is better."""
 
+COMPACT_SLACK = 64
+"""Dead entries a pool tolerates beyond doubling before it is cleaned (tests set 0 to stress it)."""
+
+PoolId = object
+"""``(queue name, skill cost)`` for a skill pool, or a channel name for a channel pool."""
+
+
+class _Heap:
+    """One pool: a heap of entries, some of them dead (see the module docstring)."""
+
+    __slots__ = ("entries", "pool_id", "size_after_compaction")
+
+    def __init__(self, pool_id: PoolId) -> None:
+        self.pool_id = pool_id
+        self.entries: list[PoolEntry] = []
+        self.size_after_compaction = 0
+
 
 class AgentPools:
     __slots__ = (
+        "_agents",
         "_any_channels",
         "_available",
-        "_channel_pools",
+        "_heaps",
         "_policy",
-        "_pools",
         "_queue_costs",
         "_queues",
         "_rules",
@@ -41,110 +64,156 @@ class AgentPools:
         queues: Mapping[str, QueueSpec],
         policy: AgentPolicy,
         rules: ChannelRules,
+        agents: Mapping[str, AgentState],
     ) -> None:
         self._queues = queues
         self._policy = policy
         self._rules = rules
-        self._pools: dict[tuple[str, float], SortedList] = {}
+        self._agents = agents  # the router's logged-in agents: tells live entries from dead ones
+        self._heaps: dict[PoolId, _Heap] = {}
         # queue → sorted distinct skill costs that have a pool (few: one per cost level)
         self._queue_costs: dict[str, list[float]] = {name: [] for name in queues}
         self._any_channels = {q.channel for q in queues.values() if q.stages[-1].max_cost is None}
-        self._channel_pools: dict[str, SortedList] = {c: SortedList() for c in self._any_channels}
+        for channel in self._any_channels:
+            self._heaps[channel] = _Heap(channel)
         self._available: dict[str, int] = {}
 
-    def pool(self, queue: str, cost: float) -> SortedList:
-        """The pool of a queue at one skill cost, created on first use. Cost: O(costs)."""
-        found = self._pools.get((queue, cost))
+    def _heap(self, pool_id: PoolId) -> _Heap:
+        """The pool, created on first use. Cost: O(costs) the first time, O(1) after."""
+        found = self._heaps.get(pool_id)
         if found is None:
-            found = self._pools[(queue, cost)] = SortedList()
-            costs = self._queue_costs[queue]
-            costs.append(cost)
+            found = self._heaps[pool_id] = _Heap(pool_id)
+            assert isinstance(pool_id, tuple)
+            costs = self._queue_costs[pool_id[0]]
+            costs.append(pool_id[1])
             costs.sort()
         return found
 
-    def refresh(self, agent: AgentState) -> None:
-        """Re-place the agent after a change of load or status. Cost: O(q log n).
+    def refresh(self, agent: AgentState, *, place: bool = True) -> None:
+        """Re-place the agent after a change of load or status. Cost: O(q log n) for q pools.
 
-        Only pools whose entry changed are touched: with ``longest_idle`` an offer to a chat agent
-        with slots left changes nothing, which saves two SortedList operations per pool.
+        Leaving pools costs nothing (the agent forgets its entries); only pools whose entry
+        changed get a push, so with ``longest_idle`` an offer to a chat agent with slots left
+        changes nothing. ``place=False`` updates only what the agent can take: the router uses it
+        when the agent is about to look for work itself and is placed afterwards, so an agent
+        who frees and at once takes the next contact never enters (and dies in) its pools.
         """
-        taking = frozenset(c for c in agent.capacity if agent.can_take(c, self._rules))
+        taking = agent.taking_now(self._rules)
         if taking != agent.taking:
             for channel in agent.taking - taking:
                 self._available[channel] -= 1
             for channel in taking - agent.taking:
                 self._available[channel] = self._available.get(channel, 0) + 1
             agent.taking = taking
-        wanted = self._entries(agent, taking) if taking else {}
-        current = agent.pools
-        if wanted == current:
+        if not taking:
+            agent.pools = {}
             return
-        for pool_id, entry in current.items():
-            if wanted.get(pool_id) != entry:
-                self._pool_by_id(pool_id).remove(entry)
+        if not place:
+            return
+        current = agent.pools
+        wanted = agent.pools = self._entries(agent, taking)  # before any push: see _compact
         for pool_id, entry in wanted.items():
-            if current.get(pool_id) != entry:
-                self._add(pool_id, entry)
-        agent.pools = wanted
+            old = current.get(pool_id)
+            if old == entry:
+                wanted[pool_id] = old  # the object in the heap stays the live one
+                continue
+            heap = self._heaps.get(pool_id) or self._heap(pool_id)
+            entries = heap.entries
+            heapq.heappush(entries, entry)
+            if len(entries) > 2 * heap.size_after_compaction + COMPACT_SLACK:
+                self._compact(heap)
 
     def remove(self, agent: AgentState) -> None:
-        """The agent logs off: out of every pool. Cost: O(q log n)."""
+        """The agent logs off: out of every pool. Cost: O(channels)."""
         for channel in agent.taking:
             self._available[channel] -= 1
         agent.taking = frozenset()
-        self._leave(agent)
-
-    def _leave(self, agent: AgentState) -> None:
-        for pool_id, entry in agent.pools.items():
-            self._pool_by_id(pool_id).remove(entry)
         agent.pools = {}
 
-    def _pool_by_id(self, pool_id: object) -> SortedList:
-        if isinstance(pool_id, str):
-            return self._channel_pools[pool_id]
-        assert isinstance(pool_id, tuple)
-        return self._pools[pool_id]
+    def _is_live(self, pool_id: PoolId, entry: PoolEntry) -> bool:
+        agent = self._agents.get(entry[2])
+        return agent is not None and agent.pools.get(pool_id) is entry
 
-    def _entries(self, agent: AgentState, taking: frozenset[str]) -> dict[object, PoolEntry]:
-        """Where the agent belongs now, and under which key."""
-        policy, seq, agent_id = self._policy, agent.seq, agent.agent_id
-        wanted: dict[object, PoolEntry] = {}
-        for queue, (cost, proficiency) in agent.serving.items():
-            if self._queues[queue].channel in taking:
-                wanted[(queue, cost)] = (policy.key(agent, proficiency), seq, agent_id)
-        for channel in taking & self._any_channels:
-            wanted[channel] = (policy.key(agent, 0), seq, agent_id)
+    def _compact(self, heap: _Heap) -> None:
+        """Drop every dead entry at once: O(n), paid for by the ≥ n/2 pushes since the last time.
+
+        Liveness is read from the agents' ``pools``, so an agent's new entries must be there
+        before they are pushed.
+        """
+        heap.entries = [e for e in heap.entries if self._is_live(heap.pool_id, e)]
+        heapq.heapify(heap.entries)
+        heap.size_after_compaction = len(heap.entries)
+
+    def _pool_ids(self, agent: AgentState, taking: frozenset[str]) -> list[tuple[PoolId, int]]:
+        """The pools the agent belongs in while it can take ``taking``, with its proficiency."""
+        queues = self._queues
+        found: list[tuple[PoolId, int]] = [
+            ((queue, cost), proficiency)
+            for queue, (cost, proficiency) in agent.serving.items()
+            if queues[queue].channel in taking
+        ]
+        found.extend((channel, 0) for channel in taking & self._any_channels)
+        return found
+
+    def _entries(self, agent: AgentState, taking: frozenset[str]) -> dict[PoolId, PoolEntry]:
+        """Where the agent belongs now, and under which key.
+
+        One entry object per distinct proficiency, shared by the pools that rank it alike: the
+        policy is asked once or twice instead of once per pool.
+        """
+        key, seq, agent_id = self._policy.key, agent.seq, agent.agent_id
+        made: dict[int, PoolEntry] = {}
+        wanted: dict[PoolId, PoolEntry] = {}
+        for pool_id, proficiency in self._pool_ids(agent, taking):
+            entry = made.get(proficiency)
+            if entry is None:
+                entry = made[proficiency] = (key(agent, proficiency), seq, agent_id)
+            wanted[pool_id] = entry
         return wanted
 
-    def _add(self, pool_id: object, entry: PoolEntry) -> None:
-        if isinstance(pool_id, str):
-            self._channel_pools[pool_id].add(entry)
-        else:
-            assert isinstance(pool_id, tuple)
-            self.pool(*pool_id).add(entry)
+    def _best_in(self, heap: _Heap, excluded: AbstractSet[str]) -> str | None:
+        """Best live agent of one pool not in ``excluded``. Cost: O((d + e)·log n) for d dead
+        entries dropped on the way and e excluded agents met (they are pushed back)."""
+        entries, pool_id = heap.entries, heap.pool_id
+        skipped: list[PoolEntry] = []
+        found = None
+        while entries:
+            entry = entries[0]
+            if not self._is_live(pool_id, entry):
+                heapq.heappop(entries)
+            elif entry[2] in excluded:
+                skipped.append(heapq.heappop(entries))
+            else:
+                found = entry[2]
+                break
+        for entry in skipped:
+            heapq.heappush(entries, entry)
+        return found
 
     def best_agent(
-        self, queue: QueueSpec, max_cost: float | None, excluded: set[str]
+        self, queue: QueueSpec, max_cost: float | None, excluded: AbstractSet[str]
     ) -> tuple[str, float | None, int] | None:
         """Best available agent for a contact of ``queue`` at a stage allowing ``max_cost``.
 
         Lowest skill cost first, then the policy key; agents in ``excluded`` are skipped. Returns
         (agent id, cost — None when found through the "any agent" pool —, pools read) or None.
-        Cost: O(c·log n + e) for c cost levels and e excluded agents met.
+        Cost: O(c·log n + e) for c cost levels and e excluded agents met (amortised: dead entries
+        are paid for when pushed).
         """
         read = 0
-        for cost in self._queue_costs[queue.name]:
+        name = queue.name
+        for cost in self._queue_costs[name]:
             if max_cost is not None and cost > max_cost:
                 break
             read += 1
-            for _key, _seq, agent_id in self._pools[(queue.name, cost)]:
-                if agent_id not in excluded:
-                    return agent_id, cost, read
+            heap = self._heaps[(name, cost)]
+            if heap.entries and (agent_id := self._best_in(heap, excluded)) is not None:
+                return agent_id, cost, read
         if max_cost is None:
             read += 1
-            for _key, _seq, agent_id in self._channel_pools[queue.channel]:
-                if agent_id not in excluded:
-                    return agent_id, None, read
+            heap = self._heaps[queue.channel]
+            if heap.entries and (agent_id := self._best_in(heap, excluded)) is not None:
+                return agent_id, None, read
         return None
 
     def available(self, channel: str) -> int:
@@ -153,15 +222,18 @@ class AgentPools:
 
     def _check(self, agents: Mapping[str, AgentState]) -> None:
         """Assert: pool membership is exactly what each agent's state says it should be."""
-        members = 0
-        for pool in [*self._pools.values(), *self._channel_pools.values()]:
-            pool._check()
-            members += len(pool)
-        assert members == sum(len(a.pools) for a in agents.values())
+        for pool_id, heap in self._heaps.items():
+            live = [e[2] for e in heap.entries if self._is_live(pool_id, e)]
+            assert len(set(live)) == len(live), pool_id  # one live entry per agent
+            for index in range(1, len(heap.entries)):
+                assert heap.entries[(index - 1) // 2] <= heap.entries[index], pool_id
         for agent in agents.values():
             taking = frozenset(c for c in agent.capacity if agent.can_take(c, self._rules))
             assert agent.taking == taking, (agent, agent.taking, taking)
+            # (pool ids only: computing keys would draw from the random policy's generator)
+            expected = {pool_id for pool_id, _p in self._pool_ids(agent, taking)}
+            assert set(agent.pools) == expected, (agent, set(agent.pools), expected)
             for pool_id, entry in agent.pools.items():
-                assert entry in self._pool_by_id(pool_id)
+                assert any(e is entry for e in self._heaps[pool_id].entries), (agent, pool_id)
         for channel, count in self._available.items():
             assert count == sum(channel in a.taking for a in agents.values()), channel

@@ -198,6 +198,11 @@ class WaitingLine:
         """Cost: O(log n)."""
         self._items.remove((key, contact_id))
 
+    def head(self) -> tuple[WaitingKey, str]:
+        """The first contact (the line must not be empty). Cost: O(1)."""
+        first: tuple[WaitingKey, str] = self._items[0]
+        return first
+
     def position(self, key: WaitingKey, contact_id: str) -> int:
         """1-based position of a waiting contact. Cost: O(log n)."""
         return int(self._items.index((key, contact_id))) + 1

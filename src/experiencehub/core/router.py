@@ -352,7 +352,9 @@ class Router(RoutingState):
     # -- application (state is known to be valid here) ------------------------------------
     def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
         self.add_agent(e.agent_id, e.skills, e.capacity)
-        self.match_agent(self.agents[e.agent_id], out)
+        agent = self.agents[e.agent_id]
+        self.match_agent(agent, out)
+        self.pools.refresh(agent)
 
     def _status(self, e: ev.AgentStatusChanged, out: list[dc.Decision]) -> None:
         agent = self.agents[e.agent_id]
@@ -364,8 +366,9 @@ class Router(RoutingState):
         elif before is not AgentStatus.AVAILABLE:
             agent.unanswered = 0
             agent.idle_since = self.now
-            self.pools.refresh(agent)
+            self.pools.refresh(agent, place=False)
             self.match_agent(agent, out)
+            self.pools.refresh(agent)
 
     def _logout(self, e: ev.AgentLoggedOut, out: list[dc.Decision]) -> None:
         agent = self.agents[e.agent_id]

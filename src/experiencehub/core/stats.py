@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import attrs
-from sortedcontainers import SortedList
+
+from ._lazyheap import LazyHeap
 
 __all__ = ["QueueCounters", "RouterStats"]
 
@@ -37,18 +38,19 @@ class RouterStats:
     __slots__ = ("_available", "_counters", "_waiting")
 
     def __init__(self, queues: Iterable[str]) -> None:
-        self._waiting: dict[str, SortedList] = {q: SortedList() for q in queues}
+        # per queue: (enqueued_at, seq) of every contact not yet connected, oldest first
+        self._waiting: dict[str, LazyHeap] = {q: LazyHeap() for q in queues}
         self._counters: dict[str, QueueCounters] = {q: QueueCounters() for q in self._waiting}
         self._available: dict[str, int] = {}
 
     # -- written by the router -----------------------------------------------------------
     def queued(self, queue: str, enqueued_at: float, seq: int) -> None:
         """A contact starts waiting. Cost: O(log n)."""
-        self._waiting[queue].add((enqueued_at, seq))
+        self._waiting[queue].push((enqueued_at, seq))
 
     def unqueued(self, queue: str, enqueued_at: float, seq: int) -> None:
-        """A contact stops waiting (connected, abandoned, moved). Cost: O(log n)."""
-        self._waiting[queue].remove((enqueued_at, seq))
+        """A contact stops waiting (connected, abandoned, moved). Cost: O(1) amortised."""
+        self._waiting[queue].discard((enqueued_at, seq))
 
     def counters(self, queue: str) -> QueueCounters:
         """Totals of a queue (mutable by the router; read-only for callers). Cost: O(1)."""
@@ -63,9 +65,9 @@ class RouterStats:
         return len(self._waiting[queue])
 
     def oldest_enqueued_at(self, queue: str) -> float | None:
-        """When the longest-waiting contact of ``queue`` was queued. Cost: O(1)."""
-        line = self._waiting[queue]
-        return float(line[0][0]) if line else None
+        """When the longest-waiting contact of ``queue`` was queued. Cost: O(1) amortised."""
+        first = self._waiting[queue].first()
+        return None if first is None else float(first[0])
 
     def oldest_wait(self, queue: str, now: float) -> float:
         """Seconds the longest-waiting contact of ``queue`` has waited at ``now``. Cost: O(1)."""
