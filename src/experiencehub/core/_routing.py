@@ -52,6 +52,7 @@ class RoutingState:
         # contact id → agents still wrapping it up (several after transfers of a connected contact)
         self.wrapping: dict[str, set[str]] = {}
         self.lines, self.line_refs = _build_lines(queues.values())
+        self._served: dict[tuple[float, int], tuple[float, int]] = {}
         # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
         # because queues age at different rates and a line's order holds only within one queue.
         self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
@@ -82,7 +83,8 @@ class RoutingState:
             if served is not None and not _in_a_ring(queue, served[0]):
                 served = None  # reached at the "any agent" stage only, like an unskilled agent
             if served is not None and _stage_from(queue, served[0]) is not None:
-                agent.serving[queue.name] = served
+                # the few distinct (cost, proficiency) pairs are shared by all agents (memory)
+                agent.serving[queue.name] = self._served.setdefault(served, served)
                 first = _stage_from(queue, served[0])
                 assert first is not None
                 for stage in range(first, last + 1):
