@@ -7,10 +7,11 @@ The caller owns time and I/O. Each event first applies every deadline due at or 
 never mutates, so a rejected event leaves the state as it was (decisions already caused by the
 deadlines before it are returned at the front of the next ``handle`` call).
 
-Waiting contacts sit in lines per routing class (queue, stage); available agents sit in pools per
-(queue, skill cost) ordered by the agent policy (see :mod:`.pools`). Two moves keep the router
-work-conserving: ``_match_contact`` (a contact became waiting or eligible for more agents: read a
-few pool heads) and ``_match_agent`` (an agent gained capacity: read the heads of the lines it
+Waiting contacts sit in lines per routing class (queue, stage) — the final "any agent" stages of a
+channel share one line per aging rate; available agents sit in pools per (queue, skill cost) and
+per channel, ordered by the agent policy (see :mod:`.pools`). Two moves keep the router
+work-conserving: ``match_contact`` (a contact became waiting or eligible for more agents: read a
+few pool heads) and ``match_agent`` (an agent gained capacity: read the heads of the lines it
 serves). Every state change that can create a match calls one of them, so after any event no
 contact waits while an eligible agent could take it. No event scans all agents or all contacts.
 
