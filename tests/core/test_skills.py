@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_networkx import graph_builder
 
 from experiencehub import ConfigError, SkillGraph
 
@@ -58,3 +64,32 @@ def test_bad_costs_are_refused(cost: object) -> None:
 def test_self_edge_is_refused() -> None:
     with pytest.raises(ConfigError, match="serves itself"):
         SkillGraph().add_substitute("a", serves="a", cost=1)
+
+
+_GRAPHS = graph_builder(
+    graph_type=nx.DiGraph,
+    node_keys=st.text(alphabet="abcdefgh.", min_size=1, max_size=4).filter(lambda s: s.strip(".")),
+    edge_data=st.fixed_dictionaries({"cost": st.integers(0, 5).map(float)}),
+    min_nodes=1,
+    max_nodes=9,
+    connected=False,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_GRAPHS)
+def test_costs_match_an_independent_all_pairs_shortest_path(graph: nx.DiGraph) -> None:
+    """Every cost equals Floyd–Warshall's on the same edges (the graph freezes with Dijkstra from
+    each need over the reversed graph): hierarchy, substitution and multi-hop paths alike."""
+    skills = SkillGraph(graph.nodes)
+    for have, need, data in graph.edges(data=True):
+        skills.add_substitute(have, serves=need, cost=data["cost"])
+    skills.freeze()
+    reference = nx.floyd_warshall(graph, weight="cost")
+    for have in graph.nodes:
+        for need in graph.nodes:
+            expected = 0.0 if have == need else reference[have][need]
+            got = skills.cost(have, need)
+            assert (got is None) == math.isinf(expected), (have, need, got, expected)
+            if got is not None:
+                assert got == expected, (have, need, got, expected)
