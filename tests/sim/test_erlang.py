@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from experiencehub.core.errors import ConfigError
@@ -211,6 +211,9 @@ def test_service_level_rises_with_agents(
 @given(st.floats(0.5, 60.0), handles, st.integers(1, 10), thresholds)
 def test_erlang_a_tends_to_erlang_c(load: float, handle: float, extra: int, t: float) -> None:
     per_hour, agents = _per_hour(load, handle), math.floor(load) + extra
+    # within a hair of instability (agents - load → 0) Erlang C's waits diverge and any finite
+    # patience, however long, matters: the limit A → C holds away from that edge
+    assume(agents - load >= 0.05)
     c = erlang_c(per_hour, handle, agents, t)
     a = erlang_a(per_hour, handle, agents, 1e9 * handle, t)
     assert a.p_abandon < 1e-5

@@ -138,6 +138,15 @@ def test_distribution_parameters_are_checked() -> None:
     assert any(p.startswith("workload[0].arrivals.kind: must be one of poisson") for p in found)
 
 
+def test_distribution_parameters_the_kind_does_not_use_are_reported() -> None:
+    text = GOOD.replace(
+        '{ kind = "exponential", mean = 60 }', '{ kind = "exponential", mean = 60, sd = 3 }'
+    )
+    assert "workload[0].handle_seconds.sd: not used by exponential (it takes mean)" in problems_of(
+        text
+    )
+
+
 def test_unstable_load_without_patience_is_reported() -> None:
     text = GOOD.replace("per_hour = 10", "per_hour = 200")  # 200/h × 60 s = 3.3 erlangs > 2
     (problem,) = problems_of(text)

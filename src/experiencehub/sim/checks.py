@@ -316,6 +316,11 @@ def _check_distribution(dist: Distribution, where: str, problems: Problems) -> N
     for field in fields:
         if getattr(dist, field) is None:
             problems.append(f"{where}.{field}: required for {dist.kind}")
+    for field in ("mean", "sd", "value", "values"):
+        if field not in fields and getattr(dist, field) is not None:
+            problems.append(
+                f"{where}.{field}: not used by {dist.kind} (it takes {', '.join(fields)})"
+            )
     for field in ("mean", "sd"):
         _positive(problems, f"{where}.{field}", getattr(dist, field))
     _non_negative(problems, f"{where}.value", dist.value)
