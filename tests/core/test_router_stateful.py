@@ -194,29 +194,31 @@ def test_bug1_duplicate_preferred_agents_count_once() -> None:
     assert "preferred agents a0 only" in router.explain("c0").summary
 
 
+# a0 handles c0 in a queue with manual wrap-up, a1 logs in, c0 is transferred (to the same queue)
+_TRANSFERRED_WHILE_CONNECTED = (
+    ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
+    ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"),
+    ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"),
+    ev.AgentLoggedIn(at=2.0, agent_id="a1", skills={}, capacity={"phone": 1}),
+    ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"),
+)
+
+
+def _manual_wrap_up_router() -> Router:
+    return Router(SkillGraph(), [QueueSpec("q0", channel="phone", wrap_up=WrapUp("manual"))])
+
+
 def test_bug2_transfer_of_connected_contact_out_of_wrap_up_queue() -> None:
-    router = Router(SkillGraph(), [QueueSpec("q0", channel="phone", wrap_up=WrapUp("manual"))])
-    out = _run(
-        router,
-        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
-        ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"),
-        ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"),
-        ev.AgentLoggedIn(at=2.0, agent_id="a1", skills={}, capacity={"phone": 1}),
-        ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"),
-    )
+    out = _run(_manual_wrap_up_router(), *_TRANSFERRED_WHILE_CONNECTED)
     assert [type(d) for d in out[-2:]] == [dc.WrapUpStarted, dc.Offer]
     assert out[-1].agent_id == "a1"  # type: ignore[union-attr]
 
 
 def test_bug2_two_agents_wrapping_the_same_contact_are_both_remembered() -> None:
-    router = Router(SkillGraph(), [QueueSpec("q0", channel="phone", wrap_up=WrapUp("manual"))])
+    router = _manual_wrap_up_router()
     _run(
         router,
-        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
-        ev.ContactArrived(at=0.0, contact_id="c0", queue="q0"),
-        ev.OfferAccepted(at=1.0, contact_id="c0", agent_id="a0"),
-        ev.AgentLoggedIn(at=2.0, agent_id="a1", skills={}, capacity={"phone": 1}),
-        ev.ContactTransferred(at=3.0, contact_id="c0", queue="q0"),
+        *_TRANSFERRED_WHILE_CONNECTED,
         ev.OfferAccepted(at=4.0, contact_id="c0", agent_id="a1"),
         ev.ContactEnded(at=5.0, contact_id="c0"),
         ev.WrapUpEnded(at=6.0, agent_id="a0", contact_id="c0"),
