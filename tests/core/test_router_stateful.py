@@ -280,6 +280,25 @@ def test_bug3_other_preferred_agent_leaves_while_contact_is_offered() -> None:
     assert isinstance(out[-1], dc.Offer) and out[-1].agent_id == "a2"
 
 
+def test_bug5_preferred_agent_who_logs_out_and_back_in_is_not_waited_for() -> None:
+    """Found by a 1,000-example run: the customer was promised the agent's earlier session."""
+    router = Router(
+        SkillGraph(), [QueueSpec("q", channel="email", affinity_seconds=60)], offer_timeout=None
+    )
+    for agent in ("a3", "a4"):
+        router.handle(ev.AgentLoggedIn(at=0.0, agent_id=agent, skills={}, capacity={"email": 5}))
+    out = _run(
+        router,
+        ev.ContactArrived(at=1.0, contact_id="c1", queue="q", preferred_agents=("a4", "a3")),
+        ev.AgentLoggedOut(at=2.0, agent_id="a4"),
+        ev.AgentLoggedIn(at=3.0, agent_id="a4", skills={}, capacity={"email": 5}),
+    )
+    assert [d.agent_id for d in out if isinstance(d, dc.Offer)] == ["a3"]
+    out = _run(router, ev.OfferRejected(at=4.0, contact_id="c1", agent_id="a3"))
+    assert [type(d) for d in out] == [dc.Expanded, dc.Offer]  # the affinity ended
+    assert not out[-1].explanation.summary.startswith("preferred")  # type: ignore[union-attr]
+
+
 def test_bug4_affinity_respects_each_queues_aging() -> None:
     router = Router(
         SkillGraph(),

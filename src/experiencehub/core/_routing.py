@@ -182,7 +182,7 @@ class RoutingState:
         self._schedule_alert(contact, out)
         usable = tuple(dict.fromkeys(a for a in preferred if self._can_prefer(a, queue)))
         if usable and queue.affinity_seconds > 0:
-            contact.affinity = usable
+            contact.affinity, contact.affinity_logins = usable, self.agent_seq
             contact.deadlines.append(
                 self.deadlines.add(self.now + queue.affinity_seconds, AFFINITY, contact.contact_id)
             )
@@ -193,9 +193,15 @@ class RoutingState:
         if contact.status is ContactStatus.WAITING:
             out.append(self._enqueued(contact))
 
-    def _stays(self, agent_id: str) -> bool:
+    def _stays(self, agent_id: str, contact: ContactState) -> bool:
+        """Is this preferred agent still the one the contact waits for? Not if it logged out,
+        even if it has logged in again since (a later login has a later ``seq``)."""
         agent = self.agents.get(agent_id)
-        return agent is not None and agent.status is not AgentStatus.LOGGING_OUT
+        return (
+            agent is not None
+            and agent.status is not AgentStatus.LOGGING_OUT
+            and agent.seq <= contact.affinity_logins
+        )
 
     def _can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
         agent = self.agents.get(agent_id)
@@ -418,7 +424,7 @@ class RoutingState:
         if contact.affinity:
             # preferred agents who declined it, or left while it was offered, are no longer waited for
             contact.affinity = tuple(
-                a for a in contact.affinity if a not in contact.excluded and self._stays(a)
+                a for a in contact.affinity if a not in contact.excluded and self._stays(a, contact)
             )
             if not contact.affinity:
                 self.end_affinity(contact, out)

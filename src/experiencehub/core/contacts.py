@@ -77,6 +77,7 @@ class ContactState:
 
     __slots__ = (
         "affinity",
+        "affinity_logins",
         "agent_id",
         "arrived_at",
         "contact_id",
@@ -117,6 +118,9 @@ class ContactState:
         self.excluded: frozenset[str] = _NOBODY
         # preferred agents still targeted, while in the affinity phase (empty otherwise)
         self.affinity: tuple[str, ...] = ()
+        # logins counted when the affinity began: a preferred agent who logged in later is a new
+        # session of that agent, not the one the customer was promised
+        self.affinity_logins = 0
         # the waiting lines the contact sits in (one; several while targeting preferred agents)
         self.lines: list[object] = []
         # pending deadline entries that belong to this contact

@@ -269,6 +269,7 @@ class Router(RoutingState):
             for agent_id in contact.affinity:  # a preferred agent is still there to take it
                 assert agent_id in self.agents, (cid, agent_id)
                 assert self.agents[agent_id].status is not AgentStatus.LOGGING_OUT, (cid, agent_id)
+                assert self.agents[agent_id].seq <= contact.affinity_logins, (cid, agent_id)
             for agent_id in self.wrapping.get(cid, ()):  # never offered to an agent wrapping it
                 assert agent_id in contact.excluded, (cid, agent_id)
             max_cost = contact.queue.stages[contact.stage].max_cost
