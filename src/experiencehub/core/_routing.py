@@ -6,7 +6,7 @@ Every method here assumes the event was validated. Methods that can create a mat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from . import decisions as dc
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
@@ -14,7 +14,7 @@ from .contacts import ContactState, ContactStatus
 from .deadlines import Deadline, Deadlines
 from .policies import AgentPolicy
 from .pools import AgentPools
-from .queues import QueueSpec, WaitingKey, WaitingLine
+from .queues import QueueSpec, WaitingKey, WaitingLine, build_lines
 from .skills import SkillGraph
 from .stats import RouterStats
 
@@ -51,7 +51,7 @@ class RoutingState:
         self.contacts: dict[str, ContactState] = {}
         # contact id → agents still wrapping it up (several after transfers of a connected contact)
         self.wrapping: dict[str, set[str]] = {}
-        self.lines, self.line_refs = _build_lines(queues.values())
+        self.lines, self.line_refs = build_lines(queues.values())
         self._served: dict[tuple[float, int], tuple[float, int]] = {}
         # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
         # because queues age at different rates and a line's order holds only within one queue.
@@ -80,13 +80,13 @@ class RoutingState:
                 continue
             served = self.skills.serving_cost(skills, queue.requires)
             last = len(queue.stages) - 1
-            if served is not None and not _in_a_ring(queue, served[0]):
-                served = None  # reached at the "any agent" stage only, like an unskilled agent
-            if served is not None and _stage_from(queue, served[0]) is not None:
+            first = None
+            # beyond the rings: reached at the "any agent" stage only, like an unskilled agent
+            if served is not None and queue.within_rings(served[0]):
+                first = queue.first_stage_for(served[0])
+            if served is not None and first is not None:
                 # the few distinct (cost, proficiency) pairs are shared by all agents (memory)
                 agent.serving[queue.name] = self._served.setdefault(served, served)
-                first = _stage_from(queue, served[0])
-                assert first is not None
                 for stage in range(first, last + 1):
                     ref = self.line_refs[(queue.name, stage)]
                     lines[id(ref)] = ref
@@ -630,53 +630,6 @@ class RoutingState:
             waiting=self._stats.waiting(queue.name),
             explanation=dc.Explanation(policy=self.policy.name, summary=summary),
         )
-
-
-def _build_lines(
-    queues: Iterable[QueueSpec],
-) -> tuple[dict[tuple[str, int], WaitingLine], dict[tuple[str, int], tuple[str, WaitingLine]]]:
-    """One waiting line per routing class (queue, stage), and its (channel, line) reference that
-    agents share instead of each building its own tuple.
-
-    Speed trick: the final "any agent" stages of multi-stage queues on one channel with the same
-    aging rate share one line. Their contacts are open to the same agents, and with one aging rate
-    the key order is the effective-priority order across those queues too; so a freeing agent
-    reads one line for all of them instead of one per queue on its channel.
-    """
-    lines: dict[tuple[str, int], WaitingLine] = {}
-    refs: dict[tuple[str, int], tuple[str, WaitingLine]] = {}
-    shared: dict[tuple[str, float], tuple[str, WaitingLine]] = {}
-    for queue in queues:
-        last = len(queue.stages) - 1
-        for stage in range(last + 1):
-            if stage == last and stage > 0 and queue.stages[stage].max_cost is None:
-                group = (queue.channel, queue.aging_rate)
-                if group not in shared:
-                    shared[group] = (queue.channel, WaitingLine())
-                ref = shared[group]
-            else:
-                ref = (queue.channel, WaitingLine())
-            lines[(queue.name, stage)], refs[(queue.name, stage)] = ref[1], ref
-    return lines, refs
-
-
-def _stage_from(queue: QueueSpec, cost: float) -> int | None:
-    """First stage at which an agent of this skill cost is eligible (None: never by skill)."""
-    for index, stage in enumerate(queue.stages):
-        if stage.max_cost is None or cost <= stage.max_cost:
-            return index
-    return None
-
-
-def _in_a_ring(queue: QueueSpec, cost: float) -> bool:
-    """Is this skill cost within a finite stage of the queue (or is there no finite stage)?
-
-    Agents beyond the last finite ring are found at the "any agent" stage through the channel
-    pool, ranked by the policy alone; keeping them out of the queue's skill pools is what keeps
-    an agent's pools few (measured in docs/performance.md).
-    """
-    finite = [s.max_cost for s in queue.stages if s.max_cost is not None]
-    return not finite or cost <= finite[-1]
 
 
 def _rejoin_id(queue: QueueSpec, customer_id: str | None) -> str:

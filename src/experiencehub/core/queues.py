@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -24,7 +24,7 @@ from sortedcontainers import SortedList
 
 from .errors import ConfigError
 
-__all__ = ["QueueSpec", "Stage", "WaitingKey", "WaitingLine", "WrapUp"]
+__all__ = ["QueueSpec", "Stage", "WaitingKey", "WaitingLine", "WrapUp", "build_lines"]
 
 WaitingKey = tuple[float, float, int]
 """(-base_priority, enqueued_at, seq): smaller is served first."""
@@ -168,6 +168,23 @@ class QueueSpec:
                 index = i
         return index
 
+    def first_stage_for(self, cost: float) -> int | None:
+        """First stage at which an agent of this skill cost is eligible (None: never by skill)."""
+        for index, stage in enumerate(self.stages):
+            if stage.max_cost is None or cost <= stage.max_cost:
+                return index
+        return None
+
+    def within_rings(self, cost: float) -> bool:
+        """Is this skill cost within a finite stage (or does the queue have no finite stage)?
+
+        Agents beyond the last finite ring are found at the "any agent" stage through the channel
+        pool, ranked by the policy alone; keeping them out of the queue's skill pools is what keeps
+        an agent's pools few (measured in docs/performance.md).
+        """
+        finite = [s.max_cost for s in self.stages if s.max_cost is not None]
+        return not finite or cost <= finite[-1]
+
     def base_priority(self, priority: int, enqueued_at: float) -> float:
         """Time-invariant part of the effective priority (see module docstring)."""
         return self.priority_weight * priority - self.aging_rate * enqueued_at
@@ -220,3 +237,31 @@ class WaitingLine:
         self._items._check()
         seqs = [key[2] for key, _c in self._items]
         assert len(seqs) == len(set(seqs)), "a contact sits twice in one class"
+
+
+def build_lines(
+    queues: Iterable[QueueSpec],
+) -> tuple[dict[tuple[str, int], WaitingLine], dict[tuple[str, int], tuple[str, WaitingLine]]]:
+    """One waiting line per routing class (queue, stage), and its (channel, line) reference that
+    agents share instead of each building its own tuple.
+
+    Speed trick: the final "any agent" stages of multi-stage queues on one channel with the same
+    aging rate share one line. Their contacts are open to the same agents, and with one aging rate
+    the key order is the effective-priority order across those queues too; so a freeing agent
+    reads one line for all of them instead of one per queue on its channel.
+    """
+    lines: dict[tuple[str, int], WaitingLine] = {}
+    refs: dict[tuple[str, int], tuple[str, WaitingLine]] = {}
+    shared: dict[tuple[str, float], tuple[str, WaitingLine]] = {}
+    for queue in queues:
+        last = len(queue.stages) - 1
+        for stage in range(last + 1):
+            if stage == last and stage > 0 and queue.stages[stage].max_cost is None:
+                group = (queue.channel, queue.aging_rate)
+                if group not in shared:
+                    shared[group] = (queue.channel, WaitingLine())
+                ref = shared[group]
+            else:
+                ref = (queue.channel, WaitingLine())
+            lines[(queue.name, stage)], refs[(queue.name, stage)] = ref[1], ref
+    return lines, refs
