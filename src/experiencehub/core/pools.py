@@ -10,8 +10,9 @@ independent of the number of waiting contacts.
 Speed trick: each pool is a binary heap (``heapq``, in C) with *lazy deletion*. An entry is live
 while it is the very object the agent's ``pools`` dict holds for that pool; leaving a pool is
 therefore just forgetting the entry (O(1)), and dead entries are dropped when they reach the head,
-or all at once when the heap has doubled since it was last cleaned. An offer takes an agent out of all its pools, so
-this turns q ordered-list removals per offer into nothing.
+or all at once when the heap has doubled since it was last cleaned. An offer takes an agent out of
+all its pools, so this turns q ordered-list removals per offer into nothing. (Unlike
+:class:`._lazyheap.LazyHeap`, nothing records a removal: liveness is read from the agent.)
 """
 
 from __future__ import annotations
