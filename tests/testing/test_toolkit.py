@@ -201,16 +201,19 @@ class _ForgetsPendingDecisions(Router):
 
 
 class _IgnoresPriority(Router):
-    """Serves contacts FIFO whatever their priority (overrides the contact-selection key)."""
+    """Serves the line heads FIFO whatever their priority (overrides the contact selection)."""
 
-    def _better(self, best, line, agent_id, now, taking):  # type: ignore[no-untyped-def]
-        for key, cid in line:
-            contact = self.contacts[cid]
-            if agent_id in contact.excluded or contact.queue.channel not in taking:
+    def _best_contact(self, agent):  # type: ignore[no-untyped-def]
+        own = self.affinity_lines.get(agent.agent_id)
+        heads = []
+        for line in [*agent.lines, *(own.values() if own else ())]:
+            if line.channel not in agent.taking:
                 continue
-            rank = (0.0, key[1], key[2], cid)
-            return rank if best is None or rank < best else best
-        return best
+            for key, cid in line:
+                if agent.agent_id not in self.contacts[cid].excluded:
+                    heads.append((key[1], key[2], cid))
+                    break
+        return min(heads)[2] if heads else None
 
 
 BROKEN = settings(

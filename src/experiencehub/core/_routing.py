@@ -6,6 +6,7 @@ Every method here assumes the event was validated. Methods that can create a mat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from . import decisions as dc
@@ -51,8 +52,9 @@ class RoutingState:
         self.contacts: dict[str, ContactState] = {}
         # contact id → agents still wrapping it up (several after transfers of a connected contact)
         self.wrapping: dict[str, set[str]] = {}
-        self.lines, self.line_refs = build_lines(queues.values())
+        self.lines = build_lines(queues.values())
         self._served: dict[tuple[float, int], tuple[float, int]] = {}
+        self._profiles: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
         # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
         # because queues age at different rates and a line's order holds only within one queue.
         self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
@@ -74,7 +76,7 @@ class RoutingState:
         agent = AgentState(
             agent_id, seq=self.agent_seq, skills=skills, capacity=capacity, at=self.now
         )
-        lines: dict[int, tuple[str, WaitingLine]] = {}  # shared lines counted once
+        lines: dict[int, WaitingLine] = {}  # shared lines counted once
         for queue in self._queues.values():
             if capacity.get(queue.channel, 0) <= 0:
                 continue
@@ -88,12 +90,13 @@ class RoutingState:
                 # the few distinct (cost, proficiency) pairs are shared by all agents (memory)
                 agent.serving[queue.name] = self._served.setdefault(served, served)
                 for stage in range(first, last + 1):
-                    ref = self.line_refs[(queue.name, stage)]
-                    lines[id(ref)] = ref
+                    line = self.lines[(queue.name, stage)]
+                    lines[id(line)] = line
             elif queue.stages[-1].max_cost is None:
-                ref = self.line_refs[(queue.name, last)]
-                lines[id(ref)] = ref
+                line = self.lines[(queue.name, last)]
+                lines[id(line)] = line
         agent.lines = list(lines.values())
+        agent.profile = self._profiles.setdefault(agent.profile, agent.profile)  # memory
         self.agents[agent_id] = agent
         self.pools.refresh(agent, place=False)  # placed once it has looked for work
 
@@ -106,7 +109,7 @@ class RoutingState:
         ):
             self.pools.remove(agent)
             del self.agents[agent.agent_id]
-            out.append(dc.LogoutCompleted(at=self.now, agent_id=agent.agent_id))
+            out.append(dc.new_logout_completed(at=self.now, agent_id=agent.agent_id))
 
     def free_slot(self, agent: AgentState, contact_id: str, out: list[dc.Decision]) -> None:
         """A wrap-up (or a contact with no wrap-up) ends: the slot is free for new work."""
@@ -138,7 +141,9 @@ class RoutingState:
             ends_at = self.now + wrap.seconds
             agent.wrapups[cid] = self.deadlines.add(ends_at, WRAP_UP, agent.agent_id, cid)
         out.append(
-            dc.WrapUpStarted(at=self.now, agent_id=agent.agent_id, contact_id=cid, ends_at=ends_at)
+            dc.new_wrap_up_started(
+                at=self.now, agent_id=agent.agent_id, contact_id=cid, ends_at=ends_at
+            )
         )
 
     def withdraw_offers(self, agent: AgentState, reason: str, out: list[dc.Decision]) -> None:
@@ -164,10 +169,10 @@ class RoutingState:
         self, contact: ContactState, out: list[dc.Decision], *, preferred: tuple[str, ...] = ()
     ) -> None:
         """Queue a new (or transferred) contact and try to offer it at once."""
-        queue = contact.queue
+        queue, now = contact.queue, self.now
         kept = (
             self.rejoin.pop(_rejoin_id(queue, contact.customer_id), None)
-            if contact.customer_id
+            if contact.customer_id and self.rejoin
             else None
         )
         if kept is not None:
@@ -176,19 +181,25 @@ class RoutingState:
             contact.key, contact.enqueued_at = key, key[1]
         else:
             self.seq += 1
-            contact.key = (-queue.base_priority(contact.priority, self.now), self.now, self.seq)
-            contact.enqueued_at = self.now
+            contact.key = (-queue.base_priority(contact.priority, now), now, self.seq)
+            contact.enqueued_at = now
         self._stats.queued(queue.name, contact.enqueued_at, contact.key[2])
-        self._schedule_alert(contact, out)
-        usable = tuple(dict.fromkeys(a for a in preferred if self._can_prefer(a, queue)))
+        if queue.service_level_seconds is not None:
+            self._schedule_alert(contact, out)
+        usable = (
+            tuple(dict.fromkeys(a for a in preferred if self._can_prefer(a, queue)))
+            if preferred
+            else ()
+        )
         if usable and queue.affinity_seconds > 0:
             contact.affinity, contact.affinity_logins = usable, self.agent_seq
             contact.deadlines.append(
-                self.deadlines.add(self.now + queue.affinity_seconds, AFFINITY, contact.contact_id)
+                self.deadlines.add(now + queue.affinity_seconds, AFFINITY, contact.contact_id)
             )
             contact.stage = 0
         else:
-            self._enter_stage(contact, queue.stage_at(self.now - contact.enqueued_at))
+            waited = now - contact.enqueued_at
+            self._enter_stage(contact, queue.stage_at(waited) if waited else 0)
         self.place(contact, out)
         if contact.status is ContactStatus.WAITING:
             out.append(self._enqueued(contact))
@@ -224,8 +235,7 @@ class RoutingState:
 
     def _schedule_alert(self, contact: ContactState, out: list[dc.Decision]) -> None:
         threshold = contact.queue.service_level_seconds
-        if threshold is None:
-            return
+        assert threshold is not None
         due = contact.enqueued_at + threshold
         if due <= self.now:
             out.append(self._alert(contact))
@@ -233,7 +243,7 @@ class RoutingState:
             contact.deadlines.append(self.deadlines.add(due, ALERT, contact.contact_id))
 
     def _alert(self, contact: ContactState) -> dc.Alert:
-        return dc.Alert(
+        return dc.new_alert(
             at=self.now,
             contact_id=contact.contact_id,
             kind="service_level",
@@ -252,9 +262,12 @@ class RoutingState:
 
     def enter_lines(self, contact: ContactState) -> None:
         if contact.affinity:
-            name = contact.queue.name
+            queue = contact.queue
             for agent_id in contact.affinity:
-                line = self.affinity_lines.setdefault(agent_id, {}).setdefault(name, WaitingLine())
+                own = self.affinity_lines.setdefault(agent_id, {})
+                line = own.get(queue.name) or own.setdefault(
+                    queue.name, WaitingLine(queue.channel, queue.aging_rate)
+                )
                 line.add(contact.key, contact.contact_id)
                 contact.lines.append(line)
         else:
@@ -264,7 +277,6 @@ class RoutingState:
 
     def leave_lines(self, contact: ContactState) -> None:
         for line in contact.lines:
-            assert isinstance(line, WaitingLine)
             line.remove(contact.key, contact.contact_id)
         contact.lines = []
         name = contact.queue.name
@@ -295,7 +307,7 @@ class RoutingState:
         self._enter_stage(contact, contact.queue.stage_at(self.now - contact.enqueued_at))
         stage = contact.queue.stages[contact.stage]
         out.append(
-            dc.Expanded(
+            dc.new_expanded(
                 at=self.now,
                 contact_id=contact.contact_id,
                 queue=contact.queue.name,
@@ -348,8 +360,13 @@ class RoutingState:
         agent: AgentState,
         explanation: dc.Explanation,
         out: list[dc.Decision],
+        *,
+        place: bool = True,
     ) -> None:
-        self.leave_lines(contact)
+        """Reserve the agent's slot for the contact. ``place=False``: the caller re-places the
+        agent in its pools afterwards (``match_agent``'s callers do, once, after all its offers)."""
+        if contact.lines:
+            self.leave_lines(contact)
         contact.status, contact.agent_id = ContactStatus.OFFERED, agent.agent_id
         agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.OFFERED)
         self.offer_seq += 1
@@ -360,9 +377,9 @@ class RoutingState:
             contact.deadlines.append(
                 self.deadlines.add(expires_at, OFFER, contact.contact_id, agent.agent_id)
             )
-        self.pools.refresh(agent)
+        self.pools.refresh(agent, place=place)
         out.append(
-            dc.Offer(
+            dc.new_offer(
                 at=self.now,
                 contact_id=contact.contact_id,
                 agent_id=agent.agent_id,
@@ -382,7 +399,7 @@ class RoutingState:
         self._cancel_offer_deadline(contact)
         contact.agent_id, contact.status = None, ContactStatus.WAITING
         out.append(
-            dc.OfferWithdrawn(
+            dc.new_offer_withdrawn(
                 at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id, reason=reason
             )
         )
@@ -414,7 +431,7 @@ class RoutingState:
             contact.excluded = contact.excluded | {agent.agent_id}
         if how == "withdraw":
             out.append(
-                dc.OfferWithdrawn(
+                dc.new_offer_withdrawn(
                     at=self.now,
                     contact_id=contact.contact_id,
                     agent_id=agent.agent_id,
@@ -433,6 +450,7 @@ class RoutingState:
         self.finish_logout_if_idle(agent, out)
         if agent.agent_id in self.agents and agent.status is AgentStatus.AVAILABLE:
             self.match_agent(agent, out)
+            self.pools.refresh(agent)
 
     # -- matching -------------------------------------------------------------------------
     def match_contact(self, contact: ContactState, out: list[dc.Decision]) -> None:
@@ -456,11 +474,11 @@ class RoutingState:
                 if best is None or rank < best:
                     best = rank
             if best is not None:
-                why = dc.Explanation(
+                why = dc.new_explanation(
                     policy=self.policy.name,
                     summary=f"preferred agent {best[2]} (affinity: last or owning agent)",
                     candidates=tuple(
-                        dc.Candidate(agent_id=a, cost=0.0, note="preferred")
+                        dc.new_candidate(agent_id=a, cost=0.0, note="preferred")
                         for a in contact.affinity
                     ),
                 )
@@ -470,74 +488,76 @@ class RoutingState:
         found = self.pools.best_agent(queue, max_cost, contact.excluded)
         if found is not None:
             agent_id, cost, read = found
-            ring = "any agent on the channel" if cost is None else f"skill cost {cost:g}"
-            why = dc.Explanation(
+            ring = _ring_name(cost)
+            why = dc.new_explanation(
                 policy=self.policy.name,
                 summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read)",
-                candidates=(dc.Candidate(agent_id=agent_id, cost=-1.0 if cost is None else cost),),
+                candidates=(
+                    dc.new_candidate(agent_id=agent_id, cost=-1.0 if cost is None else cost),
+                ),
             )
             self.offer(contact, self.agents[agent_id], why, out)
 
     def match_agent(self, agent: AgentState, out: list[dc.Decision]) -> None:
-        """Offer the agent the best contacts it can take until it can take no more."""
+        """Offer the agent the best contacts it can take until it can take no more.
+
+        The caller must ``pools.refresh(agent)`` afterwards: the offers made here update only
+        what the agent can take, not its pool entries.
+        """
         while agent.taking:
             best = self._best_contact(agent)
             if best is None:
                 return
             contact = self.contacts[best]
             preferred = " (it is the contact's preferred agent)" if contact.affinity else ""
-            why = dc.Explanation(
+            why = dc.new_explanation(
                 policy="highest_priority_then_longest_wait",
                 summary=f"{agent.agent_id} freed; {best} has the highest effective priority, "
                 f"then the longest wait, among contacts it may serve{preferred}",
                 candidates=(
-                    dc.Candidate(
+                    dc.new_candidate(
                         agent_id=agent.agent_id,
                         cost=agent.serving.get(contact.queue.name, (-1.0, 0))[0],
                     ),
                 ),
             )
-            self.offer(contact, agent, why, out)
+            self.offer(contact, agent, why, out, place=False)
 
     def _best_contact(self, agent: AgentState) -> str | None:
         """Head of each line the agent serves (skipping contacts it declined); the best wins.
 
-        Cost: O(l·log n) for the l lines the agent serves, plus contacts it declined.
+        Ranks compare across lines by effective priority (with each line's aging), then
+        enqueued_at, then seq (unique among waiting contacts). Cost: O(l) for the l lines the
+        agent serves, plus O(log n) per contact it declined that sits at a head.
         """
-        best: tuple[float, float, int, str] | None = None
-        taking, agent_id, now = agent.taking, agent.agent_id, self.now
-        for channel, line in agent.lines:
-            if channel in taking and line:
-                best = self._better(best, line, agent_id, now, taking)
+        best: str | None = None
+        best_rank: tuple[float, float, int] | None = None
+        taking, agent_id, now, contacts = agent.taking, agent.agent_id, self.now, self.contacts
         own = self.affinity_lines.get(agent_id)
-        if own is not None:
-            for line in own.values():
-                best = self._better(best, line, agent_id, now, taking)
-        return None if best is None else best[3]
-
-    def _better(
-        self,
-        best: tuple[float, float, int, str] | None,
-        line: object,
-        agent_id: str,
-        now: float,
-        taking: frozenset[str],
-    ) -> tuple[float, float, int, str] | None:
-        """The better of ``best`` and the first contact of ``line`` this agent may take."""
-        assert isinstance(line, WaitingLine)
-        key, cid = line.head()  # the usual case: the head is for this agent
-        contact = self.contacts[cid]
-        if agent_id not in contact.excluded and contact.queue.channel in taking:
-            rank = (key[0] - contact.queue.aging_rate * now, key[1], key[2], cid)
-            return rank if best is None or rank < best else best
-        for key, cid in line:
-            contact = self.contacts[cid]
-            if agent_id in contact.excluded or contact.queue.channel not in taking:
+        lines = agent.lines if own is None else [*agent.lines, *own.values()]
+        for line in lines:
+            first = line.first
+            if first is None or line.channel not in taking:
                 continue
-            # effective priority = -key[0] + aging_rate·now; smaller rank is better
-            rank = (key[0] - contact.queue.aging_rate * now, key[1], key[2], cid)
-            return rank if best is None or rank < best else best
+            if agent_id in contacts[first[1]].excluded:
+                first = self._first_not_declined(line, agent_id)
+                if first is None:
+                    continue
+            key = first[0]
+            rate = line.aging_rate
+            rank = (key[0] - rate * now, key[1], key[2]) if rate else key
+            if best_rank is None or rank < best_rank:
+                best_rank, best = rank, first[1]
         return best
+
+    def _first_not_declined(
+        self, line: WaitingLine, agent_id: str
+    ) -> tuple[WaitingKey, str] | None:
+        """The first contact of ``line`` that the agent has not declined. Cost: O(e + log n)."""
+        for key, cid in line:
+            if agent_id not in self.contacts[cid].excluded:
+                return key, cid
+        return None
 
     # -- deadlines ------------------------------------------------------------------------
     def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
@@ -548,7 +568,7 @@ class RoutingState:
         if kind == WRAP_UP:
             agent = self.agents[subject]
             del agent.wrapups[detail]
-            out.append(dc.WrapUpExpired(at=self.now, agent_id=subject, contact_id=detail))
+            out.append(dc.new_wrap_up_expired(at=self.now, agent_id=subject, contact_id=detail))
             self.free_slot(agent, detail, out)
             return
         contact = self.contacts[subject]
@@ -574,7 +594,7 @@ class RoutingState:
         self._enter_stage(contact, contact.stage + 1)
         stage = contact.queue.stages[contact.stage]
         out.append(
-            dc.Expanded(
+            dc.new_expanded(
                 at=self.now,
                 contact_id=contact.contact_id,
                 queue=contact.queue.name,
@@ -589,7 +609,9 @@ class RoutingState:
         assert contact.agent_id is not None
         agent = self.agents[contact.agent_id]
         out.append(
-            dc.OfferExpired(at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id)
+            dc.new_offer_expired(
+                at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id
+            )
         )
         agent.unanswered += 1
         limit = self.max_unanswered
@@ -600,7 +622,7 @@ class RoutingState:
         ):
             agent.status = AgentStatus.AWAY
             out.append(
-                dc.AgentStatusForced(
+                dc.new_agent_status_forced(
                     at=self.now,
                     agent_id=agent.agent_id,
                     status="away",
@@ -615,21 +637,26 @@ class RoutingState:
     def _enqueued(self, contact: ContactState) -> dc.Enqueued:
         queue = contact.queue
         line = self.lines[(queue.name, contact.stage)] if not contact.affinity else contact.lines[0]
-        assert isinstance(line, WaitingLine)
         if contact.affinity:
             summary = f"waiting up to {queue.affinity_seconds:g}s for preferred agent(s) {', '.join(contact.affinity)}"
         else:
             cost = queue.stages[contact.stage].max_cost
             ring = "any agent" if cost is None else f"skill cost <= {cost:g}"
             summary = f"no eligible agent free at stage {contact.stage} ({ring}); {self.pools.available(queue.channel)} agent(s) free on {queue.channel}"
-        return dc.Enqueued(
+        return dc.new_enqueued(
             at=self.now,
             contact_id=contact.contact_id,
             queue=queue.name,
             position=line.position(contact.key, contact.contact_id),
             waiting=self._stats.waiting(queue.name),
-            explanation=dc.Explanation(policy=self.policy.name, summary=summary),
+            explanation=dc.new_explanation(policy=self.policy.name, summary=summary),
         )
+
+
+@functools.cache
+def _ring_name(cost: float | None) -> str:
+    """How an explanation names a skill-cost ring (cached: a few distinct costs)."""
+    return "any agent on the channel" if cost is None else f"skill cost {cost:g}"
 
 
 def _rejoin_id(queue: QueueSpec, customer_id: str | None) -> str:

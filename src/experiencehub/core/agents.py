@@ -90,6 +90,12 @@ class ChannelRules:
     """
 
     blocks: Mapping[str, frozenset[str]]
+    # (capacity profile, load per channel) → channels an available agent can take. A handful of
+    # states shared by every agent; computing them was the costliest part of re-placing an agent
+    # after each offer and release (docs/performance.md).
+    taking_memo: dict[tuple[object, ...], frozenset[str]] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     @classmethod
     def default(cls) -> ChannelRules:
@@ -129,6 +135,7 @@ class AgentState:
         "lines",
         "load",
         "pools",
+        "profile",
         "seq",
         "serving",
         "skills",
@@ -153,6 +160,8 @@ class AgentState:
         self.skills = dict(skills)
         self.capacity = dict(capacity)
         self.load: dict[str, int] = dict.fromkeys(self.capacity, 0)
+        # capacity as a hashable key of ChannelRules.taking_memo (the router shares equal ones)
+        self.profile: tuple[tuple[str, int], ...] = tuple(self.capacity.items())
         # channels with any capacity at all
         self.channels = frozenset(c for c, n in self.capacity.items() if n > 0)
         self.status = AgentStatus.AVAILABLE
@@ -169,9 +178,8 @@ class AgentState:
         self.pools: dict[object, tuple[tuple[float, ...], int, str]] = {}
         # channels on which the agent can take a new contact right now (kept by the pools)
         self.taking: frozenset[str] = frozenset()
-        # (channel, line) of every waiting line whose contacts this agent may serve; the tuples
-        # are the router's, shared by all agents
-        self.lines: list[tuple[str, WaitingLine]] = []
+        # every waiting line whose contacts this agent may serve (the router's, shared by agents)
+        self.lines: list[WaitingLine] = []
 
     def can_take(self, channel: str, rules: ChannelRules) -> bool:
         """Available, a free slot on ``channel``, and not blocked. Cost: O(channels)."""
@@ -184,9 +192,18 @@ class AgentState:
         )
 
     def taking_now(self, rules: ChannelRules) -> frozenset[str]:
-        """Channels ``can_take`` allows now, computed in one pass. Cost: O(channels · busy)."""
+        """Channels ``can_take`` allows now. Cost: O(channels), O(channels · busy) the first time
+        an agent with this capacity is in this load state."""
         if self.status is not AgentStatus.AVAILABLE:
             return _NOTHING
+        memo = rules.taking_memo
+        state = (self.profile, tuple(self.load.values()))
+        found = memo.get(state)
+        if found is None:
+            found = memo[state] = self._taking_by_rules(rules)
+        return found
+
+    def _taking_by_rules(self, rules: ChannelRules) -> frozenset[str]:
         load = self.load
         busy = [c for c, n in load.items() if n]
         if not busy:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 
 from .errors import InvalidTransition
-from .queues import QueueSpec, WaitingKey
+from .queues import QueueSpec, WaitingKey, WaitingLine
 
 __all__ = ["GONE", "ContactState", "ContactStatus", "next_contact_status"]
 
@@ -122,7 +122,7 @@ class ContactState:
         # session of that agent, not the one the customer was promised
         self.affinity_logins = 0
         # the waiting lines the contact sits in (one; several while targeting preferred agents)
-        self.lines: list[object] = []
+        self.lines: list[WaitingLine] = []
         # pending deadline entries that belong to this contact
         self.deadlines: list[tuple[float, int, str, str, str]] = []
         self.transfers = 0

@@ -7,13 +7,15 @@ entries to cancel them exactly; cancelled entries are skipped lazily (see :mod:`
 
 >>> d = Deadlines()
 >>> e = d.add(30.0, "stage", "c1")
->>> d.next_at()
-30.0
+>>> d.next_at(), d.maybe_due(29.0), d.maybe_due(30.0)
+(30.0, False, True)
 >>> d.cancel(e); d.next_at() is None
 True
 """
 
 from __future__ import annotations
+
+import heapq
 
 from ._lazyheap import LazyHeap
 
@@ -22,42 +24,39 @@ __all__ = ["Deadline", "Deadlines"]
 Deadline = tuple[float, int, str, str, str]
 
 
-class Deadlines:
-    __slots__ = ("_entries", "_seq")
+class Deadlines(LazyHeap):
+    __slots__ = ("_seq",)
 
     def __init__(self) -> None:
-        self._entries = LazyHeap()
+        super().__init__()
         self._seq = 0
 
     def add(self, at: float, kind: str, subject: str, detail: str = "") -> Deadline:
         """Schedule; returns the entry to cancel it with. Cost: O(log n)."""
         self._seq += 1
         entry: Deadline = (at, self._seq, kind, subject, detail)
-        self._entries.push(entry)
+        heapq.heappush(self._heap, entry)  # a new seq: never one that was discarded
         return entry
 
     def cancel(self, entry: Deadline) -> None:
         """Cost: O(1) amortised."""
-        self._entries.discard(entry)
+        self.discard(entry)
 
     def next_at(self) -> float | None:
         """Time of the earliest deadline. Cost: O(1) amortised."""
-        first = self._entries.first()
+        first = self.first()
         return None if first is None else float(first[0])
+
+    def maybe_due(self, at: float) -> bool:
+        """False when surely nothing is due at ``at`` (the common case, answered without
+        cleaning cancelled entries); True when something may be. Cost: O(1)."""
+        heap = self._heap
+        return bool(heap) and heap[0][0] <= at
 
     def pop_due(self, at: float) -> Deadline | None:
         """Remove and return the earliest entry due at or before ``at``. Cost: O(log n)."""
-        first = self._entries.first()
+        first = self.first()
         if first is not None and first[0] <= at:
-            entry: Deadline = self._entries.pop()
+            entry: Deadline = self.pop()
             return entry
         return None
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, entry: object) -> bool:
-        return entry in self._entries
-
-    def _check(self) -> None:
-        self._entries._check()

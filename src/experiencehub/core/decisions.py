@@ -16,6 +16,7 @@ from typing import TypeAlias
 import attrs
 
 from . import _validators as v
+from ._trusted import trusted
 
 __all__ = [
     "AgentStatusForced",
@@ -186,3 +187,19 @@ Decision: TypeAlias = (
     | LogoutCompleted
     | Alert
 )
+
+
+# Trusted constructors (not public): the router builds decisions from state it has validated
+# already, so it skips the validators (see ._trusted: an Offer costs 0.7 µs instead of 2.0 µs).
+new_candidate = trusted(Candidate)
+new_explanation = trusted(Explanation)
+new_offer = trusted(Offer)
+new_enqueued = trusted(Enqueued)
+new_expanded = trusted(Expanded)
+new_offer_expired = trusted(OfferExpired)
+new_offer_withdrawn = trusted(OfferWithdrawn)
+new_agent_status_forced = trusted(AgentStatusForced)
+new_wrap_up_started = trusted(WrapUpStarted)
+new_wrap_up_expired = trusted(WrapUpExpired)
+new_logout_completed = trusted(LogoutCompleted)
+new_alert = trusted(Alert)

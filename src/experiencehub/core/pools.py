@@ -107,7 +107,8 @@ class AgentPools:
                 self._available[channel] = self._available.get(channel, 0) + 1
             agent.taking = taking
         if not taking:
-            agent.pools = {}
+            if agent.pools:
+                agent.pools = {}
             return
         if not place:
             return
@@ -175,14 +176,15 @@ class AgentPools:
     def _best_in(self, heap: _Heap, excluded: AbstractSet[str]) -> str | None:
         """Best live agent of one pool not in ``excluded``. Cost: O((d + e)·log n) for d dead
         entries dropped on the way and e excluded agents met (they are pushed back)."""
-        entries, pool_id = heap.entries, heap.pool_id
+        entries, pool_id, agents = heap.entries, heap.pool_id, self._agents
         skipped: list[PoolEntry] = []
         found = None
         while entries:
             entry = entries[0]
-            if not self._is_live(pool_id, entry):
+            agent = agents.get(entry[2])
+            if agent is None or agent.pools.get(pool_id) is not entry:  # dead: _is_live inlined
                 heapq.heappop(entries)
-            elif entry[2] in excluded:
+            elif excluded and entry[2] in excluded:
                 skipped.append(heapq.heappop(entries))
             else:
                 found = entry[2]

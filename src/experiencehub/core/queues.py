@@ -194,56 +194,80 @@ class QueueSpec:
 
 
 class WaitingLine:
-    """Waiting contacts of one routing class, best first.
+    """Waiting contacts of one routing class, best first, on one channel and at one aging rate.
 
-    >>> line = WaitingLine()
+    ``first`` is the best (key, contact id), or None when the line is empty.
+
+    >>> line = WaitingLine("chat")
     >>> line.add((-1.0, 5.0, 2), "c2"); line.add((0.0, 1.0, 1), "c1")
-    >>> [c for _k, c in line]
-    ['c2', 'c1']
+    >>> [c for _k, c in line], line.first
+    (['c2', 'c1'], ((-1.0, 5.0, 2), 'c2'))
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "aging_rate", "channel", "first")
 
-    def __init__(self) -> None:
+    def __init__(self, channel: str, aging_rate: float = 0.0) -> None:
         self._items: SortedList = SortedList()
+        self.channel = channel
+        self.aging_rate = aging_rate
+        # Speed trick: the head is kept as a plain attribute, so an agent that frees reads the
+        # heads of its ~15 lines without a Python-level SortedList call per line
+        # (docs/performance.md, agent free).
+        self.first: tuple[WaitingKey, str] | None = None
 
     def add(self, key: WaitingKey, contact_id: str) -> None:
         """Cost: O(log n)."""
-        self._items.add((key, contact_id))
+        item = (key, contact_id)
+        self._items.add(item)
+        first = self.first
+        if first is None or item < first:
+            self.first = item
 
     def remove(self, key: WaitingKey, contact_id: str) -> None:
         """Cost: O(log n)."""
-        self._items.remove((key, contact_id))
+        item = (key, contact_id)
+        items = self._items
+        items.remove(item)
+        if item == self.first:
+            self.first = items[0] if items else None
 
     def head(self) -> tuple[WaitingKey, str]:
         """The first contact (the line must not be empty). Cost: O(1)."""
-        first: tuple[WaitingKey, str] = self._items[0]
-        return first
+        assert self.first is not None, "head() of an empty line"
+        return self.first
 
     def position(self, key: WaitingKey, contact_id: str) -> int:
-        """1-based position of a waiting contact. Cost: O(log n)."""
-        return int(self._items.index((key, contact_id))) + 1
+        """1-based position of a waiting contact. Cost: O(1) for the last one, else O(log n)."""
+        item = (key, contact_id)
+        items = self._items
+        if items[-1] == item:  # the usual case: a new contact joins at the back
+            return len(items)
+        return int(items.index(item)) + 1
+
+    def rank(self, key: WaitingKey, now: float) -> tuple[float, float, int]:
+        """Sort key of a contact of this line at ``now`` across lines: effective priority
+        (negated, with aging), then enqueued_at, then seq. Smaller is served first."""
+        rate = self.aging_rate
+        return (key[0] - rate * now, key[1], key[2]) if rate else key
 
     def __len__(self) -> int:
         return len(self._items)
 
     def __bool__(self) -> bool:
-        return bool(self._items)
+        return self.first is not None
 
     def __iter__(self) -> Iterator[tuple[WaitingKey, str]]:
         return iter(self._items)
 
     def _check(self) -> None:
         self._items._check()
+        assert self.first == (self._items[0] if self._items else None), "stale first"
         seqs = [key[2] for key, _c in self._items]
         assert len(seqs) == len(set(seqs)), "a contact sits twice in one class"
 
 
-def build_lines(
-    queues: Iterable[QueueSpec],
-) -> tuple[dict[tuple[str, int], WaitingLine], dict[tuple[str, int], tuple[str, WaitingLine]]]:
-    """One waiting line per routing class (queue, stage), and its (channel, line) reference that
-    agents share instead of each building its own tuple.
+def build_lines(queues: Iterable[QueueSpec]) -> dict[tuple[str, int], WaitingLine]:
+    """One waiting line per routing class (queue, stage).
 
     Speed trick: the final "any agent" stages of multi-stage queues on one channel with the same
     aging rate share one line. Their contacts are open to the same agents, and with one aging rate
@@ -251,17 +275,15 @@ def build_lines(
     reads one line for all of them instead of one per queue on its channel.
     """
     lines: dict[tuple[str, int], WaitingLine] = {}
-    refs: dict[tuple[str, int], tuple[str, WaitingLine]] = {}
-    shared: dict[tuple[str, float], tuple[str, WaitingLine]] = {}
+    shared: dict[tuple[str, float], WaitingLine] = {}
     for queue in queues:
         last = len(queue.stages) - 1
         for stage in range(last + 1):
             if stage == last and stage > 0 and queue.stages[stage].max_cost is None:
                 group = (queue.channel, queue.aging_rate)
                 if group not in shared:
-                    shared[group] = (queue.channel, WaitingLine())
-                ref = shared[group]
+                    shared[group] = WaitingLine(queue.channel, queue.aging_rate)
+                lines[(queue.name, stage)] = shared[group]
             else:
-                ref = (queue.channel, WaitingLine())
-            lines[(queue.name, stage)], refs[(queue.name, stage)] = ref[1], ref
-    return lines, refs
+                lines[(queue.name, stage)] = WaitingLine(queue.channel, queue.aging_rate)
+    return lines

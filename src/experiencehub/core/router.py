@@ -113,20 +113,22 @@ class Router(RoutingState):
         handlers = self._handlers.get(type(event))
         if handlers is None:
             raise InvalidEvent(f"{event!r}: not a routing event (see experiencehub.events)")
-        if event.at < self.now:
+        at = event.at
+        if at < self.now:
             raise ClockWentBackwards(
-                f"{type(event).__name__} at={event.at}: before the router's time {self.now}; "
+                f"{type(event).__name__} at={at}: before the router's time {self.now}; "
                 "events must come in time order"
             )
         check, apply = handlers
         out, self._pending = self._pending, []
-        self._run_deadlines(event.at, out)
+        if self.deadlines.maybe_due(at):
+            self._run_deadlines(at, out)
         try:
             check(event)
         except RoutingError:
             self._pending = out
             raise
-        self.now = event.at
+        self.now = at
         apply(event, out)
         return out
 
@@ -256,6 +258,8 @@ class Router(RoutingState):
                 contact = self.contacts[cid]
                 assert contact.status is ContactStatus.WAITING and contact.key == key, cid
                 assert queue_name in (None, contact.queue.name), (cid, queue_name)
+                assert line.channel == contact.queue.channel, (cid, line.channel)
+                assert line.aging_rate == contact.queue.aging_rate, (cid, line.aging_rate)
         for cid, contact in self.contacts.items():
             self._check_contact(cid, contact, held)
 
