@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from . import _validators as v
+from ._trusted import trusted
 
 __all__ = [
     "DEFAULT_CAPACITY",
@@ -165,3 +166,17 @@ Event: TypeAlias = (
     | ContactTransferred
     | Tick
 )
+
+
+# Trusted constructors (not public): for callers that build events from data they have validated
+# already, like the simulator from a checked scenario. They skip the validators and converters
+# (see ._trusted: a ContactArrived costs 0.5 µs instead of 2.2 µs), so values must already be
+# of the right type: a plain dict for ``attributes``, a tuple for ``preferred_agents``.
+new_contact_arrived = trusted(ContactArrived)
+new_offer_accepted = trusted(OfferAccepted)
+new_offer_rejected = trusted(OfferRejected)
+new_contact_ended = trusted(ContactEnded)
+new_contact_abandoned = trusted(ContactAbandoned)
+new_contact_transferred = trusted(ContactTransferred)
+new_wrap_up_ended = trusted(WrapUpEnded)
+new_tick = trusted(Tick)

@@ -246,15 +246,17 @@ class _Simulation:
         for source in self.sources:
             self._next_arrival(source)
         heap, router, pop = self.heap, self.router, heapq.heappop
+        maybe_due = router.deadlines.maybe_due
         steps = 0
         while True:
             own = heap[0][0] if heap else math.inf
-            deadline = router.next_deadline()
+            # maybe_due is one cheap look at the router's heap; next_deadline cleans it
+            deadline = router.next_deadline() if maybe_due(own) else None
             if deadline is not None and deadline < own:
                 if deadline > self.stop:
                     break
                 self.now = deadline
-                self._send(ev.Tick(at=deadline))
+                self._send(ev.new_tick(at=deadline))
                 self._drain_soon()
                 continue
             if own > self.stop:
@@ -329,7 +331,7 @@ class _Simulation:
         if customer.patience_seconds is not None:
             self._push(self.now + customer.patience_seconds, _ABANDON, contact_id, 0, None)
         self._send(
-            ev.ContactArrived(
+            ev.new_contact_arrived(
                 at=self.now, contact_id=contact_id, queue=queue_name,
                 priority=item.priority, customer_id=customer_id,
             )
@@ -341,7 +343,7 @@ class _Simulation:
             return  # connected (or gone) first: the abandon is cancelled
         del self.live[contact_id]
         live.record.outcome, live.record.ended_at = "abandoned", self.now
-        self._send(ev.ContactAbandoned(at=self.now, contact_id=contact_id))
+        self._send(ev.new_contact_abandoned(at=self.now, contact_id=contact_id))
         customer = live.customer
         if customer.callback_after is not None:
             callback = self.scenario.workload[customer.workload].callback
@@ -392,7 +394,7 @@ class _Simulation:
         if live.record.answered_at is None:
             live.record.answered_at, live.record.agent_id = self.now, agent_id
         self._hold(self.agents[agent_id], +1)
-        self._send(ev.OfferAccepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        self._send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
         handle = live.customer.handle_seconds if live.leg == 0 else live.customer.transfer_handle
         self._push(self.now + (handle or 0.0), _END, contact_id, live.leg, None)
 
@@ -402,7 +404,7 @@ class _Simulation:
             return
         live.status, live.agent_id = "waiting", None
         live.offer_seq += 1
-        self._send(ev.OfferRejected(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        self._send(ev.new_offer_rejected(at=self.now, contact_id=contact_id, agent_id=agent_id))
 
     def _on_offer_lost(self, d: dc.OfferExpired | dc.OfferWithdrawn) -> None:
         live = self.live.get(d.contact_id)
@@ -439,7 +441,7 @@ class _Simulation:
         live.record.final_queue = target
         source_queue, live.queue = live.queue, target
         self._release(agent, live.record.contact_id, source_queue,
-                      ev.ContactTransferred(at=self.now, contact_id=live.record.contact_id, queue=target))  # fmt: skip
+                      ev.new_contact_transferred(at=self.now, contact_id=live.record.contact_id, queue=target))  # fmt: skip
 
     def _finish(self, live: _Live) -> None:
         record = live.record
@@ -447,7 +449,7 @@ class _Simulation:
         record.outcome, record.ended_at = "handled", self.now
         agent = self.agents[live.agent_id or ""]
         self._release(agent, record.contact_id, live.queue,
-                      ev.ContactEnded(at=self.now, contact_id=record.contact_id))  # fmt: skip
+                      ev.new_contact_ended(at=self.now, contact_id=record.contact_id))  # fmt: skip
         customer = live.customer
         if customer.repeat_after is not None:
             repeat = self.scenario.workload[customer.workload].repeat
@@ -484,7 +486,7 @@ class _Simulation:
         self._hold(self.agents[d.agent_id], -1)
 
     def _wrap_end(self, agent_id: str, contact_id: str, _c: Any) -> None:
-        self._send(ev.WrapUpEnded(at=self.now, agent_id=agent_id, contact_id=contact_id))
+        self._send(ev.new_wrap_up_ended(at=self.now, agent_id=agent_id, contact_id=contact_id))
         self._hold(self.agents[agent_id], -1)
 
     # -- shifts and status ------------------------------------------------------------------
@@ -533,16 +535,19 @@ class _Simulation:
         agent.since = finish
         if finish <= begin:
             return
-        if agent.held > 0:
-            total, buckets = "busy", self.occ_busy
-        elif agent.status == "available":
-            total, buckets = "idle", self.occ_idle
-        else:
+        busy = agent.held > 0
+        if not busy and agent.status != "available":
             return
-        inside = min(finish, self.end) - max(begin, self.start)
-        if inside > 0:
-            setattr(agent, total, getattr(agent, total) + inside)
-        _spread(buckets, begin, min(finish, self.end), self.interval)
+        last = finish if finish < self.end else self.end
+        inside = last - (begin if begin > self.start else self.start)
+        if busy:
+            if inside > 0:
+                agent.busy += inside
+            _spread(self.occ_busy, begin, last, self.interval)
+        else:
+            if inside > 0:
+                agent.idle += inside
+            _spread(self.occ_idle, begin, last, self.interval)
 
     def _close_accounts(self) -> None:
         self.now = max(self.now, self.end)
@@ -553,6 +558,12 @@ class _Simulation:
 
 
 def _spread(buckets: list[float], begin: float, finish: float, interval: float) -> None:
+    if finish <= begin:  # e.g. time after the measured window
+        return
+    index = int(begin // interval)
+    if finish <= (index + 1) * interval and index < len(buckets):  # the usual case: one bucket
+        buckets[index] += finish - begin
+        return
     t = begin
     while t < finish:
         index = int(t // interval)
