@@ -15,7 +15,7 @@ from .contacts import ContactState, ContactStatus
 from .deadlines import Deadline, Deadlines
 from .policies import AgentPolicy
 from .pools import AgentPools
-from .queues import QueueSpec, WaitingKey, WaitingLine, build_lines
+from .queues import LineEntry, QueueSpec, WaitingKey, WaitingLine, build_lines
 from .skills import SkillGraph
 from .stats import RouterStats
 
@@ -54,7 +54,10 @@ class RoutingState:
         self.wrapping: dict[str, set[str]] = {}
         self.lines = build_lines(queues.values())
         self._served: dict[tuple[float, int], tuple[float, int]] = {}
-        self._profiles: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+        # capacity → (radix, taking table) shared by the agents that have it (see AgentState)
+        self._profiles: dict[
+            tuple[tuple[str, int], ...], tuple[dict[str, int], dict[int, frozenset[str]]]
+        ] = {}
         # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
         # because queues age at different rates and a line's order holds only within one queue.
         self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
@@ -96,7 +99,10 @@ class RoutingState:
                 line = self.lines[(queue.name, last)]
                 lines[id(line)] = line
         agent.lines = list(lines.values())
-        agent.profile = self._profiles.setdefault(agent.profile, agent.profile)  # memory
+        agent.radix, agent.taking_table = self._profiles.setdefault(
+            tuple(agent.capacity.items()), (agent.radix, agent.taking_table)
+        )
+        self.pools.enrol(agent)
         self.agents[agent_id] = agent
         self.pools.refresh(agent, place=False)  # placed once it has looked for work
 
@@ -530,8 +536,7 @@ class RoutingState:
         enqueued_at, then seq (unique among waiting contacts). Cost: O(l) for the l lines the
         agent serves, plus O(log n) per contact it declined that sits at a head.
         """
-        best: str | None = None
-        best_rank: tuple[float, float, int] | None = None
+        best: LineEntry | None = None
         taking, agent_id, now, contacts = agent.taking, agent.agent_id, self.now, self.contacts
         own = self.affinity_lines.get(agent_id)
         lines = agent.lines if own is None else [*agent.lines, *own.values()]
@@ -539,24 +544,24 @@ class RoutingState:
             first = line.first
             if first is None or line.channel not in taking:
                 continue
-            if agent_id in contacts[first[1]].excluded:
+            if agent_id in contacts[first[3]].excluded:
                 first = self._first_not_declined(line, agent_id)
                 if first is None:
                     continue
-            key = first[0]
             rate = line.aging_rate
-            rank = (key[0] - rate * now, key[1], key[2]) if rate else key
-            if best_rank is None or rank < best_rank:
-                best_rank, best = rank, first[1]
-        return best
+            rank = (first[0] - rate * now, first[1], first[2], first[3]) if rate else first
+            if best is None or rank < best:
+                best = rank
+        return None if best is None else best[3]
 
-    def _first_not_declined(
-        self, line: WaitingLine, agent_id: str
-    ) -> tuple[WaitingKey, str] | None:
-        """The first contact of ``line`` that the agent has not declined. Cost: O(e + log n)."""
-        for key, cid in line:
-            if agent_id not in self.contacts[cid].excluded:
-                return key, cid
+    def _first_not_declined(self, line: WaitingLine, agent_id: str) -> LineEntry | None:
+        """The first entry of ``line`` whose contact the agent has not declined.
+
+        Cost: O(e + log n) for e declined contacts ahead of it.
+        """
+        for entry in line.entries():
+            if agent_id not in self.contacts[entry[3]].excluded:
+                return entry
         return None
 
     # -- deadlines ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -90,12 +90,6 @@ class ChannelRules:
     """
 
     blocks: Mapping[str, frozenset[str]]
-    # (capacity profile, load per channel) → channels an available agent can take. A handful of
-    # states shared by every agent; computing them was the costliest part of re-placing an agent
-    # after each offer and release (docs/performance.md).
-    taking_memo: dict[tuple[object, ...], frozenset[str]] = attrs.field(
-        factory=dict, init=False, eq=False, repr=False
-    )
 
     @classmethod
     def default(cls) -> ChannelRules:
@@ -123,6 +117,15 @@ class ChannelRules:
 _NOTHING: frozenset[str] = frozenset()
 
 
+def _radix(capacity: Mapping[str, int]) -> dict[str, int]:
+    """Weights that make a load vector (0..capacity per channel) one distinct number."""
+    weights, weight = {}, 1
+    for channel, slots in capacity.items():
+        weights[channel] = weight
+        weight *= max(slots, 0) + 1
+    return weights
+
+
 class AgentState:
     """One logged-in agent: status, skills, capacity, load and the work holding its slots."""
 
@@ -134,13 +137,16 @@ class AgentState:
         "last_offer_seq",
         "lines",
         "load",
+        "load_code",
+        "plan",
         "pools",
-        "profile",
+        "radix",
         "seq",
         "serving",
         "skills",
         "status",
         "taking",
+        "taking_table",
         "unanswered",
         "work",
         "wrapups",
@@ -160,8 +166,14 @@ class AgentState:
         self.skills = dict(skills)
         self.capacity = dict(capacity)
         self.load: dict[str, int] = dict.fromkeys(self.capacity, 0)
-        # capacity as a hashable key of ChannelRules.taking_memo (the router shares equal ones)
-        self.profile: tuple[tuple[str, int], ...] = tuple(self.capacity.items())
+        # Speed trick: the load as one mixed-radix number (``load_code``, kept by hold and
+        # release), and the channels taken in each load state memoised in ``taking_table``: a
+        # handful of states, so re-placing an agent after an offer or a release looks one int
+        # up instead of applying the channel rules (docs/performance.md). The router shares
+        # radix and table between agents of equal capacity; a table holds for one ChannelRules.
+        self.radix: dict[str, int] = _radix(self.capacity)
+        self.load_code = 0
+        self.taking_table: dict[int, frozenset[str]] = {}
         # channels with any capacity at all
         self.channels = frozenset(c for c, n in self.capacity.items() if n > 0)
         self.status = AgentStatus.AVAILABLE
@@ -175,7 +187,9 @@ class AgentState:
         # queue name → (skill cost, proficiency) for queues this agent can serve at some stage
         self.serving: dict[str, tuple[float, int]] = {}
         # pool id → key under which the agent sits in that pool (empty when it can take nothing)
-        self.pools: dict[object, tuple[tuple[float, ...], int, str]] = {}
+        self.pools: dict[object, tuple[Any, ...]] = {}  # entries: see pools.PoolEntry
+        # (pool id, proficiency, channel) of every pool the agent may sit in (set at login)
+        self.plan: tuple[tuple[object, int, str], ...] = ()
         # channels on which the agent can take a new contact right now (kept by the pools)
         self.taking: frozenset[str] = frozenset()
         # every waiting line whose contacts this agent may serve (the router's, shared by agents)
@@ -196,11 +210,9 @@ class AgentState:
         an agent with this capacity is in this load state."""
         if self.status is not AgentStatus.AVAILABLE:
             return _NOTHING
-        memo = rules.taking_memo
-        state = (self.profile, tuple(self.load.values()))
-        found = memo.get(state)
+        found = self.taking_table.get(self.load_code)
         if found is None:
-            found = memo[state] = self._taking_by_rules(rules)
+            found = self.taking_table[self.load_code] = self._taking_by_rules(rules)
         return found
 
     def _taking_by_rules(self, rules: ChannelRules) -> frozenset[str]:
@@ -224,12 +236,14 @@ class AgentState:
         """A contact takes (or keeps, in a new phase) one slot on ``channel``."""
         if contact_id not in self.work:
             self.load[channel] = self.load.get(channel, 0) + 1
+            self.load_code += self.radix[channel]
         self.work[contact_id] = (channel, phase)
 
     def release(self, contact_id: str) -> str:
         """The contact gives its slot back; returns the channel."""
         channel, _phase = self.work.pop(contact_id)
         self.load[channel] -= 1
+        self.load_code -= self.radix[channel]
         return channel
 
     def phase_of(self, contact_id: str) -> WorkPhase | None:
@@ -245,6 +259,8 @@ class AgentState:
             assert load == counted.get(channel, 0), (self.agent_id, channel, load, counted)
             assert 0 <= load <= self.capacity.get(channel, 0), (self.agent_id, channel, load)
         assert set(self.wrapups) <= set(self.work)
+        code = sum(self.radix[channel] * load for channel, load in self.load.items())
+        assert self.load_code == code, (self.agent_id, self.load_code, code)
 
     def __repr__(self) -> str:
         return (

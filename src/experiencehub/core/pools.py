@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
+from typing import Any
 
 from .agents import AgentState, ChannelRules
 from .policies import AgentPolicy
@@ -27,8 +28,10 @@ from .queues import QueueSpec
 
 __all__ = ["AgentPools", "PoolEntry"]
 
-PoolEntry = tuple[tuple[float, ...], int, str]
-"""(policy key, agent login seq, agent id): a total order, smaller is better."""
+PoolEntry = tuple[Any, ...]
+"""(*policy key, agent login seq, agent id): a total order, smaller is better. Flat rather than
+``(key, seq, id)``: a policy's keys all have one length, so the order is the same, and comparing
+flat tuples in the heaps costs a third of comparing nested ones."""
 
 COMPACT_SLACK = 64
 """Dead entries a pool tolerates beyond doubling before it is cleaned (tests set 0 to stress it)."""
@@ -58,6 +61,7 @@ class AgentPools:
         "_queue_costs",
         "_queues",
         "_rules",
+        "_steps",
     )
 
     def __init__(
@@ -78,6 +82,21 @@ class AgentPools:
         for channel in self._any_channels:
             self._heaps[channel] = _Heap(channel)
         self._available: dict[str, int] = {}
+        # equal plan steps shared by all agents (memory: an agent holds only a tuple of them)
+        self._steps: dict[tuple[PoolId, int, str], tuple[PoolId, int, str]] = {}
+
+    def enrol(self, agent: AgentState) -> None:
+        """At login, once: the pools the agent may sit in, from its skill costs and channels.
+
+        Speed trick: re-placing an agent (after every release) walks this tuple instead of
+        deriving the pools from its skills each time. Cost: O(q).
+        """
+        steps: list[tuple[PoolId, int, str]] = [
+            ((queue, cost), proficiency, self._queues[queue].channel)
+            for queue, (cost, proficiency) in agent.serving.items()
+        ]
+        steps += [(channel, 0, channel) for channel in sorted(agent.channels & self._any_channels)]
+        agent.plan = tuple(self._steps.setdefault(step, step) for step in steps)
 
     def _heap(self, pool_id: PoolId) -> _Heap:
         """The pool, created on first use. Cost: O(costs) the first time, O(1) after."""
@@ -133,7 +152,7 @@ class AgentPools:
         agent.pools = {}
 
     def _is_live(self, pool_id: PoolId, entry: PoolEntry) -> bool:
-        agent = self._agents.get(entry[2])
+        agent = self._agents.get(entry[-1])
         return agent is not None and agent.pools.get(pool_id) is entry
 
     def _compact(self, heap: _Heap) -> None:
@@ -147,7 +166,8 @@ class AgentPools:
         heap.size_after_compaction = len(heap.entries)
 
     def _pool_ids(self, agent: AgentState, taking: frozenset[str]) -> list[tuple[PoolId, int]]:
-        """The pools the agent belongs in while it can take ``taking``, with its proficiency."""
+        """The pools the agent belongs in while it can take ``taking``, with its proficiency
+        (derived from its skills: ``_check`` compares it with the plan made at login)."""
         queues = self._queues
         found: list[tuple[PoolId, int]] = [
             ((queue, cost), proficiency)
@@ -166,10 +186,12 @@ class AgentPools:
         key, seq, agent_id = self._policy.key, agent.seq, agent.agent_id
         made: dict[int, PoolEntry] = {}
         wanted: dict[PoolId, PoolEntry] = {}
-        for pool_id, proficiency in self._pool_ids(agent, taking):
+        for pool_id, proficiency, channel in agent.plan:
+            if channel not in taking:
+                continue
             entry = made.get(proficiency)
             if entry is None:
-                entry = made[proficiency] = (key(agent, proficiency), seq, agent_id)
+                entry = made[proficiency] = (*key(agent, proficiency), seq, agent_id)
             wanted[pool_id] = entry
         return wanted
 
@@ -181,13 +203,13 @@ class AgentPools:
         found = None
         while entries:
             entry = entries[0]
-            agent = agents.get(entry[2])
+            agent = agents.get(entry[-1])
             if agent is None or agent.pools.get(pool_id) is not entry:  # dead: _is_live inlined
                 heapq.heappop(entries)
-            elif excluded and entry[2] in excluded:
+            elif excluded and entry[-1] in excluded:
                 skipped.append(heapq.heappop(entries))
             else:
-                found = entry[2]
+                found = entry[-1]
                 break
         for entry in skipped:
             heapq.heappush(entries, entry)
@@ -226,7 +248,7 @@ class AgentPools:
     def _check(self, agents: Mapping[str, AgentState]) -> None:
         """Assert: pool membership is exactly what each agent's state says it should be."""
         for pool_id, heap in self._heaps.items():
-            live = [e[2] for e in heap.entries if self._is_live(pool_id, e)]
+            live = [e[-1] for e in heap.entries if self._is_live(pool_id, e)]
             assert len(set(live)) == len(live), pool_id  # one live entry per agent
             for index in range(1, len(heap.entries)):
                 assert heap.entries[(index - 1) // 2] <= heap.entries[index], pool_id
@@ -236,6 +258,8 @@ class AgentPools:
             # (pool ids only: computing keys would draw from the random policy's generator)
             expected = {pool_id for pool_id, _p in self._pool_ids(agent, taking)}
             assert set(agent.pools) == expected, (agent, set(agent.pools), expected)
+            planned = {pool_id for pool_id, _p, channel in agent.plan if channel in taking}
+            assert planned == expected, (agent, planned, expected)
             for pool_id, entry in agent.pools.items():
                 assert any(e is entry for e in self._heaps[pool_id].entries), (agent, pool_id)
         for channel, count in self._available.items():
