@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python benchmarks/compare.py            # full run, a few minutes
     python benchmarks/compare.py --quick    # fewer repetitions, shorter simulations (~1-2 minutes)
     python benchmarks/compare.py --no-sim   # routing core only
+    python benchmarks/compare.py --day      # also the million-contact day (+ ~2 minutes)
     python benchmarks/compare.py --json out.json
 
 It measures, interleaved in rounds so machine noise hits every size alike:
@@ -17,7 +18,9 @@ It measures, interleaved in rounds so machine noise hits every size alike:
 3. memory per waiting contact and per logged-in agent (tracemalloc);
 4. the simulator against ciw and a minimal simpy model of the same M/M/50+M queue (2,700 calls an
    hour, 60 s mean handling, 120 s mean patience), per simulated customer, at 50 and 500 agents,
-   with KPIs (abandon rate, ASA, service level at 20 s) beside the exact Erlang A values.
+   with KPIs (abandon rate, ASA, service level at 20 s) beside the exact Erlang A values;
+5. with ``--day`` only: one simulated day of ``scenarios/million-day.toml`` (~1,000,000 contacts on
+   phone, chat and e-mail, 2,000 agents; :func:`benchmarks.sim.million_day`), against ≤ 60 s.
 
 Nothing here runs at import time: asv imports every module of ``benchmarks/`` while discovering.
 """
@@ -49,6 +52,7 @@ CONTACT_BYTES_TARGET = 1024
 AGENT_BYTES_TARGET = 4096
 SIM_SPEEDUP_VS_CIW_TARGET = 2.0
 SIM_FLAT_TARGET = 1.5
+DAY_SECONDS_TARGET = 60.0
 
 # M/M/50+M: the single-queue scenario of scenarios/single-queue.toml, load 45 Erlangs on 50 agents
 PER_HOUR_PER_AGENT = 54.0
@@ -346,6 +350,30 @@ def measure_memory(bench: Any, quick: bool) -> dict[str, float]:
     }
 
 
+# -- the million-contact day ---------------------------------------------------------------------
+def measure_day() -> dict[str, Any] | None:
+    """One replication of the million-contact day (wall time of the run alone), with its KPIs."""
+    try:
+        from benchmarks.sim import million_day  # noqa: PLC0415  (needs the root on sys.path)
+    except ImportError as exc:  # the simulator needs the cli extra
+        print(f"  simulator not available ({exc}): skipped")
+        return None
+    day = million_day(kpis=True)
+    print(
+        f"  {day['contacts']:,} contacts, {day['agents']:,} agents: {day['wall_seconds']:.1f} s "
+        f"({day['us_per_contact']:.1f} µs/contact, "
+        f"{day['router_events'] / day['contacts']:.2f} router events/contact); "
+        f"KPIs computed in {day['kpi_seconds']:.1f} s"
+    )
+    for name, block in day["kpis"].items():
+        cells = ", ".join(
+            f"{key} {'-' if block[key] is None else format(block[key], '.3f')}"
+            for key in ("service_level", "asa", "p_abandon", "occupancy")
+        )
+        print(f"    {name:<8} {block['offered']:>9,} offered: {cells}")
+    return day
+
+
 # -- the report --------------------------------------------------------------------------------
 def verdict(ok: bool) -> str:
     return "yes" if ok else "NO"
@@ -356,6 +384,7 @@ def report(
     router: dict[str, Any],
     memory: dict[str, float],
     sim: dict[str, Any] | None,
+    day: dict[str, Any] | None = None,
 ) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     floor_us = router["floor_ns"] / 1000.0
@@ -451,6 +480,16 @@ def report(
                 verdict(kpis_agree(sim)),
             )
         )
+    if day is not None:
+        rows.append(
+            (
+                "3. a day of 1,000,000 contacts, 2,000 agents",
+                f"{day['contacts']:,} contacts in {day['wall_seconds']:.1f} s "
+                f"({day['us_per_contact']:.1f} µs/contact)",
+                f"≤ {DAY_SECONDS_TARGET:g} s",
+                verdict(day["wall_seconds"] <= DAY_SECONDS_TARGET),
+            )
+        )
     per_contact, per_agent = memory["bytes_per_waiting_contact"], memory["bytes_per_agent"]
     rows.append(
         (
@@ -480,9 +519,10 @@ def report(
             print(f"{key:<16}{cells}{sim['erlang_a'][key]:>12.4f}")
         print()
     width = max(len(r[0]) for r in rows)
-    print(f"{'target':<{width}}  {'measured':>24}  {'target':>10}  holds")
+    wide = max(24, *(len(r[1]) for r in rows))
+    print(f"{'target':<{width}}  {'measured':>{wide}}  {'target':>10}  holds")
     for name, measured, target, holds in rows:
-        print(f"{name:<{width}}  {measured:>24}  {target:>10}  {holds}")
+        print(f"{name:<{width}}  {measured:>{wide}}  {target:>10}  {holds}")
     return rows
 
 
@@ -490,6 +530,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, shorter runs")
     parser.add_argument("--no-sim", action="store_true", help="skip the simulator comparison")
+    parser.add_argument(
+        "--day",
+        action="store_true",
+        help="also simulate the million-contact day (scenarios/million-day.toml, ~2 minutes)",
+    )
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -519,7 +564,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             print("simulator not available yet: skipped")
-    rows = report(info, router, memory, sim)
+    day = None
+    if args.day:
+        print("a day of 1,000,000 contacts (scenarios/million-day.toml):")
+        day = measure_day()
+    rows = report(info, router, memory, sim, day)
     if args.json is not None:
         data = {
             "machine": info,
@@ -542,6 +591,8 @@ def main(argv: list[str] | None = None) -> int:
                 dict(zip(("target", "measured", "wanted", "holds"), r, strict=True)) for r in rows
             ],
         }
+        if day is not None:
+            data["day"] = day
         args.json.write_text(json.dumps(data, indent=2))
     return 0
 

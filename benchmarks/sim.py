@@ -9,21 +9,31 @@ breaks, transfers, callbacks, ~3,200 customers), one replication each.
 (warm-up and callbacks included), the median of three runs; ``track_router_events_per_customer``
 how many events the engine sent to ``Router.handle`` per contact, which is what the per-customer
 cost mostly scales with. ``time_replication`` is asv's own timing of one replication.
+
+``MillionContactDay`` is issue 6, target 3: ``scenarios/million-day.toml``, one simulated day of
+~1,000,000 contacts on phone, chat and e-mail with 2,000 agents, wanted in ≤ 60 s. It runs the day
+once (``setup_cache``, a minute or two) and tracks wall seconds, µs per contact and router events
+per contact; ``asv run --bench MillionContactDay``. :func:`million_day` is the same measurement as
+a function (``python benchmarks/compare.py --day`` uses it).
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from experiencehub.sim.engine import run
+from experiencehub.sim.kpi import PRESETS, run_kpis
 from experiencehub.sim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("single-queue", "omnichannel-day")
 SINGLE_QUEUE_HOURS = 4.0  # the file simulates 24 h; 4 h keeps one asv sample under ~2 s
 REPEATS = 3
+MILLION_DAY = "million-day"  # issue 6, target 3
 
 
 def load(name: str) -> Scenario:
@@ -60,3 +70,79 @@ class SimulatedCustomer:
         return result.router_events / len(result.records)
 
     track_router_events_per_customer.unit = "events/customer"  # type: ignore[attr-defined]
+
+
+# -- issue 6, target 3: a day of 1,000,000 contacts ------------------------------------------------
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory so far in MB (None where ``resource`` is missing)."""
+    try:
+        import resource  # noqa: PLC0415  (Unix only)
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, else KB
+
+
+def million_day(*, kpis: bool = False) -> dict[str, Any]:
+    """Simulate ``scenarios/million-day.toml`` once (one replication, the full 24 hours).
+
+    ``wall_seconds`` times ``engine.run`` only (not loading the scenario, not KPIs). With ``kpis``
+    the KPIs are computed afterwards, timed apart as ``kpi_seconds``, and ``kpis`` holds offered,
+    service level, ASA, abandon share and occupancy per channel and overall. ``peak_rss_mb`` is
+    the process's peak so far, so an upper bound on the run's when other work ran before it.
+    """
+    scenario = load(MILLION_DAY)
+    started = time.perf_counter()
+    result = run(scenario)
+    wall = time.perf_counter() - started
+    contacts = len(result.records)
+    out: dict[str, Any] = {
+        "contacts": contacts,
+        "wall_seconds": wall,
+        "us_per_contact": 1e6 * wall / contacts,
+        "router_events": result.router_events,
+        "agents": sum(group.count for group in scenario.agents),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    if kpis:
+        settings = scenario.kpis
+        rule = PRESETS[settings.preset].with_short_abandon(settings.short_abandon_seconds)
+        started = time.perf_counter()
+        blocks = run_kpis(
+            result.records,
+            rule,
+            result.agents,
+            measured=result.measured,
+            repeat_window_seconds=settings.repeat_window_hours * 3600.0,
+        )
+        out["kpi_seconds"] = time.perf_counter() - started
+        keys = ("offered", "service_level", "asa", "p_abandon", "occupancy")
+        parts = {"overall": blocks["overall"], **blocks["by_channel"]}
+        out["kpis"] = {name: {k: block[k] for k in keys} for name, block in parts.items()}
+    return out
+
+
+class MillionContactDay:
+    """Issue 6, target 3: the million-contact day, simulated once for all three numbers."""
+
+    timeout = 1200.0
+    number = 1
+    repeat = 1
+
+    def setup_cache(self) -> dict[str, Any]:
+        return million_day()
+
+    def track_wall_seconds(self, day: dict[str, Any]) -> float:
+        return float(day["wall_seconds"])
+
+    track_wall_seconds.unit = "s"  # type: ignore[attr-defined]
+
+    def track_us_per_contact(self, day: dict[str, Any]) -> float:
+        return float(day["us_per_contact"])
+
+    track_us_per_contact.unit = "µs/contact"  # type: ignore[attr-defined]
+
+    def track_router_events_per_contact(self, day: dict[str, Any]) -> float:
+        return float(day["router_events"]) / float(day["contacts"])
+
+    track_router_events_per_contact.unit = "events/contact"  # type: ignore[attr-defined]

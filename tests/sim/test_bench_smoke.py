@@ -35,3 +35,14 @@ def test_single_queue_benchmark_runs(bench: ModuleType, monkeypatch: pytest.Monk
     suite.time_replication("single-queue")
     assert suite.track_us_per_customer("single-queue") > 0
     assert suite.track_router_events_per_customer("single-queue") >= 2.0  # arrive, accept, end
+
+
+def test_million_day_scenario_is_the_issue_6_size(bench: ModuleType) -> None:
+    from experiencehub.sim.engine import run  # noqa: PLC0415
+
+    day = bench.load(bench.MILLION_DAY)
+    assert sum(group.count for group in day.agents) == 2000
+    assert day.simulation.duration == 86400
+    assert {q.channel for q in day.queues} == {"phone", "chat", "email"}
+    slice_ = day.with_overrides(duration=300.0)  # five minutes of the night: runs in a second
+    assert len(run(slice_).records) > 100

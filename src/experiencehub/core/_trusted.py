@@ -7,7 +7,7 @@ trusted constructor builds the very same frozen attrs object (same class, ``==``
 
 Speed trick: an attrs frozen, slotted ``__init__`` assigns each field through
 ``object.__setattr__`` and then runs the validators; calling each slot's descriptor instead is
-3× cheaper (Offer: 2.0 → 0.7 µs, measured in docs/performance.md).
+about 3× cheaper (Offer: 2.0 → 0.7 µs, measured in docs/performance.md).
 
 >>> import attrs
 >>> @attrs.frozen(kw_only=True, slots=True)
