@@ -66,14 +66,14 @@ def build_skills() -> SkillGraph:
     return graph
 
 
-def build_queues() -> list[QueueSpec]:
+def build_queues(channel: str = "phone") -> list[QueueSpec]:
     stages = [
         Stage(after=0, max_cost=0),
         Stage(after=STAGE_1_AFTER, max_cost=2),
         Stage(after=STAGE_2_AFTER, max_cost=None),
     ]
     return [
-        QueueSpec(queue_name(i), channel="phone", requires={skill(i): 1}, stages=stages)
+        QueueSpec(queue_name(i), channel=channel, requires={skill(i): 1}, stages=stages)
         for i in range(SKILLS)
     ]
 
@@ -81,9 +81,14 @@ def build_queues() -> list[QueueSpec]:
 class Scenario:
     """A router filled to a size, plus the bookkeeping the measuring loops need."""
 
-    def __init__(self, agents: int, waiting: int, *, seed: int = 1) -> None:
+    def __init__(
+        self, agents: int, waiting: int, *, seed: int = 1, channel: str = "phone", slots: int = 1
+    ) -> None:
+        """``channel``/``slots``: every queue on that channel, every agent with that many slots
+        on it (e.g. chat with 3: an offer leaves the agent in its pools)."""
         self.rng = random.Random(seed)
-        self.router = Router(build_skills(), build_queues(), seed=seed)
+        self.channel, self.slots = channel, slots
+        self.router = Router(build_skills(), build_queues(channel), seed=seed)
         self.now = 0.0
         self.serial = 0
         self.connected: list[tuple[str, str]] = []  # (contact id, agent id) of group A
@@ -99,7 +104,9 @@ class Scenario:
             picks = self.rng.sample(range(GROUP), 3)
             skills = {skill(group + i): self.rng.randint(1, 3) for i in picks}
             self.handle(
-                ev.AgentLoggedIn(at=0.0, agent_id=f"a{n}", skills=skills, capacity={"phone": 1})
+                ev.AgentLoggedIn(
+                    at=0.0, agent_id=f"a{n}", skills=skills, capacity={self.channel: self.slots}
+                )
             )
             if group:
                 covered.update(queue_name(group + i) for i in picks)
@@ -267,6 +274,7 @@ def bytes_per_agent(agents: int = 10_000) -> float:
     router = Router(build_skills(), build_queues())
     sc = Scenario.__new__(Scenario)
     sc.rng, sc.router, sc.now, sc.serial, sc.connected = random.Random(1), router, 0.0, 0, []
+    sc.channel, sc.slots = "phone", 1
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
@@ -328,6 +336,21 @@ class RouterEventMedians:
 
     def track_tick_expand_us(self, agents: int, waiting: int) -> float:
         return median_us(measure_tick(self.sc, self.reps))
+
+
+class ChatArrivalOffer:
+    """Arrival → offer to a chat agent with 3 slots, who keeps free slots (stays in its pools)."""
+
+    params = [100, 2_000]
+    param_names = ["agents"]
+    timeout = 600.0
+    unit = "µs"
+
+    def setup(self, agents: int) -> None:
+        self.sc = Scenario(agents, 0, channel="chat", slots=3)
+
+    def track_arrival_offer_us(self, agents: int) -> float:
+        return median_us(measure_arrival_offer(self.sc, 2000))
 
 
 class StageExpansion:

@@ -138,6 +138,7 @@ class AgentState:
         "lines",
         "load",
         "load_code",
+        "placed",
         "plan",
         "pools",
         "radix",
@@ -188,6 +189,8 @@ class AgentState:
         self.serving: dict[str, tuple[float, int]] = {}
         # pool id → key under which the agent sits in that pool (empty when it can take nothing)
         self.pools: dict[object, tuple[Any, ...]] = {}  # entries: see pools.PoolEntry
+        # (channels taken, entry per proficiency) the pools were last built for (kept by the pools)
+        self.placed: tuple[frozenset[str], dict[int, tuple[Any, ...]]] | None = None
         # (pool id, proficiency, channel) of every pool the agent may sit in (set at login)
         self.plan: tuple[tuple[object, int, str], ...] = ()
         # channels on which the agent can take a new contact right now (kept by the pools)

@@ -127,12 +127,18 @@ class AgentPools:
             agent.taking = taking
         if not taking:
             if agent.pools:
-                agent.pools = {}
+                agent.pools, agent.placed = {}, None
             return
         if not place:
             return
+        made = self._keys(agent, taking)
+        if agent.placed is not None and agent.placed == (taking, made):
+            # same pools, same keys (e.g. an offer to a chat agent with slots left): every entry
+            # in the heaps is still the live one, so nothing is rebuilt
+            return
+        agent.placed = (taking, made)
         current = agent.pools
-        wanted = agent.pools = self._entries(agent, taking)  # before any push: see _compact
+        wanted = agent.pools = self._entries(agent, taking, made)  # before any push: _compact
         for pool_id, entry in wanted.items():
             old = current.get(pool_id)
             if old == entry:
@@ -149,7 +155,7 @@ class AgentPools:
         for channel in agent.taking:
             self._available[channel] -= 1
         agent.taking = frozenset()
-        agent.pools = {}
+        agent.pools, agent.placed = {}, None
 
     def _is_live(self, pool_id: PoolId, entry: PoolEntry) -> bool:
         agent = self._agents.get(entry[-1])
@@ -177,23 +183,29 @@ class AgentPools:
         found.extend((channel, 0) for channel in taking & self._any_channels)
         return found
 
-    def _entries(self, agent: AgentState, taking: frozenset[str]) -> dict[PoolId, PoolEntry]:
-        """Where the agent belongs now, and under which key.
+    def _keys(self, agent: AgentState, taking: frozenset[str]) -> dict[int, PoolEntry]:
+        """The agent's entry for each proficiency it has in the pools of ``taking``.
 
         One entry object per distinct proficiency, shared by the pools that rank it alike: the
-        policy is asked once or twice instead of once per pool.
+        policy is asked once or twice instead of once per pool (in plan order, so a seeded
+        random policy draws the same numbers as it always did).
         """
         key, seq, agent_id = self._policy.key, agent.seq, agent.agent_id
         made: dict[int, PoolEntry] = {}
-        wanted: dict[PoolId, PoolEntry] = {}
-        for pool_id, proficiency, channel in agent.plan:
-            if channel not in taking:
-                continue
-            entry = made.get(proficiency)
-            if entry is None:
-                entry = made[proficiency] = (*key(agent, proficiency), seq, agent_id)
-            wanted[pool_id] = entry
-        return wanted
+        for _pool_id, proficiency, channel in agent.plan:
+            if channel in taking and proficiency not in made:
+                made[proficiency] = (*key(agent, proficiency), seq, agent_id)
+        return made
+
+    def _entries(
+        self, agent: AgentState, taking: frozenset[str], made: dict[int, PoolEntry]
+    ) -> dict[PoolId, PoolEntry]:
+        """Where the agent belongs now, and under which entry (from :meth:`_keys`)."""
+        return {
+            pool_id: made[proficiency]
+            for pool_id, proficiency, channel in agent.plan
+            if channel in taking
+        }
 
     def _best_in(self, heap: _Heap, excluded: AbstractSet[str]) -> str | None:
         """Best live agent of one pool not in ``excluded``. Cost: O((d + e)·log n) for d dead
