@@ -30,8 +30,8 @@ __all__ = ["AgentPools", "PoolEntry"]
 
 PoolEntry = tuple[Any, ...]
 """(*policy key, agent login seq, agent id): a total order, smaller is better. Flat rather than
-``(key, seq, id)``: a policy's keys all have one length, so the order is the same, and comparing
-flat tuples in the heaps costs a third of comparing nested ones."""
+``(key, seq, id)``: a policy's keys all have one length, so the order is the same, and the heaps
+compare flat tuples in about 60 % of the time nested ones take."""
 
 COMPACT_SLACK = 64
 """Dead entries a pool tolerates beyond doubling before it is cleaned (tests set 0 to stress it)."""

@@ -212,7 +212,8 @@ class WaitingLine:
 
     def __init__(self, channel: str, aging_rate: float = 0.0) -> None:
         # Speed trick: entries are flat 4-tuples, not (key, id) pairs: the sorted list compares
-        # them on every add and remove, and flat tuples compare in a third of the time.
+        # them at every step of an add or remove, and a flat pair compares in 36 ns, not 62
+        # (add + remove among 4,000: 1.97 → 1.59 µs; docs/performance.md).
         self._items: SortedList = SortedList()
         self.channel = channel
         self.aging_rate = aging_rate
