@@ -279,7 +279,11 @@ def repeat_flags(
     for r in records:
         by_customer[r.customer_id].append(r)
     flags: dict[str, tuple[bool, bool]] = {}
+    alone = (False, False)
     for contacts in by_customer.values():
+        if len(contacts) == 1:  # most customers: nothing before or after (skips sort and bisect)
+            flags[contacts[0].contact_id] = alone
+            continue
         contacts.sort(key=lambda r: r.arrived_at)
         arrivals = [r.arrived_at for r in contacts]
         for i, r in enumerate(contacts):
