@@ -132,7 +132,7 @@ class AgentPools:
         if not place:
             return
         made = self._keys(agent, taking)
-        if agent.placed is not None and agent.placed == (taking, made):
+        if agent.placed == (taking, made):
             # same pools, same keys (e.g. an offer to a chat agent with slots left): every entry
             # in the heaps is still the live one, so nothing is rebuilt
             return

@@ -241,12 +241,6 @@ class WaitingLine:
         else:
             items.remove(entry)
 
-    def head(self) -> tuple[WaitingKey, str]:
-        """The first contact (the line must not be empty). Cost: O(1)."""
-        first = self.first
-        assert first is not None, "head() of an empty line"
-        return (first[0], first[1], first[2]), first[3]
-
     def position(self, key: WaitingKey, contact_id: str) -> int:
         """1-based position of a waiting contact. Cost: O(1) for the last one, else O(log n)."""
         entry = (key[0], key[1], key[2], contact_id)
