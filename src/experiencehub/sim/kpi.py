@@ -49,7 +49,14 @@ class ContactRecord:
     """One contact from arrival to its end: what the simulator logs and KPIs read.
 
     ``outcome``: ``handled``, ``abandoned``, ``refused`` (queue full) or ``unfinished`` (still
-    waiting or connected when the run stopped). ``origin``: ``new``, ``callback`` or ``repeat``.
+    waiting or connected when the run stopped). ``origin``: ``new``, ``callback``, ``repeat`` or
+    ``unresolved`` (the customer came back because the issue was not resolved).
+
+    In the simulator every customer has one *issue*: all contacts with one ``customer_id`` are the
+    contacts of one issue. ``resolved`` says whether a handled contact resolved it (None for
+    contacts never handled). ``handle_seconds`` and ``wrap_seconds`` add up the agents' talk time
+    (asks included) and wrap-up over the contact's legs; ``asks`` counts the facts agents asked
+    for, ``repeat_asks`` those the customer had already given and were still valid.
     """
 
     contact_id: str
@@ -68,6 +75,11 @@ class ContactRecord:
     final_queue: str | None = None
     origin: str = "new"
     replication: int = 0
+    resolved: bool | None = None
+    handle_seconds: float = 0.0
+    wrap_seconds: float = 0.0
+    asks: int = 0
+    repeat_asks: int = 0
 
     @property
     def wait(self) -> float | None:
@@ -177,13 +189,33 @@ KPI_KEYS = (
 @attrs.frozen
 class AgentTime:
     """Seconds one agent spent busy (≥1 contact connected or in wrap-up) and idle (available,
-    nothing held) inside the measured window, and what it can serve."""
+    nothing held) inside the measured window, and what it can serve.
+
+    The rest counts the agent's work on contacts that arrived inside the measured window:
+    ``answered`` contacts (legs), their ``handle_seconds`` and ``wrap_seconds``, ``ended`` (legs
+    whose handling this agent ended, so the issue's resolution was decided by it), ``resolved``
+    (of those, the ones that resolved the issue), ``first_contacts`` (issues whose first answered
+    contact this agent took) and ``first_resolved`` (of those, resolved right there).
+    ``slot_seconds`` integrates the slots in use (contacts connected or in wrap-up) and
+    ``capacity_seconds`` the slots the agent had while logged in and not away, both inside the
+    measured window.
+    """
 
     agent_id: str
     busy: float
     idle: float
     channels: frozenset[str]
     queues: frozenset[str]
+    group: str = ""
+    answered: int = 0
+    handle_seconds: float = 0.0
+    wrap_seconds: float = 0.0
+    ended: int = 0
+    resolved: int = 0
+    first_contacts: int = 0
+    first_resolved: int = 0
+    slot_seconds: float = 0.0
+    capacity_seconds: float = 0.0
 
 
 # -- one block ----------------------------------------------------------------------------------

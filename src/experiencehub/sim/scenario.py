@@ -37,9 +37,12 @@ __all__ = [
     "AGENT_POLICIES",
     "AgentGroup",
     "Arrivals",
+    "Ask",
     "Break",
     "Callback",
+    "ContextSettings",
     "Distribution",
+    "Ivr",
     "KpiSettings",
     "QueueConfig",
     "Repeat",
@@ -50,6 +53,7 @@ __all__ = [
     "StageConfig",
     "Substitution",
     "Transfer",
+    "Unresolved",
     "Workload",
     "WrapUpConfig",
     "load_scenario",
@@ -118,6 +122,29 @@ class Repeat:
 
 
 @attrs.frozen(kw_only=True)
+class Unresolved:
+    """A customer whose issue the agent did not resolve comes back after ``delay_seconds`` as a new
+    contact of the same issue (in ``queue``, or the queue it was handled in), with ``probability``,
+    until the issue has had ``max_contacts`` contacts."""
+
+    delay_seconds: Distribution
+    queue: str | None = None
+    probability: float = 1.0
+    max_contacts: int = 5
+
+
+@attrs.frozen(kw_only=True)
+class Ivr:
+    """A self-service step (IVR, web login) that a ``share`` of this workload's contacts pass
+    before they queue, on the ``channels`` listed; it verifies ``facts`` (default: every fact in
+    ``[[context.asks]]``)."""
+
+    share: float
+    facts: tuple[str, ...] | None = None
+    channels: tuple[str, ...] = ("phone",)
+
+
+@attrs.frozen(kw_only=True)
 class Transfer:
     """A share of handled contacts are transferred to another queue at the end of handling."""
 
@@ -144,6 +171,8 @@ class Workload:
     callback: Callback | None = None
     repeat: Repeat | None = None
     transfer: Transfer | None = None
+    unresolved: Unresolved | None = None
+    ivr: Ivr | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -175,6 +204,10 @@ class AgentGroup:
     shifts: tuple[Shift, ...] = ()
     answer_delay_seconds: Distribution | None = None
     reject_probability: float = 0.0
+    handle_time_factor: float = 1.0
+    resolution: float = 1.0
+    substitution_slowdown: float = 0.0
+    concurrency_slowdown: float = 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -206,6 +239,8 @@ class QueueConfig:
     max_length: int | None = None
     priority_weight: float = 1.0
     aging_per_minute: float = 0.0
+    affinity_seconds: float = 30.0
+    rejoin_seconds: float = 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -227,6 +262,7 @@ class Simulation:
     offer_timeout: float | None = 30.0
     max_unanswered_offers: int | None = 3
     drain_seconds: float = 86400.0
+    channel_rules: dict[str, tuple[str, ...]] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -240,6 +276,27 @@ class KpiSettings:
 
 
 @attrs.frozen(kw_only=True)
+class Ask:
+    """A fact an agent must know to help: asking it costs ``seconds``; once given (or verified)
+    it stays valid for ``valid_for`` seconds."""
+
+    fact: str
+    seconds: float
+    valid_for: float = 900.0
+
+
+@attrs.frozen(kw_only=True)
+class ContextSettings:
+    """Whether contacts run through ExperienceHub (identity, facts, affinity, briefs), and what
+    agents ask. ``identify_by`` maps a channel to the identity kind its contacts arrive with."""
+
+    enabled: bool = False
+    asks: tuple[Ask, ...] = ()
+    affinity_window_seconds: float = 8 * 3600.0
+    identify_by: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
 class Scenario:
     simulation: Simulation
     queues: tuple[QueueConfig, ...]
@@ -247,6 +304,7 @@ class Scenario:
     workload: tuple[Workload, ...]
     substitutions: tuple[Substitution, ...] = ()
     kpis: KpiSettings = KpiSettings()
+    context: ContextSettings = ContextSettings()
     name: str = "scenario"
     base_dir: str = "."
 
@@ -261,12 +319,19 @@ class Scenario:
         """A copy with some ``[simulation]`` settings replaced (policy, seed, replications…)."""
         return attrs.evolve(self, simulation=attrs.evolve(self.simulation, **simulation))
 
+    def with_context(self, enabled: bool | None) -> Scenario:
+        """A copy with ``[context] enabled`` set (None keeps the file's setting)."""
+        if enabled is None or enabled == self.context.enabled:
+            return self
+        return attrs.evolve(self, context=attrs.evolve(self.context, enabled=enabled))
+
 
 # -- loading ------------------------------------------------------------------------------------
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 _SECTIONS: dict[str, Any] = {
     "simulation": Simulation,
     "kpis": KpiSettings,
+    "context": ContextSettings,
 }
 _LISTS: dict[str, Any] = {
     "queues": QueueConfig,
