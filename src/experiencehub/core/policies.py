@@ -10,11 +10,23 @@ the classes the agent serves, then the earliest ``enqueued_at``, then arrival se
 
 >>> [p for p in POLICIES]
 ['longest_idle', 'most_proficient', 'least_occupied', 'round_robin', 'fewest_skills', 'random']
+
+Three more rank agents by what the platform knows of their results — how fast they handle
+contacts and how often they resolve the customer's issue — and so need those ratings
+(:func:`rated_policy`): ``fastest`` (lowest handle-time factor), ``best_resolution`` (highest
+resolution probability) and ``resolution_rate`` (resolutions per unit of handle time,
+``resolution / handle_time_factor``). Routing research on heterogeneous agents compares exactly
+such rules, which trade waiting time against resolution.
+
+>>> policy = rated_policy("best_resolution", resolution={"a1": 0.7, "a2": 0.9})
+>>> policy.name, policy.score("a1"), policy.score("a2"), policy.score("new-agent")
+('best_resolution', 0.7, 0.9, 1.0)
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from .agents import AgentState
@@ -22,7 +34,9 @@ from .errors import ConfigError
 
 __all__ = [
     "POLICIES",
+    "RATED_POLICIES",
     "AgentPolicy",
+    "AgentRating",
     "FewestSkills",
     "LeastOccupied",
     "LongestIdle",
@@ -30,6 +44,7 @@ __all__ = [
     "RandomAgent",
     "RoundRobin",
     "make_policy",
+    "rated_policy",
 ]
 
 
@@ -108,12 +123,72 @@ POLICIES = {
 }
 
 
+class AgentRating:
+    """The agent with the highest score, then longest idle; agents without a score get
+    ``default``. The score is read when the agent enters a pool (login, becoming available, a
+    change of load), so a changed rating counts from the agent's next change."""
+
+    def __init__(self, name: str, scores: Mapping[str, float], *, default: float = 1.0) -> None:
+        self.name = name
+        self._scores = dict(scores)
+        self._default = float(default)
+
+    def score(self, agent_id: str) -> float:
+        """The agent's score. Cost: O(1)."""
+        return self._scores.get(agent_id, self._default)
+
+    def key(self, agent: AgentState, proficiency: int) -> tuple[float, ...]:
+        return (-self._scores.get(agent.agent_id, self._default), agent.idle_since)
+
+
+_RATINGS: dict[str, Callable[[float, float], float]] = {
+    "fastest": lambda resolution, factor: 1.0 / factor,
+    "best_resolution": lambda resolution, factor: resolution,
+    "resolution_rate": lambda resolution, factor: resolution / factor,
+}
+RATED_POLICIES = tuple(_RATINGS)
+"""Built-in policies that rank agents by their ratings (see :func:`rated_policy`)."""
+
+
+def rated_policy(
+    name: str,
+    *,
+    resolution: Mapping[str, float] | None = None,
+    handle_time_factor: Mapping[str, float] | None = None,
+) -> AgentRating:
+    """One of :data:`RATED_POLICIES` from agent ratings: ``resolution`` (agent id → probability
+    of resolving the issue, default 1.0) and ``handle_time_factor`` (agent id → multiple of the
+    usual handle time, default 1.0). Raises ConfigError for an unknown name or a factor <= 0.
+
+    Cost: O(agents rated).
+    """
+    rating = _RATINGS.get(name)
+    if rating is None:
+        raise ConfigError(f"rated policy {name!r}: unknown; choose one of {', '.join(_RATINGS)}")
+    resolution = dict(resolution or {})
+    factors = dict(handle_time_factor or {})
+    for agent_id, factor in factors.items():
+        if not factor > 0:
+            raise ConfigError(f"handle_time_factor[{agent_id!r}]={factor!r}: must be > 0")
+    scores = {
+        agent_id: rating(resolution.get(agent_id, 1.0), factors.get(agent_id, 1.0))
+        for agent_id in {*resolution, *factors}
+    }
+    return AgentRating(name, scores, default=rating(1.0, 1.0))
+
+
 def make_policy(policy: str | AgentPolicy, rng: random.Random) -> AgentPolicy:
-    """A policy object from its name (or the object itself). Raises ConfigError for unknown names."""
+    """A policy object from its name (or the object itself). Raises ConfigError for unknown names
+    and for rated policies, which need their ratings (:func:`rated_policy`)."""
     if not isinstance(policy, str):
         return policy
     if policy == "random":
         return RandomAgent(rng)
+    if policy in _RATINGS:
+        raise ConfigError(
+            f"agent_policy={policy!r} ranks agents by their ratings: pass "
+            f"rated_policy({policy!r}, resolution=..., handle_time_factor=...) instead of the name"
+        )
     try:
         factory = POLICIES[policy]
     except KeyError:

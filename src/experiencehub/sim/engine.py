@@ -31,16 +31,19 @@ from typing import Any
 
 import attrs
 
+from ..context.hub import BriefedOffer
 from ..core import decisions as dc
 from ..core import events as ev
+from ..core.policies import RATED_POLICIES, AgentPolicy, rated_policy
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.router import Router
 from ..core.skills import SkillGraph
+from .customers import CustomerModel, Issue
 from .kpi import AgentTime, ContactRecord
 from .scenario import AgentGroup, Scenario
-from .workload import Customer, CustomerSource, Sampler, sampler, stream
+from .workload import Customer, CustomerSource, Sampler, contact_stream, sampler, stream
 
-__all__ = ["FORCED_AWAY_SECONDS", "RunResult", "build_router", "run"]
+__all__ = ["FORCED_AWAY_SECONDS", "RunResult", "agent_policy", "build_router", "run", "skill_graph"]
 
 FORCED_AWAY_SECONDS = 60.0
 """An agent the router set away (unanswered offers) makes itself available again after this."""
@@ -77,11 +80,39 @@ def build_router(scenario: Scenario, *, policy: str | None = None, seed: int = 0
     return Router(
         skill_graph(scenario),
         queue_specs(scenario),
-        agent_policy=policy or scenario.simulation.policy,
+        agent_policy=agent_policy(scenario, policy or scenario.simulation.policy),
         seed=seed,
         offer_timeout=scenario.simulation.offer_timeout,
         max_unanswered_offers=scenario.simulation.max_unanswered_offers,
+        channel_rules=scenario.simulation.channel_rules,
     )
+
+
+def agent_policy(scenario: Scenario, name: str) -> str | AgentPolicy:
+    """The router's agent policy for ``name``: a built-in name as it is; a rated policy
+    (``fastest``, ``best_resolution``, ``resolution_rate``) with each simulated agent's ratings
+    from its group; ``module:attribute`` imported (a class or factory is called with no
+    arguments). Cost: O(agents) for a rated policy."""
+    if name in RATED_POLICIES:
+        resolution: dict[str, float] = {}
+        factors: dict[str, float] = {}
+        for group in scenario.agents:
+            for agent_id in agent_ids(group):
+                resolution[agent_id] = group.resolution
+                factors[agent_id] = group.handle_time_factor
+        return rated_policy(name, resolution=resolution, handle_time_factor=factors)
+    if ":" not in name:
+        return name
+    from .checks import load_policy_object  # noqa: PLC0415  (TEMP until checks has it)
+
+    found = load_policy_object(name)
+    made = found() if isinstance(found, type) or not hasattr(found, "key") else found
+    return made  # type: ignore[no-any-return]
+
+
+def agent_ids(group: AgentGroup) -> list[str]:
+    """The ids the simulator gives the agents of a group: ``<group>-1`` … ``<group>-<count>``."""
+    return [f"{group.group}-{k + 1}" for k in range(group.count)]
 
 
 def skill_graph(scenario: Scenario) -> SkillGraph:
@@ -113,6 +144,8 @@ def queue_specs(scenario: Scenario) -> list[QueueSpec]:
                 aging_per_minute=q.aging_per_minute,
                 max_length=q.max_length,
                 wrap_up=WrapUp(wrap.mode, wrap.seconds if wrap.mode == "timed" else 0.0),
+                affinity_seconds=q.affinity_seconds,
+                rejoin_seconds=q.rejoin_seconds,
             )
         )
     return specs
@@ -129,9 +162,30 @@ class _Agent:
     queues: frozenset[str]
     status: str = "offline"  # offline, available, away, logging_out
     held: int = 0  # contacts connected or in wrap-up
+    talking: int = 0  # contacts connected
     since: float = 0.0
     busy: float = 0.0
     idle: float = 0.0
+    slots: int = 0  # total capacity
+    slot_seconds: float = 0.0
+    capacity_seconds: float = 0.0
+    answered: int = 0
+    handle_seconds: float = 0.0
+    wrap_seconds: float = 0.0
+    ended: int = 0
+    resolved: int = 0
+    first_contacts: int = 0
+    first_resolved: int = 0
+
+    def time(self) -> AgentTime:
+        """What the KPIs read of this agent."""
+        return AgentTime(
+            self.agent_id, self.busy, self.idle, self.channels, self.queues,
+            group=self.group.group, answered=self.answered, handle_seconds=self.handle_seconds,
+            wrap_seconds=self.wrap_seconds, ended=self.ended, resolved=self.resolved,
+            first_contacts=self.first_contacts, first_resolved=self.first_resolved,
+            slot_seconds=self.slot_seconds, capacity_seconds=self.capacity_seconds,
+        )  # fmt: skip
 
 
 @attrs.define(slots=True, eq=False)
@@ -141,10 +195,19 @@ class _Live:
     record: ContactRecord
     customer: Customer
     queue: str
+    issue: Issue
+    number: int  # the contact's number within its issue (its random stream)
     status: str = "waiting"  # waiting, offered, connected
     offer_seq: int = 0
     leg: int = 0
     agent_id: str | None = None
+    first: bool = False  # the issue's first answered contact
+    rng: Any = None  # the contact's own stream, made on first use (it costs 4.6 µs)
+
+    def stream(self) -> Any:
+        if self.rng is None:
+            self.rng = contact_stream(self.issue.seed, self.number)
+        return self.rng
 
 
 class _Simulation:
@@ -161,6 +224,10 @@ class _Simulation:
         self.router = build_router(
             scenario, policy=policy, seed=_router_seed(sim.seed, replication)
         )
+        self.graph = skill_graph(scenario)
+        self.model = CustomerModel(scenario, self.router, self.graph)
+        hub = self.model.hub
+        self.route: Callable[..., list[Any]] = self.router.handle if hub is None else hub.handle
         self.start, self.end = sim.warmup, sim.warmup + sim.duration
         self.stop = self.end + sim.drain_seconds
         self.interval = scenario.kpis.interval_minutes * 60.0
@@ -170,7 +237,8 @@ class _Simulation:
         self.heap: list[tuple[float, int, int, Any, Any, Any]] = []
         self.seq = itertools.count()
         self.soon: list[tuple[int, Any, Any, Any]] = []
-        self.releasing: list[Any] = ["", "", "", False]
+        self.releasing: list[Any] = ["", "", "", False, None]
+        self.wrapping: dict[tuple[str, str], tuple[ContactRecord, float]] = {}
         self.now = 0.0
         self.sent = 0
         self.records: list[ContactRecord] = []
@@ -194,6 +262,7 @@ class _Simulation:
         self.agents = self._make_agents()
         self.handlers: dict[type, Callable[[Any], None]] = {
             dc.Offer: self._on_offer,
+            BriefedOffer: self._on_briefed_offer,
             dc.OfferExpired: self._on_offer_lost,
             dc.OfferWithdrawn: self._on_offer_lost,
             dc.Refused: self._on_refused,
@@ -215,15 +284,16 @@ class _Simulation:
 
     # -- setup ------------------------------------------------------------------------------
     def _make_agents(self) -> dict[str, _Agent]:
-        graph = skill_graph(self.scenario)
+        graph = self.graph
         agents: dict[str, _Agent] = {}
         for group in self.scenario.agents:
             channels = frozenset(c for c, n in group.capacity.items() if n > 0)
             serves = frozenset(
                 q.name for q in self.scenario.queues if _can_serve(graph, group, q, channels)
             )
-            for k in range(group.count):
-                agent = _Agent(f"{group.group}-{k + 1}", group, channels, serves)
+            slots = sum(group.capacity.values())
+            for k, agent_id in enumerate(agent_ids(group)):
+                agent = _Agent(agent_id, group, channels, serves, slots=slots)
                 agents[agent.agent_id] = agent
                 self._schedule_shifts(agent, k)
         return agents
@@ -289,10 +359,7 @@ class _Simulation:
             replication=self.replication,
             policy=self.policy,
             records=self.records,
-            agents=[
-                AgentTime(a.agent_id, a.busy, a.idle, a.channels, a.queues)
-                for a in self.agents.values()
-            ],
+            agents=[agent.time() for agent in self.agents.values()],
             occupancy_busy=self.occ_busy,
             occupancy_idle=self.occ_idle,
             interval_seconds=self.interval,
@@ -304,10 +371,10 @@ class _Simulation:
     def _push(self, at: float, kind: int, a: Any, b: Any, c: Any) -> None:
         heapq.heappush(self.heap, (at, next(self.seq), kind, a, b, c))
 
-    def _send(self, event: ev.Event) -> None:
+    def _send(self, event: ev.Event, **outcome: str) -> None:
         self.sent += 1
         handlers = self.handlers
-        for decision in self.router.handle(event):
+        for decision in self.route(event, **outcome):
             handler = handlers.get(type(decision))
             if handler is not None:
                 handler(decision)
@@ -327,31 +394,42 @@ class _Simulation:
     def _arrival(self, source: CustomerSource, _b: Any, _c: Any) -> None:
         customer = source.customer(self.now)
         self._next_arrival(source)
-        self._enter(customer, source.workload.queue, f"u{next(self.ids)}", "new")
+        issue = Issue(f"u{next(self.ids)}", customer.workload, customer.issue_seed)
+        self._enter(customer, source.workload.queue, issue, "new")
 
-    def _spawn(self, customer: Customer, queue: str, who: tuple[str, str]) -> None:
+    def _spawn(self, customer: Customer, queue: str, who: tuple[Issue, str]) -> None:
         self._enter(customer, queue, who[0], who[1])
 
-    def _enter(self, customer: Customer, queue_name: str, customer_id: str, origin: str) -> None:
+    def _enter(self, customer: Customer, queue_name: str, issue: Issue, origin: str) -> None:
         queue = self.queues[queue_name]
         item = self.scenario.workload[customer.workload]
         contact_id = f"c{next(self.ids)}"
         record = ContactRecord(
-            contact_id, customer_id, queue.channel, queue_name, item.segment,
+            contact_id, issue.customer_id, queue.channel, queue_name, item.segment,
             arrived_at=self.now, origin=origin,
             threshold=_pick(item.service_level_seconds, queue.service_level_seconds),
             replication=self.replication,
         )  # fmt: skip
         self.records.append(record)
-        self.live[contact_id] = _Live(record, customer, queue_name)
+        issue.contacts += 1
+        live = _Live(record, customer, queue_name, issue, issue.contacts)
+        self.live[contact_id] = live
+        if item.ivr is not None:
+            self.model.self_service(issue, live.stream(), queue.channel, self.now)
         if customer.patience_seconds is not None:
             self._push(self.now + customer.patience_seconds, _ABANDON, contact_id, 0, None)
-        self._send(
-            ev.new_contact_arrived(
+        if self.model.hub is None:
+            arrived = ev.new_contact_arrived(
                 at=self.now, contact_id=contact_id, queue=queue_name,
-                priority=item.priority, customer_id=customer_id,
-            )
-        )  # fmt: skip
+                priority=item.priority, customer_id=issue.customer_id,
+            )  # fmt: skip
+        else:  # the hub identifies the customer in its store and fills preferred agents
+            identity = self.model.identity(issue, queue.channel)
+            arrived = ev.new_contact_arrived(
+                at=self.now, contact_id=contact_id, queue=queue_name, priority=item.priority,
+                customer_id=None, attributes={"identity": identity},
+            )  # fmt: skip
+        self._send(arrived)
 
     def _abandon(self, contact_id: str, leg: int, _c: Any) -> None:
         live = self.live.get(contact_id)
@@ -369,12 +447,13 @@ class _Simulation:
                 arrived_at=self.now + customer.callback_after,
                 handle_seconds=customer.handle_seconds,
                 patience_seconds=customer.callback_patience,
+                issue_seed=customer.issue_seed,
             )
-            self._later(again, callback.queue, live.record.customer_id, "callback")
+            self._later(again, callback.queue, live.issue, "callback")
 
-    def _later(self, customer: Customer, queue: str, customer_id: str, origin: str) -> None:
+    def _later(self, customer: Customer, queue: str, issue: Issue, origin: str) -> None:
         if customer.arrived_at < self.end:  # no new contacts after the measured window
-            self._push(customer.arrived_at, _SPAWN, customer, queue, (customer_id, origin))
+            self._push(customer.arrived_at, _SPAWN, customer, queue, (issue, origin))
 
     # -- agents answering -------------------------------------------------------------------
     def _on_offer(self, d: dc.Offer) -> None:
@@ -396,6 +475,9 @@ class _Simulation:
         else:
             self.soon.append((kind, d.contact_id, d.agent_id, live.offer_seq))
 
+    def _on_briefed_offer(self, d: BriefedOffer) -> None:
+        self._on_offer(d.offer)  # the agent reads the brief when it answers (see _accept)
+
     def _offer_open(self, contact_id: str, agent_id: str, offer_seq: int) -> _Live | None:
         live = self.live.get(contact_id)
         if live is None or live.status != "offered" or live.offer_seq != offer_seq:
@@ -407,12 +489,33 @@ class _Simulation:
         if live is None:
             return
         live.status = "connected"
-        if live.record.answered_at is None:
-            live.record.answered_at, live.record.agent_id = self.now, agent_id
-        self._hold(self.agents[agent_id], +1)
+        record, agent = live.record, self.agents[agent_id]
+        if record.answered_at is None:
+            record.answered_at, record.agent_id = self.now, agent_id
+        self._hold(agent, +1)
+        agent.talking += 1
         self._send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
-        handle = live.customer.handle_seconds if live.leg == 0 else live.customer.transfer_handle
-        self._push(self.now + (handle or 0.0), _END, contact_id, live.leg, None)
+        handle = self._handle_seconds(live, agent)
+        record.handle_seconds += handle
+        if self.start <= record.arrived_at < self.end:
+            agent.answered += 1
+            agent.handle_seconds += handle
+            if live.first:
+                agent.first_contacts += 1
+        self._push(self.now + handle, _END, contact_id, live.leg, None)
+
+    def _handle_seconds(self, live: _Live, agent: _Agent) -> float:
+        """Handle time from who answers and what they must ask (see :mod:`.customers`)."""
+        customer, model = live.customer, self.model
+        base = customer.handle_seconds if live.leg == 0 else customer.transfer_handle
+        handle = model.handle_seconds(base or 0.0, agent.group, live.queue, talking=agent.talking)
+        if not live.issue.answered:
+            live.issue.answered = live.first = True
+        if model.asks:
+            contact_id, channel = live.record.contact_id, self.queues[live.queue].channel
+            known = model.known_facts(contact_id, self.now)
+            handle += model.ask(live.issue, live.record, known, channel, self.now)
+        return handle
 
     def _reject(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
         live = self._offer_open(contact_id, agent_id, offer_seq)
@@ -451,12 +554,13 @@ class _Simulation:
 
     def _transfer(self, live: _Live, target: str) -> None:
         agent = self.agents[live.agent_id or ""]
+        agent.talking -= 1
         live.leg, live.status, live.agent_id = 1, "waiting", None
         live.offer_seq += 1
         live.record.transfers += 1
         live.record.final_queue = target
         source_queue, live.queue = live.queue, target
-        self._release(agent, live.record.contact_id, source_queue,
+        self._release(agent, live.record, source_queue,
                       ev.new_contact_transferred(at=self.now, contact_id=live.record.contact_id, queue=target))  # fmt: skip
 
     def _finish(self, live: _Live) -> None:
@@ -464,9 +568,19 @@ class _Simulation:
         del self.live[record.contact_id]
         record.outcome, record.ended_at = "handled", self.now
         agent = self.agents[live.agent_id or ""]
-        self._release(agent, record.contact_id, live.queue,
-                      ev.new_contact_ended(at=self.now, contact_id=record.contact_id))  # fmt: skip
-        customer = live.customer
+        agent.talking -= 1
+        customer, issue = live.customer, live.issue
+        group = agent.group
+        rng = live.stream() if group.resolution < 1.0 else None
+        resolved = self.model.resolves(group, rng) and customer.repeat_after is None
+        record.resolved = resolved
+        issue.resolved = issue.resolved or resolved
+        self._count_end(agent, live, resolved)
+        outcome = (
+            {} if self.model.hub is None else {"outcome": "resolved" if resolved else "unresolved"}
+        )
+        self._release(agent, record, live.queue,
+                      ev.new_contact_ended(at=self.now, contact_id=record.contact_id), outcome)  # fmt: skip
         if customer.repeat_after is not None:
             repeat = self.scenario.workload[customer.workload].repeat
             assert repeat is not None
@@ -475,35 +589,69 @@ class _Simulation:
                 arrived_at=self.now + customer.repeat_after,
                 handle_seconds=customer.handle_seconds,
                 patience_seconds=customer.patience_seconds,
+                issue_seed=customer.issue_seed,
             )
-            self._later(again, repeat.queue or live.queue, record.customer_id, "repeat")
+            self._later(again, repeat.queue or live.queue, issue, "repeat")
+        elif not resolved:
+            back = self.model.comes_back(issue, live.stream(), self.now, customer)
+            unresolved = self.scenario.workload[customer.workload].unresolved
+            if back is not None and unresolved is not None:
+                self._later(back, unresolved.queue or live.queue, issue, "unresolved")
 
-    def _release(self, agent: _Agent, contact_id: str, queue: str, event: ev.Event) -> None:
+    def _count_end(self, agent: _Agent, live: _Live, resolved: bool) -> None:
+        """Per-agent outcome counts (contacts that arrived in the measured window only)."""
+        record = live.record
+        if not self.start <= record.arrived_at < self.end:
+            return
+        agent.ended += 1
+        agent.resolved += resolved
+        if live.first and resolved and record.agent_id is not None:
+            self.agents[record.agent_id].first_resolved += 1
+
+    def _release(
+        self,
+        agent: _Agent,
+        record: ContactRecord,
+        queue: str,
+        event: ev.Event,
+        outcome: dict[str, str] | None = None,
+    ) -> None:
         """Send the event that ends the agent's part; the slot frees now unless wrap-up starts.
 
         ``queue`` is the queue the agent served, whose wrap-up applies.
         """
-        self.releasing = [agent.agent_id, contact_id, queue, False]
-        self._send(event)
+        self.releasing = [agent.agent_id, record.contact_id, queue, False, record]
+        self._send(event, **(outcome or {}))
         if not self.releasing[3]:
             self._hold(agent, -1)
-        self.releasing = ["", "", "", False]
+        self.releasing = ["", "", "", False, None]
 
     def _on_wrap_up_started(self, d: dc.WrapUpStarted) -> None:
-        agent_id, contact_id, queue, _ = self.releasing
+        agent_id, contact_id, queue, _, record = self.releasing
         if (agent_id, contact_id) == (d.agent_id, d.contact_id):
             self.releasing[3] = True
+            self.wrapping[agent_id, contact_id] = (record, self.now)
         if d.ends_at is None:  # manual wrap-up: the agent ends it after a sampled time
             sample = self.wrap_samplers.get(queue)
             end = self.now + (sample() if sample else 0.0)
             self._push(end, _WRAP_END, d.agent_id, d.contact_id, None)
 
     def _on_wrap_up_expired(self, d: dc.WrapUpExpired) -> None:
-        self._hold(self.agents[d.agent_id], -1)
+        self._wrapped(self.agents[d.agent_id], d.contact_id)
 
     def _wrap_end(self, agent_id: str, contact_id: str, _c: Any) -> None:
         self._send(ev.new_wrap_up_ended(at=self.now, agent_id=agent_id, contact_id=contact_id))
-        self._hold(self.agents[agent_id], -1)
+        self._wrapped(self.agents[agent_id], contact_id)
+
+    def _wrapped(self, agent: _Agent, contact_id: str) -> None:
+        """Wrap-up of the contact ended: the slot frees; its time counts for record and agent."""
+        self._hold(agent, -1)
+        found = self.wrapping.pop((agent.agent_id, contact_id), None)
+        if found is not None:
+            record, started = found
+            record.wrap_seconds += self.now - started
+            if self.start <= record.arrived_at < self.end:
+                agent.wrap_seconds += self.now - started
 
     # -- shifts and status ------------------------------------------------------------------
     def _agent_action(self, agent_id: str, action: str, reason: str | None) -> None:
@@ -556,9 +704,12 @@ class _Simulation:
             return
         last = finish if finish < self.end else self.end
         inside = last - (begin if begin > self.start else self.start)
+        if inside > 0:
+            agent.capacity_seconds += agent.slots * inside
         if busy:
             if inside > 0:
                 agent.busy += inside
+                agent.slot_seconds += agent.held * inside
             _spread(self.occ_busy, begin, last, self.interval)
         else:
             if inside > 0:

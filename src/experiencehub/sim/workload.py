@@ -7,7 +7,10 @@ routes and never reads a clock.
 Common random numbers: each stream is a ``random.Random`` seeded from (seed, replication, stream
 name), and each customer's whole fate (handle time, patience, callback, repeat, transfer) is drawn
 when it arrives, from its workload's own streams. So two runs of one scenario under different
-routing policies see exactly the same customers.
+routing policies see exactly the same customers. What depends on who serves (whether the issue is
+resolved, when an unresolved customer returns) is drawn later, from the contact's own stream
+(:func:`contact_stream`, seeded by the customer's ``issue_seed`` and the contact's number), so it
+too stays paired however the contacts were routed.
 
 >>> rng = stream(7, 0, "handle/0")
 >>> sample = sampler(Distribution(kind="deterministic", value=42.0), rng)
@@ -30,7 +33,15 @@ import attrs
 
 from .scenario import Arrivals, Callback, Distribution, Repeat, Scenario, Transfer, Workload
 
-__all__ = ["Customer", "CustomerSource", "Sampler", "arrival_times", "sampler", "stream"]
+__all__ = [
+    "Customer",
+    "CustomerSource",
+    "Sampler",
+    "arrival_times",
+    "contact_stream",
+    "sampler",
+    "stream",
+]
 
 Sampler = Callable[[], float]
 
@@ -39,6 +50,15 @@ def stream(seed: int, replication: int, name: str) -> random.Random:
     """An independent, reproducible random stream. Cost: O(1) (one SHA-256)."""
     digest = hashlib.sha256(f"{seed}/{replication}/{name}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def contact_stream(issue_seed: int, contact_number: int) -> random.Random:
+    """The random stream of a customer's ``contact_number``-th contact. Cost: O(1).
+
+    >>> contact_stream(5, 1).random() == contact_stream(5, 1).random() != contact_stream(5, 2).random()
+    True
+    """
+    return random.Random(issue_seed * 4096 + contact_number)
 
 
 def sampler(dist: Distribution, rng: random.Random) -> Sampler:
@@ -144,6 +164,7 @@ class Customer:
     callback_patience: float | None = None
     repeat_after: float | None = None
     transfer_handle: float | None = None
+    issue_seed: int = 0
 
 
 class CustomerSource:
@@ -166,6 +187,8 @@ class CustomerSource:
             item.arrivals, s("arrivals"), end=end, base_dir=scenario.base_dir
         )
         self._handle = sampler(item.handle_seconds, s("handle"))
+        self._issue_seed = s("issue").getrandbits
+
         self._patience = _optional(item.patience_seconds, s("patience"))
         fate = s("fate")
         self._fate = fate.random
@@ -191,6 +214,7 @@ class CustomerSource:
             callback_patience=self._callback_patience() if self._callback_patience else None,
             repeat_after=self._draw(item.repeat, self._repeat_delay),
             transfer_handle=self._draw(item.transfer, self._transfer_handle),
+            issue_seed=self._issue_seed(40),
         )
 
     def _draw(
