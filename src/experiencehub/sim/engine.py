@@ -202,6 +202,7 @@ class _Live:
     leg: int = 0
     agent_id: str | None = None
     first: bool = False  # the issue's first answered contact
+    known: tuple[str, ...] = ()  # do-not-ask list of the brief with the last offer (context on)
     rng: Any = None  # the contact's own stream, made on first use (it costs 4.6 µs)
 
     def stream(self) -> Any:
@@ -476,7 +477,10 @@ class _Simulation:
             self.soon.append((kind, d.contact_id, d.agent_id, live.offer_seq))
 
     def _on_briefed_offer(self, d: BriefedOffer) -> None:
-        self._on_offer(d.offer)  # the agent reads the brief when it answers (see _accept)
+        self._on_offer(d.offer)
+        live = self.live.get(d.contact_id)
+        if live is not None:  # the agent works from the brief that came with the offer
+            live.known = () if d.brief is None else d.brief.do_not_ask
 
     def _offer_open(self, contact_id: str, agent_id: str, offer_seq: int) -> _Live | None:
         live = self.live.get(contact_id)
@@ -512,9 +516,8 @@ class _Simulation:
         if not live.issue.answered:
             live.issue.answered = live.first = True
         if model.asks:
-            contact_id, channel = live.record.contact_id, self.queues[live.queue].channel
-            known = model.known_facts(contact_id, self.now)
-            handle += model.ask(live.issue, live.record, known, channel, self.now)
+            channel = self.queues[live.queue].channel
+            handle += model.ask(live.issue, live.record, live.known, channel, self.now)
         return handle
 
     def _reject(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
