@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from experiencehub import ConfigError, RoutingError
+from experiencehub.core.policies import LongestIdle
+from experiencehub.sim.checks import load_policy_object
 from experiencehub.sim.scenario import (
+    AGENT_POLICIES,
+    Ask,
+    ContextSettings,
     Distribution,
+    Ivr,
     ScenarioError,
+    Unresolved,
     load_scenario,
     load_scenario_text,
     mean_of,
@@ -208,3 +217,259 @@ def test_a_broken_agent_group_does_not_hide_an_unknown_queue() -> None:
     assert any(p.startswith("agents[0].count: wrong type") for p in found)
     assert any(p.startswith("workload[0].queue: unknown queue 'nope'") for p in found)
     assert not any("unknown skill" in p for p in found)  # agents incomplete: skills not judged
+
+
+# -- the customer model: speed and resolution, unresolved returns, IVR, [context], channel rules ---
+FULL = (
+    GOOD.replace("duration = 3600", 'duration = 3600\npolicy = "resolution_rate"')
+    .replace(
+        "duration = 3600",
+        'duration = 3600\nchannel_rules = { phone = ["chat", "email"], chat = ["phone"] }',
+    )
+    .replace(
+        "capacity = { phone = 1 }",
+        """capacity = { phone = 1, chat = 2, email = 3 }
+handle_time_factor = 0.8
+resolution = 0.9
+substitution_slowdown = 0.2
+concurrency_slowdown = 0.15""",
+    )
+    .replace('requires = ["s"]', 'requires = ["s"]\naffinity_seconds = 45\nrejoin_seconds = 600')
+    + """unresolved = { delay_seconds = { kind = "exponential", mean = 7200 }, queue = "q", probability = 0.8, max_contacts = 3 }
+ivr = { share = 0.6, facts = ["date_of_birth"], channels = ["phone"] }
+
+[context]
+enabled = true
+affinity_window_seconds = 3600
+identify_by = { phone = "phone", chat = "chat_session" }
+
+[[context.asks]]
+fact = "date_of_birth"
+seconds = 25
+valid_for = 1800
+
+[[context.asks]]
+fact = "account_number"
+seconds = 15
+"""
+)
+
+
+def test_new_keys_default_when_omitted() -> None:
+    scenario = load_scenario_text(GOOD)
+    group, queue, item = scenario.agents[0], scenario.queues[0], scenario.workload[0]
+    assert (group.handle_time_factor, group.resolution) == (1.0, 1.0)
+    assert (group.substitution_slowdown, group.concurrency_slowdown) == (0.0, 0.0)
+    assert (queue.affinity_seconds, queue.rejoin_seconds) == (30.0, 0.0)
+    assert item.unresolved is None and item.ivr is None
+    assert scenario.simulation.channel_rules is None
+    assert scenario.context == ContextSettings()
+    assert scenario.context.enabled is False and scenario.context.asks == ()
+    assert scenario.context.affinity_window_seconds == 8 * 3600.0
+    assert scenario.context.identify_by == {}
+
+
+def test_defaults_inside_unresolved_and_ivr() -> None:
+    text = GOOD + (
+        'unresolved = { delay_seconds = { kind = "deterministic", value = 60 } }\n'
+        "ivr = { share = 0.5 }\n"
+        '[[context.asks]]\nfact = "account_number"\nseconds = 10\n'
+    )
+    scenario = load_scenario_text(text)
+    item = scenario.workload[0]
+    assert item.unresolved is not None and item.ivr is not None
+    assert (item.unresolved.queue, item.unresolved.probability) == (None, 1.0)
+    assert item.unresolved.max_contacts == 5
+    assert (item.ivr.facts, item.ivr.channels) == (None, ("phone",))
+    assert scenario.context.asks == (Ask(fact="account_number", seconds=10.0, valid_for=900.0),)
+
+
+def test_a_full_example_with_every_new_key_loads() -> None:
+    scenario = load_scenario_text(FULL)
+    (group,) = scenario.agents
+    assert (group.handle_time_factor, group.resolution) == (0.8, 0.9)
+    assert (group.substitution_slowdown, group.concurrency_slowdown) == (0.2, 0.15)
+    assert (scenario.queues[0].affinity_seconds, scenario.queues[0].rejoin_seconds) == (45, 600)
+    assert scenario.simulation.policy == "resolution_rate"
+    assert scenario.simulation.channel_rules == {"phone": ("chat", "email"), "chat": ("phone",)}
+    item = scenario.workload[0]
+    assert item.unresolved == Unresolved(
+        delay_seconds=Distribution(kind="exponential", mean=7200.0),
+        queue="q",
+        probability=0.8,
+        max_contacts=3,
+    )
+    assert item.ivr == Ivr(share=0.6, facts=("date_of_birth",), channels=("phone",))
+    context = scenario.context
+    assert context.enabled and context.affinity_window_seconds == 3600
+    assert context.identify_by == {"phone": "phone", "chat": "chat_session"}
+    assert [a.fact for a in context.asks] == ["date_of_birth", "account_number"]
+    assert context.asks[1].valid_for == 900.0
+
+
+@pytest.mark.parametrize("policy", [*AGENT_POLICIES, "experiencehub.core.policies:LongestIdle"])
+def test_every_built_in_policy_and_an_importable_one_is_accepted(policy: str) -> None:
+    text = GOOD.replace("duration = 3600", f'duration = 3600\npolicy = "{policy}"')
+    assert load_scenario_text(text).simulation.policy == policy
+
+
+def test_the_new_built_in_policies_are_appended() -> None:
+    assert AGENT_POLICIES[:6] == (
+        "longest_idle",
+        "most_proficient",
+        "least_occupied",
+        "round_robin",
+        "fewest_skills",
+        "random",
+    )
+    assert AGENT_POLICIES[6:] == ("fastest", "best_resolution", "resolution_rate")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("handle_time_factor = 0.8", "handle_time_factor = 0",
+         "agents[0].handle_time_factor: must be > 0, got 0.0"),
+        ("handle_time_factor = 0.8", "handle_time_factor = inf",
+         "agents[0].handle_time_factor: must be > 0, got inf"),
+        ("resolution = 0.9", "resolution = 1.5",
+         "agents[0].resolution: must be a probability in [0, 1], got 1.5"),
+        ("resolution = 0.9", "resolution = nan",
+         "agents[0].resolution: must be a probability in [0, 1], got nan"),
+        ("substitution_slowdown = 0.2", "substitution_slowdown = -0.1",
+         "agents[0].substitution_slowdown: must be >= 0, got -0.1"),
+        ("concurrency_slowdown = 0.15", "concurrency_slowdown = -1",
+         "agents[0].concurrency_slowdown: must be >= 0, got -1.0"),
+        ("affinity_seconds = 45", "affinity_seconds = -5",
+         "queues[0].affinity_seconds: must be >= 0, got -5.0"),
+        ("rejoin_seconds = 600", "rejoin_seconds = inf",
+         "queues[0].rejoin_seconds: must be >= 0, got inf"),
+        ('queue = "q", probability', 'queue = "x", probability',
+         "workload[0].unresolved.queue: unknown queue 'x' (queues: q)"),
+        ("probability = 0.8", "probability = 1.2",
+         "workload[0].unresolved.probability: must be a probability in [0, 1], got 1.2"),
+        ("max_contacts = 3", "max_contacts = 0",
+         "workload[0].unresolved.max_contacts: must be >= 1, got 0"),
+        ('kind = "exponential", mean = 7200', 'kind = "exponential", mean = -1',
+         "workload[0].unresolved.delay_seconds.mean: must be > 0, got -1.0"),
+        ("share = 0.6", "share = -0.1",
+         "workload[0].ivr.share: must be a probability in [0, 1], got -0.1"),
+        ('facts = ["date_of_birth"]', 'facts = ["date_of_birth", "x"]',
+         "workload[0].ivr.facts[1]: unknown fact 'x' (asks: date_of_birth, account_number)"),
+        ('channels = ["phone"]', 'channels = ["phone", ""]',
+         "workload[0].ivr.channels[1]: must be a non-empty string, got ''"),
+        ('channels = ["phone"]', "channels = []",
+         "workload[0].ivr.channels: must be at least one channel, got []"),
+        ("chat = [\"phone\"] }", "chat = [\"phone\"], fax = [] }",
+         "simulation.channel_rules.fax: unknown channel 'fax' (channels: chat, email, phone)"),
+        ('phone = ["chat", "email"]', 'phone = ["fax"]',
+         "simulation.channel_rules.phone[0]: unknown channel 'fax' (channels: chat, email, "
+         "phone; '*' blocks every other channel)"),
+        ('phone = ["chat", "email"]', 'phone = "chat"',
+         "simulation.channel_rules.phone: wrong type, expected a list"),
+        ("affinity_window_seconds = 3600", "affinity_window_seconds = -1",
+         "context.affinity_window_seconds: must be >= 0, got -1.0"),
+        ('chat = "chat_session"', 'chat = "cookie"',
+         "context.identify_by.chat: must be one of phone, email, chat_session, account, "
+         "got 'cookie'"),
+        ("seconds = 25", "seconds = -25", "context.asks[0].seconds: must be >= 0, got -25.0"),
+        ("valid_for = 1800", "valid_for = 0", "context.asks[0].valid_for: must be > 0, got 0.0"),
+        ('fact = "account_number"', 'fact = "date_of_birth"',
+         "context.asks[1].fact: fact 'date_of_birth' is asked twice"),
+        ('policy = "resolution_rate"', 'policy = "quickest"',
+         "simulation.policy: must be one of " + ", ".join(AGENT_POLICIES)
+         + " or 'module:attribute' (a custom policy), got 'quickest'"),
+        ('policy = "resolution_rate"', 'policy = "experiencehub.core.policies:Nope"',
+         "simulation.policy: policy 'experiencehub.core.policies:Nope': module "
+         "'experiencehub.core.policies' has no attribute 'Nope'"),
+    ],
+)  # fmt: skip
+def test_bad_new_values_are_reported_with_their_key_paths(
+    old: str, new: str, expected: str
+) -> None:
+    assert old in FULL
+    assert expected in problems_of(FULL.replace(old, new))
+
+
+def test_a_bad_fact_name_is_reported_by_the_fact_rule() -> None:
+    (problem,) = problems_of(FULL.replace('fact = "account_number"', 'fact = "Account Number"'))
+    assert problem.startswith("context.asks[1].fact: fact name 'Account Number': must be lower")
+
+
+def test_ivr_without_asks_has_nothing_to_verify() -> None:
+    text = FULL.split("[context]")[0].replace('facts = ["date_of_birth"], ', "")
+    assert problems_of(text) == ["workload[0].ivr: nothing to verify: add [[context.asks]]"]
+
+
+def test_a_broken_context_section_does_not_make_ivr_facts_unknown() -> None:
+    found = problems_of(FULL.replace("seconds = 25", 'seconds = "long"'))
+    assert found == ["context.asks[0].seconds: wrong type, expected float"]
+
+
+def test_channel_rules_may_block_every_channel() -> None:
+    text = FULL.replace('phone = ["chat", "email"]', 'phone = ["*"]')
+    assert load_scenario_text(text).simulation.channel_rules == {
+        "phone": ("*",),
+        "chat": ("phone",),
+    }
+
+
+def test_a_string_is_not_taken_for_a_list_of_its_letters() -> None:
+    found = problems_of(FULL.replace('channels = ["phone"]', 'channels = "phone"'))
+    assert found == ["workload[0].ivr.channels: wrong type, expected a list"]
+
+
+def test_faster_agents_count_for_more_slots_in_the_stability_check() -> None:
+    text = GOOD.replace("per_hour = 10", "per_hour = 200")  # 3.3 erlangs on 2 slots
+    faster = text.replace(
+        "capacity = { phone = 1 }", "capacity = { phone = 1 }\nhandle_time_factor = 0.5"
+    )
+    assert (
+        load_scenario_text(faster).agents[0].handle_time_factor == 0.5
+    )  # 2 slots do the work of 4
+    slower = text.replace("per_hour = 200", "per_hour = 100").replace(
+        "capacity = { phone = 1 }", "capacity = { phone = 1 }\nhandle_time_factor = 2"
+    )  # 1.7 erlangs on 2 slots that do the work of 1
+    (problem,) = problems_of(slower)
+    assert problem.startswith(
+        "queues[0]: unstable: offered load 1.7 erlangs >= 1 agent slots (weighted by 1 / handle_time_factor)"
+    )
+
+
+def test_load_policy_object_imports_module_attribute() -> None:
+    assert load_policy_object("experiencehub.core.policies:LongestIdle") is LongestIdle
+    assert load_policy_object("experiencehub.core.policies:LongestIdle.key") is LongestIdle.key
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("longest_idle", "policy 'longest_idle': must be 'module:attribute'"),
+        (":LongestIdle", "policy ':LongestIdle': must be 'module:attribute'"),
+        ("experiencehub.core.policies:", "must be 'module:attribute'"),
+        ("no_such_module_here:Policy",
+         "policy 'no_such_module_here:Policy': cannot import module 'no_such_module_here' "
+         "(ModuleNotFoundError: No module named 'no_such_module_here')"),
+        ("experiencehub.core.policies:Nope",
+         "policy 'experiencehub.core.policies:Nope': module 'experiencehub.core.policies' has "
+         "no attribute 'Nope'"),
+    ],
+)  # fmt: skip
+def test_load_policy_object_names_the_spec_and_the_error(spec: str, expected: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        load_policy_object(spec)
+
+
+def test_load_policy_object_reports_errors_raised_while_importing(tmp_path: Path) -> None:
+    (tmp_path / "broken_policy_mod.py").write_text("raise RuntimeError('boom')\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(ValueError, match=r"cannot import module .*\(RuntimeError: boom\)"):
+            load_policy_object("broken_policy_mod:Policy")
+        found = problems_of(
+            GOOD.replace("duration = 3600", 'duration = 3600\npolicy = "broken_policy_mod:P"')
+        )
+        assert found[0].startswith("simulation.policy: policy 'broken_policy_mod:P': cannot import")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("broken_policy_mod", None)

@@ -2,7 +2,9 @@
 
 This module owns the *rules* a scenario must follow; :mod:`.scenario` owns the format and calls
 :func:`validate` after structuring. Every check appends ``"key.path: what is expected, got …"`` to a
-list, so one pass reports every problem. It never raises and never simulates.
+list, so one pass reports every problem. The checks never raise and never simulate;
+:func:`load_policy_object` (the one home of the ``"module:attribute"`` policy rule, shared with the
+engine and the command line) raises ``ValueError``.
 
 >>> from experiencehub.sim.scenario import Distribution
 >>> problems: list[str] = []
@@ -13,24 +15,33 @@ list, so one pass reports every problem. It never raises and never simulates.
 
 from __future__ import annotations
 
+import importlib
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.agents import ANY_CHANNEL
 from .kpi import PRESETS
 
 if TYPE_CHECKING:
     from .scenario import (
         AgentGroup,
         Arrivals,
+        Ask,
+        Callback,
+        ContextSettings,
         Distribution,
+        Ivr,
         KpiSettings,
         QueueConfig,
+        Repeat,
         Scenario,
         Shift,
         StageConfig,
         Substitution,
+        Transfer,
+        Unresolved,
         Workload,
         WrapUpConfig,
     )
@@ -40,6 +51,7 @@ __all__ = [
     "ARRIVAL_KINDS",
     "DISTRIBUTIONS",
     "WRAP_UP_MODES",
+    "load_policy_object",
     "mean_of",
     "mean_rate_per_hour",
     "stability_problems",
@@ -53,6 +65,9 @@ AGENT_POLICIES = (
     "round_robin",
     "fewest_skills",
     "random",
+    "fastest",
+    "best_resolution",
+    "resolution_rate",
 )
 DISTRIBUTIONS = ("exponential", "lognormal", "gamma", "deterministic", "empirical")
 ARRIVAL_KINDS = ("poisson", "piecewise", "trace")
@@ -75,9 +90,15 @@ def validate(
     _check_kpis(scenario.kpis, problems)
     queue_names = _check_queues(scenario, problems)
     _check_agents(scenario, problems)
+    _check_context(scenario.context, problems)
     known = None if "queues" in incomplete else queue_names
+    asks = None if "context" in incomplete else tuple(a.fact for a in scenario.context.asks)
     for i, item in enumerate(scenario.workload):
-        _check_workload(item, f"workload[{i}]", known, scenario, problems)
+        _check_workload(
+            item, f"workload[{i}]", problems, queues=known, asks=asks, scenario=scenario
+        )
+    channels = None if {"queues", "agents"} & set(incomplete) else _channels(scenario)
+    _check_channel_rules(scenario.simulation.channel_rules, channels, problems)
     if not {"queues", "agents", "substitutions"} & set(incomplete):
         _check_skills(scenario, problems)
     if not problems and not incomplete:
@@ -115,8 +136,79 @@ def _check_simulation(scenario: Scenario, problems: Problems) -> None:
     if sim.max_unanswered_offers is not None:
         _need(problems, sim.max_unanswered_offers >= 1, f"{where}.max_unanswered_offers", ">= 1",
               sim.max_unanswered_offers)  # fmt: skip
-    _need(problems, sim.policy in AGENT_POLICIES, f"{where}.policy",
-          f"one of {', '.join(AGENT_POLICIES)}", sim.policy)  # fmt: skip
+    _check_policy(sim.policy, f"{where}.policy", problems)
+
+
+def _check_policy(policy: str, where: str, problems: Problems) -> None:
+    if policy in AGENT_POLICIES:
+        return
+    if ":" not in policy:
+        rule = f"one of {', '.join(AGENT_POLICIES)} or 'module:attribute' (a custom policy)"
+        _need(problems, False, where, rule, policy)
+        return
+    try:
+        load_policy_object(policy)
+    except ValueError as exc:
+        problems.append(f"{where}: {exc}")
+
+
+def load_policy_object(spec: str) -> Any:
+    """The object a custom policy ``"module:attribute"`` names (``attribute`` may be dotted).
+
+    Importing runs the module's code, as ``import module`` would. Typed ``Any`` like ``getattr``:
+    the caller decides what the object may be (a policy, a class or factory making one). Raises
+    ``ValueError`` naming the spec and the import error. Cost: one import (cached by Python).
+
+    >>> load_policy_object("experiencehub.core.policies:LongestIdle").__name__
+    'LongestIdle'
+    >>> load_policy_object("experiencehub.core.policies:NoSuchPolicy")
+    Traceback (most recent call last):
+    ...
+    ValueError: policy 'experiencehub.core.policies:NoSuchPolicy': module 'experiencehub.core.policies' has no attribute 'NoSuchPolicy'
+    """
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"policy {spec!r}: must be 'module:attribute', e.g. 'my_policies:Fastest'")
+    try:
+        found: object = importlib.import_module(module_name)
+    except Exception as exc:  # an import can raise anything the module's code raises
+        raise ValueError(
+            f"policy {spec!r}: cannot import module {module_name!r} ({type(exc).__name__}: {exc})"
+        ) from exc
+    for name in attribute.split("."):
+        try:
+            found = getattr(found, name)
+        except AttributeError:
+            raise ValueError(
+                f"policy {spec!r}: module {module_name!r} has no attribute {attribute!r}"
+            ) from None
+    return found
+
+
+def _channels(scenario: Scenario) -> set[str]:
+    """Channels some queue takes or some agent group has capacity for."""
+    queues = {queue.channel for queue in scenario.queues}
+    return queues | {channel for group in scenario.agents for channel in group.capacity}
+
+
+def _known_channel(
+    name: str, path: str, channels: set[str] | None, problems: Problems, hint: str = ""
+) -> None:
+    if channels is not None and name not in channels:
+        known = ", ".join(sorted(channels)) or "none"
+        problems.append(f"{path}: unknown channel {name!r} (channels: {known}{hint})")
+
+
+def _check_channel_rules(
+    rules: Mapping[str, tuple[str, ...]] | None, channels: set[str] | None, problems: Problems
+) -> None:
+    where = "simulation.channel_rules"
+    for channel, blocked in (rules or {}).items():
+        _known_channel(channel, f"{where}.{channel}", channels, problems)
+        for j, other in enumerate(blocked):
+            if other != ANY_CHANNEL:
+                hint = f"; {ANY_CHANNEL!r} blocks every other channel"
+                _known_channel(other, f"{where}.{channel}[{j}]", channels, problems, hint)
 
 
 def _check_kpis(kpis: KpiSettings, problems: Problems) -> None:
@@ -146,6 +238,8 @@ def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:
             _need(problems, queue.max_length >= 1, f"{where}.max_length", ">= 1", queue.max_length)
         _non_negative(problems, f"{where}.priority_weight", queue.priority_weight)
         _non_negative(problems, f"{where}.aging_per_minute", queue.aging_per_minute)
+        _non_negative(problems, f"{where}.affinity_seconds", queue.affinity_seconds)
+        _non_negative(problems, f"{where}.rejoin_seconds", queue.rejoin_seconds)
     return names
 
 
@@ -193,17 +287,21 @@ def _check_agents(scenario: Scenario, problems: Problems) -> None:
             _need(problems, level >= 0, f"{where}.skills.{skill}", ">= 0", level)
         for channel, slots in group.capacity.items():
             _need(problems, slots >= 0, f"{where}.capacity.{channel}", ">= 0", slots)
-        _probability(problems, f"{where}.reject_probability", group.reject_probability)
-        if group.reject_probability >= 1.0:
-            problems.append(
-                f"{where}.reject_probability: must be < 1 or no contact is ever answered"
-            )
-        if group.answer_delay_seconds is not None:
-            _check_distribution(
-                group.answer_delay_seconds, f"{where}.answer_delay_seconds", problems
-            )
+        _check_behaviour(group, where, problems)
         for j, shift in enumerate(group.shifts):
             _check_shift(shift, f"{where}.shifts[{j}]", problems)
+
+
+def _check_behaviour(group: AgentGroup, where: str, problems: Problems) -> None:
+    _probability(problems, f"{where}.reject_probability", group.reject_probability)
+    if group.reject_probability >= 1.0:
+        problems.append(f"{where}.reject_probability: must be < 1 or no contact is ever answered")
+    if group.answer_delay_seconds is not None:
+        _check_distribution(group.answer_delay_seconds, f"{where}.answer_delay_seconds", problems)
+    _positive(problems, f"{where}.handle_time_factor", group.handle_time_factor)
+    _probability(problems, f"{where}.resolution", group.resolution)
+    _non_negative(problems, f"{where}.substitution_slowdown", group.substitution_slowdown)
+    _non_negative(problems, f"{where}.concurrency_slowdown", group.concurrency_slowdown)
 
 
 def _check_shift(shift: Shift, where: str, problems: Problems) -> None:
@@ -226,8 +324,15 @@ def _check_shift(shift: Shift, where: str, problems: Problems) -> None:
 
 
 def _check_workload(
-    item: Workload, where: str, queues: set[str] | None, scenario: Scenario, problems: Problems
+    item: Workload,
+    where: str,
+    problems: Problems,
+    *,
+    queues: set[str] | None,
+    asks: tuple[str, ...] | None,
+    scenario: Scenario,
 ) -> None:
+    """``queues`` and ``asks`` are None when their sections did not all structure."""
     _known_queue(item.queue, f"{where}.queue", queues, problems)
     _need(problems, bool(item.segment), f"{where}.segment", "a non-empty string", item.segment)
     _non_negative(problems, f"{where}.service_level_seconds", item.service_level_seconds)
@@ -236,32 +341,74 @@ def _check_workload(
     if item.patience_seconds is not None:
         _check_distribution(item.patience_seconds, f"{where}.patience_seconds", problems)
     if item.callback is not None:
-        path = f"{where}.callback"
-        _probability(problems, f"{path}.probability", item.callback.probability)
-        _known_queue(item.callback.queue, f"{path}.queue", queues, problems)
-        _check_distribution(item.callback.delay_seconds, f"{path}.delay_seconds", problems)
-        if item.callback.patience_seconds is not None:
-            _check_distribution(
-                item.callback.patience_seconds, f"{path}.patience_seconds", problems
-            )
-        if item.patience_seconds is None:
-            problems.append(
-                f"{path}: needs patience_seconds (customers who never abandon never call back)"
-            )
+        patient = item.patience_seconds is not None
+        _check_callback(item.callback, f"{where}.callback", queues, problems, patient=patient)
     if item.repeat is not None:
-        path = f"{where}.repeat"
-        _probability(problems, f"{path}.probability", item.repeat.probability)
-        _need(problems, item.repeat.probability < 1, f"{path}.probability", "< 1 (else endless repeats)",
-              item.repeat.probability)  # fmt: skip
-        if item.repeat.queue is not None:
-            _known_queue(item.repeat.queue, f"{path}.queue", queues, problems)
-        _check_distribution(item.repeat.delay_seconds, f"{path}.delay_seconds", problems)
+        _check_repeat(item.repeat, f"{where}.repeat", queues, problems)
     if item.transfer is not None:
-        path = f"{where}.transfer"
-        _probability(problems, f"{path}.probability", item.transfer.probability)
-        _known_queue(item.transfer.queue, f"{path}.queue", queues, problems)
-        if item.transfer.handle_seconds is not None:
-            _check_distribution(item.transfer.handle_seconds, f"{path}.handle_seconds", problems)
+        _check_transfer(item.transfer, f"{where}.transfer", queues, problems)
+    if item.unresolved is not None:
+        _check_unresolved(item.unresolved, f"{where}.unresolved", queues, problems)
+    if item.ivr is not None:
+        _check_ivr(item.ivr, f"{where}.ivr", asks, problems)
+
+
+def _check_callback(
+    callback: Callback, path: str, queues: set[str] | None, problems: Problems, *, patient: bool
+) -> None:
+    _probability(problems, f"{path}.probability", callback.probability)
+    _known_queue(callback.queue, f"{path}.queue", queues, problems)
+    _check_distribution(callback.delay_seconds, f"{path}.delay_seconds", problems)
+    if callback.patience_seconds is not None:
+        _check_distribution(callback.patience_seconds, f"{path}.patience_seconds", problems)
+    if not patient:
+        problems.append(
+            f"{path}: needs patience_seconds (customers who never abandon never call back)"
+        )
+
+
+def _check_repeat(repeat: Repeat, path: str, queues: set[str] | None, problems: Problems) -> None:
+    _probability(problems, f"{path}.probability", repeat.probability)
+    _need(problems, repeat.probability < 1, f"{path}.probability", "< 1 (else endless repeats)",
+          repeat.probability)  # fmt: skip
+    if repeat.queue is not None:
+        _known_queue(repeat.queue, f"{path}.queue", queues, problems)
+    _check_distribution(repeat.delay_seconds, f"{path}.delay_seconds", problems)
+
+
+def _check_transfer(
+    transfer: Transfer, path: str, queues: set[str] | None, problems: Problems
+) -> None:
+    _probability(problems, f"{path}.probability", transfer.probability)
+    _known_queue(transfer.queue, f"{path}.queue", queues, problems)
+    if transfer.handle_seconds is not None:
+        _check_distribution(transfer.handle_seconds, f"{path}.handle_seconds", problems)
+
+
+def _check_unresolved(
+    unresolved: Unresolved, path: str, queues: set[str] | None, problems: Problems
+) -> None:
+    _check_distribution(unresolved.delay_seconds, f"{path}.delay_seconds", problems)
+    if unresolved.queue is not None:
+        _known_queue(unresolved.queue, f"{path}.queue", queues, problems)
+    _probability(problems, f"{path}.probability", unresolved.probability)
+    _need(problems, unresolved.max_contacts >= 1, f"{path}.max_contacts", ">= 1",
+          unresolved.max_contacts)  # fmt: skip
+
+
+def _check_ivr(ivr: Ivr, path: str, asks: tuple[str, ...] | None, problems: Problems) -> None:
+    _probability(problems, f"{path}.share", ivr.share)
+    if asks is not None and not asks:
+        problems.append(f"{path}: nothing to verify: add [[context.asks]]")
+    elif asks is not None:
+        for j, fact in enumerate(ivr.facts or ()):
+            if fact not in asks:
+                problems.append(
+                    f"{path}.facts[{j}]: unknown fact {fact!r} (asks: {', '.join(asks)})"
+                )
+    _need(problems, bool(ivr.channels), f"{path}.channels", "at least one channel", [])
+    for j, channel in enumerate(ivr.channels):
+        _need(problems, bool(channel), f"{path}.channels[{j}]", "a non-empty string", channel)
 
 
 def _known_queue(name: str, path: str, queues: set[str] | None, problems: Problems) -> None:
@@ -329,6 +476,37 @@ def _check_distribution(dist: Distribution, where: str, problems: Problems) -> N
             problems.append(f"{where}.values: must not be empty")
         for j, value in enumerate(dist.values):
             _non_negative(problems, f"{where}.values[{j}]", value)
+
+
+def _check_context(context: ContextSettings, problems: Problems) -> None:
+    _non_negative(problems, "context.affinity_window_seconds", context.affinity_window_seconds)
+    if context.identify_by:
+        from ..context.identity import KINDS  # noqa: PLC0415 - loads phonenumbers: only when used
+
+        for channel, kind in context.identify_by.items():
+            _need(problems, kind in KINDS, f"context.identify_by.{channel}",
+                  f"one of {', '.join(KINDS)}", kind)  # fmt: skip
+    _check_asks(context.asks, problems)
+
+
+def _check_asks(asks: tuple[Ask, ...], problems: Problems) -> None:
+    if not asks:
+        return
+    from ..context.errors import InvalidFact  # noqa: PLC0415 - see _check_context
+    from ..context.facts import check_name  # noqa: PLC0415
+
+    seen: set[str] = set()
+    for i, ask in enumerate(asks):
+        where = f"context.asks[{i}]"
+        try:
+            check_name(ask.fact)
+        except InvalidFact as exc:
+            problems.append(f"{where}.fact: {exc}")
+        if ask.fact in seen:
+            problems.append(f"{where}.fact: fact {ask.fact!r} is asked twice")
+        seen.add(ask.fact)
+        _non_negative(problems, f"{where}.seconds", ask.seconds)
+        _positive(problems, f"{where}.valid_for", ask.valid_for)
 
 
 def _check_skills(scenario: Scenario, problems: Problems) -> None:
@@ -400,8 +578,10 @@ def stability_problems(scenario: Scenario) -> Problems:
     """Queues whose offered load (erlangs) reaches the agent slots that can serve them while no
     customer of theirs ever abandons: their waits grow without bound.
 
-    The check is per queue against every slot on its channel that any stage can reach; it is a
-    necessary condition only (shared agents are counted in full for each queue). Cost: O(Q·W + Q·G).
+    The check is per queue against every slot on its channel that any stage can reach, each slot
+    weighted by its group's speed (``1 / handle_time_factor``); it is a necessary condition only
+    (shared agents are counted in full for each queue; slowdowns and unresolved returns, which
+    only add work, are left out). Cost: O(Q·W + Q·G).
     """
     problems: Problems = []
     for i, queue in enumerate(scenario.queues):
@@ -412,17 +592,22 @@ def stability_problems(scenario: Scenario) -> Problems:
         if any(rate is None for rate, _ in rates):
             continue
         load = sum((rate or 0.0) / 3600.0 * handle for rate, handle in rates)
-        slots = sum(
-            group.count * group.capacity.get(queue.channel, 0)
-            for group in scenario.agents
-            if _group_can_serve(group, queue, scenario)
-        )
+        slots, weighted = _serving_slots(queue, scenario)
         if load >= slots:
             problems.append(
-                f"queues[{i}]: unstable: offered load {load:.1f} erlangs >= {slots} agent slots able "
+                f"queues[{i}]: unstable: offered load {load:.1f} erlangs >= {slots:.10g} agent slots{weighted} able "
                 f"to serve {queue.name!r}, and no workload of it has patience_seconds (waits grow without bound)"
             )
     return problems
+
+
+def _serving_slots(queue: QueueConfig, scenario: Scenario) -> tuple[float, str]:
+    """Slots able to serve ``queue``, and a note when group speeds weighted them."""
+    groups = [g for g in scenario.agents if _group_can_serve(g, queue, scenario)]
+    # A group twice as fast (handle_time_factor 0.5) does the work of twice the slots.
+    slots = sum(g.count * g.capacity.get(queue.channel, 0) / g.handle_time_factor for g in groups)
+    weighted = any(g.handle_time_factor != 1.0 for g in groups)
+    return slots, " (weighted by 1 / handle_time_factor)" if weighted else ""
 
 
 def _group_can_serve(group: AgentGroup, queue: QueueConfig, scenario: Scenario) -> bool:

@@ -21,10 +21,12 @@ experiencehub.sim.scenario.ScenarioError: 4 problems in <text>:
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import GenericAlias
+from typing import Any, get_args, get_origin
 
 import attrs
 import cattrs
@@ -328,6 +330,24 @@ class Scenario:
 
 # -- loading ------------------------------------------------------------------------------------
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+
+def _is_list_field(cls: Any) -> bool:
+    """``tuple[X, ...]``: what a TOML array becomes."""
+    args = get_args(cls)
+    return get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _structure_list(value: Any, cls: Any) -> tuple[Any, ...]:
+    # cattrs turns any iterable into a tuple, so "chat" would become ("c", "h", "a", "t").
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list, got {value!r}")
+    as_list: Any = GenericAlias(list, get_args(cls)[:1])  # list[X]: detailed errors per index
+    items: list[Any] = _converter.structure(value, as_list)
+    return tuple(items)
+
+
+_converter.register_structure_hook_func(_is_list_field, _structure_list)
 _SECTIONS: dict[str, Any] = {
     "simulation": Simulation,
     "kpis": KpiSettings,
@@ -412,7 +432,9 @@ def _structure_parts(raw: Mapping[str, Any], problems: list[str]) -> _Structured
     for key, cls in _SECTIONS.items():
         if key in raw:
             value = _structure_one(raw[key], cls, key, problems)
-            if value is not None:
+            if value is None:
+                incomplete.add(key)
+            else:
                 parts[key] = value
     for key, cls in _LISTS.items():
         items = raw.get(key, [])
@@ -464,11 +486,23 @@ def _structure_one(value: Any, cls: Any, path: str, problems: list[str]) -> Any:
     except Exception as exc:  # cattrs raises many types; transform_error names each path
         for message in cattrs.transform_error(exc, path=path):
             what, _, where = message.rpartition(" @ ")
-            problems.append(f"{where}: {_friendly(what)}" if what else message)
+            problems.append(f"{_dotted(where)}: {_friendly(what)}" if what else message)
         return None
 
 
+_MAPPING_KEY = re.compile(r"\['([^'\]]*)'\]")
+
+
+def _dotted(path: str) -> str:
+    """``agents[0].capacity['phone']`` → ``agents[0].capacity.phone``, as the checks write it."""
+    return _MAPPING_KEY.sub(r".\1", path)
+
+
 def _friendly(message: str) -> str:
-    return message.replace("invalid value for type, expected", "wrong type, expected").replace(
-        "extra fields found (perhaps)", "unknown keys"
-    )
+    for cattrs_says, we_say in (
+        ("invalid value for type, expected tuple", "wrong type, expected a list"),
+        ("invalid value for type, expected", "wrong type, expected"),
+        ("extra fields found (perhaps)", "unknown keys"),
+    ):
+        message = message.replace(cattrs_says, we_say)
+    return message
