@@ -38,6 +38,7 @@ from ..core.policies import RATED_POLICIES, AgentPolicy, rated_policy
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.router import Router
 from ..core.skills import SkillGraph
+from .checks import load_policy_object
 from .customers import CustomerModel, Issue
 from .kpi import AgentTime, ContactRecord
 from .scenario import AgentGroup, Scenario
@@ -103,11 +104,9 @@ def agent_policy(scenario: Scenario, name: str) -> str | AgentPolicy:
         return rated_policy(name, resolution=resolution, handle_time_factor=factors)
     if ":" not in name:
         return name
-    from .checks import load_policy_object  # noqa: PLC0415  (TEMP until checks has it)
-
     found = load_policy_object(name)
-    made = found() if isinstance(found, type) or not hasattr(found, "key") else found
-    return made  # type: ignore[no-any-return]
+    made: AgentPolicy = found() if isinstance(found, type) or not hasattr(found, "key") else found
+    return made
 
 
 def agent_ids(group: AgentGroup) -> list[str]:
