@@ -13,7 +13,8 @@ import attrs
 import pytest
 
 from experiencehub.core.policies import LongestIdle
-from experiencehub.sim.engine import build_router, run
+from experiencehub.sim.build import build_router
+from experiencehub.sim.engine import run
 from experiencehub.sim.kpi import ContactRecord
 from experiencehub.sim.scenario import Scenario, load_scenario_text
 

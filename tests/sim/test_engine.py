@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from experiencehub.core.router import Router
-from experiencehub.sim.engine import build_router, run
+from experiencehub.sim.build import build_router
+from experiencehub.sim.engine import run
 from experiencehub.sim.kpi import ContactRecord
 from experiencehub.sim.runs import compare, simulate
 from experiencehub.sim.scenario import Scenario, load_scenario, load_scenario_text
@@ -224,7 +225,7 @@ def test_simulate_result_shape_and_overrides(tmp_path: Path) -> None:
     result = simulate(sc, replications=2, seed=9, progress=seen.append)
     data = result.to_dict()
     assert data["preset"] == "experiencehub" and data["replications"] == 2 and data["seed"] == 9
-    assert set(data["kpis"]) == {"overall", "by_channel", "by_queue", "by_segment"}
+    assert set(data["kpis"]) == {"overall", "by_channel", "by_queue", "by_segment", "by_group"}
     for key in ("offered", "answered", "abandoned", "p_wait", "p_abandon", "asa",
                 "service_level", "mean_wait_all", "occupancy"):  # fmt: skip
         assert key in data["kpis"]["overall"] and key in data["kpis"]["by_channel"]["phone"]

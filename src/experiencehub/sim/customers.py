@@ -28,7 +28,7 @@ Theory of operation
   first seen on the phone, through its own union-find.
 
 >>> from experiencehub.sim.scenario import load_scenario_text
->>> from experiencehub.sim.engine import build_router, skill_graph
+>>> from experiencehub.sim.build import build_router, skill_graph
 >>> text = '''
 ... [simulation]
 ... duration = 60
@@ -69,7 +69,7 @@ from .kpi import ContactRecord
 from .scenario import AgentGroup, Scenario
 from .workload import Customer, contact_stream, sampler
 
-__all__ = ["DEFAULT_IDENTITY", "CustomerModel", "Issue"]
+__all__ = ["DEFAULT_IDENTITY", "CustomerModel", "Issue", "LiveContact"]
 
 DEFAULT_IDENTITY = {"phone": "phone"}
 """Identity kind a contact arrives with, per channel; other channels use ``email``."""
@@ -93,6 +93,30 @@ class Issue:
         """The random stream of the next contact (and count it). Cost: O(1)."""
         self.contacts += 1
         return contact_stream(self.seed, self.contacts)
+
+
+@attrs.define(slots=True, eq=False)
+class LiveContact:
+    """A contact the router holds: its record, fate, where it is and its cancellation tokens."""
+
+    record: ContactRecord
+    customer: Customer
+    queue: str
+    issue: Issue
+    number: int  # the contact's number within its issue (its random stream)
+    status: str = "waiting"  # waiting, offered, connected
+    offer_seq: int = 0
+    leg: int = 0
+    agent_id: str | None = None
+    first: bool = False  # the issue's first answered contact
+    known: tuple[str, ...] = ()  # do-not-ask list of the brief with the last offer (context on)
+    rng: random.Random | None = None  # the contact's own stream, made on first use (4.6 µs)
+
+    def stream(self) -> random.Random:
+        """The contact's own random stream. Cost: O(1)."""
+        if self.rng is None:
+            self.rng = contact_stream(self.issue.seed, self.number)
+        return self.rng
 
 
 class CustomerModel:

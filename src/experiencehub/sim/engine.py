@@ -34,17 +34,14 @@ import attrs
 from ..context.hub import BriefedOffer
 from ..core import decisions as dc
 from ..core import events as ev
-from ..core.policies import RATED_POLICIES, AgentPolicy, rated_policy
-from ..core.queues import QueueSpec, Stage, WrapUp
-from ..core.router import Router
-from ..core.skills import SkillGraph
-from .checks import load_policy_object
-from .customers import CustomerModel, Issue
+from .build import agent_ids, build_router, can_serve, skill_graph
+from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime, ContactRecord
-from .scenario import AgentGroup, Scenario
-from .workload import Customer, CustomerSource, Sampler, contact_stream, sampler, stream
+from .scenario import Scenario
+from .staff import Agent, Clock
+from .workload import Customer, CustomerSource, Sampler, sampler, stream
 
-__all__ = ["FORCED_AWAY_SECONDS", "RunResult", "agent_policy", "build_router", "run", "skill_graph"]
+__all__ = ["FORCED_AWAY_SECONDS", "RunResult", "run"]
 
 FORCED_AWAY_SECONDS = 60.0
 """An agent the router set away (unanswered offers) makes itself available again after this."""
@@ -71,145 +68,7 @@ class RunResult:
     wall_seconds: float
 
 
-# -- building the router ---------------------------------------------------------------------------
-def build_router(scenario: Scenario, *, policy: str | None = None, seed: int = 0) -> Router:
-    """A Router configured from the scenario's skills, queues and run settings. Cost: O(S·E log S).
-
-    Queues get no ``service_level_seconds`` here: the router's service-level alerts would add one
-    deadline per waiting contact, and the simulator measures service level from its own records.
-    """
-    return Router(
-        skill_graph(scenario),
-        queue_specs(scenario),
-        agent_policy=agent_policy(scenario, policy or scenario.simulation.policy),
-        seed=seed,
-        offer_timeout=scenario.simulation.offer_timeout,
-        max_unanswered_offers=scenario.simulation.max_unanswered_offers,
-        channel_rules=scenario.simulation.channel_rules,
-    )
-
-
-def agent_policy(scenario: Scenario, name: str) -> str | AgentPolicy:
-    """The router's agent policy for ``name``: a built-in name as it is; a rated policy
-    (``fastest``, ``best_resolution``, ``resolution_rate``) with each simulated agent's ratings
-    from its group; ``module:attribute`` imported (a class or factory is called with no
-    arguments). Cost: O(agents) for a rated policy."""
-    if name in RATED_POLICIES:
-        resolution: dict[str, float] = {}
-        factors: dict[str, float] = {}
-        for group in scenario.agents:
-            for agent_id in agent_ids(group):
-                resolution[agent_id] = group.resolution
-                factors[agent_id] = group.handle_time_factor
-        return rated_policy(name, resolution=resolution, handle_time_factor=factors)
-    if ":" not in name:
-        return name
-    found = load_policy_object(name)
-    made: AgentPolicy = found() if isinstance(found, type) or not hasattr(found, "key") else found
-    return made
-
-
-def agent_ids(group: AgentGroup) -> list[str]:
-    """The ids the simulator gives the agents of a group: ``<group>-1`` … ``<group>-<count>``."""
-    return [f"{group.group}-{k + 1}" for k in range(group.count)]
-
-
-def skill_graph(scenario: Scenario) -> SkillGraph:
-    graph = SkillGraph()
-    for group in scenario.agents:
-        for skill in group.skills:
-            graph.add_skill(skill)
-    for queue in scenario.queues:
-        for skill in queue.requires:
-            graph.add_skill(skill)
-    for edge in scenario.substitutions:
-        graph.add_substitute(edge.skill, serves=edge.serves, cost=edge.cost)
-    graph.freeze()
-    return graph
-
-
-def queue_specs(scenario: Scenario) -> list[QueueSpec]:
-    specs = []
-    for q in scenario.queues:
-        stages: list[Stage] = [Stage(after=s.after, max_cost=s.max_cost) for s in q.stages]
-        wrap = q.wrap_up
-        specs.append(
-            QueueSpec(
-                q.name,
-                channel=q.channel,
-                requires=dict(q.requires),
-                stages=stages or [Stage(after=0, max_cost=0)],  # type: ignore[arg-type]  # attrs plugin reads converter=tuple as Iterable[_T_co]
-                priority_weight=q.priority_weight,
-                aging_per_minute=q.aging_per_minute,
-                max_length=q.max_length,
-                wrap_up=WrapUp(wrap.mode, wrap.seconds if wrap.mode == "timed" else 0.0),
-                affinity_seconds=q.affinity_seconds,
-                rejoin_seconds=q.rejoin_seconds,
-            )
-        )
-    return specs
-
-
 # -- people ---------------------------------------------------------------------------------------
-@attrs.define(slots=True, eq=False)
-class _Agent:
-    """The simulator's view of one agent, and its time accounting."""
-
-    agent_id: str
-    group: AgentGroup
-    channels: frozenset[str]
-    queues: frozenset[str]
-    status: str = "offline"  # offline, available, away, logging_out
-    held: int = 0  # contacts connected or in wrap-up
-    talking: int = 0  # contacts connected
-    since: float = 0.0
-    busy: float = 0.0
-    idle: float = 0.0
-    slots: int = 0  # total capacity
-    slot_seconds: float = 0.0
-    capacity_seconds: float = 0.0
-    answered: int = 0
-    handle_seconds: float = 0.0
-    wrap_seconds: float = 0.0
-    ended: int = 0
-    resolved: int = 0
-    first_contacts: int = 0
-    first_resolved: int = 0
-
-    def time(self) -> AgentTime:
-        """What the KPIs read of this agent."""
-        return AgentTime(
-            self.agent_id, self.busy, self.idle, self.channels, self.queues,
-            group=self.group.group, answered=self.answered, handle_seconds=self.handle_seconds,
-            wrap_seconds=self.wrap_seconds, ended=self.ended, resolved=self.resolved,
-            first_contacts=self.first_contacts, first_resolved=self.first_resolved,
-            slot_seconds=self.slot_seconds, capacity_seconds=self.capacity_seconds,
-        )  # fmt: skip
-
-
-@attrs.define(slots=True, eq=False)
-class _Live:
-    """A contact the router holds: its record, fate, where it is and its cancellation tokens."""
-
-    record: ContactRecord
-    customer: Customer
-    queue: str
-    issue: Issue
-    number: int  # the contact's number within its issue (its random stream)
-    status: str = "waiting"  # waiting, offered, connected
-    offer_seq: int = 0
-    leg: int = 0
-    agent_id: str | None = None
-    first: bool = False  # the issue's first answered contact
-    known: tuple[str, ...] = ()  # do-not-ask list of the brief with the last offer (context on)
-    rng: Any = None  # the contact's own stream, made on first use (it costs 4.6 µs)
-
-    def stream(self) -> Any:
-        if self.rng is None:
-            self.rng = contact_stream(self.issue.seed, self.number)
-        return self.rng
-
-
 class _Simulation:
     """One replication's state. Use :func:`run`."""
 
@@ -230,10 +89,9 @@ class _Simulation:
         self.route: Callable[..., list[Any]] = self.router.handle if hub is None else hub.handle
         self.start, self.end = sim.warmup, sim.warmup + sim.duration
         self.stop = self.end + sim.drain_seconds
-        self.interval = scenario.kpis.interval_minutes * 60.0
-        buckets = max(1, math.ceil(self.end / self.interval))
-        self.occ_busy = [0.0] * buckets
-        self.occ_idle = [0.0] * buckets
+        interval = scenario.kpis.interval_minutes * 60.0
+        buckets = max(1, math.ceil(self.end / interval))
+        self.clock = Clock(self.start, self.end, interval, [0.0] * buckets, [0.0] * buckets)
         self.heap: list[tuple[float, int, int, Any, Any, Any]] = []
         self.seq = itertools.count()
         self.soon: list[tuple[int, Any, Any, Any]] = []
@@ -242,7 +100,7 @@ class _Simulation:
         self.now = 0.0
         self.sent = 0
         self.records: list[ContactRecord] = []
-        self.live: dict[str, _Live] = {}
+        self.live: dict[str, LiveContact] = {}
         self.ids = itertools.count(1)
         self.queues = {q.name: q for q in scenario.queues}
         self.sources = [
@@ -283,22 +141,22 @@ class _Simulation:
         }
 
     # -- setup ------------------------------------------------------------------------------
-    def _make_agents(self) -> dict[str, _Agent]:
+    def _make_agents(self) -> dict[str, Agent]:
         graph = self.graph
-        agents: dict[str, _Agent] = {}
+        agents: dict[str, Agent] = {}
         for group in self.scenario.agents:
             channels = frozenset(c for c, n in group.capacity.items() if n > 0)
             serves = frozenset(
-                q.name for q in self.scenario.queues if _can_serve(graph, group, q, channels)
+                q.name for q in self.scenario.queues if can_serve(graph, group, q, channels)
             )
             slots = sum(group.capacity.values())
             for k, agent_id in enumerate(agent_ids(group)):
-                agent = _Agent(agent_id, group, channels, serves, slots=slots)
+                agent = Agent(agent_id, group, channels, serves, slots=slots)
                 agents[agent.agent_id] = agent
                 self._schedule_shifts(agent, k)
         return agents
 
-    def _schedule_shifts(self, agent: _Agent, k: int) -> None:
+    def _schedule_shifts(self, agent: Agent, k: int) -> None:
         group = agent.group
         if not group.shifts:
             self._push(0.0, _AGENT, agent.agent_id, "login", None)
@@ -360,9 +218,9 @@ class _Simulation:
             policy=self.policy,
             records=self.records,
             agents=[agent.time() for agent in self.agents.values()],
-            occupancy_busy=self.occ_busy,
-            occupancy_idle=self.occ_idle,
-            interval_seconds=self.interval,
+            occupancy_busy=self.clock.busy,
+            occupancy_idle=self.clock.idle,
+            interval_seconds=self.clock.interval,
             measured=(self.start, self.end),
             router_events=self.sent,
             wall_seconds=wallclock.perf_counter() - started,
@@ -412,7 +270,7 @@ class _Simulation:
         )  # fmt: skip
         self.records.append(record)
         issue.contacts += 1
-        live = _Live(record, customer, queue_name, issue, issue.contacts)
+        live = LiveContact(record, customer, queue_name, issue, issue.contacts)
         self.live[contact_id] = live
         if item.ivr is not None:
             self.model.self_service(issue, live.stream(), queue.channel, self.now)
@@ -481,7 +339,7 @@ class _Simulation:
         if live is not None:  # the agent works from the brief that came with the offer
             live.known = () if d.brief is None else d.brief.do_not_ask
 
-    def _offer_open(self, contact_id: str, agent_id: str, offer_seq: int) -> _Live | None:
+    def _offer_open(self, contact_id: str, agent_id: str, offer_seq: int) -> LiveContact | None:
         live = self.live.get(contact_id)
         if live is None or live.status != "offered" or live.offer_seq != offer_seq:
             return None
@@ -507,7 +365,7 @@ class _Simulation:
                 agent.first_contacts += 1
         self._push(self.now + handle, _END, contact_id, live.leg, None)
 
-    def _handle_seconds(self, live: _Live, agent: _Agent) -> float:
+    def _handle_seconds(self, live: LiveContact, agent: Agent) -> float:
         """Handle time from who answers and what they must ask (see :mod:`.customers`)."""
         customer, model = live.customer, self.model
         base = customer.handle_seconds if live.leg == 0 else customer.transfer_handle
@@ -554,7 +412,7 @@ class _Simulation:
         else:
             self._finish(live)
 
-    def _transfer(self, live: _Live, target: str) -> None:
+    def _transfer(self, live: LiveContact, target: str) -> None:
         agent = self.agents[live.agent_id or ""]
         agent.talking -= 1
         live.leg, live.status, live.agent_id = 1, "waiting", None
@@ -565,7 +423,7 @@ class _Simulation:
         self._release(agent, live.record, source_queue,
                       ev.new_contact_transferred(at=self.now, contact_id=live.record.contact_id, queue=target))  # fmt: skip
 
-    def _finish(self, live: _Live) -> None:
+    def _finish(self, live: LiveContact) -> None:
         record = live.record
         del self.live[record.contact_id]
         record.outcome, record.ended_at = "handled", self.now
@@ -600,7 +458,7 @@ class _Simulation:
             if back is not None and unresolved is not None:
                 self._later(back, unresolved.queue or live.queue, issue, "unresolved")
 
-    def _count_end(self, agent: _Agent, live: _Live, resolved: bool) -> None:
+    def _count_end(self, agent: Agent, live: LiveContact, resolved: bool) -> None:
         """Per-agent outcome counts (contacts that arrived in the measured window only)."""
         record = live.record
         if not self.start <= record.arrived_at < self.end:
@@ -612,7 +470,7 @@ class _Simulation:
 
     def _release(
         self,
-        agent: _Agent,
+        agent: Agent,
         record: ContactRecord,
         queue: str,
         event: ev.Event,
@@ -645,7 +503,7 @@ class _Simulation:
         self._send(ev.new_wrap_up_ended(at=self.now, agent_id=agent_id, contact_id=contact_id))
         self._wrapped(self.agents[agent_id], contact_id)
 
-    def _wrapped(self, agent: _Agent, contact_id: str) -> None:
+    def _wrapped(self, agent: Agent, contact_id: str) -> None:
         """Wrap-up of the contact ended: the slot frees; its time counts for record and agent."""
         self._hold(agent, -1)
         found = self.wrapping.pop((agent.agent_id, contact_id), None)
@@ -688,35 +546,16 @@ class _Simulation:
         self._set_status(self.agents[d.agent_id], "offline")
 
     # -- time accounting --------------------------------------------------------------------
-    def _set_status(self, agent: _Agent, status: str) -> None:
+    def _set_status(self, agent: Agent, status: str) -> None:
         self._account(agent)
         agent.status = status
 
-    def _hold(self, agent: _Agent, change: int) -> None:
+    def _hold(self, agent: Agent, change: int) -> None:
         self._account(agent)
         agent.held += change
 
-    def _account(self, agent: _Agent) -> None:
-        begin, finish = agent.since, self.now
-        agent.since = finish
-        if finish <= begin:
-            return
-        busy = agent.held > 0
-        if not busy and agent.status != "available":
-            return
-        last = finish if finish < self.end else self.end
-        inside = last - (begin if begin > self.start else self.start)
-        if inside > 0:
-            agent.capacity_seconds += agent.slots * inside
-        if busy:
-            if inside > 0:
-                agent.busy += inside
-                agent.slot_seconds += agent.held * inside
-            _spread(self.occ_busy, begin, last, self.interval)
-        else:
-            if inside > 0:
-                agent.idle += inside
-            _spread(self.occ_idle, begin, last, self.interval)
+    def _account(self, agent: Agent) -> None:
+        self.clock.account(agent, self.now)
 
     def _close_accounts(self) -> None:
         self.now = max(self.now, self.end)
@@ -724,33 +563,6 @@ class _Simulation:
             self._account(agent)
         for live in self.live.values():
             live.record.outcome = "unfinished"
-
-
-def _spread(buckets: list[float], begin: float, finish: float, interval: float) -> None:
-    if finish <= begin:  # e.g. time after the measured window
-        return
-    index = int(begin // interval)
-    if finish <= (index + 1) * interval and index < len(buckets):  # the usual case: one bucket
-        buckets[index] += finish - begin
-        return
-    t = begin
-    while t < finish:
-        index = int(t // interval)
-        if index >= len(buckets):
-            return
-        edge = min(finish, (index + 1) * interval)
-        buckets[index] += edge - t
-        t = edge
-
-
-def _can_serve(graph: SkillGraph, group: AgentGroup, queue: Any, channels: frozenset[str]) -> bool:
-    if queue.channel not in channels:
-        return False
-    last = queue.stages[-1].max_cost if queue.stages else 0.0
-    if last is None:
-        return True
-    served = graph.serving_cost(group.skills, queue.requires)
-    return served is not None and served[0] <= last
 
 
 def _pick(override: float | None, default: float) -> float:
