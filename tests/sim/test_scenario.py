@@ -473,3 +473,32 @@ def test_load_policy_object_reports_errors_raised_while_importing(tmp_path: Path
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("broken_policy_mod", None)
+
+
+def test_context_on_needs_channels_the_store_records() -> None:
+    text = """
+[simulation]
+duration = 100
+[context]
+enabled = true
+[[queues]]
+name = "q"
+channel = "fax"
+requires = ["s"]
+[[agents]]
+group = "g"
+count = 1
+skills = { s = 1 }
+capacity = { fax = 1 }
+[[workload]]
+queue = "q"
+arrivals = { kind = "poisson", per_hour = 10 }
+handle_seconds = { kind = "exponential", mean = 60 }
+"""
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text(text)
+    assert caught.value.problems == [
+        "queues[0].channel: 'fax' is not a channel the context store records (one of phone, "
+        "chat, email, ivr, sms, web, video, social, messaging); needed with [context] enabled"
+    ]
+    load_scenario_text(text.replace("enabled = true", "enabled = false"))  # fine without context
