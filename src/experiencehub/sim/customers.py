@@ -85,14 +85,10 @@ class Issue:
     contacts: int = 0  # contacts started about the issue
     answered: bool = False  # some contact reached an agent
     resolved: bool = False
-    given: dict[str, float] = attrs.field(factory=dict)  # fact → valid until
-    linked: set[str] = attrs.field(factory=set)  # identity kinds linked to the account
-    identities: dict[str, Identity] = attrs.field(factory=dict)  # kind → identity (made once)
-
-    def next_stream(self) -> random.Random:
-        """The random stream of the next contact (and count it). Cost: O(1)."""
-        self.contacts += 1
-        return contact_stream(self.seed, self.contacts)
+    # made on first use (most simulations ask nothing; three containers per customer cost ~1 µs)
+    given: dict[str, float] | None = None  # fact → valid until
+    linked: set[str] | None = None  # identity kinds linked to the account (context on)
+    identities: dict[str, Identity] | None = None  # kind → identity, made once (context on)
 
 
 @attrs.define(slots=True, eq=False)
@@ -129,6 +125,11 @@ class CustomerModel:
         self.valid_for = {ask.fact: ask.valid_for for ask in context.asks}
         self.identify_by = {**DEFAULT_IDENTITY, **context.identify_by}
         self.costs = _substitution_costs(scenario, graph)
+        self.shaped = frozenset(  # groups whose agents change handle times
+            g.group
+            for g in scenario.agents
+            if g.handle_time_factor != 1.0 or g.substitution_slowdown or g.concurrency_slowdown
+        )
         self.store: MemoryContextStore | None = None
         self.hub: ExperienceHub | None = None
         if context.enabled:
@@ -186,8 +187,9 @@ class CustomerModel:
         if ivr is None or channel not in ivr.channels or rng.random() >= ivr.share:
             return None
         facts = ivr.facts if ivr.facts is not None else tuple(self.valid_for)
+        given = _given(issue)
         for fact in facts:
-            issue.given[fact] = now + self.valid_for[fact]
+            given[fact] = now + self.valid_for[fact]
         return self._verified(issue, channel, facts, now, method="ivr", where="ivr")
 
     def ask(
@@ -196,6 +198,7 @@ class CustomerModel:
         """The agent asks every fact not in ``known``: counts asks and repeat asks on the record,
         tells the store (context on); returns the seconds the asks take. Cost: O(asks)."""
         skip = frozenset(known)
+        given = _given(issue)
         asked = []
         seconds = 0.0
         for ask in self.asks:
@@ -203,9 +206,9 @@ class CustomerModel:
                 continue
             asked.append(ask.fact)
             seconds += ask.seconds
-            if issue.given.get(ask.fact, -1.0) > now:
+            if given.get(ask.fact, -1.0) > now:
                 record.repeat_asks += 1
-            issue.given[ask.fact] = now + ask.valid_for
+            given[ask.fact] = now + ask.valid_for
         record.asks += len(asked)
         if asked:
             self._verified(issue, channel, asked, now, method="agent", where=channel)
@@ -231,6 +234,8 @@ class CustomerModel:
             return None
         identity = self.identity(issue, channel)
         customer = store.resolve(identity, at=now)
+        if issue.linked is None:
+            issue.linked = set()
         if identity.kind != "account" and identity.kind not in issue.linked:
             customer = store.link(
                 identity,
@@ -249,10 +254,18 @@ class CustomerModel:
 def _identity(issue: Issue, kind: str) -> Identity:
     """The customer's identity of ``kind``, made once per issue (normalising a phone number with
     phonenumbers costs about 26 µs)."""
+    if issue.identities is None:
+        issue.identities = {}
     found = issue.identities.get(kind)
     if found is None:
         found = issue.identities[kind] = Identity(kind, _IDENTITY_VALUES[kind](issue.customer_id))
     return found
+
+
+def _given(issue: Issue) -> dict[str, float]:
+    if issue.given is None:
+        issue.given = {}
+    return issue.given
 
 
 _IDENTITY_VALUES = {

@@ -229,10 +229,13 @@ class _Simulation:
     def _push(self, at: float, kind: int, a: Any, b: Any, c: Any) -> None:
         heapq.heappush(self.heap, (at, next(self.seq), kind, a, b, c))
 
-    def _send(self, event: ev.Event, **outcome: str) -> None:
+    def _send(self, event: ev.Event) -> None:
         self.sent += 1
+        self._carry_out(self.route(event))
+
+    def _carry_out(self, decisions: list[Any]) -> None:
         handlers = self.handlers
-        for decision in self.route(event, **outcome):
+        for decision in decisions:
             handler = handlers.get(type(decision))
             if handler is not None:
                 handler(decision)
@@ -369,7 +372,9 @@ class _Simulation:
         """Handle time from who answers and what they must ask (see :mod:`.customers`)."""
         customer, model = live.customer, self.model
         base = customer.handle_seconds if live.leg == 0 else customer.transfer_handle
-        handle = model.handle_seconds(base or 0.0, agent.group, live.queue, talking=agent.talking)
+        handle = base or 0.0
+        if agent.group.group in model.shaped:  # the group changes handle times
+            handle = model.handle_seconds(handle, agent.group, live.queue, talking=agent.talking)
         if not live.issue.answered:
             live.issue.answered = live.first = True
         if model.asks:
@@ -431,14 +436,14 @@ class _Simulation:
         agent.talking -= 1
         customer, issue = live.customer, live.issue
         group = agent.group
-        rng = live.stream() if group.resolution < 1.0 else None
-        resolved = self.model.resolves(group, rng) and customer.repeat_after is None
+        resolved = customer.repeat_after is None  # a contact drawn to repeat is unresolved
+        if resolved and group.resolution < 1.0:
+            resolved = self.model.resolves(group, live.stream())
         record.resolved = resolved
         issue.resolved = issue.resolved or resolved
-        self._count_end(agent, live, resolved)
-        outcome = (
-            {} if self.model.hub is None else {"outcome": "resolved" if resolved else "unresolved"}
-        )
+        if self.start <= record.arrived_at < self.end:
+            self._count_end(agent, live, resolved)
+        outcome = "resolved" if resolved else "unresolved"  # what the hub records
         self._release(agent, record, live.queue,
                       ev.new_contact_ended(at=self.now, contact_id=record.contact_id), outcome)  # fmt: skip
         if customer.repeat_after is not None:
@@ -459,10 +464,8 @@ class _Simulation:
                 self._later(back, unresolved.queue or live.queue, issue, "unresolved")
 
     def _count_end(self, agent: Agent, live: LiveContact, resolved: bool) -> None:
-        """Per-agent outcome counts (contacts that arrived in the measured window only)."""
+        """Per-agent outcome counts (of contacts that arrived in the measured window)."""
         record = live.record
-        if not self.start <= record.arrived_at < self.end:
-            return
         agent.ended += 1
         agent.resolved += resolved
         if live.first and resolved and record.agent_id is not None:
@@ -474,14 +477,19 @@ class _Simulation:
         record: ContactRecord,
         queue: str,
         event: ev.Event,
-        outcome: dict[str, str] | None = None,
+        outcome: str | None = None,
     ) -> None:
         """Send the event that ends the agent's part; the slot frees now unless wrap-up starts.
 
         ``queue`` is the queue the agent served, whose wrap-up applies.
         """
         self.releasing = [agent.agent_id, record.contact_id, queue, False, record]
-        self._send(event, **(outcome or {}))
+        hub = self.model.hub
+        if hub is None or outcome is None:
+            self._send(event)
+        else:  # the context store records how the contact ended
+            self.sent += 1
+            self._carry_out(hub.handle(event, outcome=outcome))
         if not self.releasing[3]:
             self._hold(agent, -1)
         self.releasing = ["", "", "", False, None]
@@ -547,20 +555,17 @@ class _Simulation:
 
     # -- time accounting --------------------------------------------------------------------
     def _set_status(self, agent: Agent, status: str) -> None:
-        self._account(agent)
+        self.clock.account(agent, self.now)
         agent.status = status
 
     def _hold(self, agent: Agent, change: int) -> None:
-        self._account(agent)
-        agent.held += change
-
-    def _account(self, agent: Agent) -> None:
         self.clock.account(agent, self.now)
+        agent.held += change
 
     def _close_accounts(self) -> None:
         self.now = max(self.now, self.end)
         for agent in self.agents.values():
-            self._account(agent)
+            self.clock.account(agent, self.now)
         for live in self.live.values():
             live.record.outcome = "unfinished"
 
