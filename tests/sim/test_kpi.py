@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from experiencehub.sim.kpi import (
+    GROUP_KPI_KEYS,
     KPI_KEYS,
     PRESETS,
     AgentTime,
     ContactRecord,
     compare_runs,
+    group_kpis,
     interval_series,
+    issue_summaries,
     kpi_block,
     mean_ci,
     repeat_flags,
@@ -158,3 +162,168 @@ def test_interval_series() -> None:
     assert series["offered"] == [2.0, 0.0, 1.0]
     assert series["service_level"] == [0.5, None, 1.0]
     assert series["waiting"] == pytest.approx([(10 + 10) / 60, 10 / 60, 0.0])
+
+
+# -- issues: the simulated customer's one issue and its contacts --------------------------------
+# u1: resolved at its first answered contact (ends at 70).
+# u2: abandoned a chat, then phoned back (callback) and was resolved there (ends at 100).
+# u3: not resolved on the first call, came back (origin "unresolved") and was resolved (ends at 260).
+# u4: answered once, never resolved.
+ISSUES = [
+    rec("A1", 0.0, answered=10.0, customer="u1", resolved=True,
+        handle_seconds=50.0, wrap_seconds=10.0, asks=2, repeat_asks=0),
+    rec("B1", 5.0, abandoned=25.0, customer="u2", channel="chat"),
+    rec("C1", 10.0, answered=20.0, customer="u3", resolved=False,
+        handle_seconds=40.0, wrap_seconds=0.0, asks=1, repeat_asks=0),
+    rec("D1", 15.0, answered=30.0, customer="u4", resolved=False,
+        handle_seconds=70.0, wrap_seconds=20.0, asks=0, repeat_asks=0),
+    rec("B2", 30.0, answered=40.0, customer="u2", origin="callback", resolved=True,
+        handle_seconds=60.0, wrap_seconds=20.0, asks=3, repeat_asks=1),
+    rec("C2", 200.0, answered=200.0, customer="u3", origin="unresolved", resolved=True,
+        handle_seconds=40.0, wrap_seconds=10.0, asks=2, repeat_asks=1),
+]  # fmt: skip
+EH = PRESETS["experiencehub"]
+
+
+def test_issue_summaries_find_first_contacts_in_any_order() -> None:
+    issues = issue_summaries(list(reversed(ISSUES)))
+    assert sorted(issues) == ["u1", "u2", "u3", "u4"]
+    u2, u3 = issues["u2"], issues["u3"]
+    assert (u2.first.contact_id, u2.first_answered, u2.resolving) == ("B1", ISSUES[4], ISSUES[4])
+    assert (u3.first.contact_id, u3.first_answered, u3.resolving) == ("C1", ISSUES[2], ISSUES[5])
+    assert [issues[u].contacts for u in ("u1", "u2", "u3", "u4")] == [1, 2, 2, 1]
+
+
+def test_issue_kpis_of_a_block() -> None:
+    block = kpi_block(ISSUES, EH)
+    assert block["issues"] == 4
+    # first answered contacts: A1 resolved, B2 resolved (the abandon before it was not answered),
+    # C1 not, D1 not
+    assert block["fcr"] == pytest.approx(2 / 4)
+    assert block["p_resolved"] == pytest.approx(3 / 4)  # u1, u2, u3
+    assert block["contacts_per_issue"] == pytest.approx((1 + 2 + 2 + 1) / 4)
+    # end of the resolving contact − arrival of the first: u1 70 − 0, u2 100 − 5, u3 260 − 10
+    assert block["time_to_resolution"] == pytest.approx((70 + 95 + 250) / 3)
+
+
+def test_asks_and_handling_means() -> None:
+    block = kpi_block(ISSUES, EH)  # 5 answered contacts, all handled
+    assert block["asks"] == pytest.approx((2 + 1 + 0 + 3 + 2) / 5)
+    assert block["repeat_asks"] == pytest.approx((0 + 0 + 0 + 1 + 1) / 5)
+    assert block["aht"] == pytest.approx((50 + 40 + 70 + 60 + 40) / 5)
+    assert block["acw"] == pytest.approx((10 + 0 + 20 + 20 + 10) / 5)
+    # answered but still connected at the end: counts for asks, not for aht/acw
+    cut = rec("E1", 50.0, customer="u5", asks=1, handle_seconds=30.0, wrap_seconds=5.0,
+              offered_at=55.0, answered_at=55.0)  # fmt: skip
+    block = kpi_block([*ISSUES, cut], EH)
+    assert block["asks"] == pytest.approx(9 / 6) and block["repeat_asks"] == pytest.approx(2 / 6)
+    assert block["aht"] == pytest.approx(52.0) and block["acw"] == pytest.approx(12.0)
+    # its issue has an answered contact that resolved nothing (yet): in the fcr denominator
+    assert block["issues"] == 5 and block["fcr"] == pytest.approx(2 / 5)
+
+
+def test_issue_kpis_none_without_a_denominator() -> None:
+    block = kpi_block([rec("x", 0.0, abandoned=9.0, customer="u9")], EH)
+    assert (block["issues"], block["contacts_per_issue"], block["p_resolved"]) == (1, 1.0, 0.0)
+    assert block["fcr"] is None and block["time_to_resolution"] is None  # never answered
+    assert block["asks"] is None and block["aht"] is None and block["acw"] is None
+    empty = kpi_block([], EH)
+    assert empty["issues"] == 0 and empty["p_resolved"] is None
+    assert empty["contacts_per_issue"] is None
+
+
+def test_run_kpis_assigns_an_issue_to_its_first_contacts_blocks() -> None:
+    out = run_kpis(ISSUES, EH, [], measured=(0.0, 1000.0))
+    assert out["overall"]["issues"] == 4 and out["overall"]["fcr"] == pytest.approx(0.5)
+    chat, phone = out["by_channel"]["chat"], out["by_channel"]["phone"]
+    # u2 started in chat: counted there, with its phone callback
+    assert (chat["issues"], chat["fcr"], chat["p_resolved"]) == (1, 1.0, 1.0)
+    assert chat["contacts_per_issue"] == 2.0 and chat["time_to_resolution"] == pytest.approx(95.0)
+    assert chat["asks"] is None and chat["aht"] is None  # no contact answered in chat
+    # phone: u1, u3, u4 (B2 is u2's second contact)
+    assert phone["issues"] == 3 and phone["fcr"] == pytest.approx(1 / 3)
+    assert phone["contacts_per_issue"] == pytest.approx(4 / 3)
+    assert phone["time_to_resolution"] == pytest.approx((70 + 250) / 2)
+    assert phone["asks"] == pytest.approx(8 / 5)  # contacts count where they arrived
+
+
+def test_run_kpis_issue_window() -> None:
+    # u1 started before the window: not counted; u3's return at 200 is after it, yet counts for u3
+    out = run_kpis(ISSUES, EH, [], measured=(1.0, 150.0))["overall"]
+    assert out["offered"] == 4 and out["issues"] == 3
+    assert out["fcr"] == pytest.approx(1 / 3) and out["p_resolved"] == pytest.approx(2 / 3)
+    assert out["contacts_per_issue"] == pytest.approx(5 / 3)
+    assert out["time_to_resolution"] == pytest.approx((95 + 250) / 2)
+    assert out["asks"] == pytest.approx((3 + 1 + 0) / 3)  # B2, C1, D1: answered inside
+
+
+def test_old_kpis_unchanged_by_the_issue_model() -> None:
+    # values of the KPI code before issues existed, for the same records
+    records = [*RECORDS, rec("c1", 100.0, answered=100.0, customer="u-a1", channel="chat",
+                             queue="q2", transfers=1)]  # fmt: skip
+    agents = [AgentTime("x", 30.0, 10.0, frozenset({"phone"}), frozenset({"q"})),
+              AgentTime("y", 50.0, 10.0, frozenset({"chat"}), frozenset({"q2"}))]  # fmt: skip
+    before = {
+        "offered": 11, "answered": 7, "abandoned": 3, "short_abandoned": 1, "refused": 1,
+        "unfinished": 0, "p_wait": 9 / 11, "p_abandon": 3 / 11, "asa": 155 / 7,
+        "mean_wait_all": 212 / 11, "p90_wait": 90.0, "service_level": 5 / 9, "occupancy": 0.8,
+        "transfers": 1, "repeat_contacts": 1, "fcr_proxy": 6 / 7, "effort_proxy": 1.2,
+    }  # fmt: skip
+    rule = PRESETS["genesys"]
+    out = run_kpis(records, rule, agents, measured=(0.0, 1000.0), repeat_window_seconds=3600.0)
+    assert {k: out["overall"][k] for k in before} == pytest.approx(before)
+    assert out["by_channel"]["chat"]["effort_proxy"] == 2.0 and out["by_group"] == {}
+    # the new fields feed only the new keys
+    for r in records:
+        r.resolved, r.handle_seconds, r.wrap_seconds, r.asks, r.repeat_asks = True, 9.0, 9.0, 3, 2
+    again = run_kpis(records, rule, agents, measured=(0.0, 1000.0), repeat_window_seconds=3600.0)
+    assert {k: again["overall"][k] for k in before} == pytest.approx(before)
+    assert list(again["overall"]) == list(KPI_KEYS)
+
+
+def _agent(name: str, group: str, busy: float, idle: float, **work: float) -> AgentTime:
+    return AgentTime(name, busy, idle, frozenset({"phone"}), frozenset({"q"}), group, **work)  # type: ignore[arg-type]
+
+
+GROUP_AGENTS = [
+    _agent("a1", "fast", 30.0, 10.0, answered=3, handle_seconds=150.0, wrap_seconds=30.0, ended=3,
+           resolved=2, first_contacts=2, first_resolved=1, slot_seconds=45.0,
+           capacity_seconds=60.0),
+    _agent("a2", "fast", 50.0, 10.0, answered=1, handle_seconds=70.0, wrap_seconds=10.0, ended=1,
+           resolved=1, first_contacts=1, first_resolved=1, slot_seconds=50.0,
+           capacity_seconds=60.0),
+    _agent("a3", "slow", 0.0, 0.0),
+    _agent("a4", "", 99.0, 1.0, answered=7),  # no group: in no by_group block
+]  # fmt: skip
+
+
+def test_by_group_from_agent_time() -> None:
+    out = run_kpis(ISSUES, EH, GROUP_AGENTS, measured=(0.0, 1000.0))
+    assert list(out["by_group"]) == ["fast", "slow"]
+    fast, slow = out["by_group"]["fast"], out["by_group"]["slow"]
+    assert list(fast) == list(GROUP_KPI_KEYS)
+    assert fast == pytest.approx({
+        "agents": 2, "occupancy": 80 / 100, "slot_utilisation": 95 / 120, "contacts_handled": 4,
+        "aht": 220 / 4, "acw": 40 / 4, "fcr": 2 / 3, "resolution": 3 / 4,
+    })  # fmt: skip
+    assert slow == {"agents": 1, "occupancy": None, "slot_utilisation": None,
+                    "contacts_handled": 0, "aht": None, "acw": None, "fcr": None,
+                    "resolution": None}  # fmt: skip
+    assert group_kpis([_agent("b", "", 1.0, 1.0)]) == {}
+
+
+def test_summarise_and_compare_by_group() -> None:
+    slower = [attrs.evolve(a, handle_seconds=2 * a.handle_seconds) for a in GROUP_AGENTS]
+    base = [{"by_group": group_kpis(GROUP_AGENTS)}, {"by_group": group_kpis(slower)}]
+    means, halves = summarise(base)
+    assert means["by_group"]["fast"]["aht"] == pytest.approx((55 + 110) / 2)
+    assert halves["by_group"]["fast"]["aht"] == pytest.approx(12.706 * 27.5)
+    assert means["by_group"]["slow"]["aht"] is None and means["by_group"]["fast"]["agents"] == 2
+    diff, half = compare_runs(base, list(reversed(base)))
+    assert diff["by_group"]["fast"]["aht"] == 0.0 and diff["by_group"]["fast"]["fcr"] == 0.0
+    assert half["by_group"]["fast"]["aht"] == pytest.approx(12.706 * 55)  # diffs +55 and -55
+    assert diff["by_group"]["slow"]["occupancy"] is None
+    # no groups at all, or a group only one side has
+    assert summarise([{"by_group": {}}, {"by_group": {}}]) == ({"by_group": {}}, {"by_group": {}})
+    lone = [{"by_group": {"fast": {"aht": 5.0}}}]
+    assert compare_runs([{"by_group": {}}], lone)[0] == {"by_group": {"fast": {"aht": None}}}

@@ -1,4 +1,4 @@
-"""KPIs from contact records: per run, channel, queue and segment; means and 95% CIs over replications.
+"""KPIs per run, channel, queue, segment and agent group; means and 95% CIs over replications.
 
 This module owns the KPI *definitions* (docs/kpis.md explains each) and the service-level presets.
 It reads :class:`ContactRecord` lists and agent time totals; it never simulates.
@@ -30,13 +30,17 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "GROUP_KPI_KEYS",
     "KPI_KEYS",
     "PRESETS",
     "AgentTime",
     "ContactRecord",
+    "IssueSummary",
     "ServiceLevelRule",
     "compare_runs",
+    "group_kpis",
     "interval_series",
+    "issue_summaries",
     "kpi_block",
     "run_kpis",
     "summarise",
@@ -182,8 +186,29 @@ KPI_KEYS = (
     "repeat_contacts",
     "fcr_proxy",
     "effort_proxy",
+    "issues",
+    "fcr",
+    "p_resolved",
+    "contacts_per_issue",
+    "time_to_resolution",
+    "repeat_asks",
+    "asks",
+    "aht",
+    "acw",
 )
 """Keys of every KPI block, in report order."""
+
+GROUP_KPI_KEYS = (
+    "agents",
+    "occupancy",
+    "slot_utilisation",
+    "contacts_handled",
+    "aht",
+    "acw",
+    "fcr",
+    "resolution",
+)
+"""Keys of every ``by_group`` block (agent groups, from :class:`AgentTime`), in report order."""
 
 
 @attrs.frozen
@@ -218,17 +243,70 @@ class AgentTime:
     capacity_seconds: float = 0.0
 
 
+@attrs.define(slots=True)
+class IssueSummary:
+    """One customer's issue over every record of the run: its first contact (earliest arrival),
+    its first answered contact, the first contact that resolved it, and how many contacts it took.
+
+    "First" is by ``arrived_at``; among equal arrivals the record seen first wins.
+    """
+
+    first: ContactRecord
+    first_answered: ContactRecord | None = None
+    resolving: ContactRecord | None = None
+    contacts: int = 0
+
+    def add(self, r: ContactRecord) -> None:
+        """Count one more contact of this customer. Cost: O(1)."""
+        self.contacts += 1
+        if r.arrived_at < self.first.arrived_at:
+            self.first = r
+        if r.answered_at is not None:
+            answered = self.first_answered
+            if answered is None or r.arrived_at < answered.arrived_at:
+                self.first_answered = r
+        if r.resolved:
+            resolving = self.resolving
+            if resolving is None or r.arrived_at < resolving.arrived_at:
+                self.resolving = r
+
+
+def issue_summaries(records: Iterable[ContactRecord]) -> dict[str, IssueSummary]:
+    """customer id → :class:`IssueSummary` of one run's records (customer ids are per
+    replication), in one pass. The engine appends records in arrival order, but nothing here relies
+    on it: first contacts are found by comparing arrival times. Cost: O(n).
+
+    >>> recs = [ContactRecord("c1", "u1", "chat", "q", "s", arrived_at=0.0, threshold=20.0,
+    ...                       ended_at=9.0, outcome="abandoned"),
+    ...         ContactRecord("c2", "u1", "phone", "q", "s", arrived_at=30.0, threshold=20.0,
+    ...                       answered_at=35.0, ended_at=95.0, outcome="handled", resolved=True)]
+    >>> issue = issue_summaries(recs)["u1"]
+    >>> issue.first.contact_id, issue.first_answered.contact_id, issue.contacts
+    ('c1', 'c2', 2)
+    """
+    issues: dict[str, IssueSummary] = {}
+    for r in records:
+        issue = issues.get(r.customer_id)
+        if issue is None:
+            issue = issues[r.customer_id] = IssueSummary(r)
+        issue.add(r)
+    return issues
+
+
 # -- one block ----------------------------------------------------------------------------------
 def kpi_block(
     records: Sequence[ContactRecord],
     rule: ServiceLevelRule,
     agents: Iterable[AgentTime] = (),
     repeats: Mapping[str, tuple[bool, bool]] | None = None,
+    issues: Sequence[IssueSummary] | None = None,
 ) -> dict[str, float | int | None]:
     """KPIs of a set of contacts (see module docstring and docs/kpis.md). Cost: O(n log n).
 
     ``repeats`` maps contact id → (is a repeat contact, was followed by a repeat), from
-    :func:`repeat_flags`; without it the repeat KPIs are None.
+    :func:`repeat_flags`; without it the repeat KPIs are None. ``issues`` are the issues whose
+    first contact (over every record of the run, see :func:`issue_summaries`) is one of
+    ``records``; without it the records are taken as the whole run.
     """
     offered = len(records)
     answered = [r for r in records if r.answered_at is not None]
@@ -258,6 +336,8 @@ def kpi_block(
         "occupancy": _share(busy, busy + idle),
         "transfers": sum(r.transfers for r in records),
         **_repeat_kpis(records, repeats),
+        **_issue_kpis(list(issue_summaries(records).values()) if issues is None else issues),
+        **_handling_kpis(answered),
     }
 
 
@@ -296,6 +376,85 @@ def _repeat_kpis(
         "repeat_contacts": sum(1 for r in records if repeats.get(r.contact_id, (False, False))[0]),
         "fcr_proxy": _share(resolved, len(handled)),
         "effort_proxy": effort,
+    }
+
+
+def _issue_kpis(mine: Sequence[IssueSummary]) -> dict[str, float | int | None]:
+    """issues, fcr, p_resolved, contacts_per_issue, time_to_resolution of a block's issues.
+    Cost: O(issues), in one loop (a pass per KPI took 0.45 s instead of 0.19 s on 800k issues)."""
+    contacts = answered = first_resolved = resolved = 0
+    times: list[float] = []
+    for issue in mine:
+        contacts += issue.contacts
+        if issue.first_answered is not None:
+            answered += 1
+            first_resolved += issue.first_answered.resolved is True
+        resolving = issue.resolving
+        if resolving is not None:
+            resolved += 1
+            if resolving.ended_at is not None:
+                times.append(resolving.ended_at - issue.first.arrived_at)
+    return {
+        "issues": len(mine),
+        "fcr": _share(first_resolved, answered),
+        "p_resolved": _share(resolved, len(mine)),
+        "contacts_per_issue": _share(contacts, len(mine)),
+        "time_to_resolution": _mean(times),
+    }
+
+
+def _handling_kpis(answered: Sequence[ContactRecord]) -> dict[str, float | None]:
+    """Asks per answered contact; handle and wrap-up time per handled one. Cost: O(n), in one
+    loop like :func:`_issue_kpis`."""
+    asks = repeat_asks = handled = 0
+    handle = wrap = 0.0
+    for r in answered:
+        asks += r.asks
+        repeat_asks += r.repeat_asks
+        if r.outcome == "handled":
+            handled += 1
+            handle += r.handle_seconds
+            wrap += r.wrap_seconds
+    return {
+        "repeat_asks": _share(repeat_asks, len(answered)),
+        "asks": _share(asks, len(answered)),
+        "aht": _share(handle, handled),
+        "acw": _share(wrap, handled),
+    }
+
+
+def group_kpis(agents: Iterable[AgentTime]) -> dict[str, dict[str, float | int | None]]:
+    """group name → ``by_group`` block (:data:`GROUP_KPI_KEYS`) from agent time summed over the
+    group's agents; agents without a group are left out. Cost: O(agents).
+
+    >>> a = AgentTime("a1", 30.0, 10.0, frozenset(), frozenset(), group="fast", answered=4,
+    ...               handle_seconds=800.0, ended=4, resolved=3, first_contacts=2,
+    ...               first_resolved=1, slot_seconds=30.0, capacity_seconds=40.0)
+    >>> block = group_kpis([a])["fast"]
+    >>> block["occupancy"], block["aht"], block["fcr"], block["resolution"]
+    (0.75, 200.0, 0.5, 0.75)
+    """
+    members: dict[str, list[AgentTime]] = defaultdict(list)
+    for agent in agents:
+        if agent.group:
+            members[agent.group].append(agent)
+    return {name: _group_block(group) for name, group in sorted(members.items())}
+
+
+def _group_block(group: Sequence[AgentTime]) -> dict[str, float | int | None]:
+    def total(field: str) -> float:
+        return float(sum(getattr(a, field) for a in group))
+
+    busy, answered = total("busy"), total("answered")
+    return {
+        "agents": len(group),
+        "occupancy": _share(busy, busy + total("idle")),
+        "slot_utilisation": _share(total("slot_seconds"), total("capacity_seconds")),
+        "contacts_handled": int(answered),
+        "aht": _share(total("handle_seconds"), answered),
+        "acw": _share(total("wrap_seconds"), answered),
+        "fcr": _share(total("first_resolved"), total("first_contacts")),
+        "resolution": _share(total("resolved"), total("ended")),
     }
 
 
@@ -341,14 +500,19 @@ def run_kpis(
     measured: tuple[float, float],
     repeat_window_seconds: float = 86400.0,
 ) -> Blocks:
-    """``{"overall", "by_channel", "by_queue", "by_segment"}`` KPI blocks of one run.
+    """``{"overall", "by_channel", "by_queue", "by_segment", "by_group"}`` KPI blocks of one run.
 
     Only contacts that arrived inside ``measured = (start, end)`` count (warm-up excluded); the
-    repeat proxies look at every record. Cost: O(n log n + blocks · agents).
+    repeat proxies look at every record. An issue belongs to the blocks of its first contact, so
+    it counts only if that contact arrived inside the window, and then all its contacts count
+    for it, later ones in other channels or after the window's end included. ``by_group`` holds
+    the agent groups' blocks (:func:`group_kpis`). Cost: O(n log n + blocks · agents).
     """
     start, end = measured
     inside = [r for r in records if start <= r.arrived_at < end]
     repeats = repeat_flags(records, repeat_window_seconds)
+    issues = [i for i in issue_summaries(records).values() if start <= i.first.arrived_at < end]
+    started = _split_issues(issues)
     by: dict[str, dict[str, list[ContactRecord]]] = {
         "by_channel": defaultdict(list),
         "by_queue": defaultdict(list),
@@ -368,13 +532,29 @@ def run_kpis(
             return [a for a in agents if key in a.queues]
         return [a for a in agents if a.queues & segment_queues[key]]
 
-    result: Blocks = {"overall": kpi_block(inside, rule, agents, repeats)}
+    result: Blocks = {"overall": kpi_block(inside, rule, agents, repeats, issues)}
     for group, parts in by.items():
         result[group] = {
-            key: kpi_block(part, rule, staff(group, key), repeats)
+            key: kpi_block(part, rule, staff(group, key), repeats, started[group].get(key, []))
             for key, part in sorted(parts.items())
         }
+    result["by_group"] = group_kpis(agents)
     return result
+
+
+def _split_issues(issues: Iterable[IssueSummary]) -> dict[str, dict[str, list[IssueSummary]]]:
+    """The issues by channel, queue and segment of their first contact. Cost: O(issues)."""
+    by: dict[str, dict[str, list[IssueSummary]]] = {
+        "by_channel": defaultdict(list),
+        "by_queue": defaultdict(list),
+        "by_segment": defaultdict(list),
+    }
+    for issue in issues:
+        first = issue.first
+        by["by_channel"][first.channel].append(issue)
+        by["by_queue"][first.queue].append(issue)
+        by["by_segment"][first.segment].append(issue)
+    return by
 
 
 # -- replications -------------------------------------------------------------------------------
@@ -433,7 +613,9 @@ def compare_runs(base: Sequence[Blocks], other: Sequence[Blocks]) -> tuple[Block
 
 
 def _subtract(base: Any, other: Any) -> Any:
-    if isinstance(base, dict):
+    if isinstance(base, dict) or isinstance(other, dict):
+        # a block missing on one side (a channel or group only one run saw) differs by None
+        base, other = base or {}, other or {}
         return {k: _subtract(base.get(k), other.get(k)) for k in {*base, *other}}
     if base is None or other is None:
         return None
