@@ -64,12 +64,15 @@ def test_simulate_json_has_the_documented_shape(small: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["scenario"] == "small" and data["preset"] == "experiencehub"
-    assert set(data["kpis"]) == {"overall", "by_channel", "by_queue", "by_segment"}
+    assert data["context"] is False  # the file has no [context] section
+    assert set(data["kpis"]) == {"overall", "by_channel", "by_queue", "by_segment", "by_group"}
+    assert set(data["kpis"]["by_group"]) == {"a", "b"}
     assert set(data["kpis"]["by_channel"]) == {"phone", "chat"}
     assert set(data["kpis"]["by_segment"]) == {"gold", "default"}
     for block in (data["kpis"]["overall"], data["kpis"]["by_queue"]["support"]):
         for key in ("offered", "answered", "abandoned", "p_wait", "p_abandon", "asa",
-                    "service_level", "mean_wait_all", "occupancy"):  # fmt: skip
+                    "service_level", "mean_wait_all", "occupancy", "fcr", "contacts_per_issue",
+                    "time_to_resolution", "repeat_asks", "aht", "acw"):  # fmt: skip
             assert key in block
     assert data["ci95"]["overall"]["service_level"] is not None  # 2 replications
 
@@ -101,26 +104,117 @@ def test_simulate_policy_seed_override(small: Path) -> None:
 
 
 def test_unknown_policy_exits_1(small: Path) -> None:
-    result = runner.invoke(app, ["simulate", str(small), "--policy", "fastest"])
+    result = runner.invoke(app, ["simulate", str(small), "--policy", "fastes"])
     assert result.exit_code == 1
-    assert "--policy: must be one of" in result.stderr
+    assert "--policy: must be one of" in result.stderr and "fastest" in result.stderr
+
+
+def test_custom_policy_that_cannot_load_exits_1(small: Path) -> None:
+    args = ["simulate", str(small), "--policy", "experiencehub.core.policies:Nope"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "--policy: policy 'experiencehub.core.policies:Nope'" in result.stderr
+
+
+def test_simulate_tables_show_customer_kpis_and_agent_groups(small: Path) -> None:
+    result = runner.invoke(app, ["simulate", str(small), "--replications", "1"])
+    assert result.exit_code == 0, result.output
+    assert "By agent group" in result.stdout and "slot utilisation" in result.stdout
+    assert "AHT" in result.stdout and "contacts per issue" in result.stdout
+
+
+@pytest.mark.parametrize(("value", "expected"), [("on", True), ("off", False), ("ON", True)])
+def test_simulate_context_option(small: Path, value: str, expected: bool) -> None:
+    args = ["simulate", str(small), "--json", "--replications", "1", "--context", value]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["context"] is expected
+
+
+@pytest.mark.parametrize("command", ["simulate", "compare"])
+def test_bad_context_value_exits_1(small: Path, command: str) -> None:
+    result = runner.invoke(app, [command, str(small), "--context", "maybe"])
+    assert result.exit_code == 1
+    assert "--context: must be on or off, got 'maybe'" in result.stderr
 
 
 def test_compare_json_and_table(small: Path) -> None:
     args = ["compare", str(small), "--policy", "longest_idle", "--policy", "fewest_skills"]
     table = runner.invoke(app, args)
     assert table.exit_code == 0, table.output
-    assert "Differences are paired by replication: policy − longest_idle" in table.stdout
+    assert "Δ: differences paired by replication, variant − longest_idle" in table.stdout
+    assert "Δ fewest_skills" in table.stdout
     data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
     assert data["baseline"] == "longest_idle"
+    assert [v["label"] for v in data["variants"]] == ["longest_idle", "fewest_skills"]
     offered = [p["kpis"]["overall"]["offered"] for p in data["policies"].values()]
     assert offered[0] == offered[1]  # common random numbers: the same customers
     assert data["differences"]["fewest_skills"]["mean"]["overall"]["offered"] == 0
 
 
-def test_compare_needs_two_policies(small: Path) -> None:
+def test_compare_needs_two_variants(small: Path) -> None:
     result = runner.invoke(app, ["compare", str(small), "--policy", "longest_idle"])
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and "at least two policies" in result.stderr
+    one_context = [*_ONE_POLICY, "--context", "on"]
+    assert runner.invoke(app, ["compare", str(small), *one_context]).exit_code == 1
+    twice = ["--policy", "longest_idle", "--policy", "longest_idle"]
+    result = runner.invoke(app, ["compare", str(small), *twice])
+    assert result.exit_code == 1 and "given twice" in result.stderr
+    same = [*_ONE_POLICY, "--context", "on", "--context", "on"]
+    result = runner.invoke(app, ["compare", str(small), *same])
+    assert result.exit_code == 1 and "--policy/--context:" in result.stderr
+
+
+_ONE_POLICY = ["--policy", "longest_idle", "--replications", "1"]
+
+
+def test_compare_two_contexts_one_policy(small: Path) -> None:
+    args = ["compare", str(small), *_ONE_POLICY, "--context", "off", "--context", "on", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    off, on = "longest_idle · context off", "longest_idle · context on"
+    assert data["baseline"] == off
+    assert data["variants"] == [
+        {"label": off, "policy": "longest_idle", "context": False},
+        {"label": on, "policy": "longest_idle", "context": True},
+    ]
+    assert list(data["policies"]) == [off, on] and list(data["differences"]) == [on]
+    assert data["policies"][on]["context"] is True
+    assert data["differences"][on]["mean"]["overall"]["offered"] == 0  # the same customers
+
+
+def test_compare_policies_by_contexts(small: Path) -> None:
+    args = ["compare", str(small), *_ONE_POLICY, "--policy", "fastest",
+            "--context", "on", "--context", "off"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "variant − longest_idle · context on" in result.stdout and "AHT" in result.stdout
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert [(v["policy"], v["context"]) for v in data["variants"]] == [
+        ("longest_idle", True), ("longest_idle", False), ("fastest", True), ("fastest", False),
+    ]  # fmt: skip
+    assert list(data["differences"]) == [
+        "longest_idle · context off", "fastest · context on", "fastest · context off",
+    ]  # fmt: skip
+
+
+def test_compare_one_context_overrides_the_file(small: Path) -> None:
+    args = ["compare", str(small), *_ONE_POLICY, "--policy", "fastest", "--context", "on"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert list(data["policies"]) == ["longest_idle", "fastest"]  # labels: context does not vary
+    assert all(v["context"] is True for v in data["variants"])
+
+
+def test_compare_writes_report(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    args = ["compare", str(small), *_ONE_POLICY, "--context", "off", "--context", "on"]
+    result = runner.invoke(app, [*args, "--report", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)  # the report message went to stderr
+    assert "wrote the comparison report" in result.stderr
+    assert (out / "frontier.png").stat().st_size > 1000
+    assert "longest_idle · context on" in (out / "index.html").read_text()
 
 
 def test_validate_ok_and_problems(small: Path, tmp_path: Path) -> None:

@@ -25,8 +25,17 @@ from rich.table import Table
 
 from .core.errors import ConfigError
 from .sim import erlang, kpi
-from .sim.report import format_value, write_events, write_html_report
-from .sim.runs import Comparison, Result, compare, simulate
+from .sim.checks import load_policy_object
+from .sim.report import (
+    block_of,
+    format_difference,
+    format_value,
+    shown_kpis,
+    write_comparison_report,
+    write_events,
+    write_html_report,
+)
+from .sim.runs import Comparison, Result, compare, simulate, variants
 from .sim.scenario import AGENT_POLICIES, Scenario, ScenarioError, load_scenario
 
 __all__ = ["app", "main"]
@@ -39,26 +48,13 @@ app = typer.Typer(
 _out = Console()
 _err = Console(stderr=True)
 
-_TABLE_KPIS = (
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "service_level",
-    "asa",
-    "p90_wait",
-    "p_abandon",
-    "occupancy",
-    "transfers",
-    "fcr_proxy",
-)
-
 FileArg = Annotated[Path, typer.Argument(help="Scenario file (TOML).", show_default=False)]
 Seed = Annotated[int | None, typer.Option(help="Override the scenario's seed.")]
 Replications = Annotated[
     int | None, typer.Option(min=1, help="Override the number of replications.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of tables.")]
+_CONTEXT_VALUES = {"on": True, "off": False}
 
 
 def main() -> None:
@@ -77,19 +73,31 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     events: Annotated[
         Path | None, typer.Option(help="Write one JSON line per contact here.")
     ] = None,
-    policy: Annotated[str | None, typer.Option(help="Agent-selection policy to use.")] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Agent-selection policy, or module:attribute.")
+    ] = None,
+    context: Annotated[
+        str | None,
+        typer.Option(help="on or off: run contacts through the context layer (default: file)."),
+    ] = None,
     replications: Replications = None,
     seed: Seed = None,
     preset: Annotated[
         str | None, typer.Option(help="Service-level preset (see docs/kpis.md).")
     ] = None,
 ) -> None:
-    """Simulate a scenario and print its KPIs (overall, per channel, queue and segment)."""
+    """Simulate a scenario and print its KPIs (overall, per channel, queue, segment, agent group)."""
     scenario = _load(file, preset)
     _check_policy(policy)
+    enabled = None if context is None else _context_setting(context)
     with _progress(f"simulating {scenario.name}") as step:
         result = simulate(
-            scenario, policy=policy, replications=replications, seed=seed, progress=step
+            scenario,
+            policy=policy,
+            context=enabled,
+            replications=replications,
+            seed=seed,
+            progress=step,
         )
     if events is not None:
         count = write_events(result, events)
@@ -107,9 +115,9 @@ def _print_result(result: Result) -> None:
     rule = result.rule
     sim = result.scenario.simulation
     _out.print(
-        f"[bold]{result.scenario.name}[/bold] · policy [bold]{result.policy}[/bold] · "
-        f"{len(result.runs)} replication(s), seed {sim.seed} · measured {_duration(sim.duration)} "
-        f"after {_duration(sim.warmup)} warm-up"
+        f"[bold]{result.scenario.name}[/bold] · policy [bold]{result.policy}[/bold] · context "
+        f"{'on' if result.context else 'off'} · {len(result.runs)} replication(s), seed {sim.seed}"
+        f" · measured {_duration(sim.duration)} after {_duration(sim.warmup)} warm-up"
     )
     _out.print(
         f"service level preset [bold]{rule.name}[/bold]: {rule.description}; "
@@ -121,16 +129,20 @@ def _print_result(result: Result) -> None:
     _out.print(_kpi_table(f"Overall and by channel{ci_note}", columns))
     _out.print(_kpi_table("By queue", _blocks(result, "by_queue")))
     _out.print(_kpi_table("By segment", _blocks(result, "by_segment")))
+    if result.kpis.get("by_group"):
+        _out.print(_kpi_table("By agent group", _blocks(result, "by_group"), kpi.GROUP_KPI_KEYS))
     per_customer = 1e6 * result.wall_seconds / max(1, result.customers)
     _out.print(
         f"[dim]{result.customers} contacts simulated in {result.wall_seconds:.2f} s "
-        f"({per_customer:.0f} µs per contact). FCR is a proxy: handled with no repeat contact "
-        f"within {result.scenario.kpis.repeat_window_hours:g} h.[/dim]"
+        f"({per_customer:.0f} µs per contact). FCR (proxy): handled with no repeat contact "
+        f"within {result.scenario.kpis.repeat_window_hours:g} h; FCR: issues resolved at their "
+        "first answered contact.[/dim]"
     )
 
 
 def _blocks(result: Result, group: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    return {k: (v, result.ci95[group][k]) for k, v in result.kpis[group].items()}
+    halves = result.ci95.get(group) or {}
+    return {k: (v, halves.get(k) or {}) for k, v in result.kpis[group].items()}
 
 
 _LABELS = {
@@ -140,16 +152,30 @@ _LABELS = {
     "p90_wait": "p90 wait",
     "p_abandon": "abandon rate",
     "fcr_proxy": "FCR (proxy)",
+    "fcr": "FCR",
+    "contacts_per_issue": "contacts per issue",
+    "time_to_resolution": "time to resolution",
+    "repeat_asks": "repeat asks",
+    "aht": "AHT",
+    "acw": "ACW",
+    "slot_utilisation": "slot utilisation",
+    "contacts_handled": "contacts handled",
 }
 
 
-def _kpi_table(title: str, columns: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> Table:
-    """KPIs as rows, blocks (overall, channels, queues…) as columns: fits 80 columns."""
+def _kpi_table(
+    title: str,
+    columns: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+    keys: tuple[str, ...] | None = None,
+) -> Table:
+    """KPIs as rows (``keys``, default: the report's shown KPIs), blocks (overall, channels,
+    queues…) as columns: fits 80 columns."""
     table = Table(title=title, title_justify="left")
     table.add_column("KPI")
     for name in columns:
         table.add_column(name, justify="right")
-    for key in _TABLE_KPIS:
+    rows = shown_kpis(v for v, _ in columns.values()) if keys is None else keys
+    for key in rows:
         cells = [format_value(key, v.get(key), h.get(key)) for v, h in columns.values()]
         table.add_row(_LABELS.get(key, key), *cells)
     return table
@@ -159,20 +185,47 @@ def _kpi_table(title: str, columns: dict[str, tuple[dict[str, Any], dict[str, An
 @app.command("compare")
 def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
     file: FileArg,
-    policy: Annotated[list[str], typer.Option(help="A policy to compare; give two or more.")],
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(help="A policy to compare (repeat it); default: the scenario's."),
+    ] = None,
+    context: Annotated[
+        list[str] | None,
+        typer.Option(help="on or off; repeat it (--context off --context on) to compare both."),
+    ] = None,
     as_json: AsJson = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write an HTML comparison with a frontier plot here.")
+    ] = None,
     replications: Replications = None,
     seed: Seed = None,
     preset: Annotated[str | None, typer.Option(help="Service-level preset.")] = None,
 ) -> None:
-    """Simulate the same customers under each policy; KPIs side by side with the differences."""
+    """Simulate the same customers under each policy and context setting; KPIs side by side with
+    the paired differences against the first."""
     scenario = _load(file, preset)
-    if len(policy) < 2:
-        _fail(["--policy: give at least two policies to compare"])
-    for name in policy:
+    policies = policy or [scenario.simulation.policy]
+    for name in policies:
         _check_policy(name)
-    with _progress(f"comparing {len(policy)} policies") as step:
-        comparison = compare(scenario, policy, replications=replications, seed=seed, progress=step)
+    contexts: list[bool | None] = [_context_setting(value) for value in context or []] or [None]
+    if len(policies) * len(contexts) < 2:
+        _fail(["--policy: give at least two policies, or two --context values (off and on)"])
+    try:
+        variants(scenario, policies, contexts)
+    except ValueError as exc:
+        _fail([f"--policy/--context: {exc}"])
+    with _progress(f"comparing {len(policies) * len(contexts)} variants") as step:
+        comparison = compare(
+            scenario,
+            policies,
+            contexts=contexts,
+            replications=replications,
+            seed=seed,
+            progress=step,
+        )
+    if report is not None:
+        page = write_comparison_report(comparison, report)
+        _err.print(f"wrote the comparison report to {page}")
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(comparison.to_dict()), indent=2) + "\n")
         return
@@ -180,7 +233,7 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
 
 
 def _print_comparison(comparison: Comparison) -> None:
-    base = comparison.results[0]
+    base = comparison.baseline
     _out.print(
         f"[bold]{base.scenario.name}[/bold] · {len(base.runs)} replication(s) with common random "
         f"numbers · service level preset [bold]{base.rule.name}[/bold]: {base.rule.description}"
@@ -188,38 +241,33 @@ def _print_comparison(comparison: Comparison) -> None:
     _out.print(_comparison_table("Overall", comparison, "overall", None))
     for queue in base.kpis["by_queue"]:
         _out.print(_comparison_table(f"Queue {queue}", comparison, "by_queue", queue))
-    _out.print("[dim]Differences are paired by replication: policy − " + base.policy + ".[/dim]")
+    _out.print(
+        f"[dim]Δ: differences paired by replication, variant − {base.label} (± 95% CI).[/dim]"
+    )
 
 
 def _comparison_table(title: str, comparison: Comparison, group: str, key: str | None) -> Table:
+    others = comparison.results[1:]
     table = Table(title=title, title_justify="left")
     table.add_column("KPI")
     for result in comparison.results:
-        table.add_column(result.policy, justify="right")
-    for other in comparison.results[1:]:
-        table.add_column(f"{other.policy} − {comparison.results[0].policy}", justify="right")
+        table.add_column(result.label, justify="right")
+    for other in others:
+        table.add_column(f"Δ {other.label}", justify="right")
 
-    def pick(blocks: Any) -> dict[str, Any]:
-        found = blocks.get(group, {})
-        return dict(found.get(key, {}) if key is not None else found)
+    def pick(blocks: kpi.Blocks) -> dict[str, Any]:
+        return block_of(blocks, group, key)
 
-    for name in _TABLE_KPIS:
+    for name in shown_kpis(pick(r.kpis) for r in comparison.results):
         cells = [
             format_value(name, pick(r.kpis).get(name), pick(r.ci95).get(name))
             for r in comparison.results
         ]
-        for other in comparison.results[1:]:
-            mean, half = comparison.differences[other.policy]
-            cells.append(_signed(name, pick(mean).get(name), pick(half).get(name)))
+        for other in others:
+            mean, half = comparison.differences[other.label]
+            cells.append(format_difference(name, pick(mean).get(name), pick(half).get(name)))
         table.add_row(_LABELS.get(name, name), *cells)
     return table
-
-
-def _signed(key: str, value: Any, half: Any) -> str:
-    if value is None:
-        return "–"
-    text = format_value(key, abs(value), half)
-    return ("+" if value >= 0 else "−") + text
 
 
 # -- validate -------------------------------------------------------------------------------------
@@ -304,8 +352,26 @@ def _with_preset(scenario: Scenario, preset: str) -> Scenario:
 
 
 def _check_policy(policy: str | None) -> None:
-    if policy is not None and policy not in AGENT_POLICIES:
-        _fail([f"--policy: must be one of {', '.join(AGENT_POLICIES)}, got {policy!r}"])
+    """A built-in policy name, or ``module:attribute`` naming an importable policy object."""
+    if policy is None or policy in AGENT_POLICIES:
+        return
+    if ":" not in policy:
+        _fail([
+            f"--policy: must be one of {', '.join(AGENT_POLICIES)}, or module:attribute; "
+            f"got {policy!r}"
+        ])  # fmt: skip
+    try:
+        load_policy_object(policy)
+    except ValueError as exc:
+        _fail([f"--policy: {exc}"])
+
+
+def _context_setting(value: str) -> bool:
+    """``on``/``off`` (any case) as a bool; anything else exits 1 naming the option."""
+    setting = _CONTEXT_VALUES.get(value.strip().lower())
+    if setting is None:
+        _fail([f"--context: must be on or off, got {value!r}"])
+    return bool(setting)
 
 
 def _fail(problems: list[str], header: str = "error:") -> Any:

@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from experiencehub.sim.report import write_events, write_html_report
-from experiencehub.sim.runs import Result, simulate
+import pytest
+
+from experiencehub.sim.report import (
+    format_difference,
+    format_value,
+    shown_kpis,
+    write_comparison_report,
+    write_events,
+    write_html_report,
+)
+from experiencehub.sim.runs import Result, compare, simulate
 from experiencehub.sim.scenario import load_scenario_text
 
 TEXT = """
@@ -47,6 +56,64 @@ def test_html_report_has_tables_plots_and_preset(tmp_path: Path) -> None:
         assert f'src="{name}"' in text
     assert "preset <b>genesys</b>" in text
     assert "By segment" in text and ">vip<" in text
+    assert "By agent group" in text and "<th>slot_utilisation</th>" in text
+
+
+def test_comparison_report_writes_table_and_frontier(tmp_path: Path) -> None:
+    scenario = load_scenario_text(TEXT, name="tiny")
+    comparison = compare(scenario, ["longest_idle", "fastest"], contexts=[False, True])
+    page = write_comparison_report(comparison, tmp_path / "cmp")
+    text = page.read_text()
+    assert page == tmp_path / "cmp" / "index.html"
+    assert (tmp_path / "cmp" / "frontier.png").stat().st_size > 1000
+    assert 'src="frontier.png"' in text and "Waiting versus resolution" in text
+    for label in ("longest_idle · context off", "fastest · context on"):
+        assert f"<th>{label}</th>" in text
+    assert "<th>fastest · context on − longest_idle · context off</th>" in text
+    assert "<h2>Overall</h2>" in text and "<h2>Queue q</h2>" in text
+
+
+def test_comparison_report_copes_without_resolution_kpis(tmp_path: Path) -> None:
+    scenario = load_scenario_text(TEXT, name="tiny").with_overrides(replications=1)
+    comparison = compare(scenario, ["longest_idle", "round_robin"])
+    for result in comparison.results:  # as before the customer model: no resolution KPIs
+        for block in (result.kpis["overall"], *result.kpis["by_queue"].values()):
+            for key in ("fcr", "p_resolved", "contacts_per_issue"):
+                block.pop(key, None)
+    page = write_comparison_report(comparison, tmp_path)
+    assert (tmp_path / "frontier.png").exists()
+    assert "<td>fcr</td>" not in page.read_text()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "half", "text"),
+    [
+        ("fcr", 0.625, 0.05, "62.5% ±5.0"),
+        ("p_resolved", 0.9, None, "90.0%"),
+        ("slot_utilisation", 0.5, None, "50.0%"),
+        ("time_to_resolution", 1234.56, 10.0, "1234.6 s ±10.0"),
+        ("aht", 300.0, None, "300.0 s"),
+        ("acw", 12.25, None, "12.2 s"),
+        ("contacts_per_issue", 1.256, 0.04, "1.26 ±0.04"),
+        ("repeat_asks", 0.5, None, "0.50"),
+        ("asks", 2.0, None, "2.00"),
+        ("issues", 40.0, None, "40"),
+        ("fcr", None, None, "–"),
+    ],
+)
+def test_format_value_of_customer_kpis(key: str, value: float, half: float, text: str) -> None:
+    assert format_value(key, value, half) == text
+
+
+def test_format_difference_keeps_the_sign() -> None:
+    assert format_difference("fcr", -0.1, 0.02) == "−10.0% ±2.0"
+    assert format_difference("contacts_per_issue", 0.0) == "+0.00"
+
+
+def test_shown_kpis_hides_customer_kpis_only_when_empty_everywhere() -> None:
+    shown = shown_kpis([{"asa": None, "repeat_asks": None}, {"aht": 3.0}])
+    assert "asa" in shown and "offered" in shown  # rows shown today stay, even when empty
+    assert "aht" in shown and "repeat_asks" not in shown and "fcr" not in shown
 
 
 def test_event_log_has_one_record_per_contact(tmp_path: Path) -> None:

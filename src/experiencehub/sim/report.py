@@ -1,8 +1,10 @@
-"""Reports of a simulation: an HTML page with matplotlib plots, and the per-contact JSON-lines log.
+"""Reports of a simulation: HTML pages with matplotlib plots, and the per-contact JSON-lines log.
 
-This module owns presentation *files* (the terminal tables live in :mod:`experiencehub.cli`). It
-reads a :class:`~experiencehub.sim.runs.Result`; it never simulates. matplotlib is imported only
-when a report is written (it costs about half a second) and always with the Agg backend.
+This module owns presentation *files* and how a KPI value reads (the terminal tables live in
+:mod:`experiencehub.cli` and format with :func:`format_value`). It reads a
+:class:`~experiencehub.sim.runs.Result` or :class:`~experiencehub.sim.runs.Comparison`; it never
+simulates. matplotlib is imported only when a report is written (it costs about half a second) and
+always with the Agg backend.
 
 The event log holds one end-of-contact record per contact, in a CloudEvents 1.0 envelope, so a host
 can upsert by ``subject`` (the contact id):
@@ -20,16 +22,27 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .kpi import KPI_KEYS, ContactRecord, interval_series
+from .kpi import GROUP_KPI_KEYS, KPI_KEYS, Blocks, ContactRecord, interval_series
 
 if TYPE_CHECKING:
-    from .runs import Result
+    from .runs import Comparison, Result
 
-__all__ = ["EPOCH", "contact_event", "write_events", "write_html_report"]
+__all__ = [
+    "EPOCH",
+    "TABLE_KPIS",
+    "block_of",
+    "contact_event",
+    "format_difference",
+    "format_value",
+    "shown_kpis",
+    "write_comparison_report",
+    "write_events",
+    "write_html_report",
+]
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 """Simulated second 0 as a timestamp in the event log (the simulator has no calendar)."""
@@ -73,22 +86,87 @@ def _timestamp(seconds: float) -> str:
     return text.replace("+00:00", "Z")
 
 
-# -- HTML ---------------------------------------------------------------------------------------
-_SHOWN = (
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "service_level",
-    "asa",
-    "p90_wait",
-    "p_abandon",
-    "occupancy",
-    "transfers",
-    "fcr_proxy",
+# -- tables -------------------------------------------------------------------------------------
+TABLE_KPIS = (
+    "offered", "answered", "abandoned", "short_abandoned", "service_level", "asa", "p90_wait",
+    "p_abandon", "aht", "acw", "occupancy", "transfers", "fcr_proxy", "fcr", "contacts_per_issue",
+    "time_to_resolution", "repeat_asks",
+)  # fmt: skip
+"""KPIs of the report and terminal tables, in order."""
+
+_OPTIONAL_KPIS = frozenset(
+    {"aht", "acw", "fcr", "contacts_per_issue", "time_to_resolution", "repeat_asks"}
 )
+# Customer-model KPIs are None in whole tables (repeat_asks without context asks, or any of them
+# before a run produced them); an empty row says nothing, so a table leaves it out.
+
+_PERCENT = frozenset(
+    {"p_wait", "p_abandon", "service_level", "occupancy", "fcr_proxy", "fcr", "p_resolved",
+     "slot_utilisation", "resolution"}
+)  # fmt: skip
+_SECONDS = frozenset({"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw"})
+_TWO_DECIMALS = frozenset({"effort_proxy", "contacts_per_issue", "repeat_asks", "asks"})
 
 
+def shown_kpis(blocks: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The :data:`TABLE_KPIS` a table of these blocks shows: all, except customer-model KPIs that
+    no block has a value for. Cost: O(blocks · KPIs).
+
+    >>> shown = shown_kpis([{"asa": 4.0, "fcr": None, "aht": 40.0}, {"asa": None}])
+    >>> "asa" in shown, "aht" in shown, "fcr" in shown, "offered" in shown
+    (True, True, False, True)
+    """
+    present = {key for block in blocks for key, value in block.items() if value is not None}
+    return tuple(k for k in TABLE_KPIS if k not in _OPTIONAL_KPIS or k in present)
+
+
+def block_of(blocks: Blocks, group: str, key: str | None = None) -> dict[str, Any]:
+    """One KPI block of a run's (or a summary's) blocks, empty when it is missing. Cost: O(1).
+
+    >>> block_of({"by_queue": {"q": {"asa": 2.0}}}, "by_queue", "q"), block_of({}, "overall")
+    ({'asa': 2.0}, {})
+    """
+    found = blocks.get(group) or {}
+    return dict((found.get(key) or {}) if key is not None else found)
+
+
+def format_value(key: str, value: Any, half: Any = None) -> str:
+    """A KPI for humans: shares as percentages, seconds with one decimal, ratios with two,
+    counts as integers; ``half`` (a 95% CI half-width) follows with ±. Cost: O(1).
+
+    >>> format_value("service_level", 0.8123, 0.01), format_value("asa", 4.25), format_value("offered", 12.0)
+    ('81.2% ±1.0', '4.2 s', '12')
+    >>> format_value("fcr", 0.7), format_value("aht", 312.04, 9.5), format_value("contacts_per_issue", 1.234)
+    ('70.0%', '312.0 s ±9.5', '1.23')
+    """
+    if value is None:
+        return "–"
+    if key in _PERCENT:
+        text = f"{100 * value:.1f}%"
+        return text + (f" ±{100 * half:.1f}" if half else "")
+    if key in _SECONDS:
+        return f"{value:.1f} s" + (f" ±{half:.1f}" if half else "")
+    if key in _TWO_DECIMALS:
+        return f"{value:.2f}" + (f" ±{half:.2f}" if half else "")
+    text = f"{value:.0f}" if float(value).is_integer() or value >= 100 else f"{value:.1f}"
+    return text + (f" ±{half:.0f}" if half and half >= 1 else "")
+
+
+def format_difference(key: str, value: Any, half: Any = None) -> str:
+    """A paired difference with its sign, formatted like :func:`format_value`. Cost: O(1).
+
+    >>> format_difference("asa", -2.0, 0.5), format_difference("fcr", 0.05), format_difference("aht", None)
+    ('−2.0 s ±0.5', '+5.0%', '–')
+    """
+    if value is None:
+        return "–"
+    return ("+" if value >= 0 else "−") + format_value(key, abs(value), half)
+
+
+assert set(TABLE_KPIS) <= set(KPI_KEYS)
+
+
+# -- HTML: one result -----------------------------------------------------------------------------
 def write_html_report(result: Result, directory: str | Path) -> Path:
     """Write ``index.html`` and its PNG plots into ``directory``; return the page's path.
 
@@ -106,76 +184,140 @@ def write_html_report(result: Result, directory: str | Path) -> Path:
 def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
     rule = result.rule
     sim = result.scenario.simulation
+    context = "on" if result.context else "off"
     head = (
         f"<h1>{html.escape(result.scenario.name)}: policy {html.escape(result.policy)}</h1>"
         f"<p>Service level preset <b>{html.escape(rule.name)}</b>: {html.escape(rule.description)} "
         f"(short abandons &lt; {rule.short_abandon_seconds:g} s). {len(result.runs)} replication(s), "
-        f"seed {sim.seed}, measured {sim.duration:g} s after a {sim.warmup:g} s warm-up. "
-        "Values are means over replications ± 95% confidence half-widths.</p>"
+        f"seed {sim.seed}, measured {sim.duration:g} s after a {sim.warmup:g} s warm-up, context "
+        f"{context}. Values are means over replications ± 95% confidence half-widths.</p>"
     )
     tables = [_table("Overall", {"all contacts": (result.kpis["overall"], result.ci95["overall"])})]
     for group, title in (("by_channel", "By channel"), ("by_queue", "By queue"), ("by_segment", "By segment")):  # fmt: skip
         rows = {k: (v, result.ci95[group][k]) for k, v in result.kpis[group].items()}
         tables.append(_table(title, rows))
-    images = "".join(
-        f'<figure><img src="{name}" alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}'
-        "</figcaption></figure>"
-        for name, alt in plots
-    )
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
-        "text-align:right}th:first-child,td:first-child{text-align:left}img{max-width:100%}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(result.scenario.name)}"
-        f"</title><style>{style}</style></head><body>{head}{''.join(tables)}{images}"
-        "<p>FCR and effort are proxies (no repeat contact within the window; contacts and "
-        "transfers per customer), not survey measures. See docs/kpis.md.</p></body></html>"
+    groups = result.kpis.get("by_group") or {}
+    if groups:
+        rows = {k: (v, result.ci95["by_group"].get(k, {})) for k, v in groups.items()}
+        tables.append(_table("By agent group", rows, GROUP_KPI_KEYS))
+    images = "".join(_figure(name, alt) for name, alt in plots)
+    return _document(
+        result.scenario.name,
+        f"{head}{''.join(tables)}{images}<p>FCR (proxy) and effort are proxies (no repeat contact "
+        "within the window; contacts and transfers per customer), not survey measures. See "
+        "docs/kpis.md.</p>",
     )
 
 
-def _table(title: str, rows: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> str:
-    header = "".join(f"<th>{k}</th>" for k in _SHOWN)
+def _table(
+    title: str,
+    rows: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+    keys: Sequence[str] | None = None,
+) -> str:
+    """Blocks as rows, KPIs as columns (``keys``, default: :func:`shown_kpis` of the rows)."""
+    shown = shown_kpis(kpis for kpis, _ in rows.values()) if keys is None else keys
+    header = "".join(f"<th>{k}</th>" for k in shown)
     body = "".join(
         f"<tr><td>{html.escape(name)}</td>"
-        + "".join(f"<td>{format_value(k, kpis.get(k), ci.get(k))}</td>" for k in _SHOWN)
+        + "".join(f"<td>{format_value(k, kpis.get(k), ci.get(k))}</td>" for k in shown)
         + "</tr>"
         for name, (kpis, ci) in rows.items()
     )
     return f"<h2>{title}</h2><table><tr><th></th>{header}</tr>{body}</table>"
 
 
-def format_value(key: str, value: Any, half: Any = None) -> str:
-    """A KPI for humans: shares as percentages, seconds with one decimal, counts as integers.
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
+    "text-align:right}th:first-child,td:first-child{text-align:left}img{max-width:100%}"
+)
 
-    >>> format_value("service_level", 0.8123, 0.01), format_value("asa", 4.25), format_value("offered", 12.0)
-    ('81.2% ±1.0', '4.2 s', '12')
+
+def _document(title: str, body: str) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+    )
+
+
+def _figure(name: str, alt: str) -> str:
+    return (
+        f'<figure><img src="{name}" alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}'
+        "</figcaption></figure>"
+    )
+
+
+# -- HTML: a comparison ---------------------------------------------------------------------------
+def write_comparison_report(comparison: Comparison, directory: str | Path) -> Path:
+    """Write ``index.html`` (KPIs of every variant with paired differences against the first,
+    overall and per queue) and ``frontier.png`` into ``directory``; return the page's path.
+
+    The frontier plots one point per variant: mean wait of answered contacts (ASA) against first
+    contact resolution (p_resolved when no variant has FCR), and ASA against contacts per issue,
+    with 95% CI bars both ways. Cost: O(variants · KPIs) plus plotting (~1 s).
     """
-    if value is None:
-        return "–"
-    if key in ("p_wait", "p_abandon", "service_level", "occupancy", "fcr_proxy"):
-        text = f"{100 * value:.1f}%"
-        return text + (f" ±{100 * half:.1f}" if half else "")
-    if key in ("asa", "mean_wait_all", "p90_wait"):
-        return f"{value:.1f} s" + (f" ±{half:.1f}" if half else "")
-    if key == "effort_proxy":
-        return f"{value:.2f}" + (f" ±{half:.2f}" if half else "")
-    text = f"{value:.0f}" if float(value).is_integer() or value >= 100 else f"{value:.1f}"
-    return text + (f" ±{half:.0f}" if half and half >= 1 else "")
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    plots = [_plot_frontier(comparison, out)]
+    page = out / "index.html"
+    page.write_text(_comparison_page(comparison, plots), encoding="utf-8")
+    return page
 
 
-assert set(_SHOWN) <= set(KPI_KEYS)
+def _comparison_page(comparison: Comparison, plots: Sequence[tuple[str, str]]) -> str:
+    base = comparison.baseline
+    rule = base.rule
+    variants = ", ".join(html.escape(r.label) for r in comparison.results)
+    head = (
+        f"<h1>{html.escape(base.scenario.name)}: {len(comparison.results)} variants</h1>"
+        f"<p>{variants}. {len(base.runs)} replication(s) with common random numbers (seed "
+        f"{base.scenario.simulation.seed}). Service level preset <b>{html.escape(rule.name)}</b>: "
+        f"{html.escape(rule.description)}. Values are means ± 95% confidence half-widths; "
+        f"differences are paired by replication: variant − {html.escape(base.label)}.</p>"
+    )
+    tables = [_comparison_table("Overall", comparison, "overall", None)]
+    for queue in base.kpis["by_queue"]:
+        tables.append(_comparison_table(f"Queue {queue}", comparison, "by_queue", queue))
+    images = "".join(_figure(name, alt) for name, alt in plots)
+    return _document(f"{base.scenario.name}: comparison", f"{head}{''.join(tables)}{images}")
+
+
+def _comparison_table(title: str, comparison: Comparison, group: str, key: str | None) -> str:
+    """KPIs as rows; each variant, then each difference against the baseline, as columns."""
+    base, others = comparison.baseline, comparison.results[1:]
+
+    def pick(blocks: Blocks) -> dict[str, Any]:
+        return block_of(blocks, group, key)
+
+    diffs = [comparison.differences[r.label] for r in others]
+    blocks = [pick(r.kpis) for r in comparison.results]
+    header = "".join(f"<th>{html.escape(r.label)}</th>" for r in comparison.results) + "".join(
+        f"<th>{html.escape(r.label)} − {html.escape(base.label)}</th>" for r in others
+    )
+    rows = []
+    for name in shown_kpis(blocks):
+        cells = [
+            format_value(name, kpis.get(name), pick(r.ci95).get(name))
+            for kpis, r in zip(blocks, comparison.results, strict=True)
+        ]
+        cells += [format_difference(name, pick(m).get(name), pick(h).get(name)) for m, h in diffs]
+        rows.append(f"<tr><td>{name}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"<h2>{html.escape(title)}</h2><table><tr><th></th>{header}</tr>{''.join(rows)}</table>"
 
 
 # -- plots ----------------------------------------------------------------------------------------
-def _plot_all(result: Result, out: Path) -> list[tuple[str, str]]:
+def _pyplot() -> Any:
     # imported here: matplotlib costs ~0.5 s at import and only reports need it
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
+    return plt
+
+
+def _plot_all(result: Result, out: Path) -> list[tuple[str, str]]:
+    plt = _pyplot()
     plots = [
         ("service_level.png", "Service level and contacts waiting, per interval", _plot_sl_waiting),
         ("waits.png", "Wait-time distribution of answered contacts, per channel", _plot_waits),
@@ -196,6 +338,71 @@ def _plot_all(result: Result, out: Path) -> list[tuple[str, str]]:
         plt.close(fig)
         done.append((name, title))
     return done
+
+
+def _plot_frontier(comparison: Comparison, out: Path) -> tuple[str, str]:
+    plt = _pyplot()
+    results = comparison.results
+    resolution = (
+        "fcr" if any(r.kpis["overall"].get("fcr") is not None for r in results) else "p_resolved"
+    )
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    _frontier_panel(left, results, resolution, 100.0)
+    left.set_ylabel(_FRONTIER_AXES[resolution])
+    _frontier_panel(right, results, "contacts_per_issue", 1.0)
+    right.set_ylabel(_FRONTIER_AXES["contacts_per_issue"])
+    title = "Waiting versus resolution: one point per variant (mean, 95% CI bars)"
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out / "frontier.png", dpi=90)
+    plt.close(fig)
+    return "frontier.png", title
+
+
+_FRONTIER_AXES = {
+    "fcr": "first contact resolution %",
+    "p_resolved": "issues resolved %",
+    "contacts_per_issue": "contacts per issue",
+}
+
+
+def _frontier_panel(ax: Any, results: Sequence[Result], key: str, scale: float) -> None:
+    """One labelled point per variant at (ASA, ``key`` × ``scale``) with CI bars both ways."""
+    points = []
+    for i, result in enumerate(results):
+        kpis, ci = result.kpis["overall"], result.ci95["overall"]
+        x, y = kpis.get("asa"), kpis.get(key)
+        if x is not None and y is not None:
+            points.append((i, result.label, x, scale * y, ci.get("asa"), ci.get(key)))
+    offsets = _label_offsets([y for _, _, _, y, _, _ in points])
+    for (i, label, x, y, xerr, yerr), offset in zip(points, offsets, strict=True):
+        ax.errorbar(
+            x, y, xerr=xerr or 0.0, yerr=scale * (yerr or 0.0), fmt="o", capsize=4,
+            color=f"C{i}", label=label,
+        )  # fmt: skip
+        ax.annotate(label, (x, y), xytext=offset, textcoords="offset points", fontsize=8)
+    if points:
+        ax.legend(fontsize="small")
+    else:
+        ax.text(0.5, 0.5, f"no {key} values", transform=ax.transAxes, ha="center")
+    ax.set_xlabel("ASA: mean wait of answered contacts, seconds")
+
+
+def _label_offsets(ys: Sequence[float]) -> list[tuple[int, int]]:
+    """Label offsets in points: the upper half of the points labelled above, the lower half below,
+    stacked outward by rank so labels of close points (variants that hardly differ) stay apart.
+
+    >>> _label_offsets([0.5, 0.7, 0.5])
+    [(6, -14), (6, 18), (6, 6)]
+    """
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    half = len(ys) // 2
+    offsets = [(6, 6)] * len(ys)
+    for rank, i in enumerate(order):
+        offsets[i] = (
+            (6, 6 + 12 * (rank - half)) if rank >= half else (6, -14 - 12 * (half - 1 - rank))
+        )
+    return offsets
 
 
 def _hours(values: Iterable[float]) -> list[float]:

@@ -1,13 +1,13 @@
-"""Replications and comparisons: run a scenario's replications, compute KPIs, compare policies.
+"""Replications and comparisons: run a scenario's replications, compute KPIs, compare variants.
 
-This module owns the :class:`Result` a user gets back and the pairing of policies under common
-random numbers. One replication is :func:`experiencehub.sim.engine.run`; the KPI definitions are in
-:mod:`.kpi`. It never routes and never reads a clock for results.
+This module owns the :class:`Result` a user gets back and the pairing of variants (policy, context
+on/off) under common random numbers. One replication is :func:`experiencehub.sim.engine.run`; the
+KPI definitions are in :mod:`.kpi`. It never routes and never reads a clock for results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -16,7 +16,7 @@ from .engine import RunResult, run
 from .kpi import PRESETS, Blocks, ContactRecord, ServiceLevelRule, compare_runs, run_kpis, summarise
 from .scenario import Scenario
 
-__all__ = ["Comparison", "Progress", "Result", "compare", "simulate"]
+__all__ = ["Comparison", "Progress", "Result", "compare", "simulate", "variants"]
 
 Progress = Callable[[float], None]
 
@@ -24,7 +24,11 @@ Progress = Callable[[float], None]
 @attrs.frozen
 class Result:
     """KPIs of a scenario under one policy: means and 95% CI half-widths over replications, each
-    run's KPIs, and the runs themselves (records, agent time)."""
+    run's KPIs, and the runs themselves (records, agent time).
+
+    ``label`` names the variant in a :class:`Comparison` (the policy, plus `` · context on`` or
+    ``off`` when the comparison varies context); it defaults to the policy.
+    """
 
     scenario: Scenario
     policy: str
@@ -33,6 +37,12 @@ class Result:
     per_run: tuple[Blocks, ...]
     kpis: Blocks
     ci95: Blocks
+    label: str = attrs.field(default=attrs.Factory(lambda self: self.policy, takes_self=True))
+
+    @property
+    def context(self) -> bool:
+        """Whether contacts ran through the context layer (``[context] enabled``)."""
+        return self.scenario.context.enabled
 
     @property
     def customers(self) -> int:
@@ -54,6 +64,7 @@ class Result:
         return {
             "scenario": self.scenario.name,
             "policy": self.policy,
+            "context": self.context,
             "preset": self.rule.name,
             "preset_rule": self.rule.description,
             "short_abandon_seconds": self.rule.short_abandon_seconds,
@@ -71,12 +82,14 @@ def simulate(
     scenario: Scenario,
     *,
     policy: str | None = None,
+    context: bool | None = None,
     replications: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> Result:
     """Run the scenario's replications under ``policy`` (default: the scenario's) and compute KPIs.
 
+    ``context`` switches the context layer on or off (None keeps ``[context] enabled``).
     Replication ``r`` uses streams seeded from (seed, r, stream name), so the same seed gives the
     same customers under every policy. Cost: replications × one run.
     """
@@ -87,6 +100,7 @@ def simulate(
         overrides["replications"] = replications
     if overrides:
         scenario = scenario.with_overrides(**overrides)
+    scenario = scenario.with_context(context)
     name = policy or scenario.simulation.policy
     count = scenario.simulation.replications
     kpis_cfg = scenario.kpis
@@ -117,45 +131,127 @@ def _scaled(progress: Progress, index: int, count: int) -> Progress:
 
 @attrs.frozen
 class Comparison:
-    """Several policies on the same customers: each one's Result, and paired differences of
-    every KPI against the first policy (mean and 95% half-width)."""
+    """Several variants (policy, context on/off) on the same customers: each one's Result, and
+    paired differences of every KPI against the first variant (mean and 95% half-width), keyed
+    by the variant's label."""
 
     results: tuple[Result, ...]
     differences: dict[str, tuple[Blocks, Blocks]]
 
+    @property
+    def baseline(self) -> Result:
+        """The first variant: every difference is ``variant − baseline``."""
+        return self.results[0]
+
     def to_dict(self) -> dict[str, Any]:
-        base = self.results[0]
+        """The JSON shape printed by ``experiencehub compare --json``: ``policies`` and
+        ``differences`` are keyed by label (the policy name when context does not vary)."""
+        base = self.baseline
         return {
             "scenario": base.scenario.name,
             "preset": base.rule.name,
-            "baseline": base.policy,
+            "baseline": base.label,
             "replications": len(base.runs),
-            "policies": {r.policy: {"kpis": r.kpis, "ci95": r.ci95} for r in self.results},
+            "variants": [
+                {"label": r.label, "policy": r.policy, "context": r.context} for r in self.results
+            ],
+            "policies": {
+                r.label: {"policy": r.policy, "context": r.context, "kpis": r.kpis, "ci95": r.ci95}
+                for r in self.results
+            },
             "differences": {
-                name: {"mean": mean, "ci95": half}
-                for name, (mean, half) in self.differences.items()
+                label: {"mean": mean, "ci95": half}
+                for label, (mean, half) in self.differences.items()
             },
         }
 
 
 def compare(
     scenario: Scenario,
-    policies: list[str],
+    policies: Sequence[str],
     *,
+    contexts: Sequence[bool | None] = (None,),
     replications: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> Comparison:
-    """Simulate each policy with common random numbers; differences are ``policy − policies[0]``,
-    paired by replication. Cost: len(policies) × simulate."""
-    if not policies:
-        raise ValueError("compare needs at least one policy")
+    """Simulate every (policy, context) variant, policies outer, with common random numbers;
+    differences are ``variant − first variant``, paired by replication.
+
+    ``contexts`` holds context settings (None keeps the file's). Labels are the policy names,
+    with `` · context on``/``off`` when the variants differ in context; two variants with the same
+    label are a ValueError. Cost: len(policies) × len(contexts) × simulate.
+
+    >>> from experiencehub.sim.scenario import load_scenario_text
+    >>> tiny = load_scenario_text(_TINY, name="tiny")
+    >>> c = compare(tiny, ["longest_idle", "round_robin"], contexts=[False, True])
+    >>> [r.label for r in c.results][:2], list(c.differences)[-1]
+    (['longest_idle · context off', 'longest_idle · context on'], 'round_robin · context on')
+    """
+    chosen = variants(scenario, policies, contexts)
     results = []
-    for i, name in enumerate(policies):
-        step = None if progress is None else _scaled(progress, i, len(policies))
-        results.append(
-            simulate(scenario, policy=name, replications=replications, seed=seed, progress=step)
+    for i, (label, name, context) in enumerate(chosen):
+        step = None if progress is None else _scaled(progress, i, len(chosen))
+        result = simulate(
+            scenario,
+            policy=name,
+            context=context,
+            replications=replications,
+            seed=seed,
+            progress=step,
         )
+        results.append(attrs.evolve(result, label=label))
     base = results[0]
-    differences = {r.policy: compare_runs(base.per_run, r.per_run) for r in results[1:]}
+    differences = {r.label: compare_runs(base.per_run, r.per_run) for r in results[1:]}
     return Comparison(tuple(results), differences)
+
+
+_TINY = """
+[simulation]
+duration = 600
+warmup = 0
+[[queues]]
+name = "q"
+channel = "chat"
+requires = ["s"]
+[[agents]]
+group = "g"
+count = 1
+skills = { s = 1 }
+capacity = { chat = 1 }
+[[workload]]
+queue = "q"
+arrivals = { kind = "poisson", per_hour = 30 }
+handle_seconds = { kind = "exponential", mean = 60 }
+"""
+"""A scenario small enough for doctests (one queue, one agent, ten minutes)."""
+
+
+def variants(
+    scenario: Scenario, policies: Sequence[str], contexts: Sequence[bool | None] = (None,)
+) -> list[tuple[str, str, bool]]:
+    """(label, policy, context) of every variant :func:`compare` would run, policies outer; raises
+    ValueError on no variant or a repeated label. Nothing runs. Cost: O((policies × contexts)²).
+
+    >>> from experiencehub.sim.scenario import load_scenario_text
+    >>> variants(load_scenario_text(_TINY), ["fastest"], [None, True])
+    [('fastest · context off', 'fastest', False), ('fastest · context on', 'fastest', True)]
+    >>> variants(load_scenario_text(_TINY), ["fastest"], [None, False])
+    Traceback (most recent call last):
+    ...
+    ValueError: compare: variant 'fastest' given twice; each must differ
+    """
+    if not policies or not contexts:
+        raise ValueError("compare needs at least one policy and one context setting")
+    settings = [scenario.with_context(c).context.enabled for c in contexts]
+    varies = len(set(settings)) > 1
+    variants = []
+    for name in policies:
+        for enabled in settings:
+            label = f"{name} · context {'on' if enabled else 'off'}" if varies else name
+            variants.append((label, name, enabled))
+    labels = [label for label, _, _ in variants]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise ValueError(f"compare: variant {repeated[0]!r} given twice; each must differ")
+    return variants
