@@ -34,6 +34,7 @@ SCENARIOS = ("single-queue", "omnichannel-day")
 SINGLE_QUEUE_HOURS = 4.0  # the file simulates 24 h; 4 h keeps one asv sample under ~2 s
 REPEATS = 3
 MILLION_DAY = "million-day"  # issue 6, target 3
+JOURNEYS = "customer-journeys"
 
 
 def load(name: str) -> Scenario:
@@ -70,6 +71,31 @@ class SimulatedCustomer:
         return result.router_events / len(result.records)
 
     track_router_events_per_customer.unit = "events/customer"  # type: ignore[attr-defined]
+
+
+class CustomerModel:
+    """What the customer model costs per contact: ``scenarios/customer-journeys.toml`` (IVR,
+    asks, unresolved returns, dropped chats calling back) with the context layer off and on, the
+    same customers in both. With context on every contact goes through ``ExperienceHub`` and a
+    ``MemoryContextStore`` (identity resolution, contact records, verifications, a brief per
+    offer); the difference of the two tracks is that cost."""
+
+    params = ["off", "on"]
+    param_names = ["context"]
+    timeout = 600.0
+
+    def setup(self, context: str) -> None:
+        self.scenario = load(JOURNEYS).with_context(context == "on")
+
+    def track_us_per_customer(self, context: str) -> float:
+        costs = []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            result = run(self.scenario)
+            costs.append(1e6 * (time.perf_counter() - started) / len(result.records))
+        return statistics.median(costs)
+
+    track_us_per_customer.unit = "µs/customer"  # type: ignore[attr-defined]
 
 
 # -- issue 6, target 3: a day of 1,000,000 contacts ------------------------------------------------

@@ -46,3 +46,14 @@ def test_million_day_scenario_is_the_issue_6_size(bench: ModuleType) -> None:
     assert {q.channel for q in day.queues} == {"phone", "chat", "email"}
     slice_ = day.with_overrides(duration=300.0)  # five minutes of the night: runs in a second
     assert len(run(slice_).records) > 100
+
+
+def test_customer_model_benchmark_runs(bench: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "REPEATS", 1)
+    short = bench.load(bench.JOURNEYS).with_overrides(duration=600.0, warmup=0.0)
+    monkeypatch.setattr(bench, "load", lambda name: short)
+    suite = bench.CustomerModel()
+    for context in suite.params:
+        suite.setup(context)
+        assert suite.scenario.context.enabled == (context == "on")
+        assert suite.track_us_per_customer(context) > 0
