@@ -94,7 +94,7 @@ def test_comparison_report_copes_without_resolution_kpis(tmp_path: Path) -> None
         ("time_to_resolution", 1234.56, 10.0, "1234.6 s ±10.0"),
         ("aht", 300.0, None, "300.0 s"),
         ("acw", 12.25, None, "12.2 s"),
-        ("contacts_per_issue", 1.256, 0.04, "1.26 ±0.04"),
+        ("contacts_per_issue", 1.256, 0.04, "1.256 ±0.040"),
         ("repeat_asks", 0.5, None, "0.50"),
         ("asks", 2.0, None, "2.00"),
         ("issues", 40.0, None, "40"),
@@ -107,7 +107,7 @@ def test_format_value_of_customer_kpis(key: str, value: float, half: float, text
 
 def test_format_difference_keeps_the_sign() -> None:
     assert format_difference("fcr", -0.1, 0.02) == "−10.0% ±2.0"
-    assert format_difference("contacts_per_issue", 0.0) == "+0.00"
+    assert format_difference("contacts_per_issue", 0.0) == "+0.000"
 
 
 def test_shown_kpis_hides_customer_kpis_only_when_empty_everywhere() -> None:

@@ -105,7 +105,8 @@ _PERCENT = frozenset(
      "slot_utilisation", "resolution"}
 )  # fmt: skip
 _SECONDS = frozenset({"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw"})
-_TWO_DECIMALS = frozenset({"effort_proxy", "contacts_per_issue", "repeat_asks", "asks"})
+_TWO_DECIMALS = frozenset({"effort_proxy", "repeat_asks", "asks"})
+_THREE_DECIMALS = frozenset({"contacts_per_issue"})  # differences of a few thousandths matter
 
 
 def shown_kpis(blocks: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -131,13 +132,13 @@ def block_of(blocks: Blocks, group: str, key: str | None = None) -> dict[str, An
 
 
 def format_value(key: str, value: Any, half: Any = None) -> str:
-    """A KPI for humans: shares as percentages, seconds with one decimal, ratios with two,
-    counts as integers; ``half`` (a 95% CI half-width) follows with ±. Cost: O(1).
+    """A KPI for humans: shares as percentages, seconds with one decimal, ratios with two (three
+    for contacts per issue), counts as integers; ``half`` (a 95% CI half-width) follows with ±. Cost: O(1).
 
     >>> format_value("service_level", 0.8123, 0.01), format_value("asa", 4.25), format_value("offered", 12.0)
     ('81.2% ±1.0', '4.2 s', '12')
     >>> format_value("fcr", 0.7), format_value("aht", 312.04, 9.5), format_value("contacts_per_issue", 1.234)
-    ('70.0%', '312.0 s ±9.5', '1.23')
+    ('70.0%', '312.0 s ±9.5', '1.234')
     """
     if value is None:
         return "–"
@@ -148,6 +149,8 @@ def format_value(key: str, value: Any, half: Any = None) -> str:
         return f"{value:.1f} s" + (f" ±{half:.1f}" if half else "")
     if key in _TWO_DECIMALS:
         return f"{value:.2f}" + (f" ±{half:.2f}" if half else "")
+    if key in _THREE_DECIMALS:
+        return f"{value:.3f}" + (f" ±{half:.3f}" if half else "")
     text = f"{value:.0f}" if float(value).is_integer() or value >= 100 else f"{value:.1f}"
     return text + (f" ±{half:.0f}" if half and half >= 1 else "")
 
