@@ -13,7 +13,6 @@ from experiencehub.sim.kpi import (
     ContactRecord,
     compare_runs,
     group_kpis,
-    interval_series,
     issue_summaries,
     kpi_block,
     mean_ci,
@@ -23,6 +22,7 @@ from experiencehub.sim.kpi import (
     summarise,
     t_quantile_975,
 )
+from experiencehub.sim.timeline import interval_series
 
 
 def rec(cid: str, arrived: float, *, answered: float | None = None, abandoned: float | None = None,

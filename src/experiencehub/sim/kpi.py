@@ -42,7 +42,6 @@ __all__ = [
     "ServiceLevelRule",
     "compare_runs",
     "group_kpis",
-    "interval_series",
     "issue_summaries",
     "kpi_block",
     "mean_ci",
@@ -558,48 +557,6 @@ def _split_issues(issues: Iterable[IssueSummary]) -> dict[str, dict[str, list[Is
         by["by_queue"][first.queue].append(issue)
         by["by_segment"][first.segment].append(issue)
     return by
-
-
-# -- over time ----------------------------------------------------------------------------------
-def interval_series(
-    records: Sequence[ContactRecord],
-    rule: ServiceLevelRule,
-    *,
-    start: float,
-    end: float,
-    interval: float,
-) -> dict[str, list[float | None]]:
-    """Per interval of arrival time: offered, service level, abandon share, and mean number of
-    contacts waiting (time-averaged). Cost: O(n · intervals a wait spans)."""
-    count = max(1, math.ceil((end - start) / interval))
-    groups: list[list[ContactRecord]] = [[] for _ in range(count)]
-    waiting = [0.0] * count
-    for r in records:
-        index = int((r.arrived_at - start) // interval)
-        if 0 <= index < count:
-            groups[index].append(r)
-        left = r.answered_at if r.answered_at is not None else r.ended_at
-        _spread(waiting, r.arrived_at, end if left is None else left, start, interval)
-    return {
-        "start": [start + i * interval for i in range(count)],
-        "offered": [float(len(g)) for g in groups],
-        "service_level": [service_level(g, rule) for g in groups],
-        "p_abandon": [_share(sum(r.outcome == "abandoned" for r in g), len(g)) for g in groups],
-        "waiting": [w / interval for w in waiting],
-    }
-
-
-def _spread(
-    buckets: list[float], begin: float, finish: float, start: float, interval: float
-) -> None:
-    t = max(begin, start)
-    last = start + len(buckets) * interval
-    finish = min(finish, last)
-    while t < finish:
-        index = int((t - start) // interval)
-        edge = min(finish, start + (index + 1) * interval)
-        buckets[index] += edge - t
-        t = edge
 
 
 # -- helpers -------------------------------------------------------------------------------------

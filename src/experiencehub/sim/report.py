@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .kpi import GROUP_KPI_KEYS, KPI_KEYS, Blocks, ContactRecord, interval_series
+from .kpi import GROUP_KPI_KEYS, KPI_KEYS, Blocks, ContactRecord
+from .timeline import interval_series
 
 if TYPE_CHECKING:
     from .runs import Comparison, Result
