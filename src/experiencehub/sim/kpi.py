@@ -288,11 +288,14 @@ def issue_summaries(records: Iterable[ContactRecord]) -> dict[str, IssueSummary]
     ('c1', 'c2', 2)
     """
     issues: dict[str, IssueSummary] = {}
+    get = issues.get
     for r in records:
-        issue = issues.get(r.customer_id)
-        if issue is None:
-            issue = issues[r.customer_id] = IssueSummary(r)
-        issue.add(r)
+        issue = get(r.customer_id)
+        if issue is None:  # most issues have one contact: build it whole, no add()
+            answered = r if r.answered_at is not None else None
+            issues[r.customer_id] = IssueSummary(r, answered, r if r.resolved else None, 1)
+        else:
+            issue.add(r)
     return issues
 
 
