@@ -1,4 +1,4 @@
-"""Issue 6 in one command: measure everything in one process and say which target holds.
+"""The performance targets in one command: measure everything in one process, say which holds.
 
 Usage (from the repository root)::
 

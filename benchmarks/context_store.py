@@ -1,4 +1,4 @@
-"""asv suite: SqliteContextStore resolve + brief at 1M customers (issue 4).
+"""asv suite: SqliteContextStore resolve + brief at 1M customers.
 
 The database is built once per run by ``setup_cache`` with a bulk SQL load (the public API would
 take ~20 minutes for 1M customers; the load writes the same rows the API would): per customer one

@@ -1,11 +1,11 @@
 """asv suites for the routing core: event costs at 100 / 10,000 agents × 1,000 / 100,000 waiting.
 
-The scenario (issue 6, target 1): 50 skills in two groups of 25, substitution edges inside each
-group (``s[i]`` serves ``s[i+1]`` at cost 1 and ``s[i+5]`` at cost 2, so two-hop paths exist too),
-one phone queue per skill with 3 stages (cost 0 → cost ≤ 2 after an hour → any agent after two).
-Each agent has 3 skills of its group. Group A's agents are all busy and its queues hold the waiting
-contacts; group B's agents are all free and its queues are empty. That lets every event type be
-measured in a steady state:
+The scenario (target 1 in docs/performance.md): 50 skills in two groups of 25, substitution
+edges inside each group (``s[i]`` serves ``s[i+1]`` at cost 1 and ``s[i+5]`` at cost 2, so two-hop
+paths exist too), one phone queue per skill with 3 stages (cost 0 → cost ≤ 2 after an hour → any
+agent after two). Each agent has 3 skills of its group. Group A's agents are all busy and its
+queues hold the waiting contacts; group B's agents are all free and its queues are empty. That lets
+every event type be measured in a steady state:
 
 - *arrival → offer*: a contact arrives in a group-B queue and is offered to a free agent
   (restored by abandoning it, which withdraws the offer);
@@ -17,7 +17,8 @@ measured in a steady state:
 
 ``time_*`` benchmarks time one such cycle per call (asv's own timer); ``track_*_us`` benchmarks
 report the median cost of the single event, timed alone with ``time.perf_counter_ns``; that is
-what the targets of issue 6 are stated in. ``benchmarks/compare.py`` prints all of it in one table.
+what the speed targets in docs/performance.md are stated in. ``benchmarks/compare.py`` prints all
+of it in one table.
 """
 
 from __future__ import annotations
@@ -311,7 +312,7 @@ class RouterEvents:
 
 
 class RouterEventMedians:
-    """Median µs of each event type timed alone (the unit of issue 6's targets)."""
+    """Median µs of each event type timed alone (the unit the speed targets are stated in)."""
 
     params = (list(AGENT_SIZES), list(WAITING_SIZES))
     param_names = ("agents", "waiting")
@@ -382,7 +383,7 @@ class Floor:
 
 
 class Memory:
-    """Memory per waiting contact and per logged-in agent (issue 6, target 4)."""
+    """Memory per waiting contact and per logged-in agent (target 4 in docs/performance.md)."""
 
     timeout = 600.0
     unit = "bytes"

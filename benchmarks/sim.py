@@ -10,11 +10,11 @@ breaks, transfers, callbacks, ~3,200 customers), one replication each.
 how many events the engine sent to ``Router.handle`` per contact, which is what the per-customer
 cost mostly scales with. ``time_replication`` is asv's own timing of one replication.
 
-``MillionContactDay`` is issue 6, target 3: ``scenarios/million-day.toml``, one simulated day of
-~1,000,000 contacts on phone, chat and e-mail with 2,000 agents, wanted in ≤ 60 s. It runs the day
-once (``setup_cache``, a minute or two) and tracks wall seconds, µs per contact and router events
-per contact; ``asv run --bench MillionContactDay``. :func:`million_day` is the same measurement as
-a function (``python benchmarks/compare.py --day`` uses it).
+``MillionContactDay`` is target 3 of docs/performance.md: ``scenarios/million-day.toml``, one
+simulated day of ~1,000,000 contacts on phone, chat and e-mail with 2,000 agents, wanted in ≤ 60 s.
+It runs the day once (``setup_cache``, a minute or two) and tracks wall seconds, µs per contact and
+router events per contact; ``asv run --bench MillionContactDay``. :func:`million_day` is the same
+measurement as a function (``python benchmarks/compare.py --day`` uses it).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("single-queue", "omnichannel-day")
 SINGLE_QUEUE_HOURS = 4.0  # the file simulates 24 h; 4 h keeps one asv sample under ~2 s
 REPEATS = 3
-MILLION_DAY = "million-day"  # issue 6, target 3
+MILLION_DAY = "million-day"  # target 3 in docs/performance.md
 JOURNEYS = "customer-journeys"
 
 
@@ -98,7 +98,7 @@ class CustomerModel:
     track_us_per_customer.unit = "µs/customer"  # type: ignore[attr-defined]
 
 
-# -- issue 6, target 3: a day of 1,000,000 contacts ------------------------------------------------
+# -- target 3 (docs/performance.md): a day of 1,000,000 contacts ----------------------------------
 def peak_rss_mb() -> float | None:
     """This process's peak resident memory so far in MB (None where ``resource`` is missing)."""
     try:
@@ -149,7 +149,7 @@ def million_day(*, kpis: bool = False) -> dict[str, Any]:
 
 
 class MillionContactDay:
-    """Issue 6, target 3: the million-contact day, simulated once for all three numbers."""
+    """The million-contact day (target 3), simulated once for all three numbers."""
 
     timeout = 1200.0
     number = 1

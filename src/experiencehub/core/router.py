@@ -222,7 +222,7 @@ class Router(RoutingState):
         return "eligible and free (a match is due)", cost
 
     def _check(self) -> None:
-        """Assert every invariant of design.md; the property tests call it after each event.
+        """Assert every routing invariant (docs/routing.md); the tests call it after each event.
 
         Cost: O(contacts·agents) — for tests only.
         """

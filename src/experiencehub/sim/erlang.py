@@ -1,7 +1,7 @@
 """Exact Erlang C (M/M/n) and Erlang A (M/M/n+M) results for one queue, and a staffing helper.
 
 This module owns the queueing formulas used for staffing and for checking the simulator against
-``shared/reference/erlang_cases.json``. It never simulates, never does I/O and uses only ``math``.
+``tests/sim/erlang_cases.json``. It never simulates, never does I/O and uses only ``math``.
 
 Model: Poisson arrivals (``per_hour``), exponential handle times (mean ``handle_seconds``), ``agents``
 identical agents, one FIFO queue; Erlang A adds exponential patience (mean ``patience_seconds``).

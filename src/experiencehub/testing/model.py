@@ -2,11 +2,12 @@
 
 The model owns nothing the router owns. It is fed the same events and the decisions the router
 returned, and from those alone it keeps who holds which slot, which contact waits, is offered or
-connected, and how each contact ended. While it replays a decision it asserts the rules of
-``shared/design.md`` that can be seen from outside (one offer per contact, capacity per channel and
-across channels, eligibility by stage and affinity, no slot kept after its offer ended…). It also
-predicts whether an event is valid, and which :class:`~experiencehub.RoutingError` a bad one must
-raise, so a test can tell "the router rejected a good event" from "the router took a bad one".
+connected, and how each contact ended. While it replays a decision it asserts the routing rules
+(the guarantees listed in docs/routing.md) that can be seen from outside (one offer per contact,
+capacity per channel and across channels, eligibility by stage and affinity, no slot kept after
+its offer ended…). It also predicts whether an event is valid, and which
+:class:`~experiencehub.RoutingError` a bad one must raise, so a test can tell "the router rejected
+a good event" from "the router took a bad one".
 
 A broken rule raises :class:`ModelViolation` (an ``AssertionError``) naming the contact or agent.
 Nothing here is fast: checks are O(contacts·agents) per step. For tests only.
