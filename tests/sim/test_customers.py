@@ -353,3 +353,12 @@ def test_a_custom_policy_from_a_module(tmp_path: Path, monkeypatch: pytest.Monke
     assert [r.agent_id for r in records] == ["g-1", "g-1"]
     assert [r.agent_id for r in run(scenario, policy="longest_idle").records] == ["g-1", "g-2"]
     assert build_router(scenario).policy_name == "newest"
+
+
+def test_ask_kpis_are_none_when_agents_have_nothing_to_ask(tmp_path: Path) -> None:
+    from experiencehub.sim.runs import simulate  # noqa: PLC0415
+
+    plain = simulate(make(tmp_path, [10.0, 20.0])).kpis["overall"]
+    asked = simulate(make(tmp_path, [10.0, 20.0], context=CONTEXT.format(enabled="false")))
+    assert (plain["asks"], plain["repeat_asks"]) == (None, None)
+    assert (asked.kpis["overall"]["asks"], asked.kpis["overall"]["repeat_asks"]) == (2.0, 0.0)

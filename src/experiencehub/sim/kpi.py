@@ -306,13 +306,17 @@ def kpi_block(
     agents: Iterable[AgentTime] = (),
     repeats: Mapping[str, tuple[bool, bool]] | None = None,
     issues: Sequence[IssueSummary] | None = None,
+    *,
+    asks: bool = True,
 ) -> dict[str, float | int | None]:
     """KPIs of a set of contacts (see module docstring and docs/kpis.md). Cost: O(n log n).
 
     ``repeats`` maps contact id → (is a repeat contact, was followed by a repeat), from
     :func:`repeat_flags`; without it the repeat KPIs are None. ``issues`` are the issues whose
     first contact (over every record of the run, see :func:`issue_summaries`) is one of
-    ``records``; without it the records are taken as the whole run.
+    ``records``; without it the records are taken as the whole run. ``asks=False`` says agents
+    had nothing to ask in this run (no ``[[context.asks]]``): ``asks`` and ``repeat_asks`` are
+    then None rather than a meaningless 0.
     """
     offered = len(records)
     answered = [r for r in records if r.answered_at is not None]
@@ -343,7 +347,7 @@ def kpi_block(
         "transfers": sum(r.transfers for r in records),
         **_repeat_kpis(records, repeats),
         **_issue_kpis(list(issue_summaries(records).values()) if issues is None else issues),
-        **_handling_kpis(answered),
+        **_handling_kpis(answered, asks),
     }
 
 
@@ -409,7 +413,7 @@ def _issue_kpis(mine: Sequence[IssueSummary]) -> dict[str, float | int | None]:
     }
 
 
-def _handling_kpis(answered: Sequence[ContactRecord]) -> dict[str, float | None]:
+def _handling_kpis(answered: Sequence[ContactRecord], asks_made: bool) -> dict[str, float | None]:
     """Asks per answered contact; handle and wrap-up time per handled one. Cost: O(n), in one
     loop like :func:`_issue_kpis`."""
     asks = repeat_asks = handled = 0
@@ -422,8 +426,8 @@ def _handling_kpis(answered: Sequence[ContactRecord]) -> dict[str, float | None]
             handle += r.handle_seconds
             wrap += r.wrap_seconds
     return {
-        "repeat_asks": _share(repeat_asks, len(answered)),
-        "asks": _share(asks, len(answered)),
+        "repeat_asks": _share(repeat_asks, len(answered)) if asks_made else None,
+        "asks": _share(asks, len(answered)) if asks_made else None,
         "aht": _share(handle, handled),
         "acw": _share(wrap, handled),
     }
@@ -504,6 +508,7 @@ def run_kpis(
     *,
     measured: tuple[float, float],
     repeat_window_seconds: float = 86400.0,
+    asks: bool = True,
 ) -> Blocks:
     """``{"overall", "by_channel", "by_queue", "by_segment", "by_group"}`` KPI blocks of one run.
 
@@ -511,7 +516,8 @@ def run_kpis(
     repeat proxies look at every record. An issue belongs to the blocks of its first contact, so
     it counts only if that contact arrived inside the window, and then all its contacts count
     for it, later ones in other channels or after the window's end included. ``by_group`` holds
-    the agent groups' blocks (:func:`group_kpis`). Cost: O(n log n + blocks · agents).
+    the agent groups' blocks (:func:`group_kpis`); ``asks``: as in :func:`kpi_block`.
+    Cost: O(n log n + blocks · agents).
     """
     start, end = measured
     inside = [r for r in records if start <= r.arrived_at < end]
@@ -537,10 +543,12 @@ def run_kpis(
             return [a for a in agents if key in a.queues]
         return [a for a in agents if a.queues & segment_queues[key]]
 
-    result: Blocks = {"overall": kpi_block(inside, rule, agents, repeats, issues)}
+    result: Blocks = {"overall": kpi_block(inside, rule, agents, repeats, issues, asks=asks)}
     for group, parts in by.items():
         result[group] = {
-            key: kpi_block(part, rule, staff(group, key), repeats, started[group].get(key, []))
+            key: kpi_block(
+                part, rule, staff(group, key), repeats, started[group].get(key, []), asks=asks
+            )
             for key, part in sorted(parts.items())
         }
     result["by_group"] = group_kpis(agents)

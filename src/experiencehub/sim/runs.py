@@ -118,6 +118,7 @@ def simulate(
             result.agents,
             measured=result.measured,
             repeat_window_seconds=kpis_cfg.repeat_window_hours * 3600.0,
+            asks=bool(scenario.context.asks),
         )
         for result in runs
     )
