@@ -84,7 +84,6 @@ class Issue:
     seed: int
     contacts: int = 0  # contacts started about the issue
     answered: bool = False  # some contact reached an agent
-    resolved: bool = False
     # made on first use (most simulations ask nothing; three containers per customer cost ~1 µs)
     given: dict[str, float] | None = None  # fact → valid until
     linked: set[str] | None = None  # identity kinds linked to the account (context on)

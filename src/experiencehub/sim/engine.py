@@ -440,7 +440,6 @@ class _Simulation:
         if resolved and group.resolution < 1.0:
             resolved = self.model.resolves(group, live.stream())
         record.resolved = resolved
-        issue.resolved = issue.resolved or resolved
         if self.start <= record.arrived_at < self.end:
             self._count_end(agent, live, resolved)
         outcome = "resolved" if resolved else "unresolved"  # what the hub records
