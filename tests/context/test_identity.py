@@ -14,7 +14,7 @@ def test_phone_numbers_are_normalised_to_e164() -> None:
     assert Identity.phone("(415) 555-0100", region="US").value == "+14155550100"
 
 
-def test_emails_are_case_folded_and_trimmed() -> None:
+def test_emails_are_lower_cased_and_trimmed() -> None:
     assert Identity("email", " Ann@Example.COM ").value == "ann@example.com"
 
 

@@ -12,6 +12,8 @@ is not installed, or it cannot parse the number, the fallback keeps the digits a
 '+442079460000'
 >>> Identity("email", "  Ann@Example.COM ").value
 'ann@example.com'
+>>> Identity("email", "Straße@example.com") == Identity("email", "strasse@example.com")
+False
 >>> Identity("phone", "+44 20 7946 0000")
 Identity(kind='phone', value='+4*********00')
 >>> Identity("phone", "   ")
@@ -23,6 +25,7 @@ experiencehub.context.errors.InvalidIdentity: phone identity: the value is empty
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import attrs
@@ -86,6 +89,21 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
     return phone_fallback(raw)
 
 
+def normalise_email(text: str) -> str:
+    """Lower-cased (``str.lower``) and NFC-normalised, so one address has one spelling.
+
+    Not ``str.casefold``: it rewrites ``ß`` as ``ss`` (and ``ς`` as ``σ``…), which would make two
+    different mailboxes one customer. NFC makes a composed and a decomposed ``é`` the same
+    character. ASCII addresses are simply lower-cased. Cost: O(len(text)).
+
+    >>> normalise_email("Straße@Example.com"), normalise_email("STRASSE@example.com")
+    ('straße@example.com', 'strasse@example.com')
+    >>> normalise_email("Jose\u0301@example.com") == normalise_email("Jos\u00e9@example.com")
+    True
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+
+
 def normalise(kind: str, raw: str, *, region: str | None = None) -> str:
     """The canonical form of an identity value, or :class:`InvalidIdentity`. Cost: O(len(raw)).
 
@@ -109,7 +127,7 @@ def normalise(kind: str, raw: str, *, region: str | None = None) -> str:
             raise InvalidIdentity(f"phone identity {mask(text)!r}: fewer than 3 digits")
         return value
     if kind == "email":
-        value = text.casefold()
+        value = normalise_email(text)
         local, _at, domain = value.partition("@")
         if not local or not domain or "@" in domain:
             raise InvalidIdentity(
