@@ -279,3 +279,13 @@ def test_shipped_omnichannel_day_runs(tmp_path: Path) -> None:
     assert set(data["kpis"]["by_channel"]) == {"phone", "chat", "email"}
     assert set(data["kpis"]["by_segment"]) == {"premium", "standard", "basic"}
     assert data["kpis"]["overall"]["transfers"] > 0
+
+
+def test_simulate_events_epoch(small: Path, tmp_path: Path) -> None:
+    events = tmp_path / "ev.jsonl"
+    args = ["simulate", str(small), "--events", str(events), "--epoch", "2026-12-02T08:00"]
+    assert runner.invoke(app, args).exit_code == 0
+    first = json.loads(events.read_text().splitlines()[0])
+    assert first["time"].startswith("2026-12-02T08:") and first["time"].endswith("Z")
+    bad = runner.invoke(app, [*args[:-1], "yesterday"])
+    assert bad.exit_code == 1 and "--epoch: 'yesterday' is not an ISO 8601" in bad.stderr

@@ -8,6 +8,7 @@ and errors go to stderr. Exit codes: 0 done, 1 the scenario or the inputs have p
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import sys
@@ -27,6 +28,7 @@ from .core.errors import ConfigError
 from .sim import erlang, kpi
 from .sim.checks import load_policy_object
 from .sim.report import (
+    EPOCH,
     block_of,
     format_difference,
     format_value,
@@ -73,6 +75,12 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     events: Annotated[
         Path | None, typer.Option(help="Write one JSON line per contact here.")
     ] = None,
+    epoch: Annotated[
+        str | None,
+        typer.Option(
+            help="Date and time of simulated second 0 in --events, ISO 8601 (default 2000-01-01Z)."
+        ),
+    ] = None,
     policy: Annotated[
         str | None, typer.Option(help="Agent-selection policy, or module:attribute.")
     ] = None,
@@ -90,6 +98,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     scenario = _load(file, preset)
     _check_policy(policy)
     enabled = None if context is None else _context_setting(context)
+    start = EPOCH if epoch is None else _epoch(epoch)
     with _progress(f"simulating {scenario.name}") as step:
         result = simulate(
             scenario,
@@ -100,7 +109,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
             progress=step,
         )
     if events is not None:
-        count = write_events(result, events)
+        count = write_events(result, events, epoch=start)
         _err.print(f"wrote {count} contact records to {events}")
     if report is not None:
         page = write_html_report(result, report)
@@ -335,6 +344,16 @@ def _plain(key: str, value: Any) -> str:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+def _epoch(text: str) -> dt.datetime:
+    """An ISO 8601 date and time; without a time zone it is taken as UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        _fail([f"--epoch: {text!r} is not an ISO 8601 date and time (2026-12-02T08:00Z)"])
+        raise  # unreachable: _fail exits
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
 def _load(file: Path, preset: str | None) -> Scenario:
     try:
         scenario = load_scenario(file)

@@ -134,3 +134,22 @@ def test_event_log_has_one_record_per_contact(tmp_path: Path) -> None:
         assert key in data
     assert {e["data"]["replication"] for e in events} == {0, 1}
     assert {e["data"]["outcome"] for e in events} <= {"handled", "abandoned", "unfinished"}
+
+
+def test_event_log_times_from_the_epoch_flags_warmup_and_numbers_each_contact(
+    tmp_path: Path,
+) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    result = simulate(
+        load_scenario_text(TEXT, name="tiny").with_overrides(warmup=600.0, replications=1)
+    )
+    path = tmp_path / "contacts.jsonl"
+    epoch = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.timezone.utc)
+    write_events(result, path, epoch=epoch)
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    assert all(e["time"].startswith("2026-12-02T") for e in events)
+    assert {e["sequence"] for e in events} == {"0000000001"}  # one record per contact
+    flags = {e["data"]["warmup"] for e in events}
+    assert flags == {True, False}
+    assert all(e["data"]["warmup"] == (e["data"]["arrived_at"] < 600.0) for e in events)

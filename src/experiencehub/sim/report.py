@@ -7,14 +7,21 @@ simulates. matplotlib is imported only when a report is written (it costs about 
 always with the Agg backend.
 
 The event log holds one end-of-contact record per contact, in a CloudEvents 1.0 envelope, so a host
-can upsert by ``subject`` (the contact id):
+can upsert by ``subject`` (the contact id); ``time`` counts from a caller-given epoch (the
+simulator has no calendar), ``sequence`` is the record's number within its contact (one
+end-of-contact record: always the first, so a re-sent record replaces it) and ``data.warmup``
+flags contacts that arrived before the measured window:
 
+>>> import datetime as dt
 >>> from experiencehub.sim.kpi import ContactRecord
 >>> r = ContactRecord("c1", "u1", "chat", "q", "vip", arrived_at=3.0, threshold=20.0,
 ...                   answered_at=4.0, ended_at=60.0, outcome="handled", agent_id="a-1")
->>> envelope = contact_event(r, scenario="demo", policy="longest_idle")
->>> envelope["type"], envelope["subject"], envelope["time"], envelope["data"]["wait"]
-('com.experiencehub.sim.contact.ended', 'c1', '2000-01-01T00:01:00Z', 1.0)
+>>> envelope = contact_event(r, scenario="demo", policy="longest_idle", measured_from=0.0,
+...                          epoch=dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.timezone.utc))
+>>> envelope["type"], envelope["subject"], envelope["time"], envelope["sequence"]
+('com.experiencehub.sim.contact.ended', 'c1', '2026-12-02T08:01:00Z', '0000000001')
+>>> envelope["data"]["wait"], envelope["data"]["warmup"]
+(1.0, False)
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..wire import Sequencer, rfc3339
 from .kpi import GROUP_KPI_KEYS, KPI_KEYS, Blocks, ContactRecord
 from .timeline import interval_series
 
@@ -46,45 +54,55 @@ __all__ = [
 ]
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-"""Simulated second 0 as a timestamp in the event log (the simulator has no calendar)."""
+"""Simulated second 0 as a timestamp in the event log when the caller gives no epoch."""
 
 
 # -- event log ------------------------------------------------------------------------------------
 def contact_event(
-    record: ContactRecord, *, scenario: str, policy: str, sequence: int = 0
+    record: ContactRecord,
+    *,
+    scenario: str,
+    policy: str,
+    measured_from: float,
+    epoch: dt.datetime = EPOCH,
 ) -> dict[str, Any]:
-    """One contact's end-of-contact record in a CloudEvents 1.0 envelope. Cost: O(1)."""
+    """One contact's end-of-contact record in a CloudEvents 1.0 envelope; ``measured_from`` is
+    the start of the measured window (earlier arrivals are flagged ``warmup``). Cost: O(1)."""
     at = record.ended_at if record.ended_at is not None else record.arrived_at
     return {
         "specversion": "1.0",
         "id": f"{scenario}/{policy}/{record.replication}/{record.contact_id}",
-        "source": f"experiencehub/sim/{scenario}",
+        "source": f"experiencehub/sim/{scenario}/{policy}/{record.replication}",
         "type": "com.experiencehub.sim.contact.ended",
         "subject": record.contact_id,
-        "time": _timestamp(at),
+        "time": rfc3339(at, epoch),
         "datacontenttype": "application/json",
-        "sequence": sequence,
-        "data": {**record.as_dict(), "policy": policy},
+        "sequence": _FIRST,
+        "data": {
+            **record.as_dict(),
+            "policy": policy,
+            "warmup": record.arrived_at < measured_from,
+        },
     }
 
 
-def write_events(result: Result, path: str | Path) -> int:
-    """Write every contact of every replication as one JSON line; returns the count. Cost: O(n)."""
+_FIRST = Sequencer().next("contact")  # the first number of a contact's sequence
+
+
+def write_events(result: Result, path: str | Path, *, epoch: dt.datetime = EPOCH) -> int:
+    """Write every contact of every replication as one JSON line, times counted from ``epoch``;
+    returns the count. Cost: O(n)."""
     count = 0
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    start = result.scenario.simulation.warmup
     with target.open("w", encoding="utf-8") as out:
         for record in result.records():
-            envelope = contact_event(record, scenario=result.scenario.name, policy=result.policy)
+            envelope = contact_event(record, scenario=result.scenario.name, policy=result.policy,
+                                     measured_from=start, epoch=epoch)  # fmt: skip
             out.write(json.dumps(envelope, separators=(",", ":")) + "\n")
             count += 1
     return count
-
-
-def _timestamp(seconds: float) -> str:
-    moment = EPOCH + dt.timedelta(seconds=seconds)
-    text = moment.isoformat(timespec="milliseconds" if seconds % 1 else "seconds")
-    return text.replace("+00:00", "Z")
 
 
 # -- tables -------------------------------------------------------------------------------------
