@@ -45,6 +45,16 @@ def load(name: str) -> Scenario:
     return scenario.with_overrides(replications=1)
 
 
+def us_per_customer(scenario: Scenario) -> float:
+    """Wall µs of one replication per contact it simulated, the median of REPEATS runs."""
+    costs = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        result = run(scenario)
+        costs.append(1e6 * (time.perf_counter() - started) / len(result.records))
+    return statistics.median(costs)
+
+
 class SimulatedCustomer:
     params = list(SCENARIOS)
     param_names = ["scenario"]
@@ -57,12 +67,7 @@ class SimulatedCustomer:
         run(self.scenario)
 
     def track_us_per_customer(self, name: str) -> float:
-        costs = []
-        for _ in range(REPEATS):
-            started = time.perf_counter()
-            result = run(self.scenario)
-            costs.append(1e6 * (time.perf_counter() - started) / len(result.records))
-        return statistics.median(costs)
+        return us_per_customer(self.scenario)
 
     track_us_per_customer.unit = "µs/customer"  # type: ignore[attr-defined]
 
@@ -88,12 +93,7 @@ class CustomerModel:
         self.scenario = load(JOURNEYS).with_context(context == "on")
 
     def track_us_per_customer(self, context: str) -> float:
-        costs = []
-        for _ in range(REPEATS):
-            started = time.perf_counter()
-            result = run(self.scenario)
-            costs.append(1e6 * (time.perf_counter() - started) / len(result.records))
-        return statistics.median(costs)
+        return us_per_customer(self.scenario)
 
     track_us_per_customer.unit = "µs/customer"  # type: ignore[attr-defined]
 
