@@ -20,3 +20,21 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreBase]
     yield sqlite
     sqlite._check()
     sqlite.close()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def shared_stores(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[StoreBase, StoreBase]]:
+    """What two hubs share: one MemoryContextStore object, or two handles on one SQLite file."""
+    if request.param == "memory":
+        shared = MemoryContextStore()
+        yield shared, shared
+        shared._check()
+        return
+    a = SqliteContextStore(tmp_path / "shared.db")
+    b = SqliteContextStore(tmp_path / "shared.db")
+    yield a, b
+    a._check()
+    a.close()
+    b.close()

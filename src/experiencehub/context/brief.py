@@ -25,7 +25,23 @@ import attrs
 from .facts import ContactRecord, Fact
 from .identity import Identity
 
-__all__ = ["HandoffBrief", "JourneyStep", "build_brief"]
+__all__ = ["HandoffBrief", "JourneyStep", "build_brief", "fact_valid_at"]
+
+
+def fact_valid_at(fact: Fact, at: float) -> bool:
+    """Whether ``fact`` held at ``at``: observed at or before it, and not yet expired.
+
+    The one home of this rule in Python (the SQLite store says the same in its query). Unlike
+    ``Fact.is_valid`` (expiry only, which is what ``purge`` needs), a fact observed after ``at``
+    was not known then. Cost: O(1).
+
+    >>> from experiencehub.context.facts import Fact
+    >>> f = Fact(customer_id="cust-1", name="topic", value="billing", channel="chat",
+    ...          observed_at=10.0, expires_at=100.0)
+    >>> fact_valid_at(f, 9.0), fact_valid_at(f, 10.0), fact_valid_at(f, 100.0)
+    (False, True, False)
+    """
+    return fact.observed_at <= at < fact.expires_at
 
 
 def _ago(seconds: float) -> str:
@@ -154,7 +170,7 @@ def build_brief(
     """Assemble a brief from valid facts and recent contacts (``contact_id``: the one being offered,
     left out of the journey). Cost: O(f + c) for f facts and c contacts given.
     """
-    valid = [f for f in facts if f.is_valid(at)]
+    valid = [f for f in facts if fact_valid_at(f, at)]
     latest = _latest_by_name(valid)
     shown = {n: (f if unmask else f.masked()) for n, f in latest.items()}
     verifications = tuple(f for n, f in sorted(shown.items()) if f.is_verification)

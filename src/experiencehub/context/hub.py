@@ -12,30 +12,43 @@ except that every ``Offer`` comes wrapped as a :class:`BriefedOffer` (the offer 
   started within ``repeat_window_seconds``;
 - records the contact as events flow: arrival (``in_progress``), accepted offers (agent), ends
   (``handled``, or the ``outcome=`` passed to :meth:`ExperienceHub.handle`, e.g. ``"dropped"``),
-  abandons (``abandoned``), transfers (queue) and refusals (``refused``).
+  abandons (``abandoned``), transfers the router carried out (queue) and refusals (``refused``).
+
+Theory of operation: every event goes through three steps, in this order.
+
+1. **Check** everything the store will check when it records the event, with the store's own
+   checks (``check_contact``, ``check_id``): ids, channel, topic and outcome text. A failure
+   raises; nothing was routed or recorded.
+2. **Route**: ``Router.handle``. A rejected event raises the router's error; nothing is recorded,
+   and a customer this arrival created is discarded again (``discard_new``: only while nobody
+   else — another hub on the same store — has resolved or used it).
+3. **Record** what the router did (nothing for a refused transfer). If the store fails now (its
+   medium, or a race with another writer), the decisions are not lost: the hub raises
+   :class:`~experiencehub.context.errors.ContextNotRecorded` carrying them, and its map of live
+   contacts follows the router anyway, so later events for the contact are recorded as usual.
 
 The hub keeps one small map (contact id → customer, channel) for contacts still in the router;
-everything else lives in the store. The store is written after the router accepted the event; if
-the router rejects an arrival whose identity the hub had just created, that new customer is
-forgotten again, so a rejected event leaves no customer behind.
+everything else lives in the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from functools import partial
 from typing import Any, TypeAlias
 
 import attrs
 
 from ..core import decisions as dc
 from ..core import events as ev
-from ..core.errors import ConfigError, RoutingError
+from ..core.errors import ConfigError
 from ..core.router import Router
 from .affinity import AffinityProvider, StoreAffinity
 from .brief import HandoffBrief
-from .errors import InvalidIdentity
+from .errors import ContextError, ContextNotRecorded, InvalidFact, InvalidIdentity
 from .identity import Identity
-from .store import ContextStore
+from .store import ContextStore, check_id
 
 __all__ = ["BriefedOffer", "ExperienceHub", "HubDecision"]
 
@@ -57,6 +70,11 @@ class BriefedOffer:
 
 
 HubDecision: TypeAlias = "dc.Decision | BriefedOffer"
+_Commit: TypeAlias = "Callable[[list[dc.Decision]], None]"
+
+
+def _nothing(_out: list[dc.Decision]) -> None:
+    return None
 
 
 def identity_of(attributes: Mapping[str, Any]) -> Identity | None:
@@ -87,14 +105,7 @@ class ExperienceHub:
         repeat_window_seconds: float | None = None,
         unmask_briefs: bool = False,
     ) -> None:
-        channels = getattr(store, "channels", None)
-        if channels is not None:
-            for queue in router.queues.values():
-                if queue.channel not in channels:
-                    raise ConfigError(
-                        f"queue {queue.name!r}: channel {queue.channel!r} is not one of the "
-                        f"context store's channels ({', '.join(channels)})"
-                    )
+        _check_queues(router, store)
         window = repeat_window_seconds
         if window is None:
             window = float(getattr(store, "repeat_window_seconds", 86400.0))
@@ -112,13 +123,28 @@ class ExperienceHub:
 
         ``outcome``: how a ``ContactEnded``/``ContactAbandoned`` ended (e.g. ``"dropped"``,
         ``"resolved"``); defaults ``"handled"`` and ``"abandoned"``.
+
+        Raises a ``RoutingError`` (router or store check; nothing routed, nothing recorded), or
+        :class:`~experiencehub.context.errors.ContextNotRecorded` (routed, not recorded: carry
+        out its ``decisions``).
         """
         if isinstance(event, ev.ContactArrived):
-            out = self._arrive(event)
+            out, commit = self._arrive(event)
         else:
+            commit = self._recording(event, outcome)
             out = list(self.router.handle(event))
-            self._record(event, outcome)
-        return [self._brief_offer(d) for d in out]
+        try:
+            commit(out)
+            return [self._brief_offer(d) for d in out]
+        except Exception as err:
+            decisions = tuple(self._brief_offer(d, best_effort=True) for d in out)
+            raise ContextNotRecorded(
+                f"{_describe(event)}: the router applied it, but the context store failed "
+                f"({type(err).__name__}: {err}); carry out .decisions as returned decisions — the "
+                "store keeps what it held before this event",
+                event=event,
+                decisions=decisions,
+            ) from err
 
     def customer_of(self, contact_id: str) -> str | None:
         """The customer of a contact still in the router, or None. Cost: O(1)."""
@@ -136,46 +162,49 @@ class ExperienceHub:
         """The router's next deadline (send ``Tick`` then). Cost: O(1)."""
         return self.router.next_deadline()
 
-    # -- arrivals -----------------------------------------------------------------------------
-    def _arrive(self, e: ev.ContactArrived) -> list[dc.Decision]:
+    # -- arrivals: check, identify, route; the record is committed by handle -------------------
+    def _arrive(self, e: ev.ContactArrived) -> tuple[list[dc.Decision], _Commit]:
         identity = identity_of(e.attributes)
-        if e.customer_id is None and identity is None:
-            return list(self.router.handle(e))
+        spec = self.router.queues.get(e.queue)
+        if spec is None or (e.customer_id is None and identity is None):
+            # Anonymous (nothing to record), or a queue the router refuses before any change.
+            return list(self.router.handle(e)), _nothing
+        contact: dict[str, Any] = {"contact_id": e.contact_id, "channel": spec.channel, "at": e.at,
+                   "queue": e.queue, "topic": e.attributes.get("topic")}  # fmt: skip
+        self.store.check_contact(None, outcome="in_progress", **contact)
         if e.customer_id is not None:
             customer, created = self.store.canonical(e.customer_id), False
         else:
             assert identity is not None
-            created = self.store.find(identity) is None
-            customer = self.store.resolve(identity, at=e.at)
-        alert = self._repeat_alert(customer, e)
-        preferred = e.preferred_agents or self.affinity.preferred_agents(customer, e.at)
+            customer, created = self.store.resolve_created(identity, at=e.at)
         try:
-            out = list(
-                self.router.handle(
-                    attrs.evolve(e, customer_id=customer, preferred_agents=preferred)
-                )
-            )
-        except RoutingError:
-            if created:
-                self.store.forget(customer, at=e.at)
+            self.store.check_contact(customer, **contact)
+            alert = self._repeat_alert(customer, e)
+            preferred = e.preferred_agents or self.affinity.preferred_agents(customer, e.at)
+            routed = attrs.evolve(e, customer_id=customer, preferred_agents=preferred)
+            out = list(self.router.handle(routed))
+        except Exception:
+            if created:  # keeps it if another hub resolved or used it meanwhile
+                with suppress(ContextError):
+                    self.store.discard_new(customer, at=e.at)
             raise
-        channel = self.router.queues[e.queue].channel
-        refused = any(isinstance(d, dc.Refused) and d.contact_id == e.contact_id for d in out)
-        self.store.record_contact(
-            customer,
-            contact_id=e.contact_id,
-            channel=channel,
-            at=e.at,
-            queue=e.queue,
-            outcome="refused" if refused else "in_progress",
-            topic=e.attributes.get("topic"),
-            ended_at=e.at if refused else None,
-        )
-        if not refused:
-            self._live[e.contact_id] = (customer, channel)
         if alert is not None:
             out.append(alert)
-        return out
+        return out, partial(self._record_arrival, customer, contact)
+
+    def _record_arrival(
+        self, customer: str, contact: dict[str, Any], out: list[dc.Decision]
+    ) -> None:
+        cid, at = contact["contact_id"], contact["at"]
+        refused = any(isinstance(d, dc.Refused) and d.contact_id == cid for d in out)
+        if not refused:
+            self._live[cid] = (customer, contact["channel"])
+        self.store.record_contact(
+            customer,
+            outcome="refused" if refused else "in_progress",
+            ended_at=at if refused else None,
+            **contact,
+        )
 
     def _repeat_alert(self, customer: str, e: ev.ContactArrived) -> dc.Alert | None:
         previous = self.store.contacts(customer, limit=1)
@@ -196,37 +225,70 @@ class ExperienceHub:
         )
 
     # -- recording as events flow --------------------------------------------------------------
-    def _record(self, event: ev.Event, outcome: str | None) -> None:
+    def _recording(self, event: ev.Event, outcome: str | None) -> _Commit:
+        """Check what ``event`` will record (before routing); return the write to run after."""
+        if isinstance(event, ev.AgentLoggedIn):  # the store records agent ids it is given later
+            check_id(event.agent_id, "agent_id")
+            return _nothing
         live = self._live.get(getattr(event, "contact_id", ""))
-        if live is None:
-            return
-        customer, channel = live
+        fields = None if live is None else self._fields(event, live[1], outcome)
+        if live is None or fields is None:
+            return _nothing
         cid = event.contact_id  # type: ignore[union-attr]
-        if isinstance(event, ev.OfferAccepted):
-            self.store.record_contact(
-                customer, contact_id=cid, channel=channel, at=event.at, agent_id=event.agent_id
-            )
-        elif isinstance(event, (ev.ContactEnded, ev.ContactAbandoned)):
-            default = "handled" if isinstance(event, ev.ContactEnded) else "abandoned"
-            self.store.record_contact(
-                customer,
-                contact_id=cid,
-                channel=channel,
-                at=event.at,
-                outcome=outcome or default,
-                ended_at=event.at,
-            )
-            del self._live[cid]
-        elif isinstance(event, ev.ContactTransferred):
-            channel = self.router.queues[event.queue].channel
-            self._live[cid] = (customer, channel)
-            self.store.record_contact(
-                customer, contact_id=cid, channel=channel, at=event.at, queue=event.queue
-            )
+        self.store.check_contact(None, contact_id=cid, at=event.at, **fields)
+        return partial(self._record, event, live[0], fields)
 
-    def _brief_offer(self, decision: dc.Decision) -> HubDecision:
+    def _fields(self, event: ev.Event, channel: str, outcome: str | None) -> dict[str, Any] | None:
+        if isinstance(event, ev.OfferAccepted):
+            return {"channel": channel, "agent_id": event.agent_id}
+        if isinstance(event, (ev.ContactEnded, ev.ContactAbandoned)):
+            default = "handled" if isinstance(event, ev.ContactEnded) else "abandoned"
+            return {"channel": channel, "outcome": outcome or default, "ended_at": event.at}
+        if isinstance(event, ev.ContactTransferred):
+            spec = self.router.queues.get(event.queue)  # unknown: the router refuses it
+            return None if spec is None else {"channel": spec.channel, "queue": event.queue}
+        return None
+
+    def _record(
+        self, event: ev.Event, customer: str, fields: dict[str, Any], out: list[dc.Decision]
+    ) -> None:
+        cid = event.contact_id  # type: ignore[union-attr]
+        if any(isinstance(d, dc.Refused) and d.contact_id == cid for d in out):
+            return  # a refused transfer: the contact stays where it was
+        if "ended_at" in fields:
+            del self._live[cid]
+        else:
+            self._live[cid] = (customer, fields["channel"])
+        self.store.record_contact(customer, contact_id=cid, at=event.at, **fields)
+
+    def _brief_offer(self, decision: dc.Decision, *, best_effort: bool = False) -> HubDecision:
         if not isinstance(decision, dc.Offer):
             return decision
-        return BriefedOffer(
-            offer=decision, brief=self.brief_for(decision.contact_id, at=decision.at)
-        )
+        try:
+            brief = self.brief_for(decision.contact_id, at=decision.at)
+        except Exception:
+            if not best_effort:
+                raise
+            brief = None
+        return BriefedOffer(offer=decision, brief=brief)
+
+
+def _check_queues(router: Router, store: ContextStore) -> None:
+    """Every queue's channel and name must be ones the store can record."""
+    channels = getattr(store, "channels", None)
+    for queue in router.queues.values():
+        if channels is not None and queue.channel not in channels:
+            raise ConfigError(
+                f"queue {queue.name!r}: channel {queue.channel!r} is not one of the "
+                f"context store's channels ({', '.join(channels)})"
+            )
+        try:
+            check_id(queue.name, "queue")
+        except InvalidFact as err:
+            raise ConfigError(f"queue name: the context store cannot record it ({err})") from err
+
+
+def _describe(event: ev.Event) -> str:
+    contact = getattr(event, "contact_id", None)
+    about = f" {contact}" if contact else ""
+    return f"{type(event).__name__}{about} at={event.at:g}"

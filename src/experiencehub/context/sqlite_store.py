@@ -11,6 +11,10 @@ Durability and safety choices, and why:
   and after ``forget``/``purge`` a ``wal_checkpoint(TRUNCATE)`` copies the scrubbed pages home and
   empties the WAL, whose older frames still held the erased bytes. A reader holding a long
   transaction in another process can delay that truncation until the next erase or close.
+- **Failures of the medium** (disk full, database locked past the busy timeout, connection lost,
+  read-only file) raise :class:`StoreUnavailable` naming the operation and SQLite's message. The
+  failed transaction is rolled back, so every call that returned stays stored and the failed one
+  left nothing; a lost connection is replaced on the next call.
 - **Schema versioned** with ``PRAGMA user_version``; :data:`MIGRATIONS` maps each version to the
   statements that reach it, applied in order in one transaction when a file is opened. A file from
   a newer library raises :class:`SchemaTooNew`.
@@ -33,11 +37,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from ..core.errors import ConfigError
-from .errors import SchemaTooNew
+from .errors import SchemaTooNew, StoreUnavailable
 from .facts import ContactRecord, Fact
 from .identity import Identity
 from .store import AuditEntry, StoreBase, customer_id_of
@@ -71,12 +75,25 @@ _V1 = (
     " detail TEXT NOT NULL)",
 )
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1}
+# Version 2: how many times an existing customer was resolved, so ``discard_new`` can tell a
+# customer nobody else used from one another router resolved meanwhile.
+_V2 = ("ALTER TABLE customers ADD COLUMN resolutions INTEGER NOT NULL DEFAULT 1",)
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2}
 """Version → the statements that bring a file from the version before it. Append, never edit."""
 SCHEMA_VERSION = max(MIGRATIONS)
 
 _FACT_COLUMNS = "customer_id, name, value, channel, observed_at, expires_at, sensitivity, verified, method, contact_id"
 _CONTACT_COLUMNS = "customer_id, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at"
+_UNUSED = (  # StoreBase.discard_new: nobody but its creator has resolved or used the customer
+    "SELECT resolutions = 1 AND owner IS NULL"
+    " AND (SELECT count(*) FROM identities WHERE customer_id=:n) = 1"
+    " AND NOT EXISTS (SELECT 1 FROM facts WHERE customer_id=:n)"
+    " AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id=:n)"
+    " AND NOT EXISTS (SELECT 1 FROM links WHERE customer_id=:n)"
+    " AND NOT EXISTS (SELECT 1 FROM aliases WHERE new_id=:n)"
+    " FROM customers WHERE id=:n"
+)
 _SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
@@ -87,7 +104,13 @@ def migrate(conn: sqlite3.Connection, migrations: dict[int, tuple[str, ...]] | N
     """
     steps = MIGRATIONS if migrations is None else migrations
     newest = max(steps)
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as err:
+        raise StoreUnavailable(
+            f"open: could not take the write lock to check the schema version ({err}); "
+            "nothing was changed — retry when the database is available"
+        ) from err
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > newest:
@@ -139,7 +162,9 @@ class SqliteContextStore(StoreBase):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
-        self.migrated_from = migrate(self._conn(), migrations)
+        with self._unavailable("open"):
+            conn = self._conn()
+        self.migrated_from = migrate(conn, migrations)
 
     # -- connections and transactions ---------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -161,31 +186,71 @@ class SqliteContextStore(StoreBase):
         return conn
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[None]:
-        conn = self._conn()
-        if conn.in_transaction:  # nested call: the outer transaction decides
-            yield
-            return
-        conn.execute(begin)
+    def _transaction(self, begin: str, operation: str) -> Iterator[None]:
+        with self._unavailable(operation):
+            conn = self._conn()
+            if conn.in_transaction:  # nested call: the outer transaction decides
+                yield
+                return
+            conn.execute(begin)
+            try:
+                yield
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
+                    with suppress(sqlite3.Error):  # a lost connection rolls back on its own
+                        conn.execute("ROLLBACK")
+                raise
+
+    def _write(self, operation: str) -> Any:
+        return self._transaction("BEGIN IMMEDIATE", operation)
+
+    def _read(self, operation: str) -> Any:
+        return self._transaction("BEGIN", operation)
+
+    @contextmanager
+    def _unavailable(self, operation: str, *, after_commit: bool = False) -> Iterator[None]:
+        """Turn SQLite's own failures into :class:`StoreUnavailable` naming ``operation``."""
         try:
             yield
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            if isinstance(err, sqlite3.ProgrammingError):  # closed connection: reconnect next time
+                self._drop_connection()
+            raise StoreUnavailable(self._failure(operation, err, after_commit)) from err
 
-    def _write(self) -> Any:
-        return self._transaction("BEGIN IMMEDIATE")
+    def _failure(self, operation: str, err: sqlite3.Error, after_commit: bool) -> str:
+        text = str(err) or type(err).__name__
+        if "locked" in text or "busy" in text:
+            text += f" (waited busy_timeout_seconds={self.busy_timeout_seconds:g})"
+        if after_commit:
+            return (
+                f"{operation}: the erasure was committed, but scrubbing the WAL of "
+                f"{self.path!r} failed: {text}; erased bytes may stay in the -wal file until "
+                "the next erase or close()"
+            )
+        return (
+            f"{operation}: the SQLite store {self.path!r} failed: {text}. Nothing acknowledged "
+            f"was lost: this {operation} was rolled back and every earlier call that returned is "
+            "still stored; retry when the database is available"
+        )
 
-    def _read(self) -> Any:
-        return self._transaction("BEGIN")
+    def _drop_connection(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._all_lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            with suppress(sqlite3.Error):
+                conn.close()
 
     def _q(self, sql: str, *args: Any) -> sqlite3.Cursor:
         return self._conn().execute(sql, args)
 
     def close(self) -> None:
         """Checkpoint the WAL and close every thread's connection. Cost: O(connections)."""
-        self._checkpoint()
+        with self._unavailable("close", after_commit=True):
+            self._checkpoint()
         with self._all_lock:
             for conn in self._all:
                 conn.close()
@@ -207,8 +272,9 @@ class SqliteContextStore(StoreBase):
             time.sleep(0.01 * (attempt + 1))
         return False
 
-    def _after_erase(self) -> None:
-        self._checkpoint()
+    def _after_erase(self, operation: str) -> None:
+        with self._unavailable(operation, after_commit=True):
+            self._checkpoint()
 
     # -- primitives --------------------------------------------------------------------------
     def _lookup(self, identity: Identity) -> int | None:
@@ -236,6 +302,17 @@ class SqliteContextStore(StoreBase):
     def _touch(self, number: int, at: float) -> None:
         self._q("UPDATE customers SET last_seen=max(last_seen, ?) WHERE id=?", at, number)
 
+    def _reuse(self, number: int, at: float) -> None:
+        self._q(
+            "UPDATE customers SET last_seen=max(last_seen, ?), resolutions=resolutions+1"
+            " WHERE id=?",
+            at, number,
+        )  # fmt: skip
+
+    def _unused(self, number: int) -> bool:
+        row = self._conn().execute(_UNUSED, {"n": number}).fetchone()
+        return bool(row and row[0])
+
     def _identities(self, number: int) -> list[Identity]:
         rows = self._q("SELECT kind, value FROM identities WHERE customer_id=?", number)
         return [Identity(kind, value) for kind, value in rows]
@@ -247,8 +324,9 @@ class SqliteContextStore(StoreBase):
         self._q("INSERT INTO aliases VALUES (?, ?)", gone, keep)
         self._q(
             "UPDATE customers SET owner=coalesce(owner, (SELECT owner FROM customers WHERE id=?)),"
-            " last_seen=max(last_seen, (SELECT last_seen FROM customers WHERE id=?)) WHERE id=?",
-            gone, gone, keep,
+            " last_seen=max(last_seen, (SELECT last_seen FROM customers WHERE id=?)),"
+            " resolutions=resolutions+(SELECT resolutions FROM customers WHERE id=?) WHERE id=?",
+            gone, gone, gone, keep,
         )  # fmt: skip
         self._q("DELETE FROM customers WHERE id=?", gone)
 
@@ -268,9 +346,10 @@ class SqliteContextStore(StoreBase):
 
     def _facts(self, number: int, at: float) -> list[Fact]:
         rows = self._q(
+            # brief.fact_valid_at, in SQL: observed at or before ``at``, not yet expired.
             f"SELECT {_FACT_COLUMNS} FROM facts WHERE customer_id=? AND expires_at>?"
-            " ORDER BY observed_at, id",
-            number, at,
+            " AND observed_at<=? ORDER BY observed_at, id",
+            number, at, at,
         )  # fmt: skip
         return [_fact(row) for row in rows]
 

@@ -41,7 +41,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from ..core.errors import ConfigError
-from .brief import HandoffBrief, build_brief
+from .brief import HandoffBrief, build_brief, fact_valid_at
 from .errors import IdentityConflict, InvalidFact, InvalidIdentity, UnknownCustomer
 from .facts import (
     DEFAULT_CHANNELS,
@@ -63,6 +63,7 @@ __all__ = [
     "ContextStore",
     "MemoryContextStore",
     "StoreBase",
+    "check_id",
 ]
 
 DEFAULT_RETENTION_SECONDS = 60 * 86400.0
@@ -84,6 +85,8 @@ class ContextStore(Protocol):
     """What the hub, the affinity provider and a platform need from a context back-end."""
 
     def resolve(self, identity: Identity, *, at: float) -> str: ...
+    def resolve_created(self, identity: Identity, *, at: float) -> tuple[str, bool]: ...
+    def discard_new(self, customer_id: str, *, at: float | None = ...) -> bool: ...
     def find(self, identity: Identity) -> str | None: ...
     def link(self, a: Identity, b: Identity, *, at: float, evidence: str) -> str: ...
     def canonical(self, customer_id: str) -> str: ...
@@ -102,6 +105,11 @@ class ContextStore(Protocol):
         agent_id: str | None = ..., outcome: str | None = ..., topic: str | None = ...,
         queue: str | None = ..., ended_at: float | None = ...,
     ) -> ContactRecord: ...  # fmt: skip
+    def check_contact(
+        self, customer_id: str | None, *, contact_id: str, channel: str, at: float,
+        agent_id: str | None = ..., outcome: str | None = ..., topic: str | None = ...,
+        queue: str | None = ..., ended_at: float | None = ...,
+    ) -> None: ...  # fmt: skip
     def facts(self, customer_id: str, *, at: float) -> tuple[Fact, ...]: ...
     def contacts(
         self, customer_id: str, *, limit: int | None = ...
@@ -139,7 +147,10 @@ def _check_identity(identity: Any) -> Identity:
     return identity
 
 
-def _check_id(value: Any, field: str, *, optional: bool = False) -> str | None:
+def check_id(value: Any, field: str, *, optional: bool = False) -> str | None:
+    """An id a store can keep (contact, agent, queue): a non-empty string of at most 128
+    characters, else :class:`InvalidFact`. Cost: O(1).
+    """
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value or len(value) > _MAX_ID:
@@ -193,21 +204,28 @@ class StoreBase(ABC):
     # -- identities -------------------------------------------------------------------------
     def resolve(self, identity: Identity, *, at: float) -> str:
         """The customer holding ``identity``, created if new. Cost: O(log n) in customers."""
+        return self.resolve_created(identity, at=at)[0]
+
+    def resolve_created(self, identity: Identity, *, at: float) -> tuple[str, bool]:
+        """:meth:`resolve`, and whether *this call* created the customer (decided in the same
+        transaction, so two callers racing for one new identity never both see True).
+        Cost: O(log n) in customers.
+        """
         _check_identity(identity)
         t = check_time(at)
-        with self._write():
+        with self._write("resolve"):
             number = self._lookup(identity)
             if number is None:
                 number = self._new_customer(t)
                 self._attach(identity, number)
-            else:
-                self._touch(number, t)
-            return customer_id_of(number)
+                return customer_id_of(number), True
+            self._reuse(number, t)
+            return customer_id_of(number), False
 
     def find(self, identity: Identity) -> str | None:
         """The customer holding ``identity``, or None; never creates. Cost: O(log n)."""
         _check_identity(identity)
-        with self._read():
+        with self._read("find"):
             number = self._lookup(identity)
             return None if number is None else customer_id_of(number)
 
@@ -223,7 +241,7 @@ class StoreBase(ABC):
         check_text(evidence, "evidence")
         if not evidence.strip():
             raise InvalidFact("evidence: say why the identities belong together (it is kept)")
-        with self._write():
+        with self._write("link"):
             ca, cb = self._lookup(a), self._lookup(b)
             self._check_union(a, ca, b, cb)
             number = self._union(a, ca, b, cb, t)
@@ -264,12 +282,12 @@ class StoreBase(ABC):
 
     def canonical(self, customer_id: str) -> str:
         """The current id of a customer (ids of merged customers still work). Cost: O(1)."""
-        with self._read():
+        with self._read("canonical"):
             return customer_id_of(self._customer(customer_id))
 
     def identities(self, customer_id: str) -> tuple[Identity, ...]:
         """Every identity of the customer. Cost: O(log n + its identities)."""
-        with self._read():
+        with self._read("identities"):
             found = self._identities(self._customer(customer_id))
         return tuple(sorted(found, key=lambda i: (i.kind, i.value)))
 
@@ -352,11 +370,11 @@ class StoreBase(ABC):
             observed_at=t,
             expires_at=t + period,
             sensitivity=sensitivity,
-            contact_id=_check_id(contact_id, "contact_id", optional=True),
+            contact_id=check_id(contact_id, "contact_id", optional=True),
         )
 
     def _store_fact(self, fact: Fact) -> Fact:
-        with self._write():
+        with self._write("record_fact"):
             number = self._customer(fact.customer_id)
             fact = attrs.evolve(fact, customer_id=customer_id_of(number))
             self._add_fact(number, fact)
@@ -381,18 +399,11 @@ class StoreBase(ABC):
         An update keeps the first ``at``; a contact id already recorded for another customer
         raises :class:`InvalidFact`.
         """
-        record = ContactRecord(
-            customer_id=customer_id,
-            contact_id=str(_check_id(contact_id, "contact_id")),
-            channel=check_channel(channel, self.channels),
-            at=check_time(at),
-            agent_id=_check_id(agent_id, "agent_id", optional=True),
-            outcome=None if outcome is None else check_text(outcome, "outcome"),
-            topic=None if topic is None else check_text(topic, "topic"),
-            queue=_check_id(queue, "queue", optional=True),
-            ended_at=None if ended_at is None else check_time(ended_at, "ended_at"),
-        )
-        with self._write():
+        record = self._contact_record(
+            customer_id, contact_id=contact_id, channel=channel, at=at, agent_id=agent_id,
+            outcome=outcome, topic=topic, queue=queue, ended_at=ended_at,
+        )  # fmt: skip
+        with self._write("record_contact"):
             number = self._customer(customer_id)
             record = self._merge_record(
                 number, attrs.evolve(record, customer_id=customer_id_of(number))
@@ -400,6 +411,61 @@ class StoreBase(ABC):
             self._put_contact(number, record)
             self._touch(number, max(record.at, record.ended_at or record.at))
             return record
+
+    def check_contact(
+        self,
+        customer_id: str | None,
+        *,
+        contact_id: str,
+        channel: str,
+        at: float,
+        agent_id: str | None = None,
+        outcome: str | None = None,
+        topic: str | None = None,
+        queue: str | None = None,
+        ended_at: float | None = None,
+    ) -> None:
+        """Raise what :meth:`record_contact` would raise, and write nothing.
+
+        With ``customer_id=None`` only the values are checked (no I/O); with a customer id the
+        store is read too (the customer exists; the contact id is not another customer's). The
+        hub calls it before routing, so an event the store would refuse is never routed.
+        Cost: O(len(text)), plus O(log n) with a customer id.
+        """
+        record = self._contact_record(
+            customer_id or "", contact_id=contact_id, channel=channel, at=at, agent_id=agent_id,
+            outcome=outcome, topic=topic, queue=queue, ended_at=ended_at,
+        )  # fmt: skip
+        if customer_id is None:
+            return
+        with self._read("check_contact"):
+            number = self._customer(customer_id)
+            self._merge_record(number, attrs.evolve(record, customer_id=customer_id_of(number)))
+
+    def _contact_record(
+        self,
+        customer_id: str,
+        *,
+        contact_id: str,
+        channel: str,
+        at: float,
+        agent_id: str | None,
+        outcome: str | None,
+        topic: str | None,
+        queue: str | None,
+        ended_at: float | None,
+    ) -> ContactRecord:
+        return ContactRecord(
+            customer_id=customer_id,
+            contact_id=str(check_id(contact_id, "contact_id")),
+            channel=check_channel(channel, self.channels),
+            at=check_time(at),
+            agent_id=check_id(agent_id, "agent_id", optional=True),
+            outcome=None if outcome is None else check_text(outcome, "outcome"),
+            topic=None if topic is None else check_text(topic, "topic"),
+            queue=check_id(queue, "queue", optional=True),
+            ended_at=None if ended_at is None else check_time(ended_at, "ended_at"),
+        )
 
     def _merge_record(self, number: int, new: ContactRecord) -> ContactRecord:
         old = self._get_contact(new.contact_id)
@@ -415,41 +481,43 @@ class StoreBase(ABC):
         return attrs.evolve(record, **changes)
 
     def facts(self, customer_id: str, *, at: float) -> tuple[Fact, ...]:
-        """Facts and verifications still valid at ``at``, oldest first. Cost: O(log n + k)."""
+        """Facts and verifications valid at ``at`` (observed at or before it, not yet expired),
+        oldest first. Cost: O(log n + k).
+        """
         t = check_time(at)
-        with self._read():
+        with self._read("facts"):
             number = self._customer(customer_id)
             return tuple(self._facts(number, t))
 
     def contacts(self, customer_id: str, *, limit: int | None = None) -> tuple[ContactRecord, ...]:
         """The customer's contacts, newest first (at most ``limit``). Cost: O(log n + k)."""
-        with self._read():
+        with self._read("contacts"):
             return tuple(self._contacts(self._customer(customer_id), limit))
 
     def contact_customer(self, contact_id: str) -> str | None:
         """The customer a contact was recorded for, or None. Cost: O(log n)."""
-        with self._read():
+        with self._read("contact_customer"):
             found = self._get_contact(contact_id)
             return None if found is None else customer_id_of(found[0])
 
     def last_agent(self, customer_id: str, *, since: float) -> str | None:
         """Agent of the newest contact started at or after ``since`` that had one. Cost: O(log n + k)."""
         t = check_time(since, "since")
-        with self._read():
+        with self._read("last_agent"):
             return self._last_agent(self._customer(customer_id), t)
 
     def set_owner(self, customer_id: str, agent_id: str | None, *, at: float) -> None:
         """Make ``agent_id`` the customer's owning agent (None: no owner). Cost: O(log n)."""
-        _check_id(agent_id, "agent_id", optional=True)
+        check_id(agent_id, "agent_id", optional=True)
         t = check_time(at)
-        with self._write():
+        with self._write("set_owner"):
             number = self._customer(customer_id)
             self._set_owner(number, agent_id)
             self._touch(number, t)
 
     def owner(self, customer_id: str) -> str | None:
         """The owning agent, or None. Cost: O(log n)."""
-        with self._read():
+        with self._read("owner"):
             return self._owner(self._customer(customer_id))
 
     def brief(
@@ -464,7 +532,7 @@ class StoreBase(ABC):
         of the journey). Cost: O(log n + identities + valid facts + ``journey_limit``).
         """
         t = check_time(at)
-        with self._read():
+        with self._read("brief"):
             number = self._customer(customer_id)
             identities = self._identities(number)
             facts = self._facts(number, t)
@@ -487,10 +555,29 @@ class StoreBase(ABC):
         Leaves an :class:`AuditEntry` with counts only. Cost: O(log n + the customer's records).
         """
         t = None if at is None else check_time(at)
-        with self._write():
+        with self._write("forget"):
             counts = self._erase(self._customer(customer_id))
             self._audit_add(t, "forget", _describe_counts(1, counts))
-        self._after_erase()
+        self._after_erase("forget")
+
+    def discard_new(self, customer_id: str, *, at: float | None = None) -> bool:
+        """Erase a customer that :meth:`resolve_created` just created, *unless anyone used it
+        since*: it must still be its own (not merged), hold that one identity, have been resolved
+        only once, and have no facts, contacts, links or owner. Checked and erased in one
+        transaction. Returns whether it was erased (audit entry ``discard``, counts only).
+
+        The hub calls it when the router rejects the arrival that created the customer; a
+        customer another hub resolved or recorded meanwhile is kept. Cost: O(log n).
+        """
+        number = customer_number(customer_id)
+        t = None if at is None else check_time(at)
+        with self._write("discard_new"):
+            if self._canonical(number) != number or not self._unused(number):
+                return False
+            counts = self._erase(number)
+            self._audit_add(t, "discard", _describe_counts(1, counts))
+        self._after_erase("discard_new")
+        return True
 
     def purge(self, at: float) -> int:
         """Delete expired facts, contacts older than the retention period, and customers not seen
@@ -498,7 +585,7 @@ class StoreBase(ABC):
         """
         t = check_time(at)
         cutoff = t - self.retention_seconds
-        with self._write():
+        with self._write("purge"):
             totals: dict[str, int] = {}
             idle = self._idle(cutoff)
             for number in idle:
@@ -510,23 +597,24 @@ class StoreBase(ABC):
             if deleted:
                 self._audit_add(t, "purge", _describe_counts(len(idle), totals))
         if deleted:
-            self._after_erase()
+            self._after_erase("purge")
         return deleted
 
     def audit(self) -> tuple[AuditEntry, ...]:
         """Erasures so far, oldest first. Cost: O(entries)."""
-        with self._read():
+        with self._read("audit"):
             return tuple(self._audit_entries())
 
-    def _after_erase(self) -> None:
+    def _after_erase(self, operation: str) -> None:
         """Back-ends scrub erased data from disk here (SQLite: WAL checkpoint)."""
         return None
 
     # -- primitives a back-end provides -----------------------------------------------------
+    # ``operation``: the public call, named in StoreUnavailable messages.
     @abstractmethod
-    def _write(self) -> AbstractContextManager[None]: ...
+    def _write(self, operation: str) -> AbstractContextManager[None]: ...
     @abstractmethod
-    def _read(self) -> AbstractContextManager[None]: ...
+    def _read(self, operation: str) -> AbstractContextManager[None]: ...
     @abstractmethod
     def _lookup(self, identity: Identity) -> int | None: ...
     @abstractmethod
@@ -537,6 +625,10 @@ class StoreBase(ABC):
     def _canonical(self, number: int) -> int | None: ...
     @abstractmethod
     def _touch(self, number: int, at: float) -> None: ...
+    @abstractmethod  # _touch, and count one more resolution of an existing customer
+    def _reuse(self, number: int, at: float) -> None: ...
+    @abstractmethod  # resolved once, one identity, no facts, contacts, links, owner or aliases
+    def _unused(self, number: int) -> bool: ...
     @abstractmethod
     def _identities(self, number: int) -> list[Identity]: ...
     @abstractmethod
@@ -590,6 +682,7 @@ class _Customer:
     links: list[tuple[Identity, Identity, str, float]] = attrs.Factory(list)
     owner: str | None = None
     aliases: set[int] = attrs.Factory(set)
+    resolutions: int = 1
 
 
 class MemoryContextStore(StoreBase):
@@ -610,7 +703,7 @@ class MemoryContextStore(StoreBase):
         self._next = 0
 
     @contextmanager
-    def _write(self) -> Iterator[None]:
+    def _write(self, operation: str) -> Iterator[None]:
         with self._lock:
             yield
 
@@ -636,6 +729,16 @@ class MemoryContextStore(StoreBase):
         customer = self._customers[number]
         customer.last_seen = max(customer.last_seen, at)
 
+    def _reuse(self, number: int, at: float) -> None:
+        self._touch(number, at)
+        self._customers[number].resolutions += 1
+
+    def _unused(self, number: int) -> bool:
+        c = self._customers[number]
+        return (c.resolutions, len(c.identities)) == (1, 1) and not (
+            c.facts or c.contacts or c.links or c.owner or c.aliases
+        )
+
     def _identities(self, number: int) -> list[Identity]:
         return list(self._customers[number].identities)
 
@@ -652,6 +755,7 @@ class MemoryContextStore(StoreBase):
         survivor.links.extend(absorbed.links)
         survivor.owner = survivor.owner or absorbed.owner
         survivor.last_seen = max(survivor.last_seen, absorbed.last_seen)
+        survivor.resolutions += absorbed.resolutions
         for old in (*absorbed.aliases, gone):
             self._alias[old] = keep
             survivor.aliases.add(old)
@@ -664,7 +768,7 @@ class MemoryContextStore(StoreBase):
 
     def _facts(self, number: int, at: float) -> list[Fact]:
         return sorted(
-            (f for f in self._customers[number].facts if f.is_valid(at)),
+            (f for f in self._customers[number].facts if fact_valid_at(f, at)),
             key=lambda f: f.observed_at,
         )
 
