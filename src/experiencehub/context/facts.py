@@ -5,8 +5,9 @@ sensitivity)``. A *verification* is a fact whose value is ``None``: it records t
 proved something (``date_of_birth``, ``pin``…), by which method, on which channel, until when —
 never the answer. This module owns the rules every store applies before it writes:
 
-- secrets are refused as values (:func:`refuse_secrets`): card numbers (any Luhn-valid run of 13–19
-  digits, even inside free text), security codes, PINs, passwords and dates of birth;
+- secrets are refused (:func:`refuse_secrets`): by name (``cvv``, ``pin_code``, ``date_of_birth``…),
+  and in any text, card numbers however they are typed and security codes, PINs, passwords and
+  dates of birth written next to their keyword; the classifiers live in :mod:`.secrets`;
 - ``personal`` values are masked in ``repr`` and in briefs unless explicitly unmasked;
 - names, channels and validity periods are checked (:func:`check_name`, :func:`check_channel`,
   :func:`check_valid_for`).
@@ -23,6 +24,10 @@ Fact(customer_id='cust-1', name='postcode', value='***', channel='ivr', observed
 Traceback (most recent call last):
 ...
 experiencehub.context.errors.SecretValueRefused: fact 'note': the value holds a card number (a Luhn-valid run of 16 digits); card numbers are never stored — the value was not stored
+>>> refuse_secrets("note", "customer said the pin is 4321")
+Traceback (most recent call last):
+...
+experiencehub.context.errors.SecretValueRefused: fact 'note': the value holds what reads as a PIN; record the verification outcome with record_verification() — the value was not stored
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import attrs
 
 from .errors import InvalidChannel, InvalidFact, SecretValueRefused
 from .identity import mask
+from .secrets import SECRET_WORDS, contains_card_number, is_secret_name, luhn_valid, secret_in_text
 
 __all__ = [
     "DEFAULT_CHANNELS",
@@ -47,6 +53,7 @@ __all__ = [
     "check_name",
     "check_valid_for",
     "contains_card_number",
+    "luhn_valid",
     "refuse_secrets",
 ]
 
@@ -54,53 +61,11 @@ SENSITIVITIES = ("normal", "personal", "secret")
 DEFAULT_CHANNELS = ("phone", "chat", "email", "ivr", "sms", "web", "video", "social", "messaging")
 """Channels a store accepts unless configured with its own list."""
 
-SECRET_NAMES = frozenset(
-    {
-        "card_number", "pan", "card", "cvv", "cvv2", "cvc", "cvc2", "security_code",
-        "card_security_code", "pin", "password", "passcode", "passphrase", "otp",
-        "one_time_code", "memorable_word", "date_of_birth", "dob", "birth_date", "ssn",
-    }
-)  # fmt: skip
-"""Fact names whose *value* is a secret: only their verification outcome may be stored."""
+SECRET_NAMES = SECRET_WORDS
+"""The secret words a fact name is matched against token by token (see :mod:`.secrets`)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
-# 13–19 digits, optionally split by single spaces or dashes (how people type card numbers).
-_CARD_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 _MAX_TEXT = 2000
-
-
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum used by payment card numbers. Cost: O(len(digits)).
-
-    >>> luhn_valid("4111111111111111"), luhn_valid("4111111111111112")
-    (True, False)
-    """
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = ord(char) - 48
-        if index % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
-def contains_card_number(text: str) -> int | None:
-    """Length of the first Luhn-valid run of 13–19 digits in ``text``, or None. Cost: O(len(text)).
-
-    A run is a maximal sequence of digits, which may be split by single spaces or dashes (how
-    people type card numbers). Sub-runs of longer digit strings are not considered, so order
-    numbers and timestamps are not mistaken for cards; a 13–15 digit phone number written as one
-    run can be (about one in ten is Luhn-valid), so keep phone numbers in identities, which are not
-    scanned.
-
-    >>> contains_card_number("ref 5500-0000-0000-0004 please"), contains_card_number("+442079460000")
-    (16, None)
-    """
-    for match in _CARD_RUN.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group())
-        if luhn_valid(digits):
-            return len(digits)
-    return None
 
 
 def check_name(name: Any, what: str = "fact") -> str:
@@ -153,27 +118,32 @@ def refuse_secrets(
 ) -> None:
     """Raise :class:`SecretValueRefused` if ``value`` is (or contains) a secret. Cost: O(len).
 
-    The error never quotes the value.
+    The one place the stores ask: a ``secret`` sensitivity, a secret name
+    (:func:`.secrets.is_secret_name`), a card number (:func:`.secrets.contains_card_number`) or
+    a secret written in the text (:func:`.secrets.secret_in_text`). The error names the field and
+    the kind of secret, never the value.
     """
     label = f"{what}{name!r}"
     hint = " — the value was not stored"
+    verify = f"record the verification outcome with record_verification(){hint}"
     if sensitivity == "secret":
-        raise SecretValueRefused(
-            f"{label}: sensitivity 'secret' values are never stored; record the verification "
-            f"outcome with record_verification(){hint}"
-        )
-    if name.casefold().replace("-", "_").replace(" ", "_").rsplit(".", 1)[-1] in SECRET_NAMES:
+        raise SecretValueRefused(f"{label}: sensitivity 'secret' values are never stored; {verify}")
+    if is_secret_name(name):
         raise SecretValueRefused(
             f"{label}: a secret by name (card data, security codes, PINs, passwords, dates of "
-            f"birth); record the verification outcome with record_verification(){hint}"
+            f"birth); {verify}"
         )
-    if isinstance(value, str):
-        length = contains_card_number(value)
-        if length is not None:
-            raise SecretValueRefused(
-                f"{label}: the value holds a card number (a Luhn-valid run of {length} digits); "
-                f"card numbers are never stored{hint}"
-            )
+    if not isinstance(value, str):
+        return
+    length = contains_card_number(value)
+    if length is not None:
+        raise SecretValueRefused(
+            f"{label}: the value holds a card number (a Luhn-valid run of {length} digits); "
+            f"card numbers are never stored{hint}"
+        )
+    kind = secret_in_text(value)
+    if kind is not None:
+        raise SecretValueRefused(f"{label}: the value holds what reads as {kind}; {verify}")
 
 
 @attrs.frozen(kw_only=True, slots=True, repr=False)
