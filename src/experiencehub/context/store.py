@@ -7,7 +7,14 @@ link evidence. :class:`StoreBase` implements the public API once, on top of a do
 primitives that a back-end provides (``_lookup``, ``_attach``, ``_merge``…). Every public call
 *validates its arguments first*, then runs inside one back-end transaction (``_write``/``_read``):
 reads and checks that need the stored state (unknown customer, conflicting link) happen inside the
-transaction before the first write, so an error leaves nothing behind.
+transaction before the first write, so an error leaves nothing behind. A back-end whose medium
+fails mid-transaction rolls it back and raises :class:`StoreUnavailable` naming the operation.
+``check_contact`` runs the checks of ``record_contact`` without writing, so a caller (the hub) can
+refuse an event before acting on it.
+
+``resolve_created`` tells its caller whether *it* created the customer (decided inside the
+transaction), and ``discard_new`` erases such a customer only while nobody else has resolved or
+used it: two routers sharing one store never erase each other's customers.
 
 Customers are numbered (``cust-17``). Linking two identities of different customers merges them,
 union-find style: the older customer (lower number) survives, the other's identities, facts,
