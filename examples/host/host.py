@@ -20,7 +20,8 @@ The line protocol (UTF-8, one JSON object per line; examples/host/README.md has 
   ``{"hello": "desktop", "agent_id": "a1"}``;
 - then routing events in the wire format (``{"type": "ContactArrived", "schema": 1, ...}``,
   ``"at"`` optional and overwritten; ContactEnded/ContactAbandoned may carry ``"outcome"``) or
-  context operations (``{"op": "link" | "verified" | "fact", ...}``, see :data:`OPS`);
+  context operations (``{"op": "link" | "verified" | "fact", ...}``, see :data:`OPS`), or
+  ``{"op": "ping"}``;
 - the host answers every line with ``{"ok": ...}`` or ``{"error": ..., "message": ...}``, written
   after the decisions the line caused; decisions arrive as ``{"event": <envelope>}``, plus
   ``"brief"`` on an Offer sent to a desktop.
@@ -63,7 +64,7 @@ from experiencehub.context import (
     Identity,
     SqliteContextStore,
 )
-from experiencehub.context import errors as context_errors
+from experiencehub.context.errors import ContextNotRecorded
 from experiencehub.context.hub import HubDecision
 
 log = logging.getLogger("experiencehub.host")
@@ -83,14 +84,6 @@ DESKTOP_EVENTS = (
     ev.WrapUpEnded,
 )
 OUTCOME_EVENTS = ("ContactEnded", "ContactAbandoned")
-
-# The hub may report "the router applied this event but the store did not record it" with the
-# decisions attached; those must still be carried out. Older library versions have no such error.
-_NOT_RECORDED: tuple[type[Exception], ...] = tuple(
-    t
-    for t in (getattr(context_errors, "ContextNotRecorded", None),)
-    if isinstance(t, type) and issubclass(t, Exception)
-)
 
 
 class ProtocolError(ValueError):
@@ -333,9 +326,9 @@ class Host:
     def _handle(self, event: Any, outcome: str | None) -> list[HubDecision]:
         try:
             return self.hub.handle(event, outcome=outcome)
-        except _NOT_RECORDED as exc:  # applied by the router: its decisions still count
-            log.error("%s applied but not recorded in the store: %s", type(event).__name__, exc)
-            return list(exc.decisions)  # type: ignore[attr-defined]
+        except ContextNotRecorded as exc:  # the router applied it: its decisions still count
+            log.error("%s", exc)
+            return list(exc.decisions)
 
     def _track(self, peer: Peer, event: Any) -> None:
         if isinstance(event, ev.ContactArrived):
@@ -352,9 +345,11 @@ class Host:
     # -- context operations -------------------------------------------------------------------------
     def _context_op(self, request: Message) -> Message:
         op = request["op"]
+        if op == "ping" and len(request) == 1:  # a round trip: everything sent before it arrived
+            return {"ok": "ping", "at": self.clock()}
         spec = OPS.get(op) if isinstance(op, str) else None
         if spec is None:
-            raise ProtocolError(f"op: unknown operation {op!r} (one of {', '.join(OPS)})")
+            raise ProtocolError(f"op: unknown operation {op!r} (one of ping, {', '.join(OPS)})")
         required, optional, run = spec
         missing = [k for k in required if k not in request]
         extra = sorted(set(request) - {"op", *required, *optional})
