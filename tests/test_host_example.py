@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 5.0
 EPOCH = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.timezone.utc)
 PHONE = ["phone", "+44 20 7946 0000"]
+NATIONAL_PHONE = ["phone", "020 7946 0000"]  # the same number (phone_region "GB")
 ACCOUNT = ["account", "AC-1"]
 
 
@@ -112,7 +113,9 @@ def run_host(tmp_path: Path, scenario: Callable[[Any, ManualClock, int], Awaitab
             open(tmp_path / "records.jsonl", "a", encoding="utf-8") as records,
         ):
             hub = ExperienceHub(host_example.build_router(config), store)
-            host = host_example.Host(hub, records=records, clock=clock, epoch=EPOCH)
+            host = host_example.Host(
+                hub, records=records, clock=clock, epoch=EPOCH, phone_region="GB"
+            )
             port = await host.start("127.0.0.1", 0)
             try:
                 await asyncio.wait_for(scenario(host, clock, port), 20)
@@ -141,7 +144,7 @@ def test_journey_ivr_chat_drop_then_call_goes_to_the_same_agent(tmp_path: Path) 
 
         # t=100–110, IVR: account number typed in, date of birth checked
         clock.now = 100.0
-        link = {"op": "link", "a": PHONE, "b": ACCOUNT, "evidence": "IVR account check"}
+        link = {"op": "link", "a": NATIONAL_PHONE, "b": ACCOUNT, "evidence": "IVR account check"}
         _, reply = await telephony.request(link)
         assert reply == {"ok": "link", "at": 100.0, "customer_id": "cust-1"}
         clock.now = 110.0

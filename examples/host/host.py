@@ -173,10 +173,13 @@ def subject_of(value: Any) -> str:
     return getattr(value, "contact_id", None) or getattr(value, "agent_id", None) or "router"
 
 
-def _pair(request: Mapping[str, Any], key: str) -> Identity:
-    raw = request.get(key)
+def identity_of(raw: Any, region: str | None, where: str) -> Identity:
+    """A ``[kind, value]`` pair as an Identity; phone numbers in national format are read with
+    ``region`` (e.g. ``"GB"``: ``020 7946 0000`` → ``+442079460000``)."""
     if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(p, str) for p in raw)):
-        raise ProtocolError(f"{request['op']}.{key}: expected a [kind, value] pair, got {raw!r}")
+        raise ProtocolError(f"{where}: expected a [kind, value] pair, got {raw!r}")
+    if raw[0] == "phone":
+        return Identity.phone(raw[1], region=region)
     return Identity(raw[0], raw[1])
 
 
@@ -193,12 +196,14 @@ class Host:
         clock: Clock,
         epoch: dt.datetime,
         source: str = "experiencehub-example-host",
+        phone_region: str | None = None,
     ) -> None:
         self.hub = hub
         self.records = records
         self.clock = clock
         self.epoch = epoch
         self.source = source
+        self.phone_region = phone_region
         self._sequencer = wire.Sequencer()
         self._adapters: dict[str, Peer] = {}
         self._desktops: dict[str, Peer] = {}
@@ -303,7 +308,7 @@ class Host:
         if outcome is not None and (kind not in OUTCOME_EVENTS or not isinstance(outcome, str)):
             raise ProtocolError(f"outcome: a string, only next to {' or '.join(OUTCOME_EVENTS)}")
         now = self.clock()
-        event = wire.from_json({**request, "at": now})
+        event = wire.from_json({**self._normalised(request), "at": now})
         self._check_sender(peer, event)
         decisions = self._handle(event, outcome)
         self._track(peer, event)
@@ -312,6 +317,17 @@ class Host:
             self._write_record(contact_id, at=now, outcome=outcome or default_outcome)
         self._wake.set()  # the next deadline may have moved
         return {"ok": kind, "at": now}
+
+    def _normalised(self, request: Message) -> Message:
+        """An arrival's phone identity in E.164, so ``020…`` and ``+4420…`` are one customer."""
+        attributes = request.get("attributes")
+        if not isinstance(attributes, dict):
+            return request
+        raw = attributes.get("identity")
+        if not (isinstance(raw, list) and raw[:1] == ["phone"]):
+            return request
+        phone = identity_of(raw, self.phone_region, "attributes.identity")
+        return {**request, "attributes": {**attributes, "identity": ["phone", phone.value]}}
 
     def _check_sender(self, peer: Peer, event: Any) -> None:
         if peer.role == "desktop" and (
@@ -362,11 +378,14 @@ class Host:
         if "customer_id" in request:
             return self.hub.store.canonical(request["customer_id"])
         if "identity" in request:
-            return self.hub.store.resolve(_pair(request, "identity"), at=at)
+            return self.hub.store.resolve(self._pair(request, "identity"), at=at)
         raise ProtocolError(f"{request['op']}: give an identity or a customer_id")
 
+    def _pair(self, request: Message, key: str) -> Identity:
+        return identity_of(request.get(key), self.phone_region, f"{request['op']}.{key}")
+
     def _link(self, request: Message, at: float) -> str:
-        a, b = _pair(request, "a"), _pair(request, "b")
+        a, b = self._pair(request, "a"), self._pair(request, "b")
         return self.hub.store.link(a, b, at=at, evidence=request["evidence"])
 
     def _verified(self, request: Message, at: float) -> str:
@@ -560,14 +579,15 @@ async def serve(args: argparse.Namespace) -> None:
     if epoch.tzinfo is None:
         epoch = epoch.replace(tzinfo=dt.timezone.utc)
     store = SqliteContextStore(args.db)
-    source = config.get("host", {}).get("source", "experiencehub-example-host")
+    settings = config.get("host", {})
     with store, open(args.records, "a", encoding="utf-8") as records:
         host = Host(
             ExperienceHub(build_router(config), store),
             records=records,
             clock=make_clock(epoch),
             epoch=epoch,
-            source=source,
+            source=settings.get("source", "experiencehub-example-host"),
+            phone_region=settings.get("phone_region"),
         )
         port = await host.start(args.host, args.port)
         print(f"experiencehub host listening on {args.host}:{port}", flush=True)
