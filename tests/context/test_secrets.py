@@ -182,7 +182,8 @@ def test_any_luhn_valid_number_of_13_to_19_digits_is_found_however_it_is_split(
         pieces += [digits[last:cut], seps[i]]
         last = cut
     text = "paid with " + "".join([*pieces, digits[last:]]) + " today"
-    assert contains_card_number(text) == len(digits)
+    # a shorter window of leading groups may be Luhn-valid too and be found first
+    assert contains_card_number(text) in range(13, len(digits) + 1)
     with pytest.raises(SecretValueRefused):
         refuse_secrets("note", text)
 

@@ -29,6 +29,7 @@ Luhn-valid about one time in ten; ``password is purple`` is read as a password).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -148,6 +149,7 @@ def _is_secret_word(word: str) -> bool:
     return word in SECRET_WORDS or (word.endswith("s") and word[:-1] in SECRET_WORDS)
 
 
+@functools.lru_cache(maxsize=1024)  # names repeat (topic, postcode…) and are never secrets
 def is_secret_name(name: str) -> bool:
     """True if ``name`` names a secret: a token, or up to four adjacent tokens written together,
     is a secret word (``pin_code``, ``card_cvv``, ``date_of_birth``, ``Pass-Word``). Whole tokens
@@ -187,18 +189,23 @@ _KEYWORDS: tuple[tuple[str, str, str], ...] = (
 _NOT_LETTER_BEFORE, _NOT_LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
 # A field name written in text ("card_cvv: 737", "dobAnswer 03/02/1985"): snake, dotted or camel.
 _FIELD = re.compile(r"(?<!\w)(?:[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)+|[a-z]+[A-Z]\w*)")
+_FIELD_HINT = re.compile(r"[_.]|[a-z][A-Z]")  # most texts have none: skip the slower scan
 _KEYWORD = re.compile(
-    "|".join(
-        f"(?P<k{index}>{_NOT_LETTER_BEFORE}(?:{pattern.format(_=_GAP)}){_NOT_LETTER_AFTER})"
+    _NOT_LETTER_BEFORE
+    + "(?:"
+    + "|".join(
+        f"(?P<k{index}>{pattern.format(_=_GAP)})"
         for index, (pattern, _kind, _value) in enumerate(_KEYWORDS)
-    ),
+    )
+    + ")"
+    + _NOT_LETTER_AFTER,  # outside the alternation: three times faster than inside each branch
     re.IGNORECASE,
 )
 _CONNECTORS = frozenset({"is", "was", "are", "were", "=", ":", "-", "->", "=>", "equals", "reads"})
 _FILLERS = frozenset(
     {"my", "the", "your", "his", "her", "their", "our", "a", "new", "old", "current", "number",
      "no", "num", "code", "it", "its", "it's", "now", "just", "still", "being", "be", "will",
-     "set", "to", "of", "for", "card", "#", "–", "—"}
+     "set", "to", "of", "for", "card", "s", "#", "–", "—"}
 )  # fmt: skip
 _NOT_A_PASSWORD = frozenset(
     {"wrong", "incorrect", "correct", "right", "invalid", "valid", "expired", "expiring",
@@ -271,7 +278,7 @@ def _value_follows(kind: str, words: list[str], text_after: str, connected: bool
 
 def _connects(word: str, bare: str) -> bool:
     lead = word[: len(word) - len(word.lstrip(_EDGE))] if bare else word
-    return bare in _CONNECTORS or ":" in lead or "=" in lead
+    return bare in _CONNECTORS or word in _CONNECTORS or ":" in lead or "=" in lead
 
 
 def _forward(text: str, end: int, value_kind: str) -> bool:
@@ -319,11 +326,11 @@ def secret_in_text(text: str) -> str | None:
     words after it (``cvv 737``, ``PIN is 4321``, ``my pin: 0000``, ``password is hunter2``,
     ``dob 03/02/1985``), or before it with ``is``/``was`` (``4321 is my PIN``); or a secret field
     name (:func:`is_secret_name`) written as ``card_cvv``, ``pin.code`` or ``dobAnswer`` followed
-    by digits, a date or ``: <word>``. Digit values are
-    3–12 digits; a password is any word after ``is``/``:``/``=`` that is not a status word
-    (``password is wrong``) or a mask (``****``), and, with no connector, a word mixing letters
-    with digits or symbols (``password hunter2``, not ``password reset``). Card numbers are
-    :func:`contains_card_number`'s job. Cost: O(len(text)).
+    by digits, a date or ``: <word>``. Digit values are 3–12 digits; a password is any word after
+    ``is``/``:``/``=`` that is not a status word (``password is wrong``) or a mask (``****``),
+    and, with no connector, a word mixing letters with digits or symbols (``password hunter2``,
+    not ``password reset``). Card numbers are :func:`contains_card_number`'s job.
+    Cost: O(len(text)).
 
     >>> secret_in_text("security code 123"), secret_in_text("password reset requested")
     ('a security code', None)
@@ -334,7 +341,8 @@ def secret_in_text(text: str) -> str | None:
         _pattern, kind, value_kind = _KEYWORDS[index]
         if _forward(text, match.end(), value_kind) or _backward(text, match.start(), value_kind):
             return kind
-    for match in _FIELD.finditer(text):
+    fields = _FIELD.finditer(text) if _FIELD_HINT.search(text) else ()
+    for match in fields:
         if is_secret_name(match.group()) and _forward(text, match.end(), _ANY):
             return "a secret field's value"
     return None
