@@ -205,6 +205,7 @@ def test_journey_ivr_chat_drop_then_call_goes_to_the_same_agent(tmp_path: Path) 
         brief = offer["brief"]
         assert brief["do_not_ask"] == ["date_of_birth"]  # verified at 110 for 900 s
         assert brief["journey"] == ["chat dropped 3 min ago (chat-1, topic: billing dispute, agent a1)"]  # fmt: skip
+        assert brief["open_items"] == ["billing dispute: chat dropped (chat-1)"]
         assert brief["repeat_contact"] is True
         assert await a2.sync() == []
         assert await chat.sync() == []
