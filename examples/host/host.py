@@ -208,6 +208,7 @@ class Host:
         self._adapters: dict[str, Peer] = {}
         self._desktops: dict[str, Peer] = {}
         self._contacts: dict[str, OpenContact] = {}
+        self._handlers: set[asyncio.Task[Any]] = set()  # one per connection
         self._wake = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -229,6 +230,8 @@ class Host:
                 await self._ticker
         for peer in [*self._adapters.values(), *self._desktops.values()]:
             peer.writer.close()
+        if self._handlers:  # hung up on, they read EOF and finish (cancelling them logs noise)
+            await asyncio.wait(self._handlers, timeout=5.0)
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -239,6 +242,10 @@ class Host:
     # -- connections ------------------------------------------------------------------------------
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer: Peer | None = None
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         try:
             peer = self._greet(await reader.readline(), writer)
             peer.send({"ok": "hello", "at": self.clock()})
