@@ -168,11 +168,6 @@ def brief_json(brief: HandoffBrief | None) -> Message | None:
     }
 
 
-def subject_of(value: Any) -> str:
-    """The CloudEvents subject ``wire.cloud_event`` gives ``value`` (the sequence is per subject)."""
-    return getattr(value, "contact_id", None) or getattr(value, "agent_id", None) or "router"
-
-
 def identity_of(raw: Any, region: str | None, where: str) -> Identity:
     """A ``[kind, value]`` pair as an Identity; phone numbers in national format are read with
     ``region`` (e.g. ``"GB"``: ``020 7946 0000`` → ``+442079460000``)."""
@@ -426,7 +421,7 @@ class Host:
     def _deliver(self, decisions: Sequence[HubDecision]) -> None:
         for decision in decisions:
             value = decision.offer if isinstance(decision, BriefedOffer) else decision
-            subject = subject_of(value)
+            subject = wire.subject_of(value)
             message: Message = {
                 "event": wire.cloud_event(
                     value,
@@ -449,7 +444,7 @@ class Host:
             desktop.send(message)
         if adapter is None and desktop is None:
             log.warning(
-                "%s for %s: nobody connected to tell", type(value).__name__, subject_of(value)
+                "%s for %s: nobody connected to tell", type(value).__name__, wire.subject_of(value)
             )
 
     # -- ticks --------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ __all__ = [
     "loads",
     "rfc3339",
     "schema_files",
+    "subject_of",
     "to_json",
 ]
 
@@ -317,6 +318,17 @@ class Sequencer:
         self._last.pop(subject, None)
 
 
+def subject_of(value: Any) -> str:
+    """The CloudEvents ``subject`` of an event or decision: its contact id, else its agent id,
+    else ``"router"`` (a ``Tick``). Key a :class:`Sequencer` by it. Cost: O(1).
+
+    >>> from experiencehub import events as ev
+    >>> subject_of(ev.ContactEnded(at=1.0, contact_id="c9")), subject_of(ev.Tick(at=1.0))
+    ('c9', 'router')
+    """
+    return getattr(value, "contact_id", None) or getattr(value, "agent_id", None) or "router"
+
+
 def cloud_event(
     value: Any,
     *,
@@ -339,7 +351,7 @@ def cloud_event(
     data = to_json(value)
     name = data["type"]
     kind = kind or ("event" if name in EVENT_TYPES else "decision")
-    subject = getattr(value, "contact_id", None) or getattr(value, "agent_id", None) or "router"
+    subject = subject_of(value)
     return {
         "specversion": "1.0",
         "id": f"{subject}/{sequence}",
