@@ -72,7 +72,10 @@ def test_factories_and_defaults_are_applied() -> None:
     made = arrived(at=1.0, contact_id="c1", queue="q")
     assert made == ev.ContactArrived(at=1.0, contact_id="c1", queue="q")
     other = arrived(at=1.0, contact_id="c2", queue="q")
-    assert made.attributes is not other.attributes  # a fresh dict each time, like attrs' factory
+    # the default is the one shared, immutable empty mapping (sharing is safe: nobody can change it)
+    assert made.attributes == other.attributes == {}
+    with pytest.raises(TypeError, match="immutable"):
+        made.attributes["x"] = 1  # type: ignore[index]
 
 
 def test_missing_required_field_is_a_type_error() -> None:

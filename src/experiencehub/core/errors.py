@@ -12,6 +12,11 @@ experiencehub.core.errors.UnknownAgent: a7: no agent with this id is logged in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .decisions import Decision
+
 __all__ = [
     "CallerError",
     "CapacityExceeded",
@@ -21,6 +26,7 @@ __all__ = [
     "InvalidEvent",
     "InvalidTransition",
     "OfferNotFound",
+    "RouterFailed",
     "RoutingError",
     "UnknownAgent",
     "UnknownContact",
@@ -29,7 +35,19 @@ __all__ = [
 
 
 class RoutingError(Exception):
-    """Base class of every error the router raises."""
+    """Base class of every error the router raises.
+
+    ``decisions``: decisions the router made before it raised (deadlines due at or before the
+    rejected event's time), in order; carry them out as if ``handle`` had returned them. Empty
+    when none were due, and for errors raised outside ``Router.handle``.
+    """
+
+    decisions: tuple[Decision, ...] = ()
+
+    def __init__(self, *args: Any, decisions: tuple[Decision, ...] = ()) -> None:
+        super().__init__(*args)
+        if decisions:
+            self.decisions = decisions
 
 
 class CallerError(RoutingError):
@@ -79,6 +97,13 @@ class InvalidTransition(CallerError):
 
 class OfferNotFound(CallerError):
     """The event answers an offer that does not exist (never made, expired or withdrawn)."""
+
+
+class RouterFailed(RoutingError):
+    """Applying an accepted event (or a deadline) failed unexpectedly: a bug, not the caller's
+    fault. The original exception is the ``__cause__``; ``decisions`` holds what the router
+    decided before the failure. The router's state may be half-changed, so it refuses every
+    later event with this error; rebuild it (e.g. replay the journal of accepted events)."""
 
 
 class CapacityExceeded(ConfigError):

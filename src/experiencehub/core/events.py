@@ -1,20 +1,33 @@
 """Input events: past-tense facts the caller reports to the router.
 
 Every event is a frozen, slotted, keyword-only attrs class whose constructor rejects invalid values
-with :class:`~experiencehub.core.errors.InvalidEvent`. ``at`` is the event's time in seconds on the
-caller's clock; the router never reads a clock of its own. The ``repr`` is valid Python, so a failing
-event stream can be pasted into a test.
+with :class:`~experiencehub.core.errors.InvalidEvent`, so a bad value never reaches the router.
+``at`` is the event's time in seconds on the caller's clock (finite, 0 to ``1e12``); the router
+never reads a clock of its own. Events are immutable all the way down: mappings (``skills``,
+``capacity``, ``attributes``) are copied into read-only dicts and lists into tuples, so a value
+cannot change after it was checked, and every event is hashable. The ``repr`` is valid Python, so
+a failing event stream can be pasted into a test.
 
->>> ContactArrived(at=1.0, contact_id="c1", queue="billing")
-ContactArrived(at=1.0, contact_id='c1', queue='billing', priority=0, customer_id=None, attributes={}, preferred_agents=())
+Rules beyond the types: ids are non-empty ``str``; ``|priority| <= 2**53``; a status ``reason`` is
+None or at most 200 characters; ``attributes`` has non-empty string keys and values that are
+hashable or lists, sets or mappings of such (deep-frozen: lists become tuples).
+
+>>> arrived = ContactArrived(at=1.0, contact_id="c1", queue="billing", attributes={"topic": "bill"})
+>>> arrived
+ContactArrived(at=1.0, contact_id='c1', queue='billing', priority=0, customer_id=None, attributes={'topic': 'bill'}, preferred_agents=())
+>>> arrived.attributes["topic"] = "other"
+Traceback (most recent call last):
+...
+TypeError: FrozenDict is immutable (a validated value cannot change)
 >>> ContactArrived(at=-1.0, contact_id="c1", queue="billing")
 Traceback (most recent call last):
 ...
-experiencehub.core.errors.InvalidEvent: at=-1.0: must be finite and >= 0
+experiencehub.core.errors.InvalidEvent: at=-1.0: must be finite, >= 0 and <= 1e+12
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import attrs
@@ -38,23 +51,23 @@ __all__ = [
     "WrapUpEnded",
 ]
 
-DEFAULT_CAPACITY = {"phone": 1, "chat": 3, "email": 5}
-"""Capacity per channel of an agent who logs in without one."""
+DEFAULT_CAPACITY: Mapping[str, int] = v.FrozenDict({"phone": 1, "chat": 3, "email": 5})
+"""Capacity per channel of an agent who logs in without one (read-only)."""
 
 
-def _default_capacity() -> dict[str, int]:
-    return dict(DEFAULT_CAPACITY)
+def _default_capacity() -> Mapping[str, int]:
+    return DEFAULT_CAPACITY
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class AgentLoggedIn:
     """An agent logged in and is available, with skills (name → level) and capacity per channel."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     agent_id: str = attrs.field(validator=v.identifier)
-    skills: dict[str, int] = attrs.field(converter=v.plain_dict, validator=v.levels)
-    capacity: dict[str, int] = attrs.field(
-        factory=_default_capacity, converter=v.plain_dict, validator=v.levels
+    skills: Mapping[str, int] = attrs.field(converter=v.frozen_map, validator=v.levels)
+    capacity: Mapping[str, int] = attrs.field(
+        factory=_default_capacity, converter=v.frozen_map, validator=v.levels
     )
 
 
@@ -62,17 +75,17 @@ class AgentLoggedIn:
 class AgentStatusChanged:
     """An agent became available, or went away (break, meeting…) with an optional reason."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     agent_id: str = attrs.field(validator=v.identifier)
     status: str = attrs.field(default="available", validator=v.one_of("available", "away"))
-    reason: str | None = attrs.field(default=None)
+    reason: str | None = attrs.field(default=None, validator=v.reason)
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class AgentLoggedOut:
     """An agent logged out. Work in progress finishes; no new work is offered."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     agent_id: str = attrs.field(validator=v.identifier)
 
 
@@ -85,20 +98,24 @@ class ContactArrived:
     affinity window (last or owning agent), usually filled in by the context layer.
     """
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
     queue: str = attrs.field(validator=v.identifier)
-    priority: int = attrs.field(default=0, validator=v.integer)
+    priority: int = attrs.field(default=0, validator=v.priority)
     customer_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
-    attributes: dict[str, Any] = attrs.field(factory=dict, converter=v.plain_dict)
-    preferred_agents: tuple[str, ...] = attrs.field(default=(), converter=v.string_tuple)
+    attributes: Mapping[str, Any] = attrs.field(
+        factory=v.empty_map, converter=v.frozen_attributes, validator=v.attributes
+    )
+    preferred_agents: tuple[str, ...] = attrs.field(
+        default=(), converter=v.string_tuple, validator=v.identifiers
+    )
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class OfferAccepted:
     """The agent accepted the offer of the contact; the contact is connected."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
     agent_id: str = attrs.field(validator=v.identifier)
 
@@ -107,7 +124,7 @@ class OfferAccepted:
 class OfferRejected:
     """The agent declined the offer; the contact is never offered to this agent again."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
     agent_id: str = attrs.field(validator=v.identifier)
 
@@ -116,7 +133,7 @@ class OfferRejected:
 class ContactEnded:
     """Handling of a connected contact ended; the agent enters its queue's wrap-up."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
 
 
@@ -124,7 +141,7 @@ class ContactEnded:
 class WrapUpEnded:
     """The agent finished wrap-up (after-contact work) of a contact."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     agent_id: str = attrs.field(validator=v.identifier)
     contact_id: str = attrs.field(validator=v.identifier)
 
@@ -133,7 +150,7 @@ class WrapUpEnded:
 class ContactAbandoned:
     """The customer left before being connected (hung up, closed the chat)."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
 
 
@@ -141,7 +158,7 @@ class ContactAbandoned:
 class ContactTransferred:
     """The contact moves to another queue; a connected agent is released into wrap-up."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
     queue: str = attrs.field(validator=v.identifier)
 
@@ -150,7 +167,7 @@ class ContactTransferred:
 class Tick:
     """Time passed; apply every deadline due at or before ``at``."""
 
-    at: float = attrs.field(validator=v.time_seconds)
+    at: float = attrs.field(validator=v.event_time)
 
 
 Event: TypeAlias = (
@@ -171,7 +188,9 @@ Event: TypeAlias = (
 # Trusted constructors (not public): for callers that build events from data they have validated
 # already, like the simulator from a checked scenario. They skip the validators and converters
 # (see ._trusted: a ContactArrived costs 0.75 µs instead of 2.4 µs), so values must already be
-# of the right type: a plain dict for ``attributes``, a tuple for ``preferred_agents``.
+# of the right type and within the bounds above: a mapping for ``attributes`` (a plain dict stays
+# a plain dict: nothing freezes it, so the caller must not change it afterwards, and such an event
+# is not hashable), a tuple of ids for ``preferred_agents``.
 new_contact_arrived = trusted(ContactArrived)
 new_offer_accepted = trusted(OfferAccepted)
 new_offer_rejected = trusted(OfferRejected)

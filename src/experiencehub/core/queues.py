@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 from sortedcontainers import SortedList
 
+from ._validators import MAX_SECONDS, MAX_WEIGHT, FrozenDict
 from .errors import ConfigError
 
 __all__ = ["LineEntry", "QueueSpec", "Stage", "WaitingKey", "WaitingLine", "WrapUp", "build_lines"]
@@ -30,13 +31,23 @@ WaitingKey = tuple[float, float, int]
 """(-base_priority, enqueued_at, seq): smaller is served first."""
 
 
-def _non_negative(name: str, value: Any, *, allow_none: bool = False) -> None:
+def _non_negative(
+    name: str, value: Any, *, allow_none: bool = False, maximum: float = math.inf
+) -> None:
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{name}={value!r}: must be a number")
     if not math.isfinite(value) or value < 0:
         raise ConfigError(f"{name}={value!r}: must be finite and >= 0")
+    if value > maximum:
+        bound = "2**53" if maximum == MAX_WEIGHT else f"{maximum:g}"
+        raise ConfigError(f"{name}={value!r}: must be <= {bound}")
+
+
+def _seconds(name: str, value: Any, *, allow_none: bool = False) -> None:
+    """A duration: finite, >= 0 and <= MAX_SECONDS, so event time + duration stays finite."""
+    _non_negative(name, value, allow_none=allow_none, maximum=MAX_SECONDS)
 
 
 @attrs.frozen(slots=True)
@@ -50,7 +61,7 @@ class Stage:
     max_cost: float | None = 0.0
 
     def __attrs_post_init__(self) -> None:
-        _non_negative("Stage.after", self.after)
+        _seconds("Stage.after", self.after)
         _non_negative("Stage.max_cost", self.max_cost, allow_none=True)
 
 
@@ -64,17 +75,23 @@ class WrapUp:
     def __attrs_post_init__(self) -> None:
         if self.mode not in ("none", "timed", "manual"):
             raise ConfigError(f"WrapUp.mode={self.mode!r}: must be none, timed or manual")
-        _non_negative("WrapUp.seconds", self.seconds)
+        _seconds("WrapUp.seconds", self.seconds)
         if self.mode == "timed" and self.seconds <= 0:
             raise ConfigError(f"WrapUp.seconds={self.seconds!r}: timed wrap-up needs seconds > 0")
 
 
-def _requires(value: Mapping[str, int] | Sequence[str]) -> dict[str, int]:
+def _requires(value: Mapping[str, int] | Sequence[str]) -> Mapping[str, int]:
+    """Converter: a read-only copy (``QueueSpec`` is frozen all the way down)."""
     if isinstance(value, str):
-        return {value: 1}
+        return FrozenDict({value: 1})
     if isinstance(value, Mapping):
-        return dict(value)
-    return dict.fromkeys(value, 1)
+        return FrozenDict(value)
+    try:
+        return FrozenDict.fromkeys(value, 1)
+    except TypeError:  # not iterable, or unhashable names: refused with its rule below
+        raise ConfigError(
+            f"requires={value!r}: must be a mapping of skill to level, or a list of skills"
+        ) from None
 
 
 def _default_stages() -> tuple[Stage, ...]:
@@ -97,7 +114,7 @@ class QueueSpec:
 
     name: str
     channel: str
-    requires: dict[str, int] = attrs.field(factory=dict, converter=_requires)
+    requires: Mapping[str, int] = attrs.field(factory=FrozenDict, converter=_requires)
     stages: tuple[Stage, ...] = attrs.field(factory=_default_stages, converter=tuple)
     priority_weight: float = 1.0
     aging_per_minute: float = 0.0
@@ -119,13 +136,11 @@ class QueueSpec:
             if isinstance(level, bool) or not isinstance(level, int) or level < 0:
                 raise ConfigError(f"{where}: requires[{skill!r}]={level!r} must be an integer >= 0")
         self._check_stages(where)
-        _non_negative(f"{where}: priority_weight", self.priority_weight)
-        _non_negative(f"{where}: aging_per_minute", self.aging_per_minute)
-        _non_negative(
-            f"{where}: service_level_seconds", self.service_level_seconds, allow_none=True
-        )
-        _non_negative(f"{where}: rejoin_seconds", self.rejoin_seconds)
-        _non_negative(f"{where}: affinity_seconds", self.affinity_seconds)
+        _non_negative(f"{where}: priority_weight", self.priority_weight, maximum=MAX_WEIGHT)
+        _non_negative(f"{where}: aging_per_minute", self.aging_per_minute, maximum=MAX_WEIGHT)
+        _seconds(f"{where}: service_level_seconds", self.service_level_seconds, allow_none=True)
+        _seconds(f"{where}: rejoin_seconds", self.rejoin_seconds)
+        _seconds(f"{where}: affinity_seconds", self.affinity_seconds)
         if self.max_length is not None and (
             isinstance(self.max_length, bool)
             or not isinstance(self.max_length, int)

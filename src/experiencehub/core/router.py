@@ -5,7 +5,8 @@ Theory of operation
 The caller owns time and I/O. Each event first applies every deadline due at or before its time
 (exactly as a ``Tick`` would), then is *validated* against the state, then *applied*. Validation
 never mutates, so a rejected event leaves the state as it was (decisions already caused by the
-deadlines before it are returned at the front of the next ``handle`` call).
+deadlines before it are returned at the front of the next ``handle`` call). Event values were
+validated by the event constructors, so ``handle`` does only a constant few checks of its own.
 
 Waiting contacts sit in lines per routing class (queue, stage) — the final "any agent" stages of a
 channel share one line per aging rate; available agents sit in pools per (queue, skill cost) and
@@ -32,6 +33,7 @@ from typing import Any
 from . import decisions as dc
 from . import events as ev
 from ._routing import RoutingState
+from ._validators import MAX_SECONDS
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
 from .errors import (
@@ -41,6 +43,7 @@ from .errors import (
     InvalidEvent,
     InvalidTransition,
     OfferNotFound,
+    RouterFailed,
     RoutingError,
     UnknownAgent,
     UnknownContact,
@@ -68,8 +71,11 @@ class Router(RoutingState):
         max_unanswered_offers: int | None = 3,
         channel_rules: Mapping[str, Collection[str]] | None = None,
     ) -> None:
-        queue_list = list(queues)
-        _check_config(queue_list, offer_timeout, max_unanswered_offers)
+        queue_list = _queue_list(queues)
+        _check_config(skills, queue_list, offer_timeout, max_unanswered_offers)
+        _check_rules(channel_rules)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ConfigError(f"seed={seed!r}: must be an integer")
         skills.freeze()
         rng = random.Random(seed)
         rules = (
@@ -86,6 +92,7 @@ class Router(RoutingState):
             max_unanswered=max_unanswered_offers,
         )
         self._pending: list[dc.Decision] = []
+        self._failure: str | None = None  # set when applying an event failed (a bug)
         self._handlers: dict[
             type, tuple[Callable[[Any], None], Callable[[Any, list[dc.Decision]], None]]
         ] = {
@@ -107,30 +114,70 @@ class Router(RoutingState):
         """Apply due deadlines, then the event; return the decisions to carry out, in order.
 
         Raises a :class:`RoutingError` subclass for an event that does not fit the state; the
-        state is then unchanged. Cost: O(log n) in waiting contacts and agents (plus the
-        deadlines that fall due).
+        state is then unchanged. Should applying an accepted event fail unexpectedly (a bug),
+        ``RouterFailed`` carries the decisions made until then and the router refuses every
+        later event. Cost: O(log n) in waiting contacts and agents (plus the deadlines that
+        fall due).
         """
+        if self._failure is not None:
+            raise RouterFailed(
+                f"{type(event).__name__}: refused, the router failed earlier ({self._failure}); "
+                "rebuild it, e.g. by replaying the journal of accepted events"
+            )
         handlers = self._handlers.get(type(event))
         if handlers is None:
-            raise InvalidEvent(f"{event!r}: not a routing event (see experiencehub.events)")
+            raise InvalidEvent(f"{event!r:.200}: not a routing event (see experiencehub.events)")
         at = event.at
-        if at < self.now:
-            raise ClockWentBackwards(
-                f"{type(event).__name__} at={at}: before the router's time {self.now}; "
-                "events must come in time order"
-            )
+        try:  # a trusted constructor may have let a bad time through; NaN fails this test too
+            in_time = self.now <= at <= MAX_SECONDS
+        except TypeError:
+            in_time = False
+        if not in_time:
+            raise self._bad_time(event)
         check, apply = handlers
         out, self._pending = self._pending, []
-        if self.deadlines.maybe_due(at):
-            self._run_deadlines(at, out)
+        try:
+            if self.deadlines.maybe_due(at):
+                self._run_deadlines(at, out)
+        except BaseException as exc:
+            raise self._fail(exc, out) from exc
         try:
             check(event)
         except RoutingError:
             self._pending = out
             raise
+        except Exception as exc:  # e.g. an unhashable id in an event built without validation
+            self._pending = out
+            raise InvalidEvent(f"{event!r:.200}: refused ({type(exc).__name__}: {exc})") from exc
         self.now = at
-        apply(event, out)
+        try:
+            apply(event, out)
+        except BaseException as exc:
+            raise self._fail(exc, out) from exc
         return out
+
+    def _bad_time(self, event: ev.Event) -> RoutingError:
+        at = event.at
+        if isinstance(at, (int, float)) and not isinstance(at, bool) and at < self.now:
+            return ClockWentBackwards(
+                f"{type(event).__name__} at={at}: before the router's time {self.now}; "
+                "events must come in time order"
+            )
+        return InvalidEvent(
+            f"{type(event).__name__} at={at!r:.60}: must be a number of seconds, finite and "
+            f"<= {MAX_SECONDS:g}"
+        )
+
+    def _fail(self, exc: BaseException, out: list[dc.Decision]) -> BaseException:
+        """Close the router after an unexpected failure; keep the decisions made so far."""
+        self._failure = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, Exception):  # KeyboardInterrupt and the like pass through
+            return exc
+        return RouterFailed(
+            f"applying an event failed unexpectedly ({self._failure}); the router refuses "
+            "every later event: carry out err.decisions, then rebuild it",
+            decisions=tuple(out),
+        )
 
     def next_deadline(self) -> float | None:
         """When the caller must send ``Tick`` next; None when nothing is pending. Cost: O(1)."""
@@ -468,9 +515,20 @@ def _no_apply(_event: object, _out: list[dc.Decision]) -> None:
     return None
 
 
+def _queue_list(queues: Iterable[QueueSpec]) -> list[QueueSpec]:
+    if isinstance(queues, (str, bytes, Mapping)) or not isinstance(queues, Iterable):
+        raise ConfigError(f"queues={queues!r:.80}: must be a list of QueueSpec")
+    return list(queues)
+
+
 def _check_config(
-    queues: list[QueueSpec], offer_timeout: float | None, max_unanswered: int | None
+    skills: SkillGraph,
+    queues: list[QueueSpec],
+    offer_timeout: float | None,
+    max_unanswered: int | None,
 ) -> None:
+    if not isinstance(skills, SkillGraph):
+        raise ConfigError(f"skills={skills!r:.80}: must be a SkillGraph")
     names: set[str] = set()
     for queue in queues:
         if not isinstance(queue, QueueSpec):
@@ -478,12 +536,16 @@ def _check_config(
         if queue.name in names:
             raise ConfigError(f"queue {queue.name!r}: defined twice")
         names.add(queue.name)
+    # finite and bounded, so every expiry (event time + timeout) is a finite time; None: no expiry
     if offer_timeout is not None and (
         isinstance(offer_timeout, bool)
         or not isinstance(offer_timeout, (int, float))
-        or not offer_timeout > 0
+        or not 0 < offer_timeout <= MAX_SECONDS
     ):
-        raise ConfigError(f"offer_timeout={offer_timeout!r}: must be > 0 seconds, or None")
+        raise ConfigError(
+            f"offer_timeout={offer_timeout!r}: must be > 0 and <= {MAX_SECONDS:g} seconds "
+            "(finite), or None for offers that never expire"
+        )
     if max_unanswered is not None and (
         isinstance(max_unanswered, bool)
         or not isinstance(max_unanswered, int)
@@ -492,3 +554,21 @@ def _check_config(
         raise ConfigError(
             f"max_unanswered_offers={max_unanswered!r}: must be an integer >= 1, or None"
         )
+
+
+def _check_rules(rules: Mapping[str, Collection[str]] | None) -> None:
+    """Channel rules are a mapping of channel to a list of channels (``"*"``: every channel)."""
+    if rules is None:
+        return
+    if not isinstance(rules, Mapping):
+        raise ConfigError(f"channel_rules={rules!r:.80}: must be a mapping of channel to channels")
+    for channel, blocked in rules.items():
+        if isinstance(blocked, (str, bytes, Mapping)) or not isinstance(blocked, Iterable):
+            raise ConfigError(
+                f"channel_rules[{channel!r}]={blocked!r:.60}: must be a list of channels"
+            )
+        for other in blocked:
+            if type(other) is not str or not other:
+                raise ConfigError(
+                    f"channel_rules[{channel!r}]: {other!r} must be a non-empty channel name"
+                )
