@@ -8,9 +8,12 @@ The context layer may do I/O (through a store); the routing core never does. Pub
   next agent gets;
 - :class:`StoreAffinity` (an :class:`AffinityProvider`) — preferred agents for the Router;
 - :class:`ExperienceHub`, :class:`BriefedOffer` — Router + store behind one ``handle(event)``;
-- typed errors: :class:`UnknownCustomer`, :class:`InvalidIdentity`, :class:`InvalidChannel`,
-  :class:`InvalidFact`, :class:`SecretValueRefused`, :class:`IdentityConflict`,
-  :class:`SchemaTooNew`.
+- typed errors, all :class:`ContextError` (a ``RoutingError``): :class:`UnknownCustomer`,
+  :class:`InvalidIdentity`, :class:`InvalidChannel`, :class:`InvalidFact`,
+  :class:`SecretValueRefused`, :class:`IdentityConflict`, :class:`SchemaTooNew`,
+  :class:`StoreUnavailable` (the store's own failure: nothing acknowledged was lost); and
+  :class:`ContextNotRecorded`, raised by the hub *after* routing when the store failed, carrying
+  the decisions to carry out.
 
 See docs/context.md for a scripted journey.
 """
@@ -20,12 +23,15 @@ from __future__ import annotations
 from .affinity import AffinityProvider, StoreAffinity
 from .brief import HandoffBrief, JourneyStep
 from .errors import (
+    ContextError,
+    ContextNotRecorded,
     IdentityConflict,
     InvalidChannel,
     InvalidFact,
     InvalidIdentity,
     SchemaTooNew,
     SecretValueRefused,
+    StoreUnavailable,
     UnknownCustomer,
 )
 from .facts import ContactRecord, Fact
@@ -39,6 +45,8 @@ __all__ = [
     "AuditEntry",
     "BriefedOffer",
     "ContactRecord",
+    "ContextError",
+    "ContextNotRecorded",
     "ContextStore",
     "ExperienceHub",
     "Fact",
@@ -54,5 +62,6 @@ __all__ = [
     "SecretValueRefused",
     "SqliteContextStore",
     "StoreAffinity",
+    "StoreUnavailable",
     "UnknownCustomer",
 ]
