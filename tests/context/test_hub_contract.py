@@ -255,3 +255,21 @@ def test_context_errors_share_a_base_and_stay_routing_errors() -> None:
     assert issubclass(StoreUnavailable, ContextError) and issubclass(InvalidFact, ContextError)
     assert issubclass(ContextError, RoutingError)
     assert not issubclass(ContextNotRecorded, RoutingError)
+
+
+def test_phone_pairs_in_national_format_use_the_hubs_region() -> None:
+    from experiencehub import Router, SkillGraph  # noqa: PLC0415
+    from experiencehub import events as ev  # noqa: PLC0415
+    from experiencehub.context import ExperienceHub, Identity, MemoryContextStore  # noqa: PLC0415
+    from experiencehub.core.queues import QueueSpec  # noqa: PLC0415
+
+    store = MemoryContextStore()
+    known = store.resolve(Identity("phone", "+44 20 7946 0000"), at=0.0)
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone")])
+    hub = ExperienceHub(router, store, phone_region="GB")
+    hub.handle(
+        ev.ContactArrived(
+            at=1.0, contact_id="c1", queue="q", attributes={"identity": ("phone", "020 7946 0000")}
+        )
+    )
+    assert hub.customer_of("c1") == known
