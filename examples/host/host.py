@@ -297,6 +297,8 @@ class Host:
             else:
                 reply = self._routing_event(peer, request)
         except (RoutingError, ProtocolError) as exc:  # wire.WireError is a RoutingError
+            # a rejected event still moved the router to its time: carry out what fell due
+            self._deliver(list(getattr(exc, "decisions", ())))
             reply = {"error": type(exc).__name__, "message": str(exc)}
         except Exception as exc:  # a bug here must not stop the other connections
             log.exception("line from %s %s failed", peer.role, peer.name)

@@ -273,3 +273,29 @@ def test_phone_pairs_in_national_format_use_the_hubs_region() -> None:
         )
     )
     assert hub.customer_of("c1") == known
+
+
+def test_a_rejected_event_carries_the_briefed_offers_that_fell_due() -> None:
+    from experiencehub import Router, SkillGraph, UnknownContact  # noqa: PLC0415
+    from experiencehub import events as ev  # noqa: PLC0415
+    from experiencehub.context import (  # noqa: PLC0415
+        BriefedOffer,
+        ExperienceHub,
+        Identity,
+        MemoryContextStore,
+    )
+    from experiencehub.core.queues import QueueSpec  # noqa: PLC0415
+
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone")], offer_timeout=30.0)
+    hub = ExperienceHub(router, MemoryContextStore())
+    for agent in ("a1", "a2"):
+        hub.handle(ev.AgentLoggedIn(at=0.0, agent_id=agent, skills={}, capacity={"phone": 1}))
+    arrival = ev.ContactArrived(
+        at=1.0, contact_id="c1", queue="q", attributes={"identity": Identity("account", "AC-1")}
+    )
+    [first] = [d for d in hub.handle(arrival) if isinstance(d, BriefedOffer)]
+    with pytest.raises(UnknownContact) as caught:  # a1 never answered; the offer expired at 31
+        hub.handle(ev.ContactEnded(at=40.0, contact_id="nope"))
+    offers = [d for d in caught.value.decisions if isinstance(d, BriefedOffer)]
+    assert [o.agent_id for o in offers] == ["a2"] != [first.agent_id]
+    assert offers[0].brief is not None and offers[0].brief.customer_id == hub.customer_of("c1")

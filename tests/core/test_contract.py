@@ -1,6 +1,8 @@
 """The router's contract at its edges: what a rejected event does, which inputs are refused, and
 that validated values cannot change afterwards (docs/routing.md, "Guarantees").
 
+1. A rejected event leaves the router exactly as ``Tick(at=event.at)`` would, and the error
+   carries that tick's decisions (``err.decisions``); nothing is parked for a later call.
 2. Bad values are refused by the event and configuration constructors (``InvalidEvent``,
    ``ConfigError``); ``handle`` never lets another exception out for bad input, and a bug while
    applying an event closes the router (``RouterFailed``) without losing decisions.
@@ -17,10 +19,14 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from experiencehub import (
+    ClockWentBackwards,
     ConfigError,
     InvalidEvent,
+    OfferNotFound,
     QueueSpec,
     Router,
     RoutingError,
@@ -32,9 +38,124 @@ from experiencehub import decisions as dc
 from experiencehub import events as ev
 from experiencehub.core._validators import MAX_PRIORITY, MAX_SECONDS, FrozenDict
 from experiencehub.core.errors import RouterFailed
+from experiencehub.testing import RouterModel
+from experiencehub.testing.strategies import (
+    invalid_events,
+    router_configs,
+    time_steps,
+    valid_events,
+)
 from routing_helpers import arrive, kinds, login
 
 SLOW = os.environ.get("EXPERIENCEHUB_SLOW") == "1"
+
+
+# -- 1. a rejected event is a Tick ---------------------------------------------------------------
+def test_rejected_late_event_returns_the_deadline_decisions_on_the_error() -> None:
+    """The offer to a1 expires at 30; an answer from a1 at 31 is refused, and the error carries
+    the expiry and the new offer to a2 made at 30: the host must ring a2 now, not later."""
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone")], offer_timeout=30.0)
+    login(router, "a1", skills={})
+    login(router, "a2", skills={})
+    arrive(router, "c1", 0.0, queue="q")
+    with pytest.raises(OfferNotFound) as caught:
+        router.handle(ev.OfferAccepted(at=31.0, contact_id="c1", agent_id="a1"))
+    assert kinds(caught.value.decisions) == ["OfferExpired", "Offer"]
+    assert isinstance(caught.value.decisions, tuple)
+    assert caught.value.decisions[1].agent_id == "a2"  # type: ignore[union-attr]
+    assert router.now == 31.0  # as after Tick(at=31)
+    assert router.handle(ev.Tick(at=31.0)) == []  # nothing was parked
+    router.handle(ev.OfferAccepted(at=32.0, contact_id="c1", agent_id="a2"))
+    router._check()
+
+
+def test_rejected_event_with_nothing_due_carries_no_decisions() -> None:
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone")])
+    with pytest.raises(RoutingError) as caught:
+        router.handle(ev.ContactEnded(at=5.0, contact_id="ghost"))
+    assert caught.value.decisions == ()
+    assert router.now == 5.0
+
+
+def test_clock_going_backwards_and_non_events_change_nothing() -> None:
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone")], offer_timeout=10.0)
+    login(router, "a1", at=5.0, skills={})
+    arrive(router, "c1", 5.0, queue="q")
+    with pytest.raises(ClockWentBackwards) as backwards:
+        router.handle(ev.Tick(at=1.0))
+    with pytest.raises(InvalidEvent) as not_an_event:
+        router.handle("ContactArrived")  # type: ignore[arg-type]
+    assert backwards.value.decisions == () == not_an_event.value.decisions
+    assert router.now == 5.0 and router.next_deadline() == 15.0
+
+
+def test_routing_errors_default_to_no_decisions() -> None:
+    assert RoutingError("x").decisions == ()
+    assert InvalidEvent("x", decisions=(1,)).decisions == (1,)  # type: ignore[arg-type]
+
+
+def _step_twins(
+    a: Router, b: Router, model: RouterModel, event: ev.Event
+) -> tuple[list[dc.Decision], RoutingError | None]:
+    """Send ``event`` to A, and ``Tick(at=event.at)`` then (when valid) the event to B."""
+    tick = ev.Tick(at=event.at)
+    ticked = b.handle(tick)
+    model.apply(tick, ticked)
+    expected = model.predict_error(event)
+    if expected is None:  # valid, also once the deadlines before it have applied
+        own = [] if isinstance(event, ev.Tick) else b.handle(event)
+        model.apply(event, own)
+        out = a.handle(event)
+        assert out == ticked + own
+        return out, None
+    with pytest.raises(expected) as caught:
+        a.handle(event)
+    assert caught.value.decisions == tuple(ticked), event
+    return ticked, caught.value
+
+
+@settings(
+    max_examples=150 if SLOW else 15,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(config=router_configs(), data=st.data())
+def test_rejected_events_act_as_ticks_on_long_random_streams(config: Any, data: Any) -> None:
+    """Router A gets a long valid stream with bad events inserted at random points (often past
+    pending deadlines); twin B gets ``Tick(at=bad.at)`` in their place. Every error must carry
+    B's tick decisions, and every later decision of A must equal B's."""
+    a, b, model = config.build(), config.build(), RouterModel(config)
+    rejected = 0
+    for step in range(data.draw(st.integers(30, 90), label="steps")):
+        kind = data.draw(st.sampled_from(["valid"] * 5 + ["late", "tick", "bad", "bad"]))
+        event: ev.Event
+        if kind == "valid":  # before the next deadline
+            event = data.draw(valid_events(model, deadline=b.next_deadline(), fresh=f"v{step}"))
+        elif kind == "late":  # valid now, perhaps not once the deadlines before it apply
+            event = data.draw(valid_events(model, fresh=f"l{step}"))
+        elif kind == "tick":
+            event = ev.Tick(at=model.now + data.draw(time_steps(120.0)))
+        else:
+            event = data.draw(invalid_events(model, fresh=f"g{step}"))
+        if event.at < model.now:
+            with pytest.raises(ClockWentBackwards) as caught:
+                a.handle(event)
+            assert caught.value.decisions == ()
+            rejected += 1
+            continue
+        _out, error = _step_twins(a, b, model, event)
+        rejected += error is not None
+        if step % 10 == 0:
+            a._check()
+    a._check()
+    model.check_router(a)
+    assert a.next_deadline() == b.next_deadline() and a.now == b.now
+
+
+def test_router_has_no_pending_decisions() -> None:
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone")])
+    assert not hasattr(router, "_pending")
 
 
 # -- 2. bad inputs are refused -------------------------------------------------------------------

@@ -189,14 +189,14 @@ def test_model_catches_work_not_conserved() -> None:
 
 
 # -- the machine catches routers that break the rules --------------------------------------------
-class _ForgetsPendingDecisions(Router):
-    """Drops the deadline decisions a rejected late event leaves for the next call."""
+class _ForgetsErrorDecisions(Router):
+    """Drops the deadline decisions a rejected late event's error should carry."""
 
     def handle(self, event: ev.Event) -> list[dc.Decision]:
         try:
             return super().handle(event)
-        except RoutingError:
-            self._pending = []
+        except RoutingError as err:
+            err.decisions = ()
             raise
 
 
@@ -229,7 +229,7 @@ BROKEN = settings(
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        (_ForgetsPendingDecisions, "decisions depend on ticking or on rejected events"),
+        (_ForgetsErrorDecisions, "a rejected event must act as Tick"),
         (_IgnoresPriority, "ranks better"),
     ],
 )

@@ -42,7 +42,7 @@ import attrs
 
 from ..core import decisions as dc
 from ..core import events as ev
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, RoutingError
 from ..core.router import Router
 from .affinity import AffinityProvider, StoreAffinity
 from .brief import HandoffBrief
@@ -137,15 +137,21 @@ class ExperienceHub:
         ``outcome``: how a ``ContactEnded``/``ContactAbandoned`` ended (e.g. ``"dropped"``,
         ``"resolved"``); defaults ``"handled"`` and ``"abandoned"``.
 
-        Raises a ``RoutingError`` (router or store check; nothing routed, nothing recorded), or
+        Raises a ``RoutingError`` (router or store check; nothing routed, nothing recorded; any
+        deadline decisions due by ``event.at`` are on its ``decisions``, offers briefed), or
         :class:`~experiencehub.context.errors.ContextNotRecorded` (routed, not recorded: carry
         out its ``decisions``).
         """
-        if isinstance(event, ev.ContactArrived):
-            out, commit = self._arrive(event)
-        else:
-            commit = self._recording(event, outcome)
-            out = list(self.router.handle(event))
+        try:
+            if isinstance(event, ev.ContactArrived):
+                out, commit = self._arrive(event)
+            else:
+                commit = self._recording(event, outcome)
+                out = list(self.router.handle(event))
+        except RoutingError as err:  # rejected: the router ticked to event.at; brief its offers
+            if err.decisions:
+                err.decisions = tuple(self._brief_offer(d, best_effort=True) for d in err.decisions)
+            raise
         try:
             commit(out)
             return [self._brief_offer(d) for d in out]

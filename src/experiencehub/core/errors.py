@@ -1,8 +1,9 @@
 """Typed errors of the routing core.
 
 Every error says whose fault it was (the caller's event, or the configuration), names the value
-and the rule it broke. The router raises them *before* it changes any state, so an error leaves
-the router exactly as it was.
+and the rule it broke. A rejected event changes nothing but the passing of time: the router is
+left exactly as after ``Tick(at=event.at)``, and the error's ``decisions`` are what those
+deadlines decided (a tuple, empty when none were due), for the caller to carry out.
 
 >>> raise UnknownAgent("a7: no agent with this id is logged in")
 Traceback (most recent call last):

@@ -4,9 +4,11 @@ Theory of operation
 -------------------
 The caller owns time and I/O. Each event first applies every deadline due at or before its time
 (exactly as a ``Tick`` would), then is *validated* against the state, then *applied*. Validation
-never mutates, so a rejected event leaves the state as it was (decisions already caused by the
-deadlines before it are returned at the front of the next ``handle`` call). Event values were
-validated by the event constructors, so ``handle`` does only a constant few checks of its own.
+never mutates, so a rejected event leaves the router exactly as ``Tick(at=event.at)`` would have,
+and the error carries the decisions of those deadlines (``err.decisions``): nothing is parked for
+a later call. (Validating before the deadlines would check against stale state, e.g. accept an
+offer that expired before ``at``.) Event values were validated by the event constructors, so
+``handle`` does only a constant few checks of its own.
 
 Waiting contacts sit in lines per routing class (queue, stage) — the final "any agent" stages of a
 channel share one line per aging rate; available agents sit in pools per (queue, skill cost) and
@@ -91,7 +93,6 @@ class Router(RoutingState):
             offer_timeout=offer_timeout,
             max_unanswered=max_unanswered_offers,
         )
-        self._pending: list[dc.Decision] = []
         self._failure: str | None = None  # set when applying an event failed (a bug)
         self._handlers: dict[
             type, tuple[Callable[[Any], None], Callable[[Any, list[dc.Decision]], None]]
@@ -113,11 +114,15 @@ class Router(RoutingState):
     def handle(self, event: ev.Event) -> list[dc.Decision]:
         """Apply due deadlines, then the event; return the decisions to carry out, in order.
 
-        Raises a :class:`RoutingError` subclass for an event that does not fit the state; the
-        state is then unchanged. Should applying an accepted event fail unexpectedly (a bug),
-        ``RouterFailed`` carries the decisions made until then and the router refuses every
-        later event. Cost: O(log n) in waiting contacts and agents (plus the deadlines that
-        fall due).
+        A bad event raises a :class:`RoutingError` subclass and is not applied. The router is
+        then left exactly as after ``Tick(at=event.at)``: the deadlines due by then have applied,
+        and their decisions are the error's ``decisions`` (a tuple, empty when none were due) for
+        the caller to carry out; nothing is parked or delayed. An event that is no event, or whose
+        time lies before the router's (``ClockWentBackwards``) or is no valid time, changes
+        nothing. Should applying an accepted event fail unexpectedly (a bug), ``RouterFailed``
+        carries the decisions made until then and the router refuses every later event, rather
+        than route from half-changed state. Cost: O(log n) in waiting contacts and agents (plus
+        the deadlines that fall due).
         """
         if self._failure is not None:
             raise RouterFailed(
@@ -135,21 +140,22 @@ class Router(RoutingState):
         if not in_time:
             raise self._bad_time(event)
         check, apply = handlers
-        out, self._pending = self._pending, []
+        out: list[dc.Decision] = []
         try:
             if self.deadlines.maybe_due(at):
                 self._run_deadlines(at, out)
+            self.now = at
         except BaseException as exc:
             raise self._fail(exc, out) from exc
         try:
             check(event)
-        except RoutingError:
-            self._pending = out
+        except RoutingError as err:
+            err.decisions = tuple(out)
             raise
         except Exception as exc:  # e.g. an unhashable id in an event built without validation
-            self._pending = out
-            raise InvalidEvent(f"{event!r:.200}: refused ({type(exc).__name__}: {exc})") from exc
-        self.now = at
+            raise InvalidEvent(
+                f"{event!r:.200}: refused ({type(exc).__name__}: {exc})", decisions=tuple(out)
+            ) from exc
         try:
             apply(event, out)
         except BaseException as exc:

@@ -7,10 +7,10 @@ It runs three routers built from one :class:`~.model.RouterConfig`:
 - a **determinism twin**, fed exactly the same events: every call must return the same decisions
   and raise the same errors;
 - a **clean twin** that never sees an invalid event and is sent ``Tick(at=event.at)`` before each
-  event. Its decision stream must equal the router's, concatenated: this checks validate-then-
-  mutate (a rejected event changed nothing) and that results never depend on how often the caller
-  ticks. (A rejected event whose ``at`` lay past a deadline has already applied that deadline; its
-  decisions come at the front of the router's next ``handle`` call, so streams are compared whole.)
+  event, and in place of each rejected one. Its decision stream must equal the router's, with the
+  decisions a rejected event's error carries (``err.decisions``) counted in: this checks that a
+  rejected event acts exactly as ``Tick(at=event.at)`` and that results never depend on how often
+  the caller ticks.
 
 After every step the machine calls ``router._check()`` (the router's own invariants) and checks
 from the outside, through a :class:`~.model.RouterModel` fed the events and decisions: no contact
@@ -81,7 +81,7 @@ class RouterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.started = False
-        self.pending = False  # a rejected late event left deadline decisions for the next call
+        self.pending = False  # kept for subclasses; a rejected event now leaves nothing pending
         self.stream: list[dc.Decision] = []
         self.clean_stream: list[dc.Decision] = []
         self.events: list[ev.Event] = []
@@ -166,7 +166,7 @@ class RouterMachine(RuleBasedStateMachine):
         return out
 
     def _send_invalid(self, event: ev.Event, expected: type[RoutingError]) -> None:
-        deadline = self.router.next_deadline()
+        carried = []
         for router in (self.router, self.twin):
             try:
                 router.handle(event)
@@ -175,11 +175,24 @@ class RouterMachine(RuleBasedStateMachine):
                     f"{event!r} raised {type(err).__name__}({err}), expected {expected.__name__}"
                 )
                 assert str(err), f"{event!r}: error without a message"
+                assert isinstance(err.decisions, tuple), f"{event!r}: err.decisions not a tuple"
+                carried.append(list(err.decisions))
             else:
                 raise AssertionError(f"{event!r} was accepted; expected {expected.__name__}")
+        assert carried[0] == carried[1], f"not deterministic: {event!r} carried {carried}"
         self.rejected += 1
-        if expected is not ClockWentBackwards and deadline is not None and event.at >= deadline:
-            self.pending = True
+        if expected is ClockWentBackwards:  # changes nothing, not even time
+            assert carried[0] == [], f"{event!r}: a backwards event carried decisions"
+            return
+        tick = ev.Tick(at=event.at)
+        ticked = self.clean.handle(tick)
+        assert carried[0] == ticked, (
+            f"{event!r}: a rejected event must act as Tick(at={event.at}); its error carried\n"
+            f"{carried[0]}\nvs ticked:\n{ticked}"
+        )
+        self.stream += carried[0]
+        self.clean_stream += ticked
+        self.model.apply(tick, ticked)
 
     def _fresh_agent(self) -> str:
         return f"a{len(self.model.agents) + len(self.model.gone_agents)}"
@@ -379,7 +392,7 @@ class RouterMachine(RuleBasedStateMachine):
     def invalid(self, data: st.DataObject, late: bool) -> None:
         """An event that stays invalid whatever deadlines fall due first: unknown or ended ids,
         unknown queues, duplicate ids of agents and contacts that deadlines cannot remove, time
-        going backwards. ``late`` puts it past pending deadlines (the documented subtlety)."""
+        going backwards. ``late`` puts it past pending deadlines, which apply as a Tick would."""
         at = self._draw_at(data, late=late)
         live = sorted(c for c, m in self.model.contacts.items())
         ended = sorted(self.model.outcomes)
