@@ -149,8 +149,9 @@ class ExperienceHub:
                 commit = self._recording(event, outcome)
                 out = list(self.router.handle(event))
         except RoutingError as err:  # rejected: the router ticked to event.at; brief its offers
-            if err.decisions:
-                err.decisions = tuple(self._brief_offer(d, best_effort=True) for d in err.decisions)
+            if err.decisions:  # HubDecisions, as handle returns: offers come wrapped with a brief
+                briefed = tuple(self._brief_offer(d, best_effort=True) for d in err.decisions)
+                err.decisions = briefed  # type: ignore[assignment]
             raise
         try:
             commit(out)
