@@ -9,13 +9,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+import networkx as nx
+
 from . import decisions as dc
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
 from .contacts import ContactState, ContactStatus
 from .deadlines import Deadline, Deadlines
 from .policies import AgentPolicy
 from .pools import AgentPools
-from .queues import LineEntry, QueueSpec, WaitingKey, WaitingLine, build_lines
+from .queues import DeclinedViews, LineEntry, QueueSpec, WaitingKey, WaitingLine, build_lines
 from .skills import SkillGraph
 from .stats import RouterStats
 
@@ -61,49 +63,108 @@ class RoutingState:
         # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
         # because queues age at different rates and a line's order holds only within one queue.
         self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
+        self.declined = DeclinedViews()
         self.deadlines = Deadlines()
         self.rejoin: dict[str, tuple[WaitingKey, Deadline]] = {}
         self.pools = AgentPools(self._queues, policy, rules, self.agents)
         self._stats = RouterStats(self._queues)
         self._stats.bind_available(self.pools._available)
+        # login index: queues (positions in configuration order) by their first required skill,
+        # the queues that require nothing, and each channel's distinct "any agent" lines
+        self._queue_order = list(self._queues.values())
+        self._queues_by_need: dict[str, list[int]] = {}
+        self._requiring_nothing: list[int] = []
+        for index, queue in enumerate(self._queue_order):
+            if queue.requires:
+                self._queues_by_need.setdefault(next(iter(queue.requires)), []).append(index)
+            else:
+                self._requiring_nothing.append(index)
+        self._needs_of: dict[str, frozenset[str]] = {}
+        self._any_lines: dict[str, list[WaitingLine]] = {}
+        listed: set[int] = set()
+        for queue in self._queue_order:
+            if queue.stages[-1].max_cost is None:
+                last = self.lines[(queue.name, len(queue.stages) - 1)]
+                if id(last) not in listed:
+                    listed.add(id(last))
+                    self._any_lines.setdefault(queue.channel, []).append(last)
         self.seq = 0
         self.agent_seq = 0
         self.offer_seq = 0
 
     # -- agents ---------------------------------------------------------------------------
-    def add_agent(
+    def new_agent(
         self, agent_id: str, skills: Mapping[str, int], capacity: Mapping[str, int]
-    ) -> None:
-        """Log an agent in: eligibility per queue is computed here, once. Cost: O(Q·R·K + q log n)."""
-        self.agent_seq += 1
+    ) -> AgentState:
+        """An agent about to log in, its eligibility per queue computed once; changes nothing
+        (``admit`` logs it in). Visits only the queues whose first required skill one of the
+        agent's skills serves, plus the queues requiring nothing (:meth:`_candidate_queues`).
+
+        Cost: O(c·R·K + c log c) for the c candidate queues, plus the "any agent" lines of its
+        channels.
+        """
         agent = AgentState(
-            agent_id, seq=self.agent_seq, skills=skills, capacity=capacity, at=self.now
+            agent_id, seq=self.agent_seq + 1, skills=skills, capacity=capacity, at=self.now
         )
         lines: dict[int, WaitingLine] = {}  # shared lines counted once
-        for queue in self._queues.values():
+        for queue in self._candidate_queues(skills):
             if capacity.get(queue.channel, 0) <= 0:
                 continue
             served = self.skills.serving_cost(skills, queue.requires)
-            last = len(queue.stages) - 1
-            first = None
             # beyond the rings: reached at the "any agent" stage only, like an unskilled agent
-            if served is not None and queue.within_rings(served[0]):
-                first = queue.first_stage_for(served[0])
-            if served is not None and first is not None:
-                # the few distinct (cost, proficiency) pairs are shared by all agents (memory)
-                agent.serving[queue.name] = self._served.setdefault(served, served)
-                for stage in range(first, last + 1):
-                    line = self.lines[(queue.name, stage)]
-                    lines[id(line)] = line
-            elif queue.stages[-1].max_cost is None:
-                line = self.lines[(queue.name, last)]
+            if served is None or not queue.within_rings(served[0]):
+                continue
+            first = queue.first_stage_for(served[0])
+            if first is None:
+                continue
+            # the few distinct (cost, proficiency) pairs are shared by all agents (memory)
+            agent.serving[queue.name] = self._served.setdefault(served, served)
+            for stage in range(first, len(queue.stages)):
+                line = self.lines[(queue.name, stage)]
                 lines[id(line)] = line
+        for channel, any_lines in self._any_lines.items():
+            if capacity.get(channel, 0) > 0:
+                for line in any_lines:
+                    lines[id(line)] = line
         agent.lines = list(lines.values())
         agent.radix, agent.taking_table = self._profiles.setdefault(
             tuple(agent.capacity.items()), (agent.radix, agent.taking_table)
         )
         self.pools.enrol(agent)
-        self.agents[agent_id] = agent
+        return agent
+
+    def _candidate_queues(self, skills: Mapping[str, int]) -> list[QueueSpec]:
+        """Queues the agent's skills may serve, in configuration order (the order the pools'
+        plan, and so a seeded random policy's draws, follow). A superset: levels and the other
+        required skills are checked by the caller. Cost: O(K + c log c).
+
+        Speed trick: a login used to visit every queue (36 ms with 20,000 queues; timing in
+        docs/performance.md, "Scale cliffs").
+        """
+        found: set[int] = set(self._requiring_nothing)
+        by_need = self._queues_by_need
+        for have in skills:
+            for need in self._served_needs(have):
+                indexes = by_need.get(need)
+                if indexes is not None:
+                    found.update(indexes)
+        order = self._queue_order
+        return [order[i] for i in sorted(found)]
+
+    def _served_needs(self, have: str) -> frozenset[str]:
+        """The needs a skill serves (itself and all it reaches in the graph), cached."""
+        needs = self._needs_of.get(have)
+        if needs is None:
+            graph = self.skills.graph
+            reached = nx.descendants(graph, have) if have in graph else set()
+            needs = self._needs_of[have] = frozenset({have, *reached})
+        return needs
+
+    def add_agent(self, agent: AgentState) -> None:
+        """Log in an agent made by :meth:`new_agent` (with no event in between). Cost: O(1)."""
+        assert agent.seq == self.agent_seq + 1, (agent.seq, self.agent_seq)
+        self.agent_seq = agent.seq
+        self.agents[agent.agent_id] = agent
         self.pools.refresh(agent, place=False)  # placed once it has looked for work
 
     def finish_logout_if_idle(self, agent: AgentState, out: list[dc.Decision]) -> None:
@@ -114,6 +175,7 @@ class RoutingState:
             and agent.agent_id in self.agents
         ):
             self.pools.remove(agent)
+            self.declined.forget(agent.agent_id)
             del self.agents[agent.agent_id]
             out.append(dc.new_logout_completed(at=self.now, agent_id=agent.agent_id))
 
@@ -280,10 +342,18 @@ class RoutingState:
             line = self.lines[(contact.queue.name, contact.stage)]
             line.add(contact.key, contact.contact_id)
             contact.lines.append(line)
+        if contact.excluded and self.declined:
+            key, cid = contact.key, contact.contact_id
+            for line in contact.lines:
+                self.declined.entered(line, (key[0], key[1], key[2], cid), contact.excluded)
 
     def leave_lines(self, contact: ContactState) -> None:
+        key, cid = contact.key, contact.contact_id
         for line in contact.lines:
-            line.remove(contact.key, contact.contact_id)
+            line.remove(key, cid)
+        if contact.excluded and self.declined:
+            for line in contact.lines:
+                self.declined.left(line, (key[0], key[1], key[2], cid), contact.excluded)
         contact.lines = []
         name = contact.queue.name
         for agent_id in contact.affinity:
@@ -534,7 +604,7 @@ class RoutingState:
 
         Ranks compare across lines by effective priority (with each line's aging), then
         enqueued_at, then seq (unique among waiting contacts). Cost: O(l) for the l lines the
-        agent serves, plus O(log n) per contact it declined that sits at a head.
+        agent serves, plus O(log² n) per line whose head it declined (:class:`.DeclinedViews`).
         """
         best: LineEntry | None = None
         taking, agent_id, now, contacts = agent.taking, agent.agent_id, self.now, self.contacts
@@ -555,14 +625,13 @@ class RoutingState:
         return None if best is None else best[3]
 
     def _first_not_declined(self, line: WaitingLine, agent_id: str) -> LineEntry | None:
-        """The first entry of ``line`` whose contact the agent has not declined.
-
-        Cost: O(e + log n) for e declined contacts ahead of it.
+        """The first entry of ``line`` whose contact the agent has not declined (its head is
+        one it declined). Cost: O(log² n); O(n) once, the first time for this agent and line.
         """
-        for entry in line.entries():
-            if agent_id not in self.contacts[entry[3]].excluded:
-                return entry
-        return None
+        contacts = self.contacts
+        return self.declined.first_for(
+            agent_id, line, lambda cid: agent_id in contacts[cid].excluded
+        )
 
     # -- deadlines ------------------------------------------------------------------------
     def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:

@@ -49,7 +49,17 @@ __all__ = [
 
 
 class AgentPolicy(Protocol):
-    """Ranks available agents for a queue; ``key`` must only read the agent and its proficiency."""
+    """Ranks available agents for a queue; ``key`` must only read the agent and its proficiency.
+
+    Every key a policy returns must have **one length** (e.g. always two numbers): pools compare
+    flat ``(skill cost, *key, login seq)`` tuples, so a shorter key would compare an agent's login
+    seq against another agent's key element. The router checks it: a login whose keys differ in
+    length from the policy's earlier keys is refused with a ``ConfigError`` naming the policy, the
+    agent and both lengths, before anything changes (the policy is asked once more per login for
+    that check, unless it declares a class attribute ``key_width``, as the built-in ones do); a
+    key of another length computed later (when a load or status changes) closes the router with
+    ``RouterFailed``, whose cause is that ``ConfigError``.
+    """
 
     name: str
 
@@ -60,6 +70,7 @@ class LongestIdle:
     """The agent whose last work ended longest ago (or who became available earliest)."""
 
     name = "longest_idle"
+    key_width = 1
 
     def key(self, agent: AgentState, proficiency: int) -> tuple[float, ...]:
         return (agent.idle_since,)
@@ -69,6 +80,7 @@ class MostProficient:
     """The highest skill level for the queue's requirement, then longest idle."""
 
     name = "most_proficient"
+    key_width = 2
 
     def key(self, agent: AgentState, proficiency: int) -> tuple[float, ...]:
         return (-proficiency, agent.idle_since)
@@ -78,6 +90,7 @@ class LeastOccupied:
     """The smallest share of capacity in use across channels, then longest idle."""
 
     name = "least_occupied"
+    key_width = 2
 
     def key(self, agent: AgentState, proficiency: int) -> tuple[float, ...]:
         return (agent.occupancy(), agent.idle_since)
@@ -87,6 +100,7 @@ class RoundRobin:
     """The agent offered a contact longest ago (never-offered agents first, in login order)."""
 
     name = "round_robin"
+    key_width = 1
 
     def key(self, agent: AgentState, proficiency: int) -> tuple[float, ...]:
         return (agent.last_offer_seq,)
@@ -96,6 +110,7 @@ class FewestSkills:
     """The agent with the fewest skills (keep generalists free), then longest idle."""
 
     name = "fewest_skills"
+    key_width = 2
 
     def key(self, agent: AgentState, proficiency: int) -> tuple[float, ...]:
         return (len(agent.skills), agent.idle_since)
@@ -105,6 +120,7 @@ class RandomAgent:
     """A seeded random draw each time the agent becomes available: reproducible for a given seed."""
 
     name = "random"
+    key_width = 1
 
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
@@ -127,6 +143,8 @@ class AgentRating:
     """The agent with the highest score, then longest idle; agents without a score get
     ``default``. The score is read when the agent enters a pool (login, becoming available, a
     change of load), so a changed rating counts from the agent's next change."""
+
+    key_width = 2
 
     def __init__(self, name: str, scores: Mapping[str, float], *, default: float = 1.0) -> None:
         self.name = name

@@ -23,6 +23,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from .agents import AgentState, ChannelRules
+from .errors import ConfigError
 from .policies import AgentPolicy
 from .queues import QueueSpec
 
@@ -30,8 +31,10 @@ __all__ = ["AgentPools", "PoolEntry"]
 
 PoolEntry = tuple[Any, ...]
 """(*policy key, agent login seq, agent id): a total order, smaller is better. Flat rather than
-``(key, seq, id)``: a policy's keys all have one length, so the order is the same, and the heaps
-compare flat tuples in about 60 % of the time nested ones take."""
+``(key, seq, id)``: the heaps compare flat tuples in about 60 % of the time nested ones take. The
+order is the same only while every key of the policy has one length (a shorter key would compare
+its seq against another key's element), so :meth:`AgentPools.check_keys` and ``_keys`` enforce
+that rule (see :class:`.policies.AgentPolicy`)."""
 
 COMPACT_SLACK = 64
 """Dead entries a pool tolerates beyond doubling before it is cleaned (tests set 0 to stress it)."""
@@ -57,6 +60,7 @@ class AgentPools:
         "_any_channels",
         "_available",
         "_heaps",
+        "_key_width",
         "_policy",
         "_queue_costs",
         "_queues",
@@ -73,6 +77,8 @@ class AgentPools:
     ) -> None:
         self._queues = queues
         self._policy = policy
+        # every key of the policy must have this length (None: learnt from the first key)
+        self._key_width: int | None = getattr(policy, "key_width", None)
         self._rules = rules
         self._agents = agents  # the router's logged-in agents: tells live entries from dead ones
         self._heaps: dict[PoolId, _Heap] = {}
@@ -194,8 +200,53 @@ class AgentPools:
         made: dict[int, PoolEntry] = {}
         for _pool_id, proficiency, channel in agent.plan:
             if channel in taking and proficiency not in made:
-                made[proficiency] = (*key(agent, proficiency), seq, agent_id)
+                computed = key(agent, proficiency)
+                if len(computed) != self._key_width:
+                    self._learn_width(agent, proficiency, computed)
+                made[proficiency] = (*computed, seq, agent_id)
         return made
+
+    def _learn_width(self, agent: AgentState, proficiency: int, key: tuple[Any, ...]) -> None:
+        """The first key fixes the width; a key of another length is refused (ConfigError).
+
+        Raised while the router applies an event, it closes the router (``RouterFailed``):
+        entries of mixed lengths would already be mis-ordered, so routing on is unsafe.
+        """
+        if self._key_width is None:
+            self._key_width = len(key)
+            return
+        raise self._width_error(agent, proficiency, key, self._key_width)
+
+    def _width_error(
+        self, agent: AgentState, proficiency: int, key: tuple[Any, ...], width: int
+    ) -> ConfigError:
+        return ConfigError(
+            f"agent policy {self._policy.name!r}: key {key!r} for agent {agent.agent_id} "
+            f"(proficiency {proficiency}) has {len(key)} element(s), but its keys have "
+            f"{width}; every key of a policy must have one length (pools order agents by "
+            "(skill cost, *key, login seq))"
+        )
+
+    def check_keys(self, agent: AgentState) -> None:
+        """Before a login changes anything: the policy's keys for the new agent have the width
+        of its other keys, or ConfigError. Asks the policy once per distinct proficiency (not
+        for built-in policies, whose ``key_width`` is fixed: a random policy draws nothing).
+
+        Cost: O(q) for the q pools of the agent's plan.
+        """
+        if getattr(self._policy, "key_width", None) is not None:
+            return
+        width = self._key_width
+        seen: set[int] = set()
+        for _pool_id, proficiency, _channel in agent.plan:
+            if proficiency in seen:
+                continue
+            seen.add(proficiency)
+            key = self._policy.key(agent, proficiency)
+            if width is None:
+                width = len(key)
+            elif len(key) != width:
+                raise self._width_error(agent, proficiency, key, width)
 
     def _entries(
         self, agent: AgentState, taking: frozenset[str], made: dict[int, PoolEntry]

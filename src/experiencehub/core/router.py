@@ -94,6 +94,8 @@ class Router(RoutingState):
             max_unanswered=max_unanswered_offers,
         )
         self._failure: str | None = None  # set when applying an event failed (a bug)
+        # the login checked last and the agent it makes, applied by _login right after
+        self._admitting: tuple[ev.AgentLoggedIn, AgentState] | None = None
         self._handlers: dict[
             type, tuple[Callable[[Any], None], Callable[[Any, list[dc.Decision]], None]]
         ] = {
@@ -315,6 +317,7 @@ class Router(RoutingState):
                 assert line.aging_rate == contact.queue.aging_rate, (cid, line.aging_rate)
         for cid, contact in self.contacts.items():
             self._check_contact(cid, contact, held)
+        self.declined._check(lambda agent_id, cid: agent_id in self.contacts[cid].excluded)
 
     def _check_contact(self, cid: str, contact: ContactState, held: dict[str, str]) -> None:
         for entry in contact.deadlines:
@@ -364,9 +367,15 @@ class Router(RoutingState):
         return queue
 
     def _check_login(self, e: ev.AgentLoggedIn) -> None:
+        """The id is free and the policy's keys for the agent have the policy's one length
+        (the agent made here is the one ``_login`` logs in: validate first, mutate after)."""
         agent = self.agents.get(e.agent_id)
         if agent is not None:
             raise DuplicateId(f"{e.agent_id}: already logged in ({agent.status.value})")
+        self._admitting = None
+        made = self.new_agent(e.agent_id, e.skills, e.capacity)
+        self.pools.check_keys(made)
+        self._admitting = (e, made)
 
     def _check_status(self, e: ev.AgentStatusChanged) -> None:
         agent = self._agent(e.agent_id)
@@ -410,8 +419,10 @@ class Router(RoutingState):
 
     # -- application (state is known to be valid here) ------------------------------------
     def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
-        self.add_agent(e.agent_id, e.skills, e.capacity)
-        agent = self.agents[e.agent_id]
+        admitting, self._admitting = self._admitting, None
+        assert admitting is not None and admitting[0] is e, "a login is applied after its check"
+        agent = admitting[1]
+        self.add_agent(agent)
         self.match_agent(agent, out)
         self.pools.refresh(agent)
 
