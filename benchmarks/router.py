@@ -399,6 +399,89 @@ class Memory:
         Scenario(10_000, 100_000)
 
 
+# -- scale cliffs (docs/performance.md, "Scale cliffs") ------------------------------------------
+
+
+def login_ms(queues: int = 20_000, logins: int = 20) -> float:
+    """Mean cost of a login with ``queues`` single-skill chat queues (each login serves 3)."""
+    graph = SkillGraph([f"s{i}" for i in range(queues)])
+    specs = [QueueSpec(f"q{i}", channel="chat", requires={f"s{i}": 1}) for i in range(queues)]
+    router = Router(graph, specs, offer_timeout=None, max_unanswered_offers=None)
+    started = time.perf_counter()
+    for a in range(logins):
+        skills = {f"s{(a + k) % queues}": 1 for k in range(3)}
+        router.handle(
+            ev.AgentLoggedIn(at=0.0, agent_id=f"a{a}", skills=skills, capacity={"chat": 1})
+        )
+    return (time.perf_counter() - started) / logins * 1e3
+
+
+def _rejections(router: Router, out: list[dc.Decision], count: int, agent: str | None) -> float:
+    """Mean cost (ms) of the last 100 of ``count`` rejections of whatever was just offered."""
+    times = []
+    for _ in range(count):
+        offer = _offer_of(out)
+        started = time.perf_counter()
+        out = router.handle(
+            ev.OfferRejected(at=1.0, contact_id=offer.contact_id, agent_id=agent or offer.agent_id)
+        )
+        times.append(time.perf_counter() - started)
+    return statistics.fmean(times[-100:]) * 1e3
+
+
+def rejection_by_agent_that_declined_ms(waiting: int = 8_000) -> float:
+    """One chat agent declines ``waiting`` contacts in turn: cost of a rejection near the end."""
+    graph = SkillGraph(["common"])
+    queue = QueueSpec("q", channel="chat", requires={"common": 1})
+    router = Router(graph, [queue], offer_timeout=None, max_unanswered_offers=None)
+    for i in range(waiting):
+        router.handle(ev.ContactArrived(at=0.0, contact_id=f"c{i}", queue="q"))
+    out = router.handle(
+        ev.AgentLoggedIn(at=1.0, agent_id="a", skills={"common": 1}, capacity={"chat": 1})
+    )
+    return _rejections(router, out, waiting - 1, "a")
+
+
+def rejection_of_contact_declined_by_many_ms(agents: int = 5_000) -> float:
+    """One contact declined by ``agents`` agents in turn: cost of a rejection near the end."""
+    graph = SkillGraph(["common"])
+    specs = [QueueSpec(f"q{i}", channel="chat", requires={"common": 1}) for i in range(20)]
+    router = Router(graph, specs, offer_timeout=None, max_unanswered_offers=None)
+    for a in range(agents):
+        router.handle(
+            ev.AgentLoggedIn(at=0.0, agent_id=f"a{a}", skills={"common": 1}, capacity={"chat": 1})
+        )
+    out = router.handle(ev.ContactArrived(at=1.0, contact_id="c", queue="q0"))
+    return _rejections(router, out, agents - 1, None)
+
+
+def print_scale_cliffs() -> None:
+    """The table in docs/performance.md, "Scale cliffs" (~1 min)."""
+    print(f"login, 20,000 queues: {login_ms():.2f} ms")
+    print(
+        f"rejection, agent that declined ~8,000 chats: {rejection_by_agent_that_declined_ms():.3f} ms"
+    )
+    print(
+        f"rejection, contact declined by ~5,000 agents: {rejection_of_contact_declined_by_many_ms():.3f} ms"
+    )
+
+
+class ScaleCliffs:
+    """Costs that used to grow with the number of queues or of declined contacts."""
+
+    timeout = 900.0
+    unit = "ms"
+
+    def track_login_20k_queues_ms(self) -> float:
+        return login_ms()
+
+    def track_rejection_agent_declined_8k_ms(self) -> float:
+        return rejection_by_agent_that_declined_ms()
+
+    def track_rejection_contact_declined_by_5k_ms(self) -> float:
+        return rejection_of_contact_declined_by_many_ms()
+
+
 def run_once(obj: Any, method: str, *args: Any) -> Any:
     """Call ``setup`` (if any) then one benchmark method: used by the smoke test."""
     if hasattr(obj, "setup"):
