@@ -10,7 +10,9 @@ This module is the IO around it. It owns
   and then sends ``Tick``;
 - **delivery**: each decision goes, as a CloudEvents envelope, to the adapter that sent its
   contact's arrival and to the desktop of the agent it names (an Offer with its handoff brief);
-- **contact records**: one JSON line per finished contact in the records file.
+- **contact records**: one JSON line per finished contact in the records file, from
+  ``hub.finished_records()`` (``ContactRecord.as_dict()``): a contact is finished when it left the
+  router and its wrap-up ended.
 
 It never routes (the hub decides) and never stores context itself (the store does).
 
@@ -39,7 +41,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -54,11 +56,9 @@ from experiencehub import (
     WrapUp,
     wire,
 )
-from experiencehub import decisions as dc
 from experiencehub import events as ev
 from experiencehub.context import (
     BriefedOffer,
-    ContactRecord,
     ExperienceHub,
     HandoffBrief,
     Identity,
@@ -139,17 +139,6 @@ class Peer:
             self.writer.write(encode_line(message))
 
 
-@dataclass
-class OpenContact:
-    """What the host tracks for a contact still in the router (the store has the rest)."""
-
-    adapter: str  # name of the adapter that sent the arrival
-    queue: str
-    arrived_at: float
-    answered_at: float | None = None  # first OfferAccepted
-    agent_id: str | None = None
-
-
 def encode_line(message: Message) -> bytes:
     return (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
 
@@ -202,7 +191,7 @@ class Host:
         self._sequencer = wire.Sequencer()
         self._adapters: dict[str, Peer] = {}
         self._desktops: dict[str, Peer] = {}
-        self._contacts: dict[str, OpenContact] = {}
+        self._adapter_of: dict[str, str] = {}  # contact id → adapter that sent its arrival
         self._handlers: set[asyncio.Task[Any]] = set()  # one per connection
         self._wake = asyncio.Event()
         self._server: asyncio.Server | None = None
@@ -303,6 +292,7 @@ class Host:
         except Exception as exc:  # a bug here must not stop the other connections
             log.exception("line from %s %s failed", peer.role, peer.name)
             reply = {"error": "InternalError", "message": type(exc).__name__}
+        self._write_records()  # a rejected event's deadlines may have finished contacts too
         peer.send(reply)
 
     def _routing_event(self, peer: Peer, request: Message) -> Message:
@@ -315,10 +305,9 @@ class Host:
         event = wire.from_json({**self._normalised(request), "at": now})
         self._check_sender(peer, event)
         decisions = self._handle(event, outcome)
-        self._track(peer, event)
+        if isinstance(event, ev.ContactArrived):  # its decisions go back to this adapter
+            self._adapter_of[event.contact_id] = peer.name
         self._deliver(decisions)
-        for contact_id, default_outcome in _closed(event, decisions):
-            self._write_record(contact_id, at=now, outcome=outcome or default_outcome)
         self._wake.set()  # the next deadline may have moved
         return {"ok": kind, "at": now}
 
@@ -349,18 +338,6 @@ class Host:
         except ContextNotRecorded as exc:  # the router applied it: its decisions still count
             log.error("%s", exc)
             return list(exc.decisions)
-
-    def _track(self, peer: Peer, event: Any) -> None:
-        if isinstance(event, ev.ContactArrived):
-            self._contacts[event.contact_id] = OpenContact(
-                adapter=peer.name, queue=event.queue, arrived_at=event.at
-            )
-        elif isinstance(event, ev.OfferAccepted):
-            contact = self._contacts.get(event.contact_id)
-            if contact is not None:
-                if contact.answered_at is None:
-                    contact.answered_at = event.at
-                contact.agent_id = event.agent_id
 
     # -- context operations -------------------------------------------------------------------------
     def _context_op(self, request: Message) -> Message:
@@ -435,8 +412,8 @@ class Host:
             self._send(decision, value, message)
 
     def _send(self, decision: HubDecision, value: Any, message: Message) -> None:
-        contact = self._contacts.get(getattr(value, "contact_id", ""))
-        adapter = self._adapters.get(contact.adapter) if contact is not None else None
+        name = self._adapter_of.get(getattr(value, "contact_id", ""))
+        adapter = self._adapters.get(name) if name is not None else None
         desktop = self._desktops.get(getattr(value, "agent_id", None) or "")
         if adapter is not None:
             adapter.send(message)
@@ -469,45 +446,20 @@ class Host:
             decisions = self._handle(ev.Tick(at=at), None)
         except RoutingError as exc:
             log.error("Tick at %s failed: %s", at, exc)
+            self._write_records()
             return
         self._deliver(decisions)
+        self._write_records()
 
     # -- contact records ----------------------------------------------------------------------------
-    def _write_record(self, contact_id: str, *, at: float, outcome: str) -> None:
-        """One JSON line for a finished contact, from the store's record and the host's own."""
-        tracked = self._contacts.pop(contact_id, None) or OpenContact("", "", at)
-        stored = self._stored_contact(contact_id)
-        queue = (stored.queue if stored else None) or tracked.queue or None
-        answered = tracked.answered_at
-        record = {
-            "contact_id": contact_id,
-            "customer_id": stored.customer_id if stored else None,
-            "channel": stored.channel if stored else self._channel(queue),
-            "queue": queue,
-            "arrived_at": tracked.arrived_at,
-            "answered_at": answered,
-            "ended_at": at,
-            "agent_id": (stored.agent_id if stored else None) or tracked.agent_id,
-            "outcome": (stored.outcome if stored else None) or outcome,
-            "wait_seconds": (answered if answered is not None else at) - tracked.arrived_at,
-        }
-        self.records.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.records.flush()
-
-    def _stored_contact(self, contact_id: str) -> ContactRecord | None:
-        store = self.hub.store
-        try:
-            customer = store.contact_customer(contact_id)
-            if customer is None:  # an anonymous contact: the store never saw it
-                return None
-            return next((c for c in store.contacts(customer) if c.contact_id == contact_id), None)
-        except RoutingError as exc:  # the store failed: write what the host knows
-            log.error("contact %s: store unavailable for its record: %s", contact_id, exc)
-            return None
-
-    def _channel(self, queue: str | None) -> str | None:
-        spec = self.hub.router.queues.get(queue) if queue else None
-        return spec.channel if spec else None
+    def _write_records(self) -> None:
+        """One JSON line per contact the hub finished: its end-of-contact record."""
+        finished = self.hub.finished_records()
+        for record in finished:
+            self._adapter_of.pop(record.contact_id, None)
+            self.records.write(json.dumps(record.as_dict(), ensure_ascii=False) + "\n")
+        if finished:
+            self.records.flush()
 
 
 OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...], Callable[[Host, Message, float], str]]] = {
@@ -535,18 +487,6 @@ def _parse(line: bytes | str) -> Message:
     if not isinstance(data, dict):
         raise ProtocolError(f"line: expected a JSON object, got {type(data).__name__}")
     return data
-
-
-def _closed(event: Any, decisions: Sequence[HubDecision]) -> Iterator[tuple[str, str]]:
-    """(contact id, default outcome) of each contact this event finished."""
-    if isinstance(event, ev.ContactEnded):
-        yield event.contact_id, "handled"
-    elif isinstance(event, ev.ContactAbandoned):
-        yield event.contact_id, "abandoned"
-    elif isinstance(event, ev.ContactArrived):  # a Refused transfer leaves the contact in place
-        for d in decisions:
-            if isinstance(d, dc.Refused) and d.contact_id == event.contact_id:
-                yield d.contact_id, "refused"
 
 
 # -- command line -----------------------------------------------------------------------------------

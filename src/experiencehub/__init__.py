@@ -23,11 +23,14 @@ from .core.errors import (
 from .core.queues import QueueSpec, Stage, WrapUp
 from .core.router import Router
 from .core.skills import SkillGraph
+from .records import ContactRecord, ContactRecorder
 
 __all__ = [
     "CallerError",
     "ClockWentBackwards",
     "ConfigError",
+    "ContactRecord",
+    "ContactRecorder",
     "DuplicateId",
     "InvalidEvent",
     "InvalidTransition",

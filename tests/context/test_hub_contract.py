@@ -20,7 +20,7 @@ from experiencehub.context import (
     SecretValueRefused,
 )
 from experiencehub.context.errors import ContextError, ContextNotRecorded, StoreUnavailable
-from experiencehub.context.facts import ContactRecord
+from experiencehub.context.facts import ContactEntry
 from experiencehub.context.store import StoreBase
 from experiencehub.core.errors import RoutingError
 
@@ -96,7 +96,7 @@ class FailingStore(MemoryContextStore):
 
     fail = False
 
-    def record_contact(self, customer_id: str, **kwargs: object) -> ContactRecord:  # type: ignore[override]
+    def record_contact(self, customer_id: str, **kwargs: object) -> ContactEntry:  # type: ignore[override]
         if self.fail:
             raise StoreUnavailable("record_contact: disk I/O error (test)")
         return super().record_contact(customer_id, **kwargs)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ The context layer may do I/O (through a store); the routing core never does. Pub
 
 - :class:`Identity` — a normalised phone / email / chat session / account handle;
 - :class:`MemoryContextStore`, :class:`SqliteContextStore` — the :class:`ContextStore` back-ends;
-- :class:`Fact`, :class:`ContactRecord` — what a store remembers; :class:`HandoffBrief` — what the
+- :class:`Fact`, :class:`ContactEntry` — what a store remembers; :class:`HandoffBrief` — what the
   next agent gets;
 - :class:`StoreAffinity` (an :class:`AffinityProvider`) — preferred agents for the Router;
 - :class:`ExperienceHub`, :class:`BriefedOffer` — Router + store behind one ``handle(event)``;
@@ -34,7 +34,7 @@ from .errors import (
     StoreUnavailable,
     UnknownCustomer,
 )
-from .facts import ContactRecord, Fact
+from .facts import ContactEntry, Fact
 from .hub import BriefedOffer, ExperienceHub
 from .identity import Identity
 from .sqlite_store import SqliteContextStore
@@ -44,7 +44,7 @@ __all__ = [
     "AffinityProvider",
     "AuditEntry",
     "BriefedOffer",
-    "ContactRecord",
+    "ContactEntry",
     "ContextError",
     "ContextNotRecorded",
     "ContextStore",

@@ -4,8 +4,8 @@
 every store calls it, so Memory and SQLite briefs are the same. It never reads a clock: ``at`` comes
 in. Personal values are masked unless the caller asks for ``unmask=True``.
 
->>> from experiencehub.context.facts import ContactRecord, Fact
->>> chat = ContactRecord(customer_id="cust-1", contact_id="c7", channel="chat", at=100.0,
+>>> from experiencehub.context.facts import ContactEntry, Fact
+>>> chat = ContactEntry(customer_id="cust-1", contact_id="c7", channel="chat", at=100.0,
 ...                      agent_id="a3", outcome="dropped", topic="billing dispute", ended_at=160.0)
 >>> dob = Fact(customer_id="cust-1", name="date_of_birth", value=None, channel="ivr",
 ...            observed_at=90.0, expires_at=990.0, verified=True, method="knowledge")
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from .facts import ContactRecord, Fact
+from .facts import ContactEntry, Fact
 from .identity import Identity
 
 __all__ = ["HandoffBrief", "JourneyStep", "build_brief", "fact_valid_at"]
@@ -126,7 +126,7 @@ def _latest_by_name(facts: Iterable[Fact]) -> dict[str, Fact]:
     return latest
 
 
-def _topic(contact: ContactRecord, topics: Sequence[Fact]) -> str | None:
+def _topic(contact: ContactEntry, topics: Sequence[Fact]) -> str | None:
     if contact.topic:
         return contact.topic
     for fact in topics:  # newest first
@@ -141,7 +141,7 @@ def _topic(contact: ContactRecord, topics: Sequence[Fact]) -> str | None:
     return None
 
 
-def _step(contact: ContactRecord, at: float, topics: Sequence[Fact]) -> JourneyStep:
+def _step(contact: ContactEntry, at: float, topics: Sequence[Fact]) -> JourneyStep:
     last = contact.ended_at if contact.ended_at is not None else contact.at
     return JourneyStep(
         contact_id=contact.contact_id,
@@ -162,7 +162,7 @@ def build_brief(
     at: float,
     identities: Iterable[Identity],
     facts: Iterable[Fact],
-    contacts: Iterable[ContactRecord],
+    contacts: Iterable[ContactEntry],
     contact_id: str | None = None,
     repeat_window_seconds: float = 86400.0,
     unmask: bool = False,

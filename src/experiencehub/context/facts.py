@@ -1,4 +1,4 @@
-"""Facts and contact records: what a store remembers about a customer, with provenance and expiry.
+"""Facts and contact history entries: what a store remembers about a customer, with provenance and expiry.
 
 A :class:`Fact` is ``(customer, name, value, channel, contact, observed_at, expires_at, verified,
 sensitivity)``. A *verification* is a fact whose value is ``None``: it records that the customer
@@ -47,7 +47,7 @@ __all__ = [
     "DEFAULT_CHANNELS",
     "SECRET_NAMES",
     "SENSITIVITIES",
-    "ContactRecord",
+    "ContactEntry",
     "Fact",
     "check_channel",
     "check_name",
@@ -189,12 +189,14 @@ class Fact:
 
 
 @attrs.frozen(kw_only=True, slots=True)
-class ContactRecord:
-    """One contact of a customer on one channel: when, with whom, how it ended, what about.
+class ContactEntry:
+    """One row of a customer's contact history: when, on which channel, with whom, how it ended,
+    what about.
 
     ``outcome`` is free text; the context layer uses ``in_progress``, ``handled``, ``resolved``,
-    ``dropped``, ``abandoned``, ``transferred`` and ``refused``. Records are upserted by
-    ``contact_id``.
+    ``dropped``, ``abandoned``, ``transferred`` and ``refused``. Entries are upserted by
+    ``contact_id`` as events flow. Not the end-of-contact record a host ingests: that is
+    :class:`experiencehub.records.ContactRecord`.
     """
 
     customer_id: str

@@ -12,7 +12,11 @@ except that every ``Offer`` comes wrapped as a :class:`BriefedOffer` (the offer 
   started within ``repeat_window_seconds``;
 - records the contact as events flow: arrival (``in_progress``), accepted offers (agent), ends
   (``handled``, or the ``outcome=`` passed to :meth:`ExperienceHub.handle`, e.g. ``"dropped"``),
-  abandons (``abandoned``), transfers the router carried out (queue) and refusals (``refused``).
+  abandons (``abandoned``), transfers the router carried out (queue) and refusals (``refused``);
+- keeps one end-of-contact :class:`~experiencehub.records.ContactRecord` per contact (its
+  :class:`~experiencehub.records.ContactRecorder`, fed with every routed event), with the
+  customer, ``segment`` from the arrival's ``attributes`` and ``not_asked`` from the brief that came
+  with the accepted offer; :meth:`ExperienceHub.finished_records` hands them over.
 
 Theory of operation: every event goes through three steps, in this order.
 
@@ -27,8 +31,9 @@ Theory of operation: every event goes through three steps, in this order.
    :class:`~experiencehub.context.errors.ContextNotRecorded` carrying them, and its map of live
    contacts follows the router anyway, so later events for the contact are recorded as usual.
 
-The hub keeps one small map (contact id → customer, channel) for contacts still in the router;
-everything else lives in the store.
+The hub keeps one small map (contact id → customer, channel) for contacts still in the router and
+the recorder's open records (contacts in the router or in wrap-up); everything else lives in the
+store. Finished records wait in memory until :meth:`ExperienceHub.finished_records` drains them.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ..core.errors import ConfigError, RoutingError
 from ..core.router import Router
+from ..records import ContactRecord, ContactRecorder
 from .affinity import AffinityProvider, StoreAffinity
 from .brief import HandoffBrief
 from .errors import ContextError, ContextNotRecorded, InvalidFact, InvalidIdentity
@@ -114,6 +120,7 @@ class ExperienceHub:
         repeat_window_seconds: float | None = None,
         unmask_briefs: bool = False,
         phone_region: str | None = None,
+        keep_records: bool = True,
     ) -> None:
         _check_queues(router, store)
         window = repeat_window_seconds
@@ -130,6 +137,10 @@ class ExperienceHub:
         # "+44 20 7946 0000" would be two customers
         self.phone_region = phone_region
         self._live: dict[str, tuple[str, str]] = {}  # contact id → (customer id, channel)
+        self.recorder = ContactRecorder(router)
+        # False: records are followed (open_record works) but dropped when finished
+        self.keep_records = keep_records
+        self._finished: list[ContactRecord] = []
 
     def handle(self, event: ev.Event, *, outcome: str | None = None) -> list[HubDecision]:
         """Route ``event`` with context; Offers come back as :class:`BriefedOffer`.
@@ -143,16 +154,19 @@ class ExperienceHub:
         out its ``decisions``).
         """
         try:
+            routed: ev.Event = event
             if isinstance(event, ev.ContactArrived):
-                out, commit = self._arrive(event)
+                routed, out, commit = self._arrive(event)
             else:
                 commit = self._recording(event, outcome)
                 out = list(self.router.handle(event))
         except RoutingError as err:  # rejected: the router ticked to event.at; brief its offers
             if err.decisions:  # HubDecisions, as handle returns: offers come wrapped with a brief
+                self._observe(ev.Tick(at=event.at), err.decisions, None)
                 briefed = tuple(self._brief_offer(d, best_effort=True) for d in err.decisions)
                 err.decisions = briefed  # type: ignore[assignment]
             raise
+        self._observe(routed, out, outcome)
         try:
             commit(out)
             return [self._brief_offer(d) for d in out]
@@ -165,6 +179,19 @@ class ExperienceHub:
                 event=event,
                 decisions=decisions,
             ) from err
+
+    def finished_records(self) -> list[ContactRecord]:
+        """The end-of-contact records of the contacts finished since the last call, in the order
+        they finished (drains them; empty with ``keep_records=False``). A contact is finished
+        when it left the router (ended, abandoned, refused) and its wrap-ups ended; see
+        :mod:`experiencehub.records`. Cost: O(1).
+        """
+        finished, self._finished = self._finished, []
+        return finished
+
+    def open_record(self, contact_id: str) -> ContactRecord | None:
+        """The record of a contact not finished yet (read it, don't change it). Cost: O(1)."""
+        return self.recorder.open_record(contact_id)
 
     def customer_of(self, contact_id: str) -> str | None:
         """The customer of a contact still in the router, or None. Cost: O(1)."""
@@ -182,13 +209,20 @@ class ExperienceHub:
         """The router's next deadline (send ``Tick`` then). Cost: O(1)."""
         return self.router.next_deadline()
 
+    def _observe(self, event: ev.Event, decisions: Any, outcome: str | None) -> None:
+        finished = self.recorder.observe(event, decisions, outcome=outcome)
+        if finished and self.keep_records:
+            self._finished += finished
+
     # -- arrivals: check, identify, route; the record is committed by handle -------------------
-    def _arrive(self, e: ev.ContactArrived) -> tuple[list[dc.Decision], _Commit]:
+    def _arrive(self, e: ev.ContactArrived) -> tuple[ev.ContactArrived, list[dc.Decision], _Commit]:
+        """The arrival as routed (customer and preferred agents filled), its decisions and
+        the write to run after."""
         identity = identity_of(e.attributes, phone_region=self.phone_region)
         spec = self.router.queues.get(e.queue)
         if spec is None or (e.customer_id is None and identity is None):
             # Anonymous (nothing to record), or a queue the router refuses before any change.
-            return list(self.router.handle(e)), _nothing
+            return e, list(self.router.handle(e)), _nothing
         contact: dict[str, Any] = {"contact_id": e.contact_id, "channel": spec.channel, "at": e.at,
                    "queue": e.queue, "topic": e.attributes.get("topic")}  # fmt: skip
         self.store.check_contact(None, outcome="in_progress", **contact)
@@ -210,7 +244,7 @@ class ExperienceHub:
             raise
         if alert is not None:
             out.append(alert)
-        return out, partial(self._record_arrival, customer, contact)
+        return routed, out, partial(self._record_arrival, customer, contact)
 
     def _record_arrival(
         self, customer: str, contact: dict[str, Any], out: list[dc.Decision]
@@ -290,6 +324,8 @@ class ExperienceHub:
             if not best_effort:
                 raise
             brief = None
+        if brief is not None:  # the record's not_asked, should the agent accept
+            self.recorder.note_brief(decision.contact_id, decision.agent_id, brief.do_not_ask)
         return BriefedOffer(offer=decision, brief=brief)
 
 

@@ -42,7 +42,7 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from .errors import SchemaTooNew, StoreUnavailable
-from .facts import ContactRecord, Fact
+from .facts import ContactEntry, Fact
 from .identity import Identity
 from .store import AuditEntry, StoreBase, customer_id_of
 
@@ -353,20 +353,20 @@ class SqliteContextStore(StoreBase):
         )  # fmt: skip
         return [_fact(row) for row in rows]
 
-    def _get_contact(self, contact_id: str) -> tuple[int, ContactRecord] | None:
+    def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
         row = self._q(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=?", contact_id
         ).fetchone()
         return None if row is None else (int(row[0]), _contact(row))
 
-    def _put_contact(self, number: int, record: ContactRecord) -> None:
+    def _put_contact(self, number: int, record: ContactEntry) -> None:
         self._q(
             f"INSERT OR REPLACE INTO contacts ({_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             number, record.contact_id, record.channel, record.at, record.agent_id,
             record.outcome, record.topic, record.queue, record.ended_at,
         )  # fmt: skip
 
-    def _contacts(self, number: int, limit: int | None) -> list[ContactRecord]:
+    def _contacts(self, number: int, limit: int | None) -> list[ContactEntry]:
         rows = self._q(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE customer_id=?"
             " ORDER BY at DESC, contact_id LIMIT ?",
@@ -446,9 +446,9 @@ def _fact(row: tuple[Any, ...]) -> Fact:
     )
 
 
-def _contact(row: tuple[Any, ...]) -> ContactRecord:
+def _contact(row: tuple[Any, ...]) -> ContactEntry:
     number, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at = row
-    return ContactRecord(
+    return ContactEntry(
         customer_id=customer_id_of(number),
         contact_id=contact_id,
         channel=channel,

@@ -53,7 +53,7 @@ from .errors import IdentityConflict, InvalidFact, InvalidIdentity, UnknownCusto
 from .facts import (
     DEFAULT_CHANNELS,
     SENSITIVITIES,
-    ContactRecord,
+    ContactEntry,
     Fact,
     check_channel,
     check_name,
@@ -111,7 +111,7 @@ class ContextStore(Protocol):
         self, customer_id: str, *, contact_id: str, channel: str, at: float,
         agent_id: str | None = ..., outcome: str | None = ..., topic: str | None = ...,
         queue: str | None = ..., ended_at: float | None = ...,
-    ) -> ContactRecord: ...  # fmt: skip
+    ) -> ContactEntry: ...  # fmt: skip
     def check_contact(
         self, customer_id: str | None, *, contact_id: str, channel: str, at: float,
         agent_id: str | None = ..., outcome: str | None = ..., topic: str | None = ...,
@@ -120,7 +120,7 @@ class ContextStore(Protocol):
     def facts(self, customer_id: str, *, at: float) -> tuple[Fact, ...]: ...
     def contacts(
         self, customer_id: str, *, limit: int | None = ...
-    ) -> tuple[ContactRecord, ...]: ...
+    ) -> tuple[ContactEntry, ...]: ...
     def contact_customer(self, contact_id: str) -> str | None: ...
     def last_agent(self, customer_id: str, *, since: float) -> str | None: ...
     def set_owner(self, customer_id: str, agent_id: str | None, *, at: float) -> None: ...
@@ -400,7 +400,7 @@ class StoreBase(ABC):
         topic: str | None = None,
         queue: str | None = None,
         ended_at: float | None = None,
-    ) -> ContactRecord:
+    ) -> ContactEntry:
         """Insert or update (by ``contact_id``) a contact; given fields overwrite. Cost: O(log n).
 
         An update keeps the first ``at``; a contact id already recorded for another customer
@@ -461,8 +461,8 @@ class StoreBase(ABC):
         topic: str | None,
         queue: str | None,
         ended_at: float | None,
-    ) -> ContactRecord:
-        return ContactRecord(
+    ) -> ContactEntry:
+        return ContactEntry(
             customer_id=customer_id,
             contact_id=str(check_id(contact_id, "contact_id")),
             channel=check_channel(channel, self.channels),
@@ -474,7 +474,7 @@ class StoreBase(ABC):
             ended_at=None if ended_at is None else check_time(ended_at, "ended_at"),
         )
 
-    def _merge_record(self, number: int, new: ContactRecord) -> ContactRecord:
+    def _merge_record(self, number: int, new: ContactEntry) -> ContactEntry:
         old = self._get_contact(new.contact_id)
         if old is None:
             return new
@@ -496,7 +496,7 @@ class StoreBase(ABC):
             number = self._customer(customer_id)
             return tuple(self._facts(number, t))
 
-    def contacts(self, customer_id: str, *, limit: int | None = None) -> tuple[ContactRecord, ...]:
+    def contacts(self, customer_id: str, *, limit: int | None = None) -> tuple[ContactEntry, ...]:
         """The customer's contacts, newest first (at most ``limit``). Cost: O(log n + k)."""
         with self._read("contacts"):
             return tuple(self._contacts(self._customer(customer_id), limit))
@@ -649,11 +649,11 @@ class StoreBase(ABC):
     @abstractmethod
     def _facts(self, number: int, at: float) -> list[Fact]: ...
     @abstractmethod
-    def _get_contact(self, contact_id: str) -> tuple[int, ContactRecord] | None: ...
+    def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None: ...
     @abstractmethod
-    def _put_contact(self, number: int, record: ContactRecord) -> None: ...
+    def _put_contact(self, number: int, record: ContactEntry) -> None: ...
     @abstractmethod
-    def _contacts(self, number: int, limit: int | None) -> list[ContactRecord]: ...
+    def _contacts(self, number: int, limit: int | None) -> list[ContactEntry]: ...
     @abstractmethod
     def _last_agent(self, number: int, since: float) -> str | None: ...
     @abstractmethod
@@ -685,7 +685,7 @@ class _Customer:
     last_seen: float
     identities: set[Identity] = attrs.Factory(set)
     facts: list[Fact] = attrs.Factory(list)
-    contacts: dict[str, ContactRecord] = attrs.Factory(dict)
+    contacts: dict[str, ContactEntry] = attrs.Factory(dict)
     links: list[tuple[Identity, Identity, str, float]] = attrs.Factory(list)
     owner: str | None = None
     aliases: set[int] = attrs.Factory(set)
@@ -779,17 +779,17 @@ class MemoryContextStore(StoreBase):
             key=lambda f: f.observed_at,
         )
 
-    def _get_contact(self, contact_id: str) -> tuple[int, ContactRecord] | None:
+    def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
         number = self._contact_owner.get(contact_id)
         if number is None:
             return None
         return number, self._customers[number].contacts[contact_id]
 
-    def _put_contact(self, number: int, record: ContactRecord) -> None:
+    def _put_contact(self, number: int, record: ContactEntry) -> None:
         self._customers[number].contacts[record.contact_id] = record
         self._contact_owner[record.contact_id] = number
 
-    def _contacts(self, number: int, limit: int | None) -> list[ContactRecord]:
+    def _contacts(self, number: int, limit: int | None) -> list[ContactEntry]:
         found = sorted(
             self._customers[number].contacts.values(), key=lambda c: (-c.at, c.contact_id)
         )

@@ -65,7 +65,7 @@ from ..context.identity import Identity
 from ..context.store import MemoryContextStore
 from ..core.router import Router
 from ..core.skills import SkillGraph
-from .kpi import ContactRecord
+from ..records import ContactRecord
 from .scenario import AgentGroup, Scenario
 from .workload import Customer, contact_stream, sampler
 
@@ -138,6 +138,7 @@ class CustomerModel:
                 self.store,
                 affinity=StoreAffinity(self.store, window_seconds=context.affinity_window_seconds),
                 repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
+                keep_records=False,  # the simulator keeps its own records
             )
 
     # -- who serves --------------------------------------------------------------------------

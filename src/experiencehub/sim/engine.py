@@ -34,9 +34,10 @@ import attrs
 from ..context.hub import BriefedOffer
 from ..core import decisions as dc
 from ..core import events as ev
+from ..records import ContactRecord, merged
 from .build import agent_ids, build_router, can_serve, skill_graph
 from .customers import CustomerModel, Issue, LiveContact
-from .kpi import AgentTime, ContactRecord
+from .kpi import AgentTime
 from .scenario import Scenario
 from .staff import Agent, Clock
 from .workload import Customer, CustomerSource, Sampler, sampler, stream
@@ -323,6 +324,7 @@ class _Simulation:
             return
         live.status, live.agent_id = "offered", d.agent_id
         live.offer_seq += 1
+        live.record.offers += 1
         if live.record.offered_at is None:
             live.record.offered_at = d.at
         group = self.agents[d.agent_id].group
@@ -354,11 +356,19 @@ class _Simulation:
             return
         live.status = "connected"
         record, agent = live.record, self.agents[agent_id]
-        if record.answered_at is None:
+        first = record.answered_at is None
+        if first:
             record.answered_at, record.agent_id = self.now, agent_id
+        record.agents += (agent_id,)
+        if live.known:  # the brief with the offer had these: the agent does not ask them
+            record.not_asked = merged(record.not_asked, live.known)
         self._hold(agent, +1)
         agent.talking += 1
         self._send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        hub = self.model.hub
+        if first and hub is not None:  # the hub knows the preferred agents it routed with
+            routed = hub.open_record(contact_id)
+            record.preferred_agent = None if routed is None else routed.preferred_agent
         handle = self._handle_seconds(live, agent)
         record.handle_seconds += handle
         if self.start <= record.arrived_at < self.end:
@@ -517,6 +527,7 @@ class _Simulation:
         if found is not None:
             record, started = found
             record.wrap_seconds += self.now - started
+            record.wrap_ended_at = self.now
             if self.start <= record.arrived_at < self.end:
                 agent.wrap_seconds += self.now - started
 

@@ -25,10 +25,10 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 import attrs
 
+from ..records import ContactRecord
 from .confidence import Blocks, compare_runs, mean_ci, summarise, t_quantile_975
 
 __all__ = [
@@ -48,66 +48,8 @@ __all__ = [
     "run_kpis",
     "summarise",
     "t_quantile_975",
-]  # Blocks, compare_runs, mean_ci, summarise and t_quantile_975 live in .confidence
-
-
-@attrs.define(slots=True)
-class ContactRecord:
-    """One contact from arrival to its end: what the simulator logs and KPIs read.
-
-    ``outcome``: ``handled``, ``abandoned``, ``refused`` (queue full) or ``unfinished`` (still
-    waiting or connected when the run stopped). ``origin``: ``new``, ``callback``, ``repeat`` or
-    ``unresolved`` (the customer came back because the issue was not resolved).
-
-    In the simulator every customer has one *issue*: all contacts with one ``customer_id`` are the
-    contacts of one issue. ``resolved`` says whether a handled contact resolved it (None for
-    contacts never handled). ``handle_seconds`` and ``wrap_seconds`` add up the agents' talk time
-    (asks included) and wrap-up over the contact's legs; ``asks`` counts the facts agents asked
-    for, ``repeat_asks`` those the customer had already given and were still valid.
-    """
-
-    contact_id: str
-    customer_id: str
-    channel: str
-    queue: str
-    segment: str
-    arrived_at: float
-    threshold: float
-    offered_at: float | None = None
-    answered_at: float | None = None
-    ended_at: float | None = None
-    agent_id: str | None = None
-    outcome: str = "unfinished"
-    transfers: int = 0
-    final_queue: str | None = None
-    origin: str = "new"
-    replication: int = 0
-    resolved: bool | None = None
-    handle_seconds: float = 0.0
-    wrap_seconds: float = 0.0
-    asks: int = 0
-    repeat_asks: int = 0
-
-    @property
-    def wait(self) -> float | None:
-        """Seconds until answered (or until abandoning); None when it never got either."""
-        if self.answered_at is not None:
-            return self.answered_at - self.arrived_at
-        if self.outcome == "abandoned" and self.ended_at is not None:
-            return self.ended_at - self.arrived_at
-        if self.outcome == "refused":
-            return 0.0
-        return None
-
-    @property
-    def queued(self) -> bool:
-        """True when no agent was offered the contact on arrival (it had to wait)."""
-        return self.offered_at is None or self.offered_at > self.arrived_at
-
-    def as_dict(self) -> dict[str, Any]:
-        data = attrs.asdict(self)
-        data["wait"] = self.wait
-        return data
+]  # Blocks, compare_runs, mean_ci, summarise and t_quantile_975 live in .confidence,
+# ContactRecord in experiencehub.records
 
 
 @attrs.frozen(kw_only=True)
@@ -290,10 +232,11 @@ def issue_summaries(records: Iterable[ContactRecord]) -> dict[str, IssueSummary]
     issues: dict[str, IssueSummary] = {}
     get = issues.get
     for r in records:
-        issue = get(r.customer_id)
+        customer = r.customer_id or r.contact_id  # an anonymous contact is an issue of its own
+        issue = get(customer)
         if issue is None:  # most issues have one contact: build it whole, no add()
             answered = r if r.answered_at is not None else None
-            issues[r.customer_id] = IssueSummary(r, answered, r if r.resolved else None, 1)
+            issues[customer] = IssueSummary(r, answered, r if r.resolved else None, 1)
         else:
             issue.add(r)
     return issues
@@ -478,7 +421,7 @@ def repeat_flags(
     """
     by_customer: dict[str, list[ContactRecord]] = defaultdict(list)
     for r in records:
-        by_customer[r.customer_id].append(r)
+        by_customer[r.customer_id or r.contact_id].append(r)  # anonymous: a customer of its own
     flags: dict[str, tuple[bool, bool]] = {}
     alone = (False, False)
     for contacts in by_customer.values():
