@@ -15,7 +15,7 @@ from experiencehub.core import decisions as dc
 from experiencehub.core import events as ev
 from experiencehub.core.agents import AgentState
 from experiencehub.core.errors import ConfigError, RouterFailed
-from experiencehub.core.policies import POLICIES, AgentRating
+from experiencehub.core.policies import POLICIES, AgentRating, LongestIdle
 from experiencehub.core.queues import QueueSpec, Stage
 from experiencehub.core.router import Router
 from experiencehub.core.skills import SkillGraph
@@ -71,6 +71,24 @@ def test_key_changing_length_later_closes_the_router() -> None:
     assert "'grows_later'" in str(raised.value.__cause__)
     with pytest.raises(RouterFailed):
         router.handle(ev.Tick(at=2.0))
+
+
+class _LongerThanLongestIdle(LongestIdle):
+    """A subclass of a built-in policy that overrides ``key`` but not ``key_width``."""
+
+    name = "longer"
+
+    def key(self, agent: AgentState, proficiency: int) -> tuple[float, ...]:
+        return (agent.idle_since, float(proficiency))
+
+
+def test_subclass_overriding_key_is_checked_at_login() -> None:
+    router = _router(_LongerThanLongestIdle())
+    with pytest.raises(ConfigError, match=r"'longer'.*2 element"):
+        router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={"billing": 1}))
+    router._check()
+    with pytest.raises(KeyError):
+        router.agent_status("a1")
 
 
 def test_builtin_policies_declare_their_key_width() -> None:

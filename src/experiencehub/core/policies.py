@@ -56,7 +56,7 @@ class AgentPolicy(Protocol):
     seq against another agent's key element. The router checks it: a login whose keys differ in
     length from the policy's earlier keys is refused with a ``ConfigError`` naming the policy, the
     agent and both lengths, before anything changes (the policy is asked once more per login for
-    that check, unless it declares a class attribute ``key_width``, as the built-in ones do); a
+    that check, unless the class defining ``key`` declares ``key_width``, as the built-in ones do); a
     key of another length computed later (when a load or status changes) closes the router with
     ``RouterFailed``, whose cause is that ``ConfigError``.
     """

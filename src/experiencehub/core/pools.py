@@ -62,6 +62,7 @@ class AgentPools:
         "_heaps",
         "_key_width",
         "_policy",
+        "_probe_keys",
         "_queue_costs",
         "_queues",
         "_rules",
@@ -79,6 +80,7 @@ class AgentPools:
         self._policy = policy
         # every key of the policy must have this length (None: learnt from the first key)
         self._key_width: int | None = getattr(policy, "key_width", None)
+        self._probe_keys = not _declares_width(policy)
         self._rules = rules
         self._agents = agents  # the router's logged-in agents: tells live entries from dead ones
         self._heaps: dict[PoolId, _Heap] = {}
@@ -230,11 +232,12 @@ class AgentPools:
     def check_keys(self, agent: AgentState) -> None:
         """Before a login changes anything: the policy's keys for the new agent have the width
         of its other keys, or ConfigError. Asks the policy once per distinct proficiency (not
-        for built-in policies, whose ``key_width`` is fixed: a random policy draws nothing).
+        when the class defining ``key`` declares ``key_width``, as the built-in policies do: a
+        random policy draws nothing more).
 
         Cost: O(q) for the q pools of the agent's plan.
         """
-        if getattr(self._policy, "key_width", None) is not None:
+        if not self._probe_keys:
             return
         width = self._key_width
         seen: set[int] = set()
@@ -327,3 +330,12 @@ class AgentPools:
                 assert any(e is entry for e in self._heaps[pool_id].entries), (agent, pool_id)
         for channel, count in self._available.items():
             assert count == sum(channel in a.taking for a in agents.values()), channel
+
+
+def _declares_width(policy: AgentPolicy) -> bool:
+    """Does the class that defines the policy's ``key`` declare its ``key_width`` too? (A
+    subclass that overrides ``key`` alone is probed at login like any custom policy.)"""
+    for cls in type(policy).__mro__:
+        if "key" in vars(cls):
+            return isinstance(vars(cls).get("key_width"), int)
+    return False
