@@ -269,7 +269,8 @@ class _Simulation:
         record = ContactRecord(
             contact_id, issue.customer_id, queue.channel, queue_name, item.segment,
             arrived_at=self.now, origin=origin,
-            threshold=_pick(item.service_level_seconds, queue.service_level_seconds),
+            threshold=queue.service_level_seconds if item.service_level_seconds is None
+            else item.service_level_seconds,
             replication=self.replication,
         )  # fmt: skip
         self.records.append(record)
@@ -578,10 +579,6 @@ class _Simulation:
             self.clock.account(agent, self.now)
         for live in self.live.values():
             live.record.outcome = "unfinished"
-
-
-def _pick(override: float | None, default: float) -> float:
-    return default if override is None else override
 
 
 def _router_seed(seed: int, replication: int) -> int:
