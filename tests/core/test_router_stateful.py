@@ -19,11 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiencehub import ClockWentBackwards, DuplicateId, QueueSpec, SkillGraph, Stage, WrapUp
+from experiencehub import DuplicateId, QueueSpec, SkillGraph, Stage, WrapUp
 from experiencehub import decisions as dc
 from experiencehub import events as ev
 from experiencehub.core import _lazyheap, pools
-from experiencehub.core.errors import RoutingError
 from experiencehub.core.policies import POLICIES
 from experiencehub.core.router import Router
 from experiencehub.testing import RouterConfig, RouterMachine
@@ -53,41 +52,8 @@ def _settings(examples: int = EXAMPLES) -> settings:
 
 
 class Machine(RouterMachine):
-    """RouterMachine for the rule that a rejected event is a ``Tick(at=event.at)`` whose
-    decisions travel on the error (``err.decisions``), so nothing is left pending.
-
-    The same change belongs in ``experiencehub.testing.machine.RouterMachine._send_invalid``;
-    until it lands there, the machines of this file use this override.
-    """
-
-    def _send_invalid(self, event: ev.Event, expected: type[RoutingError]) -> None:
-        carried = []
-        for router in (self.router, self.twin):
-            try:
-                router.handle(event)
-            except RoutingError as err:
-                assert isinstance(err, expected), (
-                    f"{event!r} raised {type(err).__name__}({err}), expected {expected.__name__}"
-                )
-                assert str(err), f"{event!r}: error without a message"
-                assert isinstance(err.decisions, tuple), err.decisions
-                carried.append(list(err.decisions))
-            else:
-                raise AssertionError(f"{event!r} was accepted; expected {expected.__name__}")
-        assert carried[0] == carried[1], f"not deterministic: {event!r} carried {carried}"
-        self.rejected += 1
-        if expected is ClockWentBackwards:
-            assert carried[0] == [], f"{event!r}: a rejected late-clock event decided something"
-            return
-        tick = ev.Tick(at=event.at)
-        ticked = self.clean.handle(tick)
-        assert carried[0] == ticked, (
-            f"{event!r}: the error's decisions are not those of Tick(at={event.at}):\n"
-            f"{carried[0]}\nvs\n{ticked}"
-        )
-        self.stream += carried[0]
-        self.clean_stream += ticked
-        self.model.apply(tick, ticked)
+    """The toolkit's RouterMachine: a rejected event acts as ``Tick(at=event.at)`` whose
+    decisions travel on the error (``err.decisions``), checked against a clean twin."""
 
 
 # -- 1. random configurations: any skill graph, queues, policy, timeouts --------------------------
