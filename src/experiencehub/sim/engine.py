@@ -231,8 +231,14 @@ class _Simulation:
         heapq.heappush(self.heap, (at, next(self.seq), kind, a, b, c))
 
     def _send(self, event: ev.Event) -> None:
+        # Speed trick: the loop of _carry_out inlined; one call less per router event is 1.8 µs
+        # per simulated contact (docs/performance.md).
         self.sent += 1
-        self._carry_out(self.route(event))
+        handlers = self.handlers
+        for decision in self.route(event):
+            handler = handlers.get(type(decision))
+            if handler is not None:
+                handler(decision)
 
     def _carry_out(self, decisions: list[Any]) -> None:
         handlers = self.handlers
@@ -451,8 +457,11 @@ class _Simulation:
         if resolved and group.resolution < 1.0:
             resolved = self.model.resolves(group, live.stream())
         record.resolved = resolved
-        if self.start <= record.arrived_at < self.end:
-            self._count_end(agent, live, resolved)
+        if self.start <= record.arrived_at < self.end:  # per-agent outcome counts
+            agent.ended += 1
+            agent.resolved += resolved
+            if live.first and resolved and record.agent_id is not None:
+                self.agents[record.agent_id].first_resolved += 1
         outcome = "resolved" if resolved else "unresolved"  # what the hub records
         self._release(agent, record, live.queue,
                       ev.new_contact_ended(at=self.now, contact_id=record.contact_id), outcome)  # fmt: skip
@@ -472,14 +481,6 @@ class _Simulation:
             unresolved = self.scenario.workload[customer.workload].unresolved
             if back is not None and unresolved is not None:
                 self._later(back, unresolved.queue or live.queue, issue, "unresolved")
-
-    def _count_end(self, agent: Agent, live: LiveContact, resolved: bool) -> None:
-        """Per-agent outcome counts (of contacts that arrived in the measured window)."""
-        record = live.record
-        agent.ended += 1
-        agent.resolved += resolved
-        if live.first and resolved and record.agent_id is not None:
-            self.agents[record.agent_id].first_resolved += 1
 
     def _release(
         self,
