@@ -231,8 +231,8 @@ class _Simulation:
         heapq.heappush(self.heap, (at, next(self.seq), kind, a, b, c))
 
     def _send(self, event: ev.Event) -> None:
-        # Speed trick: the loop of _carry_out inlined; one call less per router event is 1.8 µs
-        # per simulated contact (docs/performance.md).
+        # Speed trick: the loop of _carry_out inlined, one call less per router event (a profile
+        # of single-queue put the extra call at 0.12 s for 67,670 contacts).
         self.sent += 1
         handlers = self.handlers
         for decision in self.route(event):
