@@ -269,3 +269,28 @@ def test_forget_scrubs_the_customer_from_every_file_on_disk(tmp_path: Path) -> N
     assert store.find(Identity("email", "bob@example.org")) == other
     store._check()
     store.close()
+
+
+def test_forget_under_a_reader_scrubs_after_the_reader_ends(tmp_path: Path) -> None:
+    """A reader's snapshot blocks the checkpoint after forget: the store says so, and the next
+    write (or scrub()) once the reader is gone takes the erased bytes off the disk."""
+    path = tmp_path / "c.db"
+    store = SqliteContextStore(path, busy_timeout_seconds=0.05)
+    cust = store.resolve(Identity("email", "ann@example.com"), at=0.0)
+    store.record_fact(cust, "postcode", "SW1A 1AA", channel="chat", at=1.0, sensitivity="personal")
+    store.close()  # every page in the .db file, the WAL empty
+    store = SqliteContextStore(path, busy_timeout_seconds=0.05)
+    assert bytes_on_disk(path, b"SW1A 1AA") and not store.scrub_pending
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM facts").fetchone()  # holds a snapshot
+    store.forget(cust, at=2.0)
+    assert store.scrub_pending and bytes_on_disk(path, b"SW1A 1AA")  # the test can fail
+    store.resolve(Identity("email", "bob@example.org"), at=3.0)  # a write: retried, still blocked
+    assert store.scrub_pending
+    reader.execute("COMMIT")
+    reader.close()
+    store.resolve(Identity("email", "cy@example.org"), at=4.0)  # the next write scrubs
+    assert not store.scrub_pending and not bytes_on_disk(path, b"SW1A 1AA")
+    assert store.scrub() is True
+    store.close()

@@ -10,7 +10,10 @@ Durability and safety choices, and why:
 - **Erasure on disk**: ``PRAGMA secure_delete=ON`` zeroes deleted rows in the page they lived in,
   and after ``forget``/``purge`` a ``wal_checkpoint(TRUNCATE)`` copies the scrubbed pages home and
   empties the WAL, whose older frames still held the erased bytes. A reader holding a long
-  transaction in another process can delay that truncation until the next erase or close.
+  transaction on another connection stops that checkpoint: its snapshot still needs the old
+  pages, so the erased bytes stay in the ``.db`` file (and the WAL) until it ends. The store then
+  says so (``scrub_pending``) and checkpoints again after each later write, on :meth:`scrub` and
+  on close, until the scrub completes.
 - **Failures of the medium** (disk full, database locked past the busy timeout, connection lost,
   read-only file) raise :class:`StoreUnavailable` naming the operation and SQLite's message. The
   failed transaction is rolled back, so every call that returned stays stored and the failed one
@@ -160,6 +163,7 @@ class SqliteContextStore(StoreBase):
         self.synchronous = str(synchronous).upper()
         self.busy_timeout_seconds = float(busy_timeout_seconds)
         self._local = threading.local()
+        self._scrub_pending = False
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         with self._unavailable("open"):
@@ -201,6 +205,9 @@ class SqliteContextStore(StoreBase):
                     with suppress(sqlite3.Error):  # a lost connection rolls back on its own
                         conn.execute("ROLLBACK")
                 raise
+        if self._scrub_pending and begin == "BEGIN IMMEDIATE":  # an erase still waits for a reader
+            with self._unavailable(operation, after_commit=True):
+                self._scrub_pending = not self._checkpoint_now()
 
     def _write(self, operation: str) -> Any:
         return self._transaction("BEGIN IMMEDIATE", operation)
@@ -274,7 +281,32 @@ class SqliteContextStore(StoreBase):
 
     def _after_erase(self, operation: str) -> None:
         with self._unavailable(operation, after_commit=True):
-            self._checkpoint()
+            # one wait of at most the busy timeout; a reader that outlasts it leaves the scrub
+            # pending, retried after later writes (not 5 waits stalling forget)
+            self._scrub_pending = not self._checkpoint(attempts=1)
+
+    @property
+    def scrub_pending(self) -> bool:
+        """True while erased bytes may still be on disk because a reader on another connection
+        blocked the checkpoint after ``forget``/``purge`` (retried after each write). Cost: O(1)."""
+        return self._scrub_pending
+
+    def scrub(self) -> bool:
+        """Checkpoint now; True when no erased byte is left in the file or its WAL (the readers
+        that blocked it have ended). Cost: one checkpoint."""
+        with self._unavailable("scrub", after_commit=True):
+            self._scrub_pending = not self._checkpoint_now()
+        return not self._scrub_pending
+
+    def _checkpoint_now(self) -> bool:
+        """One ``wal_checkpoint(TRUNCATE)`` that does not wait for readers (a retry after each
+        write must not stall the write by the busy timeout); True when the WAL was emptied."""
+        conn = self._conn()
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            return not conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_seconds * 1000)}")
 
     # -- primitives --------------------------------------------------------------------------
     def _lookup(self, identity: Identity) -> int | None:
