@@ -1,4 +1,4 @@
-"""Behaviour every ContextStore must show; runs on MemoryContextStore and SqliteContextStore."""
+"""Behaviour every ContextStore must show; runs on the memory, SQLite and PostgreSQL stores."""
 
 from __future__ import annotations
 

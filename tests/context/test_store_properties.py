@@ -1,4 +1,4 @@
-"""Property test: random identity/link/fact/forget sequences give the same answers on both stores,
+"""Property test: random identity/link/fact/forget sequences give the same answers on every store,
 and each store's invariants (``_check``) hold after every step."""
 
 from __future__ import annotations
@@ -10,8 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from experiencehub import CallerError
-from experiencehub.context import Identity, MemoryContextStore, SqliteContextStore
+from experiencehub.context import (
+    Identity,
+    MemoryContextStore,
+    PostgresContextStore,
+    SqliteContextStore,
+)
 from experiencehub.context.store import StoreBase
+from pg_server import PostgresServer
 
 IDENTITIES = [Identity("email", f"u{i}@example.com") for i in range(4)] + [
     Identity("account", f"AC-{i}") for i in range(3)
@@ -80,3 +86,18 @@ def test_memory_and_sqlite_stores_agree(steps: list[tuple[object, ...]]) -> None
             sqlite._check()
             assert view(memory, at) == view(sqlite, at)
         sqlite.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(op, max_size=25))
+def test_memory_and_postgres_stores_agree(
+    postgres_server: PostgresServer, steps: list[tuple[object, ...]]
+) -> None:
+    memory = MemoryContextStore(retention_seconds=40)
+    with PostgresContextStore(postgres_server.clean_database(), retention_seconds=40) as postgres:
+        for n, step in enumerate(steps):
+            at = float(n * 3)
+            assert apply(memory, step, at, n) == apply(postgres, step, at, n), step
+            memory._check()
+            postgres._check()
+            assert view(memory, at) == view(postgres, at)

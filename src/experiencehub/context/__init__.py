@@ -3,7 +3,8 @@
 The context layer may do I/O (through a store); the routing core never does. Public names:
 
 - :class:`Identity` — a normalised phone / email / chat session / account handle;
-- :class:`MemoryContextStore`, :class:`SqliteContextStore` — the :class:`ContextStore` back-ends;
+- :class:`MemoryContextStore`, :class:`SqliteContextStore`, :class:`PostgresContextStore` (needs
+  the ``postgres`` extra) — the :class:`ContextStore` back-ends;
 - :class:`Fact`, :class:`ContactEntry` — what a store remembers; :class:`HandoffBrief` — what the
   next agent gets;
 - :class:`StoreAffinity` (an :class:`AffinityProvider`) — preferred agents for the Router;
@@ -37,6 +38,7 @@ from .errors import (
 from .facts import ContactEntry, Fact
 from .hub import BriefedOffer, ExperienceHub
 from .identity import Identity
+from .postgres_store import PostgresContextStore
 from .sqlite_store import SqliteContextStore
 from .store import AuditEntry, ContextStore, MemoryContextStore
 
@@ -58,6 +60,7 @@ __all__ = [
     "InvalidIdentity",
     "JourneyStep",
     "MemoryContextStore",
+    "PostgresContextStore",
     "SchemaTooNew",
     "SecretValueRefused",
     "SqliteContextStore",

@@ -1,0 +1,582 @@
+"""PostgresContextStore: the scale-out context store, one PostgreSQL database shared by many hosts.
+
+Same behaviour as :class:`~experiencehub.context.sqlite_store.SqliteContextStore` (the shared
+store test-suite runs on both); only the medium differs. Needs psycopg 3, the ``postgres`` extra
+(``pip install 'experiencehub[postgres]'``), imported when a store is built, so importing
+``experiencehub.context`` never needs it.
+
+Concurrency: one writer at a time, and why
+------------------------------------------
+Every public write runs in one ``READ COMMITTED`` transaction that first takes a
+transaction-scoped advisory lock (:data:`WRITE_LOCK`), held until ``COMMIT``/``ROLLBACK``. Writers
+from every host and thread therefore run one after another, and each statement after the lock sees
+everything committed before it: the outcome is that of a serial execution, exactly SQLite's
+``BEGIN IMMEDIATE``. So two hosts resolving the same new phone number at once get one customer
+(the second waits, then finds the first's identity), a link or merge is all-or-nothing and never
+interleaves with another merge of the same customers, and a ``forget`` cannot miss a fact a
+concurrent writer was adding. Unique and foreign-key constraints back this up: a bug that
+slipped past the lock would fail a transaction, never store a second customer for an identity.
+
+The alternatives were weighed. ``INSERT … ON CONFLICT`` alone settles the race of two resolves,
+but not a link racing a merge or a forget of the same customers; row locks per customer need a
+lock order across identities, aliases and customers, and a wrong guess is a deadlock that
+PostgreSQL finds only after ``deadlock_timeout`` (1 s by default). ``SERIALIZABLE`` is correct
+but turns contention into aborts, and a call would have to be re-run from the top (with a bound,
+after which it fails although the server is healthy). A write here is a handful of index
+look-ups, a few milliseconds at most, so one writer at a time is not the limit of a contact
+centre (docs/performance.md has the measured rate); the lock is never held across a network wait
+of the caller, because a transaction never spans two public calls.
+
+Reads (``find``, ``brief``…) take no lock: one ``REPEATABLE READ READ ONLY`` snapshot per call,
+so a brief never mixes the states before and after a merge.
+
+Failures
+--------
+Driver failures (connection lost, server shut down, a lock wait past ``lock_timeout_seconds``,
+a serialization failure or deadlock caused by someone else's transaction) raise
+:class:`StoreUnavailable` naming the operation and the server's message. The transaction was
+rolled back, so every call that returned is still stored and the failed one left nothing. The one
+exception is a connection lost *while committing*: the message then says the outcome of that one
+call is unknown (nothing acknowledged was lost either way). A broken connection is replaced on the
+next call, and a call that finds its idle connection dead before it sent anything reconnects and
+carries on. ``idle_in_transaction_session_timeout`` ends a session that stalls inside a
+transaction, so a hung client cannot hold the write lock.
+
+Schema
+------
+Versioned in the table ``experiencehub_schema``; :data:`MIGRATIONS` maps each version to the
+statements that reach it. Each migration runs in its own transaction under the write lock (two
+hosts starting at once migrate once); a database from a newer library raises
+:class:`SchemaTooNew`. Text columns use the ``"C"`` collation, so ordering is by code point, as in
+the other stores, whatever the database's locale.
+
+Erasure: ``forget`` and ``purge`` delete the rows in the same transaction as the audit entry.
+PostgreSQL keeps deleted row versions in its files and write-ahead log until ``VACUUM`` and WAL
+recycling reuse the space, and in any backups: run autovacuum (the default) and give backups the
+same retention rule as the store.
+
+docs/deployment.md sets one up step by step (its code runs in the test-suite).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import ConfigError
+from .errors import SchemaTooNew, StoreUnavailable
+from .facts import ContactEntry, Fact
+from .identity import Identity
+from .store import AuditEntry, StoreBase, customer_id_of
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "WRITE_LOCK", "PostgresContextStore"]
+
+WRITE_LOCK = 0x6578_6875_6263_7478
+"""The advisory-lock key every write transaction holds (bytes of ``exhubctx``)."""
+
+_TEXT = 'TEXT COLLATE "C"'
+_V1 = (
+    "CREATE TABLE customer_ids (last BIGINT NOT NULL)",
+    "INSERT INTO customer_ids VALUES (0)",
+    "CREATE TABLE customers (id BIGINT PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL,"
+    f" last_seen DOUBLE PRECISION NOT NULL, owner {_TEXT},"
+    " resolutions INTEGER NOT NULL DEFAULT 1)",
+    "CREATE INDEX customers_last_seen ON customers(last_seen)",
+    "CREATE TABLE aliases (old_id BIGINT PRIMARY KEY,"
+    " new_id BIGINT NOT NULL REFERENCES customers(id))",
+    "CREATE INDEX aliases_new ON aliases(new_id)",
+    f"CREATE TABLE identities (kind {_TEXT} NOT NULL, value {_TEXT} NOT NULL,"
+    " customer_id BIGINT NOT NULL REFERENCES customers(id), PRIMARY KEY (kind, value))",
+    "CREATE INDEX identities_customer ON identities(customer_id)",
+    "CREATE TABLE links (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " customer_id BIGINT NOT NULL REFERENCES customers(id),"
+    f" a_kind {_TEXT} NOT NULL, a_value {_TEXT} NOT NULL, b_kind {_TEXT} NOT NULL,"
+    f" b_value {_TEXT} NOT NULL, evidence {_TEXT} NOT NULL, at DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX links_customer ON links(customer_id)",
+    "CREATE TABLE facts (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    f" customer_id BIGINT NOT NULL REFERENCES customers(id), name {_TEXT} NOT NULL,"
+    f" value {_TEXT}, channel {_TEXT} NOT NULL, observed_at DOUBLE PRECISION NOT NULL,"
+    f" expires_at DOUBLE PRECISION NOT NULL, sensitivity {_TEXT} NOT NULL,"
+    f" verified BOOLEAN NOT NULL, method {_TEXT}, contact_id {_TEXT})",
+    "CREATE INDEX facts_customer ON facts(customer_id, expires_at)",
+    "CREATE INDEX facts_expiry ON facts(expires_at)",
+    f"CREATE TABLE contacts (contact_id {_TEXT} PRIMARY KEY,"
+    " customer_id BIGINT NOT NULL REFERENCES customers(id),"
+    f" channel {_TEXT} NOT NULL, at DOUBLE PRECISION NOT NULL, agent_id {_TEXT},"
+    f" outcome {_TEXT}, topic {_TEXT}, queue {_TEXT}, ended_at DOUBLE PRECISION)",
+    "CREATE INDEX contacts_customer ON contacts(customer_id, at)",
+    "CREATE INDEX contacts_at ON contacts(at)",
+    "CREATE TABLE audit (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    f" at DOUBLE PRECISION, action {_TEXT} NOT NULL, detail {_TEXT} NOT NULL)",
+)
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1}
+"""Version → the statements that bring a database from the version before it. Append, never edit."""
+SCHEMA_VERSION = max(MIGRATIONS)
+
+_VERSION_TABLE = "experiencehub_schema"
+_FACT_COLUMNS = "customer_id, name, value, channel, observed_at, expires_at, sensitivity, verified, method, contact_id"
+_CONTACT_COLUMNS = "customer_id, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at"
+_UNUSED = (  # StoreBase.discard_new: nobody but its creator has resolved or used the customer
+    "SELECT resolutions = 1 AND owner IS NULL"
+    " AND (SELECT count(*) FROM identities WHERE customer_id=%(n)s) = 1"
+    " AND NOT EXISTS (SELECT 1 FROM facts WHERE customer_id=%(n)s)"
+    " AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id=%(n)s)"
+    " AND NOT EXISTS (SELECT 1 FROM links WHERE customer_id=%(n)s)"
+    " AND NOT EXISTS (SELECT 1 FROM aliases WHERE new_id=%(n)s)"
+    " FROM customers WHERE id=%(n)s"
+)
+_WRITE_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_READ_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
+def _psycopg() -> ModuleType:
+    """psycopg 3, or an ImportError that names the extra to install."""
+    try:
+        import psycopg  # noqa: PLC0415 - optional dependency, imported only when a store is built
+    except ImportError as err:
+        raise ImportError(
+            "PostgresContextStore needs psycopg 3, which is not installed: "
+            "pip install 'experiencehub[postgres]'"
+        ) from err
+    return psycopg
+
+
+def migrate(
+    conn: psycopg.Connection[Any], migrations: dict[int, tuple[str, ...]] | None = None
+) -> int:
+    """Bring the database to the newest schema, one transaction per migration, under the write
+    lock; returns the version found (after any other host's migration we waited for). Cost: O(1) when current; the migrations' cost otherwise.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    newest = max(steps)
+    with _locked(conn):
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {_VERSION_TABLE} (version INTEGER NOT NULL)")
+        row = conn.execute(f"SELECT version FROM {_VERSION_TABLE}").fetchone()
+        if row is None:
+            conn.execute(f"INSERT INTO {_VERSION_TABLE} VALUES (0)")
+        before = 0 if row is None else int(row[0])
+    if before > newest:
+        raise SchemaTooNew(
+            f"schema version {before}: this library reads up to version {newest}; upgrade it"
+        )
+    for target in range(before + 1, newest + 1):
+        with _locked(conn):
+            current = int(conn.execute(f"SELECT version FROM {_VERSION_TABLE}").fetchone()[0])  # type: ignore[index]
+            if current >= target:  # another host migrated meanwhile
+                before = current
+                continue
+            for statement in steps[target]:
+                conn.execute(statement)
+            conn.execute(f"UPDATE {_VERSION_TABLE} SET version=%s", (target,))
+    return before
+
+
+@contextmanager
+def _locked(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """One write transaction holding :data:`WRITE_LOCK`; rolled back on any error."""
+    conn.execute(_WRITE_BEGIN)
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        yield
+    except BaseException:
+        with suppress(Exception):  # a lost connection rolls back on its own
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class PostgresContextStore(StoreBase):
+    """Context store in one PostgreSQL database (see the module docstring for the guarantees).
+
+    ``conninfo``: a libpq connection string or URI (``"host=db1 dbname=context user=router"``,
+    ``"postgresql://router@db1/context"``). ``lock_timeout_seconds``: how long a writer waits for
+    another host's write (then :class:`StoreUnavailable`). ``connect_timeout_seconds``: how long
+    to wait for the server. ``idle_in_transaction_seconds``: a session stalled inside a
+    transaction this long is ended by the server. Other options as for
+    :class:`~experiencehub.context.store.StoreBase`. Connections: one per thread, opened on first
+    use in that thread and process.
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        lock_timeout_seconds: float = 10.0,
+        connect_timeout_seconds: float = 10.0,
+        idle_in_transaction_seconds: float = 60.0,
+        migrations: dict[int, tuple[str, ...]] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        if not isinstance(conninfo, str):
+            raise ConfigError(f"conninfo={conninfo!r}: must be a libpq connection string or URI")
+        for name, value in (
+            ("lock_timeout_seconds", lock_timeout_seconds),
+            ("connect_timeout_seconds", connect_timeout_seconds),
+            ("idle_in_transaction_seconds", idle_in_transaction_seconds),
+        ):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ConfigError(f"{name}={value!r}: must be a number of seconds > 0")
+        self._pg = _psycopg()
+        self.conninfo = conninfo
+        self.lock_timeout_seconds = float(lock_timeout_seconds)
+        self.connect_timeout_seconds = float(connect_timeout_seconds)
+        self.idle_in_transaction_seconds = float(idle_in_transaction_seconds)
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self._all: list[psycopg.Connection[Any]] = []
+        self._all_lock = threading.Lock()
+        with self._unavailable("open"):
+            self.migrated_from = migrate(self._conn(), migrations)
+
+    # -- connections and transactions ---------------------------------------------------------
+    def _conn(self) -> psycopg.Connection[Any]:
+        if os.getpid() != self._pid:  # a forked child must not talk on its parent's sockets
+            self._pid, self._local, self._all = os.getpid(), threading.local(), []
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._pg.connect(
+                self.conninfo,
+                autocommit=True,  # we issue BEGIN/COMMIT ourselves
+                connect_timeout=max(1, round(self.connect_timeout_seconds)),
+            )
+            conn.execute(
+                "SELECT set_config('lock_timeout', %s, false),"
+                " set_config('idle_in_transaction_session_timeout', %s, false)",
+                (
+                    f"{int(self.lock_timeout_seconds * 1000)}ms",
+                    f"{int(self.idle_in_transaction_seconds * 1000)}ms",
+                ),
+            )
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, write: bool, operation: str) -> Iterator[None]:
+        with self._unavailable(operation):
+            conn = self._begun(_WRITE_BEGIN if write else _READ_BEGIN)
+            if conn is None:  # nested call: the outer transaction decides
+                yield
+                return
+            try:
+                if write:
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                yield
+            except BaseException:
+                with suppress(self._pg.Error):  # a lost connection rolls back on its own
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except self._pg.OperationalError as err:
+                if conn.broken:
+                    raise _CommitUnknown(err) from err
+                raise
+
+    def _begun(self, begin: str) -> psycopg.Connection[Any] | None:
+        """BEGIN on this thread's connection (None if a transaction is already open there). An
+        idle connection found dead (server restarted, network cut) is replaced once: nothing was
+        sent on it yet."""
+        conn = self._conn()
+        status, kinds = conn.info.transaction_status, self._pg.pq.TransactionStatus
+        if status in (kinds.INTRANS, kinds.INERROR):
+            return None
+        if conn.broken or status != kinds.IDLE:
+            self._drop_connection()
+            conn = self._conn()
+        try:
+            conn.execute(begin)
+        except self._pg.OperationalError:
+            if not conn.broken:
+                raise
+            self._drop_connection()
+            conn = self._conn()
+            conn.execute(begin)
+        return conn
+
+    def _write(self, operation: str) -> Any:
+        return self._transaction(True, operation)
+
+    def _read(self, operation: str) -> Any:
+        return self._transaction(False, operation)
+
+    @contextmanager
+    def _unavailable(self, operation: str) -> Iterator[None]:
+        """Turn psycopg's failures into :class:`StoreUnavailable` naming ``operation``."""
+        try:
+            yield
+        except _CommitUnknown as err:
+            self._drop_connection()
+            raise StoreUnavailable(
+                f"{operation}: the connection to the PostgreSQL store was lost while committing "
+                f"({_message(err.cause)}): whether this {operation} was stored is unknown — "
+                "look it up before repeating it. Nothing acknowledged was lost: every earlier "
+                "call that returned is still stored"
+            ) from err.cause
+        except self._pg.Error as err:
+            conn = getattr(self._local, "conn", None)
+            if conn is not None and conn.broken:
+                self._drop_connection()
+            raise StoreUnavailable(self._failure(operation, err)) from err
+
+    def _failure(self, operation: str, err: Exception) -> str:
+        text = _message(err)
+        if isinstance(err, self._pg.errors.LockNotAvailable):
+            text += f" (waited lock_timeout_seconds={self.lock_timeout_seconds:g})"
+        return (
+            f"{operation}: the PostgreSQL store failed: {text}. Nothing acknowledged was lost: "
+            f"this {operation} was rolled back and every earlier call that returned is still "
+            "stored; retry when the database is available"
+        )
+
+    def _drop_connection(self) -> None:
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._all_lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            with suppress(Exception):
+                conn.close()
+
+    def _q(self, sql: str, *args: Any) -> psycopg.Cursor[Any]:
+        return self._conn().execute(sql, args)
+
+    def close(self) -> None:
+        """Close every thread's connection. Cost: O(connections)."""
+        with self._all_lock:
+            for conn in self._all:
+                with suppress(Exception):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> PostgresContextStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- primitives --------------------------------------------------------------------------
+    def _lookup(self, identity: Identity) -> int | None:
+        row = self._q(
+            "SELECT customer_id FROM identities WHERE kind=%s AND value=%s",
+            identity.kind,
+            identity.value,
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def _new_customer(self, at: float) -> int:
+        # a counter row, not a sequence: a rolled-back creation gives its number back, and numbers
+        # of forgotten customers are never reused (as SQLite's AUTOINCREMENT)
+        number = int(self._q("UPDATE customer_ids SET last=last+1 RETURNING last").fetchone()[0])  # type: ignore[index]
+        self._q(
+            "INSERT INTO customers (id, created_at, last_seen) VALUES (%s, %s, %s)", number, at, at
+        )
+        return number
+
+    def _attach(self, identity: Identity, number: int) -> None:
+        self._q("INSERT INTO identities VALUES (%s, %s, %s)", identity.kind, identity.value, number)
+
+    def _canonical(self, number: int) -> int | None:
+        row = self._q(
+            "SELECT id FROM customers WHERE id=%s UNION ALL SELECT new_id FROM aliases WHERE old_id=%s",
+            number, number,
+        ).fetchone()  # fmt: skip
+        return None if row is None else int(row[0])
+
+    def _touch(self, number: int, at: float) -> None:
+        self._q("UPDATE customers SET last_seen=GREATEST(last_seen, %s) WHERE id=%s", at, number)
+
+    def _reuse(self, number: int, at: float) -> None:
+        self._q(
+            "UPDATE customers SET last_seen=GREATEST(last_seen, %s), resolutions=resolutions+1"
+            " WHERE id=%s",
+            at, number,
+        )  # fmt: skip
+
+    def _unused(self, number: int) -> bool:
+        row = self._conn().execute(_UNUSED, {"n": number}).fetchone()
+        return bool(row and row[0])
+
+    def _identities(self, number: int) -> list[Identity]:
+        rows = self._q("SELECT kind, value FROM identities WHERE customer_id=%s", number)
+        return [Identity(kind, value) for kind, value in rows]
+
+    def _merge(self, keep: int, gone: int) -> None:
+        for table in ("identities", "facts", "contacts", "links"):
+            self._q(f"UPDATE {table} SET customer_id=%s WHERE customer_id=%s", keep, gone)
+        self._q("UPDATE aliases SET new_id=%s WHERE new_id=%s", keep, gone)
+        self._q(
+            "UPDATE customers AS k SET owner=coalesce(k.owner, g.owner),"
+            " last_seen=GREATEST(k.last_seen, g.last_seen), resolutions=k.resolutions+g.resolutions"
+            " FROM customers AS g WHERE k.id=%s AND g.id=%s",
+            keep, gone,
+        )  # fmt: skip
+        self._q("DELETE FROM customers WHERE id=%s", gone)
+        self._q("INSERT INTO aliases VALUES (%s, %s)", gone, keep)
+
+    def _add_link(self, number: int, a: Identity, b: Identity, evidence: str, at: float) -> None:
+        self._q(
+            "INSERT INTO links (customer_id, a_kind, a_value, b_kind, b_value, evidence, at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            number, a.kind, a.value, b.kind, b.value, evidence, at,
+        )  # fmt: skip
+
+    def _add_fact(self, number: int, fact: Fact) -> None:
+        self._q(
+            f"INSERT INTO facts ({_FACT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            number, fact.name, fact.value, fact.channel, fact.observed_at, fact.expires_at,
+            fact.sensitivity, fact.verified, fact.method, fact.contact_id,
+        )  # fmt: skip
+
+    def _facts(self, number: int, at: float) -> list[Fact]:
+        rows = self._q(
+            # brief.fact_valid_at, in SQL: observed at or before ``at``, not yet expired.
+            f"SELECT {_FACT_COLUMNS} FROM facts WHERE customer_id=%s AND expires_at>%s"
+            " AND observed_at<=%s ORDER BY observed_at, id",
+            number, at, at,
+        )  # fmt: skip
+        return [_fact(row) for row in rows]
+
+    def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
+        row = self._q(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=%s", contact_id
+        ).fetchone()
+        return None if row is None else (int(row[0]), _contact(row))
+
+    def _put_contact(self, number: int, record: ContactEntry) -> None:
+        self._q(
+            f"INSERT INTO contacts ({_CONTACT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (contact_id) DO UPDATE SET customer_id=EXCLUDED.customer_id,"
+            " channel=EXCLUDED.channel, at=EXCLUDED.at, agent_id=EXCLUDED.agent_id,"
+            " outcome=EXCLUDED.outcome, topic=EXCLUDED.topic, queue=EXCLUDED.queue,"
+            " ended_at=EXCLUDED.ended_at",
+            number, record.contact_id, record.channel, record.at, record.agent_id,
+            record.outcome, record.topic, record.queue, record.ended_at,
+        )  # fmt: skip
+
+    def _contacts(self, number: int, limit: int | None) -> list[ContactEntry]:
+        rows = self._q(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE customer_id=%s"
+            " ORDER BY at DESC, contact_id LIMIT %s",
+            number, limit,
+        )  # fmt: skip
+        return [_contact(row) for row in rows]
+
+    def _last_agent(self, number: int, since: float) -> str | None:
+        row = self._q(
+            "SELECT agent_id FROM contacts WHERE customer_id=%s AND at>=%s"
+            " AND agent_id IS NOT NULL ORDER BY at DESC, contact_id LIMIT 1",
+            number, since,
+        ).fetchone()  # fmt: skip
+        return None if row is None else str(row[0])
+
+    def _set_owner(self, number: int, agent_id: str | None) -> None:
+        self._q("UPDATE customers SET owner=%s WHERE id=%s", agent_id, number)
+
+    def _owner(self, number: int) -> str | None:
+        row = self._q("SELECT owner FROM customers WHERE id=%s", number).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def _erase(self, number: int) -> dict[str, int]:
+        counts = {}
+        for table in ("identities", "facts", "contacts", "links"):
+            counts[table] = self._q(f"DELETE FROM {table} WHERE customer_id=%s", number).rowcount
+        self._q("DELETE FROM aliases WHERE new_id=%s", number)
+        self._q("DELETE FROM customers WHERE id=%s", number)
+        return counts
+
+    def _idle(self, cutoff: float) -> list[int]:
+        rows = self._q("SELECT id FROM customers WHERE last_seen<%s ORDER BY id", cutoff)
+        return [int(r[0]) for r in rows]
+
+    def _purge_facts(self, at: float) -> int:
+        return int(self._q("DELETE FROM facts WHERE expires_at<=%s", at).rowcount)
+
+    def _purge_contacts(self, cutoff: float) -> int:
+        return int(self._q("DELETE FROM contacts WHERE at<%s", cutoff).rowcount)
+
+    def _audit_add(self, at: float | None, action: str, detail: str) -> None:
+        self._q("INSERT INTO audit (at, action, detail) VALUES (%s, %s, %s)", at, action, detail)
+
+    def _audit_entries(self) -> list[AuditEntry]:
+        rows = self._q("SELECT at, action, detail FROM audit ORDER BY id")
+        return [AuditEntry(at=at, action=action, detail=detail) for at, action, detail in rows]
+
+    def _check(self) -> None:
+        """Assert the store's invariants in one snapshot. Cost: O(all records) — tests only."""
+        with self._read("_check"):
+            orphans = {
+                table: self._q(
+                    f"SELECT count(*) FROM {table} WHERE customer_id NOT IN (SELECT id FROM customers)"
+                ).fetchone()[0]  # type: ignore[index]
+                for table in ("identities", "facts", "contacts", "links")
+            }
+            assert not any(orphans.values()), orphans
+            dangling = self._q(
+                "SELECT count(*) FROM aliases WHERE new_id NOT IN (SELECT id FROM customers)"
+                " OR old_id IN (SELECT id FROM customers)"
+            ).fetchone()[0]  # type: ignore[index]
+            assert dangling == 0, f"{dangling} aliases point nowhere or shadow a live customer"
+            last = self._q("SELECT last FROM customer_ids").fetchall()
+            highest = self._q(
+                "SELECT greatest(max(id), (SELECT max(old_id) FROM aliases)) FROM customers"
+            ).fetchone()[0]  # type: ignore[index]
+            assert len(last) == 1 and last[0][0] >= (highest or 0), (last, highest)
+
+
+class _CommitUnknown(Exception):
+    """COMMIT failed because the connection broke: the server may or may not have committed."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _message(err: Exception) -> str:
+    """The server's primary message only: its DETAIL may quote a row's values (a phone number)."""
+    diag = getattr(err, "diag", None)
+    text = (diag.message_primary if diag is not None else None) or str(err)
+    return " ".join(text.split()).rstrip(".") or type(err).__name__
+
+
+def _fact(row: tuple[Any, ...]) -> Fact:
+    number, name, value, channel, observed, expires, sensitivity, verified, method, contact = row
+    return Fact(
+        customer_id=customer_id_of(number),
+        name=name,
+        value=value,
+        channel=channel,
+        observed_at=observed,
+        expires_at=expires,
+        sensitivity=sensitivity,
+        verified=bool(verified),
+        method=method,
+        contact_id=contact,
+    )
+
+
+def _contact(row: tuple[Any, ...]) -> ContactEntry:
+    number, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at = row
+    return ContactEntry(
+        customer_id=customer_id_of(number),
+        contact_id=contact_id,
+        channel=channel,
+        at=at,
+        agent_id=agent_id,
+        outcome=outcome,
+        topic=topic,
+        queue=queue,
+        ended_at=ended_at,
+    )

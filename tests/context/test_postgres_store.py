@@ -1,0 +1,369 @@
+"""PostgreSQL-only guarantees: migrations, the server's failures, and several processes writing at
+once against one real server (the shared behaviour is in test_store.py and friends, which run on
+this store too)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from experiencehub import ConfigError, QueueSpec, Router, SkillGraph
+from experiencehub import events as ev
+from experiencehub.context import (
+    BriefedOffer,
+    ExperienceHub,
+    Identity,
+    PostgresContextStore,
+    SchemaTooNew,
+    UnknownCustomer,
+)
+from experiencehub.context.errors import ContextNotRecorded, StoreUnavailable
+from experiencehub.context.postgres_store import MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK
+from pg_server import PostgresServer
+
+PHONE = Identity("phone", "+44 20 7946 0000")
+EMAIL = Identity("email", "ann@example.com")
+
+
+@pytest.fixture
+def fresh(postgres_server: PostgresServer) -> str:
+    """A new database with no schema at all (migration tests)."""
+    return postgres_server.create_database()
+
+
+@pytest.fixture
+def store(postgres_conninfo: str) -> Iterator[PostgresContextStore]:
+    with PostgresContextStore(postgres_conninfo, lock_timeout_seconds=0.05) as opened:
+        yield opened
+        opened._check()
+
+
+@pytest.fixture
+def locker(postgres_conninfo: str) -> Iterator[psycopg.Connection[Any]]:
+    """Another session that can take the stores' write lock, as a writer on another host would."""
+    with psycopg.connect(postgres_conninfo, autocommit=True) as conn:
+        yield conn
+
+
+def version(conninfo: str) -> int:
+    with psycopg.connect(conninfo) as conn:
+        return int(conn.execute("SELECT version FROM experiencehub_schema").fetchone()[0])  # type: ignore[index]
+
+
+def has_table(conninfo: str, name: str) -> bool:
+    with psycopg.connect(conninfo) as conn:
+        return conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is not None  # type: ignore[index]
+
+
+# -- set-up and migrations -----------------------------------------------------------------------
+def test_a_new_database_is_migrated_and_data_survives_reopening(fresh: str) -> None:
+    with PostgresContextStore(fresh) as store:
+        assert store.migrated_from == 0
+        cust = store.resolve(PHONE, at=0.0)
+        store.record_verification(cust, "date_of_birth", channel="ivr", at=1.0, valid_for=900)
+    assert version(fresh) == SCHEMA_VERSION
+    with PostgresContextStore(fresh) as store:
+        assert store.migrated_from == SCHEMA_VERSION
+        assert store.find(Identity("phone", "+442079460000")) == cust
+        assert store.brief(cust, at=2.0).do_not_ask == ("date_of_birth",)
+
+
+def test_each_migration_is_its_own_transaction_and_a_newer_schema_is_refused(fresh: str) -> None:
+    with PostgresContextStore(fresh) as store:
+        cust = store.resolve(Identity("account", "AC-1"), at=0.0)
+    good = "ALTER TABLE customers ADD COLUMN segment TEXT"
+    broken = {**MIGRATIONS, SCHEMA_VERSION + 1: (good,), SCHEMA_VERSION + 2: ("NOT SQL",)}
+    with pytest.raises(StoreUnavailable, match=r"^open: .*syntax error"):
+        PostgresContextStore(fresh, migrations=broken)
+    assert version(fresh) == SCHEMA_VERSION + 1  # the good step stayed, the broken one left nothing
+    newer = {**broken, SCHEMA_VERSION + 2: ("CREATE TABLE extra (x INTEGER)",)}
+    with PostgresContextStore(fresh, migrations=newer) as store:
+        assert store.migrated_from == SCHEMA_VERSION + 1
+        assert store.find(Identity("account", "AC-1")) == cust
+    assert has_table(fresh, "extra")
+    with pytest.raises(SchemaTooNew, match=rf"schema version {SCHEMA_VERSION + 2}: .*upgrade"):
+        PostgresContextStore(fresh)
+
+
+def test_a_failed_first_migration_leaves_no_table(fresh: str) -> None:
+    broken = {1: (*MIGRATIONS[1], "NOT SQL")}
+    with pytest.raises(StoreUnavailable):
+        PostgresContextStore(fresh, migrations=broken)
+    assert not has_table(fresh, "customers") and version(fresh) == 0
+
+
+def _open_and_close(conninfo: str) -> int:
+    with PostgresContextStore(conninfo) as store:
+        return store.migrated_from
+
+
+def test_hosts_starting_at_once_migrate_exactly_once(fresh: str) -> None:
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        before = pool.map(_open_and_close, [fresh] * 4)
+    assert sorted(before) == [0, *[SCHEMA_VERSION] * 3]  # one host migrated, three found it done
+    assert version(fresh) == SCHEMA_VERSION
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ConfigError, match="lock_timeout_seconds"):
+        PostgresContextStore("dbname=x", lock_timeout_seconds=0)
+    with pytest.raises(ConfigError, match="conninfo"):
+        PostgresContextStore(None)  # type: ignore[arg-type]
+
+
+def test_importing_the_context_layer_needs_no_psycopg() -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"  # what a missing package looks like
+        "import experiencehub.context as c\n"
+        "try:\n    c.PostgresContextStore('dbname=x')\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'experiencehub[postgres]'" in done.stdout
+
+
+# -- the server's failures -------------------------------------------------------------------------
+def test_a_write_past_the_lock_timeout_raises_store_unavailable_and_loses_nothing(
+    store: PostgresContextStore, locker: psycopg.Connection[Any]
+) -> None:
+    cust = store.resolve(PHONE, at=1.0)
+    store.record_contact(cust, contact_id="c1", channel="phone", at=2.0)
+    locker.execute("BEGIN")
+    locker.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))  # another host is writing
+    with pytest.raises(StoreUnavailable) as caught:
+        store.record_contact(cust, contact_id="c2", channel="chat", at=3.0)
+    message = str(caught.value)
+    assert message.startswith("record_contact: the PostgreSQL store failed: ")
+    assert "lock timeout" in message and "lock_timeout_seconds=0.05" in message
+    assert "rolled back" in message and "Nothing acknowledged was lost" in message
+    assert isinstance(caught.value.__cause__, psycopg.errors.LockNotAvailable)
+    assert store.find(EMAIL) is None and store.identities(cust) == (PHONE,)  # reads never wait
+    locker.execute("ROLLBACK")
+    assert [c.contact_id for c in store.contacts(cust)] == ["c1"]  # earlier write kept
+    store.record_contact(cust, contact_id="c2", channel="chat", at=3.0)  # retry works
+
+
+def terminate(conninfo: str, pid: int) -> None:
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_an_idle_connection_the_server_dropped_is_replaced_without_an_error(
+    store: PostgresContextStore,
+) -> None:
+    cust = store.resolve(PHONE, at=1.0)
+    terminate(store.conninfo, store._conn().info.backend_pid)  # e.g. a server restart
+    assert store.identities(cust) == (PHONE,)
+    assert store.resolve(PHONE, at=2.0) == cust
+
+
+class _DropsMidWrite(PostgresContextStore):
+    """The server goes away halfway through a write (after ``_attach``, before ``COMMIT``)."""
+
+    drop_after_attach = False
+
+    def _attach(self, identity: Identity, number: int) -> None:
+        super()._attach(identity, number)
+        if self.drop_after_attach:
+            self.drop_after_attach = False
+            terminate(self.conninfo, self._conn().info.backend_pid)
+
+
+def test_a_connection_lost_mid_write_rolls_it_back_and_the_next_call_reconnects(
+    postgres_conninfo: str,
+) -> None:
+    with _DropsMidWrite(postgres_conninfo) as store:
+        cust = store.resolve(PHONE, at=1.0)
+        store.drop_after_attach = True
+        with pytest.raises(StoreUnavailable) as caught:
+            store.link(PHONE, EMAIL, at=2.0, evidence="read out the email")
+        message = str(caught.value)
+        assert message.startswith("link: ")
+        assert "Nothing acknowledged was lost" in message
+        assert isinstance(caught.value.__cause__, psycopg.OperationalError)
+        assert store.find(EMAIL) is None and store.find(PHONE) == cust  # reconnected; none of it
+        store._check()
+
+
+class _DropsBeforeCommit(PostgresContextStore):
+    """The connection breaks after the last statement of ``resolve``, so ``COMMIT`` fails."""
+
+    drop_after_reuse = False
+
+    def _reuse(self, number: int, at: float) -> None:
+        super()._reuse(number, at)
+        if self.drop_after_reuse:
+            self.drop_after_reuse = False
+            terminate(self.conninfo, self._conn().info.backend_pid)
+
+
+def test_a_connection_lost_while_committing_says_the_outcome_is_unknown(
+    postgres_conninfo: str,
+) -> None:
+    with _DropsBeforeCommit(postgres_conninfo) as store:
+        cust = store.resolve(PHONE, at=1.0)
+        store.drop_after_reuse = True
+        with pytest.raises(StoreUnavailable) as caught:
+            store.resolve(PHONE, at=2.0)
+        message = str(caught.value)
+        assert message.startswith(
+            "resolve: the connection to the PostgreSQL store was lost while committing"
+        )
+        assert "whether this resolve was stored is unknown" in message
+        assert "Nothing acknowledged was lost" in message
+        assert store.find(PHONE) == cust
+
+
+def test_a_server_that_is_not_there_raises_store_unavailable(
+    postgres_server: PostgresServer,
+) -> None:
+    absent = postgres_server.conninfo().replace("host=", "host=/nonexistent")
+    with pytest.raises(StoreUnavailable, match=r"^open: the PostgreSQL store failed: .*connect"):
+        PostgresContextStore(absent, connect_timeout_seconds=1)
+
+
+def test_the_hub_never_loses_decisions_when_another_host_holds_the_write_lock(
+    store: PostgresContextStore, locker: psycopg.Connection[Any]
+) -> None:
+    class LockAfterResolve:
+        """Affinity runs between the hub's resolve and its routing: another host starts writing."""
+
+        def preferred_agents(self, customer_id: str, at: float) -> tuple[str, ...]:
+            locker.execute("BEGIN")
+            locker.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            return ()
+
+    router = Router(SkillGraph(), [QueueSpec("calls", channel="phone", requires={"support": 1})])
+    hub = ExperienceHub(router, store, affinity=LockAfterResolve())
+    hub.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={"support": 1}))
+    arrival = ev.ContactArrived(at=1.0, contact_id="c1", queue="calls",
+                                attributes={"identity": PHONE})  # fmt: skip
+    with pytest.raises(ContextNotRecorded) as caught:
+        hub.handle(arrival)
+    assert isinstance(caught.value.__cause__, StoreUnavailable)
+    (offer,) = [d for d in caught.value.decisions if isinstance(d, BriefedOffer)]
+    assert offer.agent_id == "a1" and offer.brief is not None  # reads take no lock
+    locker.execute("ROLLBACK")
+    cust = store.find(PHONE)
+    assert cust is not None and store.contacts(cust) == ()
+    hub.handle(ev.OfferAccepted(at=2.0, contact_id="c1", agent_id="a1"))
+    (record,) = store.contacts(cust)
+    assert (record.contact_id, record.agent_id) == ("c1", "a1")
+
+
+# -- several hosts at once -----------------------------------------------------------------------
+PROCESSES = 4
+ROUNDS = 120
+PAIRS = 12  # phone/email pairs every process resolves and links, in a different order each
+SESSIONS = 30  # chat sessions every process only resolves
+DOOMED = 8  # customers process 0 forgets while the others write to them
+
+
+def _host(conninfo: str, host: int, doomed: list[str]) -> dict[str, Any]:
+    """One router host: resolves, links, records, and (host 0) forgets; returns what it was told."""
+    store = PostgresContextStore(conninfo)
+    resolved: list[tuple[str, str]] = []
+    created: list[str] = []
+    acknowledged: list[tuple[str, str]] = []  # (phone, fact value) recorded and returned
+    refused = 0
+    for r in range(ROUNDS):
+        i = (r * (host + 1) + host) % PAIRS
+        phone, email = Identity("phone", f"+4420794600{i:02d}"), Identity("email", f"u{i}@x.org")
+        first, second = (phone, email) if (r + host) % 2 else (email, phone)
+        resolved.append((first.value, store.resolve(first, at=float(r))))
+        store.link(first, second, at=float(r), evidence=f"host {host} round {r}")
+        value = f"h{host}-r{r}"
+        store.record_fact(
+            store.resolve(phone, at=float(r)), "note", value, channel="chat", at=float(r)
+        )
+        acknowledged.append((phone.value, value))
+        session = Identity("chat_session", f"s{(r + host * 7) % SESSIONS}")
+        cust, new = store.resolve_created(session, at=float(r))
+        resolved.append((session.value, cust))
+        if new:
+            created.append(session.value)
+        if host == 0 and r % (ROUNDS // DOOMED) == 0 and r // (ROUNDS // DOOMED) < DOOMED:
+            store.forget(doomed[r // (ROUNDS // DOOMED)], at=float(r))
+        try:
+            store.record_fact(doomed[r % DOOMED], "note", value, channel="chat", at=float(r))
+        except UnknownCustomer:
+            refused += 1
+    store.close()
+    return {
+        "resolved": resolved,
+        "created": created,
+        "acknowledged": acknowledged,
+        "refused": refused,
+    }
+
+
+def test_several_processes_get_one_customer_per_identity_and_lose_nothing(
+    postgres_conninfo: str,
+) -> None:
+    with PostgresContextStore(postgres_conninfo) as store:
+        doomed = [store.resolve(Identity("account", f"AC-{k}"), at=0.0) for k in range(DOOMED)]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(PROCESSES) as pool:
+        hosts = pool.starmap(_host, [(postgres_conninfo, h, doomed) for h in range(PROCESSES)])
+    with PostgresContextStore(postgres_conninfo) as store:
+        store._check()
+        # one customer per identity: every answer any host got is (an alias of) today's customer
+        for host in hosts:
+            for value, cust in host["resolved"]:
+                kind = (
+                    "phone"
+                    if value.startswith("+")
+                    else "email"
+                    if "@" in value
+                    else "chat_session"
+                )
+                assert store.canonical(cust) == store.find(Identity(kind, value)), value
+        pairs = set()
+        for i in range(PAIRS):
+            phone, email = (
+                Identity("phone", f"+4420794600{i:02d}"),
+                Identity("email", f"u{i}@x.org"),
+            )
+            assert store.find(phone) == store.find(email) is not None
+            pairs.add(store.find(phone))
+        assert len(pairs) == PAIRS
+        # exactly one host was told it created each chat session's customer
+        created = sorted(s for host in hosts for s in host["created"])
+        assert created == sorted(f"s{n}" for n in range(SESSIONS))
+        # nothing acknowledged was lost
+        for host in hosts:
+            for phone_value, value in host["acknowledged"]:
+                cust = store.find(Identity("phone", phone_value))
+                assert cust is not None
+                assert value in {f.value for f in store.facts(cust, at=float(ROUNDS))}, value
+        # forget was complete although other hosts kept writing to those customers
+        for k, cust in enumerate(doomed):
+            assert store.find(Identity("account", f"AC-{k}")) is None
+            with pytest.raises(UnknownCustomer):
+                store.canonical(cust)
+        assert [e.action for e in store.audit()] == ["forget"] * DOOMED
+        assert sum(host["refused"] for host in hosts) > 0  # the race really happened
+        conn = store._conn()
+        live = conn.execute("SELECT count(*) FROM customers").fetchone()[0]  # type: ignore[index]
+        assert live == PAIRS + SESSIONS
+        orphans = conn.execute(
+            "SELECT count(*) FROM facts WHERE customer_id = ANY(%s)",
+            ([int(c.split("-")[1]) for c in doomed],),
+        ).fetchone()[0]  # type: ignore[index]
+        assert orphans == 0
+
+
+def test_failure_messages_never_quote_a_stored_value(store: PostgresContextStore) -> None:
+    """A constraint's DETAIL names the row's values; the store's message keeps only the rule."""
+    cust = store.resolve(PHONE, at=1.0)
+    with pytest.raises(StoreUnavailable) as caught, store._write("resolve"):
+        store._attach(PHONE, int(cust.split("-")[1]))  # a second row for one identity
+    message = str(caught.value)
+    assert "duplicate key value violates unique constraint" in message
+    assert PHONE.value not in message and "7946" not in message
