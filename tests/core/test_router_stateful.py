@@ -34,11 +34,15 @@ STEPS = 120 if SLOW else 60
 
 
 @pytest.fixture(autouse=True)
-def _clean_up_constantly(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_up_constantly(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """Agent pools and lazy heaps clean their dead entries at every chance, not after dozens:
-    the small populations of these machines would otherwise never reach a clean-up."""
+    the small populations of these machines would otherwise never reach a clean-up. The
+    omnichannel and affinity machines' contacts search heaps of their own once they excluded
+    one agent (not after dozens), the others the shared pools."""
     monkeypatch.setattr(pools, "COMPACT_SLACK", 0)
     monkeypatch.setattr(_lazyheap, "COMPACT_SLACK", 0)
+    if request.cls in (TestOmnichannel, TestAffinity):
+        monkeypatch.setattr(pools, "OWN_HEAP_AFTER", 1)
 
 
 def _settings(examples: int = EXAMPLES) -> settings:

@@ -5,20 +5,30 @@ They count work (queues visited, line entries examined) instead of timing it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+import os
+import types
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sortedcontainers import SortedList
 
 from experiencehub.core import decisions as dc
 from experiencehub.core import events as ev
+from experiencehub.core import pools
 from experiencehub.core.agents import AgentState
 from experiencehub.core.errors import ConfigError, RouterFailed
 from experiencehub.core.policies import POLICIES, AgentRating, LongestIdle
 from experiencehub.core.queues import QueueSpec, Stage
 from experiencehub.core.router import Router
 from experiencehub.core.skills import SkillGraph
+from experiencehub.testing import RouterModel
+from experiencehub.testing.strategies import router_configs, valid_events
+
+SLOW = os.environ.get("EXPERIENCEHUB_SLOW") == "1"
 
 
 class _WidthByProficiency:
@@ -161,3 +171,78 @@ def test_agent_that_declined_many_does_not_rescan_them(monkeypatch: pytest.Monke
     # O(log² n) per rejection plus one O(n) scan stays near-linear in n
     assert large < 60 * 1000, large
     assert large < 6 * small, (small, large)
+
+
+def _rejections_of_one_contact(count: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Pool heap operations while ``count`` available agents decline one chat in turn."""
+    graph = SkillGraph(["billing"])
+    queues = [QueueSpec(f"q{i}", channel="chat", requires={"billing": 1}) for i in range(3)]
+    router = Router(graph, queues, offer_timeout=None, max_unanswered_offers=None)
+    for index in range(count):
+        router.handle(
+            ev.AgentLoggedIn(
+                at=0.0, agent_id=f"a{index}", skills={"billing": 1}, capacity={"chat": 1}
+            )
+        )
+    out = router.handle(ev.ContactArrived(at=1.0, contact_id="c", queue="q0"))
+    operations = [0]
+
+    def counted(function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            operations[0] += 1
+            return function(*args)
+
+        return call
+
+    counting = types.SimpleNamespace(
+        heappush=counted(heapq.heappush),
+        heappop=counted(heapq.heappop),
+        heapify=counted(heapq.heapify),
+    )
+    monkeypatch.setattr(pools, "heapq", counting)
+    offered = []
+    for _ in range(count - 1):
+        (offer,) = [d for d in out if isinstance(d, dc.Offer)]
+        offered.append(offer.agent_id)
+        out = router.handle(ev.OfferRejected(at=1.0, contact_id="c", agent_id=offer.agent_id))
+    monkeypatch.undo()
+    (offer,) = [d for d in out if isinstance(d, dc.Offer)]
+    offered.append(offer.agent_id)
+    assert offered == [f"a{index}" for index in range(count)]  # best first, none twice
+    router._check()
+    return operations[0]
+
+
+def test_contact_declined_by_many_does_not_skip_them_each_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    small, large = (_rejections_of_one_contact(n, monkeypatch) for n in (250, 1000))
+    # popping and pushing back every decliner met at the pool's head would cost ~n² heap
+    # operations (about 1,000,000 at 1,000); the contact's own heap makes it O(1) amortised each
+    assert large < 20 * 1000, large
+    assert large < 6 * small, (small, large)
+
+
+@settings(
+    max_examples=150 if SLOW else 25,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(config=router_configs(), data=st.data(), own_heap_after=st.sampled_from([0, 1, 2]))
+def test_own_heaps_choose_exactly_the_agents_the_shared_pools_do(
+    config: Any, data: Any, own_heap_after: int
+) -> None:
+    """A router whose contacts search heaps of their own after ``own_heap_after`` exclusions
+    makes exactly the decisions of one that always searches the shared pools."""
+    shared, own, model = config.build(), config.build(), RouterModel(config)
+    shared.pools.own_heap_after = 10**9
+    own.pools.own_heap_after = own_heap_after
+    for step in range(data.draw(st.integers(20, 120), label="steps")):
+        event = data.draw(valid_events(model, deadline=shared.next_deadline(), fresh=f"v{step}"))
+        out = shared.handle(event)
+        model.apply(event, out)
+        assert own.handle(event) == out, event
+        if step % 5 == 0:
+            own._check()
+    own._check()

@@ -426,6 +426,7 @@ class RoutingState:
         if previous_agent is not None:
             excluded.add(previous_agent)
         contact.excluded = frozenset(excluded)
+        self.pools.forget_contact(contact.contact_id)  # its own pool heaps held the old exclusions
         contact.affinity = ()
         self.start_waiting(contact, out)
 
@@ -504,7 +505,10 @@ class RoutingState:
         self._cancel_offer_deadline(contact)
         contact.agent_id, contact.status = None, ContactStatus.WAITING
         if how in ("reject", "expire"):
-            contact.excluded = contact.excluded | {agent.agent_id}
+            if isinstance(contact.excluded, set):
+                contact.excluded.add(agent.agent_id)  # in place: O(1) however many it excludes
+            else:
+                contact.excluded = {*contact.excluded, agent.agent_id}
         if how == "withdraw":
             out.append(
                 dc.new_offer_withdrawn(
@@ -561,7 +565,7 @@ class RoutingState:
                 self.offer(contact, self.agents[best[2]], why, out)
             return
         max_cost = queue.stages[contact.stage].max_cost
-        found = self.pools.best_agent(queue, max_cost, contact.excluded)
+        found = self.pools.best_agent(queue, max_cost, contact.excluded, contact.contact_id)
         if found is not None:
             agent_id, cost, read = found
             ring = _ring_name(cost)

@@ -114,8 +114,8 @@ class ContactState:
         self.status = ContactStatus.WAITING
         self.agent_id: str | None = None
         # agents never to offer it to (declined, let it expire, transferred it); rarely non-empty,
-        # so every contact shares one empty frozenset until then
-        self.excluded: frozenset[str] = _NOBODY
+        # so every contact shares one empty frozenset until then (a set once it grows, in place)
+        self.excluded: frozenset[str] | set[str] = _NOBODY
         # preferred agents still targeted, while in the affinity phase (empty otherwise)
         self.affinity: tuple[str, ...] = ()
         # logins counted when the affinity began: a preferred agent who logged in later is a new

@@ -17,8 +17,9 @@ all its pools, so this turns q ordered-list removals per offer into nothing. (Un
 
 from __future__ import annotations
 
+import functools
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -38,6 +39,11 @@ that rule (see :class:`.policies.AgentPolicy`)."""
 
 COMPACT_SLACK = 64
 """Dead entries a pool tolerates beyond doubling before it is cleaned (tests set 0 to stress it)."""
+
+OWN_HEAP_AFTER = 32
+"""Excluded agents from which a contact searches each pool through a heap of its own: see
+:meth:`AgentPools.best_agent` (each ``AgentPools`` copies it at construction, as
+``own_heap_after``; tests lower it to make every contact that excluded anyone do so)."""
 
 PoolId = object
 """``(queue name, skill cost)`` for a skill pool, or a channel name for a channel pool."""
@@ -61,12 +67,15 @@ class AgentPools:
         "_available",
         "_heaps",
         "_key_width",
+        "_own_heaps",
+        "_owned",
         "_policy",
         "_probe_keys",
         "_queue_costs",
         "_queues",
         "_rules",
         "_steps",
+        "own_heap_after",
     )
 
     def __init__(
@@ -92,6 +101,11 @@ class AgentPools:
         self._available: dict[str, int] = {}
         # equal plan steps shared by all agents (memory: an agent holds only a tuple of them)
         self._steps: dict[tuple[PoolId, int, str], tuple[PoolId, int, str]] = {}
+        # pool → contact id → that contact's own heap of the pool (contacts that excluded many
+        # agents; see best_agent), and contact id → the pools it has a heap of
+        self._own_heaps: dict[PoolId, dict[str, _Heap]] = {}
+        self._owned: dict[str, list[PoolId]] = {}
+        self.own_heap_after = OWN_HEAP_AFTER
 
     def enrol(self, agent: AgentState) -> None:
         """At login, once: the pools the agent may sit in, from its skill costs and channels.
@@ -128,11 +142,7 @@ class AgentPools:
         """
         taking = agent.taking_now(self._rules)
         if taking != agent.taking:
-            for channel in agent.taking - taking:
-                self._available[channel] -= 1
-            for channel in taking - agent.taking:
-                self._available[channel] = self._available.get(channel, 0) + 1
-            agent.taking = taking
+            self._count_taking(agent, taking)
         if not taking:
             if agent.pools:
                 agent.pools, agent.placed = {}, None
@@ -157,6 +167,24 @@ class AgentPools:
             heapq.heappush(entries, entry)
             if len(entries) > 2 * heap.size_after_compaction + COMPACT_SLACK:
                 self._compact(heap)
+            if self._own_heaps:
+                self._feed_own_heaps(pool_id, entry)
+
+    def _count_taking(self, agent: AgentState, taking: frozenset[str]) -> None:
+        """The agent can take ``taking`` now: the per-channel counts follow. Cost: O(channels)."""
+        for channel in agent.taking - taking:
+            self._available[channel] -= 1
+        for channel in taking - agent.taking:
+            self._available[channel] = self._available.get(channel, 0) + 1
+        agent.taking = taking
+
+    def _feed_own_heaps(self, pool_id: PoolId, entry: PoolEntry) -> None:
+        """A new entry of the pool goes to the contacts' own heaps of it too (see
+        :meth:`_own_heap`). Cost: O(h log n) for h such heaps."""
+        for private in self._own_heaps.get(pool_id, {}).values():
+            heapq.heappush(private.entries, entry)
+            if len(private.entries) > 2 * private.size_after_compaction + COMPACT_SLACK:
+                self._compact(private)
 
     def remove(self, agent: AgentState) -> None:
         """The agent logs off: out of every pool. Cost: O(channels)."""
@@ -282,42 +310,122 @@ class AgentPools:
         return found
 
     def best_agent(
-        self, queue: QueueSpec, max_cost: float | None, excluded: AbstractSet[str]
+        self,
+        queue: QueueSpec,
+        max_cost: float | None,
+        excluded: AbstractSet[str],
+        contact_id: str | None = None,
     ) -> tuple[str, float | None, int] | None:
         """Best available agent for a contact of ``queue`` at a stage allowing ``max_cost``.
 
         Lowest skill cost first, then the policy key; agents in ``excluded`` are skipped. Returns
         (agent id, cost — None when found through the "any agent" pool —, pools read) or None.
-        Cost: O(c·log n + e) for c cost levels and e excluded agents met (amortised: dead entries
-        are paid for when pushed).
+
+        Cost: O(c·log n + e·log n) for c cost levels and e excluded agents met at the heads
+        (they are popped and pushed back; dead entries are paid for when pushed). A contact
+        that excluded ``own_heap_after`` agents or more (and names itself, ``contact_id``)
+        searches heaps of its own instead, where an entry it excludes is dropped for good:
+        O(c·log n) amortised, after O(n) once per pool to make the heap (see :meth:`_own_heap`).
         """
         read = 0
         name = queue.name
+        search: Callable[[_Heap, AbstractSet[str]], str | None] = self._best_in
+        if contact_id is not None and len(excluded) >= self.own_heap_after:
+            search = functools.partial(self._search_own, contact_id)
         for cost in self._queue_costs[name]:
             if max_cost is not None and cost > max_cost:
                 break
             read += 1
             heap = self._heaps[(name, cost)]
-            if heap.entries and (agent_id := self._best_in(heap, excluded)) is not None:
+            if heap.entries and (agent_id := search(heap, excluded)) is not None:
                 return agent_id, cost, read
         if max_cost is None:
             read += 1
             heap = self._heaps[queue.channel]
-            if heap.entries and (agent_id := self._best_in(heap, excluded)) is not None:
+            if heap.entries and (agent_id := search(heap, excluded)) is not None:
                 return agent_id, None, read
         return None
+
+    def _search_own(self, contact_id: str, heap: _Heap, excluded: AbstractSet[str]) -> str | None:
+        return self._best_own(self._own_heap(heap, excluded, contact_id), excluded)
+
+    def _own_heap(self, heap: _Heap, excluded: AbstractSet[str], contact_id: str) -> _Heap:
+        """The contact's own heap of this pool, made on first use from the pool's live entries
+        of agents it does not exclude (O(n)); every later push to the pool goes to it too.
+
+        Why it stays exact: its entries are dropped only when dead (an agent's entry, once
+        replaced, never lives again) or excluded (a contact's exclusions only grow, until a
+        transfer, which drops its heaps: :meth:`forget_contact`).
+        """
+        pool_id = heap.pool_id
+        own = self._own_heaps.get(pool_id) or self._own_heaps.setdefault(pool_id, {})
+        private = own.get(contact_id)
+        if private is None:
+            private = own[contact_id] = _Heap(pool_id)
+            private.entries = [
+                e for e in heap.entries if e[-1] not in excluded and self._is_live(pool_id, e)
+            ]
+            heapq.heapify(private.entries)
+            private.size_after_compaction = len(private.entries)
+            self._owned.setdefault(contact_id, []).append(pool_id)
+        return private
+
+    def _best_own(self, private: _Heap, excluded: AbstractSet[str]) -> str | None:
+        """Best live agent of a contact's own heap: whatever it meets first that is dead or
+        excluded is dropped for good. Cost: O(log n) amortised."""
+        entries, pool_id, agents = private.entries, private.pool_id, self._agents
+        while entries:
+            entry = entries[0]
+            agent = agents.get(entry[-1])
+            if agent is None or agent.pools.get(pool_id) is not entry or entry[-1] in excluded:
+                heapq.heappop(entries)
+            else:
+                return agent.agent_id
+        return None
+
+    def forget_contact(self, contact_id: str) -> None:
+        """The contact no longer looks for agents with these exclusions (connected, gone, or
+        transferred): its own heaps go. Cost: O(1), or O(p) for p pools it had heaps of."""
+        pools = self._owned.pop(contact_id, None)
+        if pools is None:
+            return
+        for pool_id in pools:
+            own = self._own_heaps[pool_id]
+            del own[contact_id]
+            if not own:
+                del self._own_heaps[pool_id]
 
     def available(self, channel: str) -> int:
         """Agents that can take a new contact on ``channel`` now. Cost: O(1)."""
         return self._available.get(channel, 0)
 
-    def _check(self, agents: Mapping[str, AgentState]) -> None:
-        """Assert: pool membership is exactly what each agent's state says it should be."""
+    def _check(
+        self,
+        agents: Mapping[str, AgentState],
+        excluded: Callable[[str], AbstractSet[str] | None] = lambda _cid: None,
+    ) -> None:
+        """Assert: pool membership is exactly what each agent's state says it should be, and
+        each contact's own heap holds every live entry of its pool that the contact does not
+        exclude (``excluded``: contact id → its exclusions, None once it has gone)."""
         for pool_id, heap in self._heaps.items():
             live = [e[-1] for e in heap.entries if self._is_live(pool_id, e)]
             assert len(set(live)) == len(live), pool_id  # one live entry per agent
             for index in range(1, len(heap.entries)):
                 assert heap.entries[(index - 1) // 2] <= heap.entries[index], pool_id
+        for contact_id, pool_ids in self._owned.items():
+            exclusions = excluded(contact_id)
+            assert exclusions is not None, f"own heaps kept for {contact_id}, which has gone"
+            for pool_id in pool_ids:
+                private = self._own_heaps[pool_id][contact_id]
+                for index in range(1, len(private.entries)):
+                    assert private.entries[(index - 1) // 2] <= private.entries[index]
+                held = {id(e) for e in private.entries}
+                for e in self._heaps[pool_id].entries:
+                    if self._is_live(pool_id, e) and e[-1] not in exclusions:
+                        assert id(e) in held, (contact_id, pool_id, e)
+        assert sum(len(own) for own in self._own_heaps.values()) == sum(
+            len(p) for p in self._owned.values()
+        )
         for agent in agents.values():
             taking = frozenset(c for c in agent.capacity if agent.can_take(c, self._rules))
             assert agent.taking == taking, (agent, agent.taking, taking)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from . import decisions as dc
@@ -282,7 +283,7 @@ class Router(RoutingState):
         Cost: O(contacts·agents) — for tests only.
         """
         self.deadlines._check()
-        self.pools._check(self.agents)
+        self.pools._check(self.agents, self._searching_exclusions)
         held: dict[str, str] = {}
         for agent in self.agents.values():
             agent._check(self.rules)
@@ -318,6 +319,13 @@ class Router(RoutingState):
         for cid, contact in self.contacts.items():
             self._check_contact(cid, contact, held)
         self.declined._check(lambda agent_id, cid: agent_id in self.contacts[cid].excluded)
+
+    def _searching_exclusions(self, cid: str) -> AbstractSet[str] | None:
+        """The exclusions of a contact that may still look for an agent (for ``_check``)."""
+        contact = self.contacts.get(cid)
+        if contact is None or contact.status is ContactStatus.CONNECTED:
+            return None
+        return contact.excluded
 
     def _check_contact(self, cid: str, contact: ContactState, held: dict[str, str]) -> None:
         for entry in contact.deadlines:
@@ -473,6 +481,7 @@ class Router(RoutingState):
         contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
         contact.status = ContactStatus.CONNECTED
         self.cancel_deadlines(contact)
+        self.pools.forget_contact(contact.contact_id)
         agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.CONNECTED)
         agent.unanswered = 0
         self._stats.unqueued(contact.queue.name, contact.enqueued_at, contact.key[2])
@@ -501,6 +510,7 @@ class Router(RoutingState):
         if contact.status is ContactStatus.OFFERED:
             self.withdraw(contact, "contact abandoned", out)
         self.stop_waiting(contact)
+        self.pools.forget_contact(contact.contact_id)
         self._stats.counters(contact.queue.name).abandoned += 1
         self.remember_for_rejoin(contact)
 
