@@ -26,8 +26,22 @@ SUPERUSER = "postgres"
 def find_bindir() -> Path | None:
     """The directory holding ``initdb``, ``pg_ctl`` and ``postgres``, or None when none is found.
 
-    Looks at ``pg_config --bindir``, then the Debian/Ubuntu layout, then ``PATH``.
+    Looks at ``$EXPERIENCEHUB_PG_BINDIR`` alone when it is set, else ``pg_config --bindir``, the
+    Debian/Ubuntu layout, then ``PATH``.
     """
+    chosen = os.environ.get("EXPERIENCEHUB_PG_BINDIR")
+    candidates: list[str] = [] if chosen is None else [chosen]
+    if chosen is None:
+        candidates += _default_bindirs()
+    for candidate in candidates:
+        if candidate and all(
+            (Path(candidate) / b).is_file() for b in ("initdb", "pg_ctl", "postgres")
+        ):
+            return Path(candidate)
+    return None
+
+
+def _default_bindirs() -> list[str]:
     candidates: list[str] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
@@ -37,19 +51,15 @@ def find_bindir() -> Path | None:
     initdb = shutil.which("initdb")
     if initdb:
         candidates.append(str(Path(initdb).parent))
-    for candidate in candidates:
-        if candidate and all(
-            (Path(candidate) / b).is_file() for b in ("initdb", "pg_ctl", "postgres")
-        ):
-            return Path(candidate)
-    return None
+    return candidates
 
 
 class PostgresServer:
     """One server in its own temporary directory; :meth:`stop` removes everything."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="experiencehub-pg-"))
         self._user = _unprivileged_user()
         if self._user is not None:
@@ -66,10 +76,9 @@ class PostgresServer:
             "initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
             "--locale=C", "--no-sync", "--no-instructions",
         )  # fmt: skip
-        options = (
-            f"-k {self.root} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-            " -c synchronous_commit=off -c max_connections=60"
-        )
+        options = f"-k {self.root} -c listen_addresses='' -c max_connections=60"
+        if not self.durable:  # behaviour tests: no fsync (benchmarks pass durable=True)
+            options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start")
         self.running = True
 
@@ -82,8 +91,8 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def conninfo(self, dbname: str = "postgres") -> str:
-        return f"host={self.root} dbname={dbname} user={SUPERUSER}"
+    def conninfo(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
+        return f"host={self.root} dbname={dbname} user={user}"
 
     def create_database(self) -> str:
         """A new empty database; returns its conninfo. Cost: about 30–300 ms (it copies a template)."""

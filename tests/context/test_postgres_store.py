@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 
 from experiencehub import ConfigError, QueueSpec, Router, SkillGraph
@@ -26,6 +25,8 @@ from experiencehub.context import (
 from experiencehub.context.errors import ContextNotRecorded, StoreUnavailable
 from experiencehub.context.postgres_store import MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK
 from pg_server import PostgresServer
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (the 'postgres' extra)")
 
 PHONE = Identity("phone", "+44 20 7946 0000")
 EMAIL = Identity("email", "ann@example.com")
