@@ -195,6 +195,28 @@ def test_bad_input_raises_typed_errors_and_writes_nothing(store: StoreBase) -> N
     assert store.find(EMAIL) is None
 
 
+def test_text_with_a_nul_character_is_refused_by_every_store(store: StoreBase) -> None:
+    """PostgreSQL cannot store NUL, so no store takes it: the same caller error everywhere."""
+    cust = store.resolve(PHONE, at=0.0)
+    before = snapshot(store, cust)
+    calls = [
+        lambda: store.record_fact(cust, "topic", "bill\x00ing", channel="chat", at=1.0),
+        lambda: store.record_contact(cust, contact_id="c\x001", channel="chat", at=1.0),
+        lambda: store.record_contact(
+            cust, contact_id="c1", channel="chat", at=1.0, agent_id="a\x00"
+        ),
+        lambda: store.record_contact(cust, contact_id="c1", channel="chat", at=1.0, topic="\x00"),
+        lambda: store.link(PHONE, EMAIL, at=1.0, evidence="said so\x00"),
+        lambda: store.set_owner(cust, "a\x001", at=1.0),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidFact, match="NUL"):
+            call()
+    with pytest.raises(InvalidIdentity, match="NUL"):
+        Identity("chat_session", "s\x001")
+    assert snapshot(store, cust) == before
+
+
 def test_contacts_upsert_by_id_and_keep_the_first_time(store: StoreBase) -> None:
     cust = store.resolve(PHONE, at=0.0)
     store.record_contact(cust, contact_id="c1", channel="chat", at=1.0, outcome="in_progress")

@@ -104,11 +104,14 @@ def check_time(at: Any, name: str = "at") -> float:
 
 
 def check_text(value: Any, field: str) -> str:
-    """Free text that may be persisted: a string, short, and holding no card number."""
+    """Free text that may be persisted: a string, short, without NUL characters, and holding no
+    card number."""
     if not isinstance(value, str):
         raise InvalidFact(f"{field}: must be a string, not {type(value).__name__}")
     if len(value) > _MAX_TEXT:
         raise InvalidFact(f"{field}: longer than {_MAX_TEXT} characters")
+    if "\x00" in value:  # PostgreSQL cannot store it, so no store takes it
+        raise InvalidFact(f"{field}: contains a NUL character")
     refuse_secrets(field, value, what="")
     return value
 

@@ -121,6 +121,8 @@ def normalise(kind: str, raw: str, *, region: str | None = None) -> str:
         raise InvalidIdentity(f"{kind} identity: the value is empty")
     if len(text) > _MAX_LENGTH:
         raise InvalidIdentity(f"{kind} identity: longer than {_MAX_LENGTH} characters")
+    if "\x00" in text:  # PostgreSQL cannot store it, so no store takes it
+        raise InvalidIdentity(f"{kind} identity: contains a NUL character")
     if kind == "phone":
         value = normalise_phone(text, region)
         if len(value.lstrip("+")) < 3:

@@ -156,13 +156,14 @@ def _check_identity(identity: Any) -> Identity:
 
 def check_id(value: Any, field: str, *, optional: bool = False) -> str | None:
     """An id a store can keep (contact, agent, queue): a non-empty string of at most 128
-    characters, else :class:`InvalidFact`. Cost: O(1).
+    characters and no NUL (PostgreSQL cannot store one), else :class:`InvalidFact`. Cost: O(len).
     """
     if value is None and optional:
         return None
-    if not isinstance(value, str) or not value or len(value) > _MAX_ID:
+    if not isinstance(value, str) or not value or len(value) > _MAX_ID or "\x00" in value:
         raise InvalidFact(
-            f"{field}={value!r}: must be a non-empty string of at most {_MAX_ID} characters"
+            f"{field}={value!r}: must be a non-empty string of at most {_MAX_ID} characters,"
+            " without NUL characters"
         )
     return value
 
