@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import __version__
 from .core.errors import ConfigError
 from .sim import erlang, kpi
 from .sim.checks import load_policy_object
@@ -62,6 +63,24 @@ _CONTEXT_VALUES = {"on": True, "off": False}
 def main() -> None:
     """Entry point of the ``experiencehub`` console script."""
     app()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        _out.print(f"experiencehub {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Route contacts, simulate contact-centre days and compare routing policies."""
 
 
 # -- simulate -------------------------------------------------------------------------------------
