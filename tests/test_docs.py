@@ -38,6 +38,8 @@ _FENCE = re.compile(
 )
 _NOT_RUN = re.compile(r"<!--\s*not-run:\s*(?P<reason>\S.*?)\s*-->\s*$")
 _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+# A page whose examples need a service (a PostgreSQL server) names the test that runs them.
+_RUN_BY = re.compile(r"<!--\s*run-by:\s*(?P<test>\S+\.py)\b[^>]*-->")
 
 
 @attrs.frozen
@@ -97,6 +99,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize("page", _pages_with_python(), ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_python_examples_run(page: Path, workdir: Path) -> None:
+    run_by = _RUN_BY.search(page.read_text(encoding="utf-8"))
+    if run_by is not None:
+        runner = ROOT / run_by["test"]
+        assert runner.is_file() and page.name in runner.read_text(encoding="utf-8"), run_by[0]
+        pytest.skip(f"its examples need a service; {run_by['test']} runs them")
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for block in blocks(page):
         if block.language in PYTHON and block.not_run is None:
