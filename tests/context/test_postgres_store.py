@@ -5,8 +5,11 @@ this store too)."""
 from __future__ import annotations
 
 import multiprocessing
+import random
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -368,3 +371,65 @@ def test_failure_messages_never_quote_a_stored_value(store: PostgresContextStore
     message = str(caught.value)
     assert "duplicate key value violates unique constraint" in message
     assert PHONE.value not in message and "7946" not in message
+
+
+_MERGER = """
+import sys
+from experiencehub.context import Identity, PostgresContextStore
+store = PostgresContextStore(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    r = sys.argv[2]
+    store.link(Identity("phone", f"+4420794{r}{i:03d}"), Identity("email", f"k{r}-{i}@x.org"),
+               at=10.0, evidence="same account")
+    print(i, flush=True)
+"""
+
+
+def _pair(r: int, i: int) -> tuple[Identity, Identity]:
+    return Identity("phone", f"+4420794{r}{i:03d}"), Identity("email", f"k{r}-{i}@x.org")
+
+
+def test_a_host_killed_mid_merge_leaves_each_merge_whole_or_undone(
+    store: PostgresContextStore,
+) -> None:
+    """kill -9 a process merging customers: every merge it reported is complete, the one in
+    flight is all or nothing, and the server is consistent (the kill drops the session, which
+    rolls its transaction back)."""
+    rng = random.Random(5)
+    pairs = 60
+    for round_ in range(3):
+        tag = f"k{round_}-"
+        for i in range(pairs):
+            for identity in _pair(round_, i):
+                cust = store.resolve(identity, at=1.0)
+                store.record_fact(cust, "topic", f"{identity.kind} {i}", channel="chat", at=2.0)
+                store.record_contact(
+                    cust, contact_id=f"{tag}{identity.kind}{i}", channel="chat", at=2.0
+                )
+        child = subprocess.Popen(
+            [sys.executable, "-c", _MERGER, store.conninfo, str(round_), str(pairs)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert child.stdout is not None
+        reported = -1
+        for _ in range(rng.randint(5, 40)):
+            reported = int(child.stdout.readline())
+        time.sleep(rng.uniform(0.0, 0.005))  # a link takes a few ms: land inside one
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+        reported = max([reported, *map(int, child.stdout.read().split())])
+        store._check()
+        for i in range(pairs):
+            phone, email = _pair(round_, i)
+            merged = store.find(phone) == store.find(email)
+            if i != reported + 1:  # the one in flight when killed may have gone either way
+                assert merged == (i <= reported), (i, reported)
+            cust = store.find(email)
+            assert cust is not None
+            topics = sorted(f.value or "" for f in store.facts(cust, at=3.0))
+            contacts = sorted(c.contact_id for c in store.contacts(cust))
+            if merged:  # the whole merge: both histories on one customer
+                assert f"email {i}" in topics and f"phone {i}" in topics, (i, topics)
+                assert {f"{tag}email{i}", f"{tag}phone{i}"} <= set(contacts), (i, contacts)
+            else:  # none of it
+                assert topics == [f"email {i}"] and contacts == [f"{tag}email{i}"], (i, topics)
