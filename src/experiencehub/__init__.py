@@ -21,7 +21,7 @@ from .core.errors import (
     UnknownQueue,
 )
 from .core.queues import QueueSpec, Stage, WrapUp
-from .core.router import Router
+from .core.router import Router, Work
 from .core.skills import SkillGraph
 from .records import ContactRecord, ContactRecorder
 
@@ -44,6 +44,7 @@ __all__ = [
     "UnknownAgent",
     "UnknownContact",
     "UnknownQueue",
+    "Work",
     "WrapUp",
     "decisions",
     "events",

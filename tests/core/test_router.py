@@ -19,6 +19,7 @@ from experiencehub import (
     UnknownAgent,
     UnknownContact,
     UnknownQueue,
+    Work,
     WrapUp,
 )
 from experiencehub import decisions as dc
@@ -720,3 +721,36 @@ def test_many_agents_and_contacts_keep_every_invariant_through_pool_clean_ups() 
                     connected.append(decision.contact_id)
             router._check()
     assert answered > 1000
+
+
+def test_work_lists_what_holds_each_agents_slots() -> None:
+    """What a desktop shows after a restart: offers (until they expire), connected contacts
+    (since they connected) and wrap-ups (until they end; None when the agent ends them)."""
+    router = Router(
+        SkillGraph(),
+        [QueueSpec("p", channel="phone", wrap_up=WrapUp("timed", 10.0)),
+         QueueSpec("c", channel="chat", wrap_up=WrapUp("manual"))],
+        offer_timeout=30.0,
+    )  # fmt: skip
+    login(router, "a1", skills={})
+    login(router, "a2", skills={}, capacity={"chat": 2})
+    arrive(router, "c1", 1.0, queue="p")
+    arrive(router, "c2", 2.0, queue="c")
+    arrive(router, "c3", 3.0, queue="c")
+    router.handle(ev.OfferAccepted(at=4.0, contact_id="c1", agent_id="a1"))
+    router.handle(ev.OfferAccepted(at=5.0, contact_id="c2", agent_id="a2"))
+    router.handle(ev.ContactEnded(at=6.0, contact_id="c2"))
+    assert router.agent_ids() == ["a1", "a2"]
+    assert router.work("a1") == [
+        Work(contact_id="c1", channel="phone", phase="connected", since=4.0, until=None)
+    ]
+    assert router.work("a2") == [
+        Work(contact_id="c2", channel="chat", phase="wrap_up", since=None, until=None),
+        Work(contact_id="c3", channel="chat", phase="offered", since=3.0, until=33.0),
+    ]
+    router.handle(ev.ContactEnded(at=7.0, contact_id="c1"))
+    assert router.work("a1") == [
+        Work(contact_id="c1", channel="phone", phase="wrap_up", since=None, until=17.0)
+    ]
+    with pytest.raises(UnknownAgent):
+        router.work("nobody")

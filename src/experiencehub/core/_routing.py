@@ -445,6 +445,7 @@ class RoutingState:
         if contact.lines:
             self.leave_lines(contact)
         contact.status, contact.agent_id = ContactStatus.OFFERED, agent.agent_id
+        contact.since = self.now
         agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.OFFERED)
         self.offer_seq += 1
         agent.last_offer_seq = self.offer_seq

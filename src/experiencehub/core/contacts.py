@@ -89,6 +89,7 @@ class ContactState:
         "lines",
         "priority",
         "queue",
+        "since",
         "stage",
         "status",
         "transfers",
@@ -113,6 +114,8 @@ class ContactState:
         self.stage = 0
         self.status = ContactStatus.WAITING
         self.agent_id: str | None = None
+        # when the current offer was made, or the contact connected (for Router.work)
+        self.since = at
         # agents never to offer it to (declined, let it expire, transferred it); rarely non-empty,
         # so every contact shares one empty frozenset until then (a set once it grows, in place)
         self.excluded: frozenset[str] | set[str] = _NOBODY

@@ -33,9 +33,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+import attrs
+
 from . import decisions as dc
 from . import events as ev
-from ._routing import RoutingState
+from ._routing import OFFER, RoutingState
 from ._validators import MAX_SECONDS
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
@@ -57,7 +59,24 @@ from .queues import QueueSpec, WaitingLine
 from .skills import SkillGraph
 from .stats import RouterStats
 
-__all__ = ["Router"]
+__all__ = ["Router", "Work"]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Work:
+    """A contact holding one of an agent's slots, as an agent desktop shows it.
+
+    ``phase``: ``"offered"`` (ringing; ``until`` is when the offer expires, None if offers never
+    expire), ``"connected"`` (``since`` the agent accepted) or ``"wrap_up"`` (``until`` is when a
+    timed wrap-up ends, None when the agent ends it). ``since`` is when the offer was made or the
+    contact connected; None in wrap-up.
+    """
+
+    contact_id: str
+    channel: str
+    phase: str
+    since: float | None
+    until: float | None
 
 
 class Router(RoutingState):
@@ -216,6 +235,34 @@ class Router(RoutingState):
     def agent_load(self, agent_id: str) -> dict[str, int]:
         """Slots in use per channel (offered, connected or wrap-up). Cost: O(channels)."""
         return dict(self._agent(agent_id).load)
+
+    def agent_ids(self) -> list[str]:
+        """The agents logged in (also those logging out), in login order. Cost: O(agents)."""
+        return list(self.agents)
+
+    def work(self, agent_id: str) -> list[Work]:
+        """What holds the agent's slots: offers awaiting an answer, connected contacts and
+        wrap-ups, in the order the agent took them — what its desktop must show, e.g. after a
+        restart (docs/durability.md). Cost: O(the agent's work).
+        """
+        agent = self._agent(agent_id)
+        return [
+            self._work_item(agent, cid, channel, phase)
+            for cid, (channel, phase) in agent.work.items()
+        ]
+
+    def _work_item(self, agent: AgentState, cid: str, channel: str, phase: WorkPhase) -> Work:
+        if phase is WorkPhase.WRAP_UP:
+            entry = agent.wrapups.get(cid)
+            return Work(contact_id=cid, channel=channel, phase="wrap_up", since=None,
+                        until=None if entry is None else entry[0])  # fmt: skip
+        contact = self.contacts[cid]
+        until = None
+        if phase is WorkPhase.OFFERED:
+            until = next((d[0] for d in contact.deadlines if d[2] == OFFER), None)
+        return Work(
+            contact_id=cid, channel=channel, phase=phase.value, since=contact.since, until=until
+        )
 
     def explain(self, contact_id: str) -> dc.Explanation:
         """Why a contact is where it is: for a waiting one, what keeps each agent from it.
@@ -479,7 +526,7 @@ class Router(RoutingState):
 
     def _accept(self, e: ev.OfferAccepted, out: list[dc.Decision]) -> None:
         contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
-        contact.status = ContactStatus.CONNECTED
+        contact.status, contact.since = ContactStatus.CONNECTED, self.now
         self.cancel_deadlines(contact)
         self.pools.forget_contact(contact.contact_id)
         agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.CONNECTED)
