@@ -91,3 +91,19 @@ def test_compare_imports_without_running(monkeypatch: pytest.MonkeyPatch) -> Non
     assert report["p_abandon"] == pytest.approx(1 / 3)
     assert report["asa"] == pytest.approx(20.0)
     assert report["service_level"] == pytest.approx(1 / 3)
+
+
+def test_journal_suites_run_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    journal = _load("journal")
+    monkeypatch.setattr(journal.JournalWrite, "events", 400, raising=False)
+    for backend in ("off", "file", "sqlite"):
+        suite = journal.JournalWrite()
+        suite.setup(backend, "os")
+        assert suite.track_events_per_second(backend, "os") > 0
+        assert suite.track_share_of_speed_without_journal(backend, "os") > 0
+        per_event = suite.track_journal_bytes_per_event(backend, "os")
+        assert per_event == 0 if backend == "off" else 20 < per_event < 1000
+    recovery = journal.JournalRecovery()
+    recovery.setup(400, "every 10000")
+    recovery.time_recover(400, "every 10000")
+    recovery.teardown(400, "every 10000")

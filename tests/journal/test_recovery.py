@@ -29,7 +29,14 @@ from journal_streams import build_router, fingerprint, next_event
 
 SLOW = os.environ.get("EXPERIENCEHUB_SLOW") == "1"
 CRASHES = {"file": 1500, "sqlite": 500}  # crash points per CI run (×10 with EXPERIENCEHUB_SLOW=1)
-POINTS = ["before_write", "torn_write", "after_write", "after_return", "bad_snapshot"]
+POINTS = [
+    "before_write",
+    "torn_write",
+    "after_write",
+    "after_return",
+    "bad_snapshot",
+    "in_snapshot",
+]
 
 
 class Crash(BaseException):
@@ -55,6 +62,9 @@ class CrashingBackend:
         self.inner.append(seq, payload)
         if self.point == "after_write":
             raise Crash
+
+    def cut(self, seq: int) -> None:  # the snapshot is in place; the new segment is not
+        raise Crash
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -82,6 +92,19 @@ def damage_newest_snapshot(directory: Path, rng: random.Random) -> bool:
     return True
 
 
+def crash_in_snapshot(journaled: JournaledRouter, directory: Path, rng: random.Random) -> None:
+    """Die while writing a snapshot (a partial temporary file), or right after it was renamed
+    into place (before the journal began its new segment)."""
+    if rng.random() < 0.5:
+        body = max(directory.glob("snapshot-*.snap")).read_bytes()
+        partial = body[: rng.randrange(len(body))]
+        (directory / f"snapshot-{journaled.seq:012d}.tmp").write_bytes(partial)
+        return
+    journaled._backend = CrashingBackend(journaled._backend, "none", rng)
+    with pytest.raises(Crash):
+        journaled.snapshot()
+
+
 def run_with_crashes(tmp_path: Path, backend: str, seed: int, crashes: int) -> dict[str, int]:
     """Drive a journaled router and a twin with one stream; crash ``crashes`` times; compare."""
     rng = random.Random(seed)
@@ -100,7 +123,7 @@ def run_with_crashes(tmp_path: Path, backend: str, seed: int, crashes: int) -> d
         if point is None:
             assert outcome(journaled.handle, event) == expected, (index, event)
             continue
-        if point not in ("after_return", "bad_snapshot"):
+        if point not in ("after_return", "bad_snapshot", "in_snapshot"):
             journaled._backend = CrashingBackend(journaled._backend, point, rng)
         try:
             got = outcome(journaled.handle, event)
@@ -108,7 +131,10 @@ def run_with_crashes(tmp_path: Path, backend: str, seed: int, crashes: int) -> d
             pass
         else:  # returned: nothing was to be written (a rejection that changed nothing)
             assert got == expected, (index, event)
-            point = "after_return" if point != "bad_snapshot" else point
+            if point not in ("bad_snapshot", "in_snapshot"):
+                point = "after_return"
+        if point == "in_snapshot":
+            crash_in_snapshot(journaled, tmp_path, rng)
         journaled._backend.close()  # the process is gone; its open files with it
         damaged = point == "bad_snapshot" and damage_newest_snapshot(tmp_path, rng)
         journaled = recover(tmp_path, config)

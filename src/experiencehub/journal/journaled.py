@@ -155,7 +155,7 @@ class JournaledRouter:
         self._snapshot_seq = snapshot_seq
         self._snapshot_at = router.now
         self._failure: str | None = None
-        self.snapshot_error: OSError | None = None  # the last failed snapshot write, if any
+        self.snapshot_error: Exception | None = None  # the last failed snapshot write, if any
         self.recovery: RecoveryReport | None = None  # set by recover()
 
     @classmethod
@@ -239,7 +239,7 @@ class JournaledRouter:
             write_snapshot(self.directory, seq, self.router)
             self._backend.cut(seq)
             self.snapshot_error = None
-        except OSError as exc:
+        except Exception as exc:  # the journal holds every event: a snapshot is an optimisation
             self.snapshot_error = exc
             return
         self.apply_retention()
