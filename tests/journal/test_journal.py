@@ -18,6 +18,7 @@ from experiencehub.journal import (
     JournalCorrupt,
     JournaledRouter,
     JournalFailed,
+    JournalLocked,
     NothingToRecover,
     SecretInEvent,
     SnapshotCorrupt,
@@ -97,6 +98,17 @@ def test_config_is_checked() -> None:
                 {"snapshot_every_seconds": float("nan")}, {"keep_snapshots": 0}]:  # fmt: skip
         with pytest.raises(ConfigError):
             JournalConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_one_journaled_router_per_directory(tmp_path: Path) -> None:
+    journaled = JournaledRouter.create(tmp_path, small_router())
+    with pytest.raises(JournalLocked, match="another journaled router holds it"):
+        recover(tmp_path)
+    journaled.close()
+    recovered = recover(tmp_path)
+    with pytest.raises(JournalLocked):
+        recover(tmp_path)
+    recovered.close()
 
 
 def test_create_refuses_a_directory_that_holds_a_journal(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def run_with_crashes(tmp_path: Path, backend: str, seed: int, crashes: int) -> d
                 point = "after_return"
         if point == "in_snapshot":
             crash_in_snapshot(journaled, tmp_path, rng)
-        journaled._backend.close()  # the process is gone; its open files with it
+        journaled._close_backend()  # the process is gone; its open files (and lock) with it
         damaged = point == "bad_snapshot" and damage_newest_snapshot(tmp_path, rng)
         journaled = recover(tmp_path, config)
         assert journaled.recovery is not None

@@ -33,10 +33,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from .errors import JournalCorrupt
+from .errors import JournalCorrupt, JournalLocked
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 from .records import FRAME_HEADER, frame, read_frames
 
-__all__ = ["FSYNC_POLICIES", "FileJournal", "JournalBackend", "SqliteJournal", "fsync_directory"]
+__all__ = [
+    "FSYNC_POLICIES",
+    "FileJournal",
+    "JournalBackend",
+    "SqliteJournal",
+    "fsync_directory",
+    "lock_directory",
+]
 
 FSYNC_POLICIES = ("always", "os")
 SQLITE_NAME = "journal.sqlite"
@@ -55,6 +67,26 @@ def fsync_directory(directory: Path) -> None:
 
 
 _datasync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
+
+
+def lock_directory(directory: Path) -> int | None:
+    """Take the directory's ``LOCK`` file (an exclusive ``flock``), so one journaled router at a
+    time writes there; the lock goes with the file descriptor (closed, or the process dies).
+    Raises :class:`JournalLocked` if another holds it. Not a fence between hosts: a network file
+    system may not honour it. None where ``fcntl`` does not exist (Windows). Cost: O(1).
+    """
+    if fcntl is None:  # pragma: no cover - Windows
+        return None
+    fd = os.open(Path(directory) / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        raise JournalLocked(
+            f"{directory}: another journaled router holds it (in this process or another); "
+            "close that one first, or fence its host"
+        ) from exc
+    return fd
 
 
 class JournalBackend(Protocol):

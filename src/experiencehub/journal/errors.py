@@ -21,6 +21,7 @@ __all__ = [
     "JournalCorrupt",
     "JournalError",
     "JournalFailed",
+    "JournalLocked",
     "NothingToRecover",
     "SecretInEvent",
     "SnapshotCorrupt",
@@ -44,6 +45,10 @@ class JournalFailed(JournalError):
     The event's decisions are withheld: the router in memory is ahead of the journal and is
     dropped. Rebuild it with :func:`~experiencehub.journal.recover` and send the event again.
     """
+
+
+class JournalLocked(JournalError):
+    """Another journaled router (in this or another process on this host) holds the directory."""
 
 
 class JournalCorrupt(JournalError):

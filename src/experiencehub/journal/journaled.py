@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -46,7 +47,7 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ..core.errors import ConfigError, RouterFailed, RoutingError
 from ..core.router import Router
-from .backends import FSYNC_POLICIES, FileJournal, JournalBackend, SqliteJournal
+from .backends import FSYNC_POLICIES, FileJournal, JournalBackend, SqliteJournal, lock_directory
 from .errors import (
     JournalCorrupt,
     JournalFailed,
@@ -146,8 +147,10 @@ class JournaledRouter:
         *,
         seq: int,
         snapshot_seq: int,
+        lock: int | None = None,
     ) -> None:
         self.directory = Path(directory)
+        self._lock = lock
         self.router = router
         self.config = config
         self._backend = backend
@@ -172,10 +175,15 @@ class JournaledRouter:
             raise ConfigError(
                 f"{path}: already holds a journal; recover it, or use an empty directory"
             )
-        write_snapshot(path, 0, router)
-        backend = _open_backend(path, config)
-        backend.cut(0)  # the first segment exists from the start
-        return cls(path, router, backend, config, seq=0, snapshot_seq=0)
+        lock = lock_directory(path)
+        try:
+            write_snapshot(path, 0, router)
+            backend = _open_backend(path, config)
+            backend.cut(0)  # the first segment exists from the start
+        except BaseException:
+            _unlock(lock)
+            raise
+        return cls(path, router, backend, config, seq=0, snapshot_seq=0, lock=lock)
 
     # -- routing ---------------------------------------------------------------------------
     def handle(self, event: ev.Event) -> list[dc.Decision]:
@@ -190,6 +198,7 @@ class JournaledRouter:
             out = self.router.handle(event)
         except RouterFailed as err:
             self._failure = f"the router failed ({err})"
+            self._close_backend()  # recover() may open the directory now
             raise
         except RoutingError as err:
             if self._ticked(event, before_now, due):
@@ -278,6 +287,12 @@ class JournaledRouter:
     def _close_backend(self) -> None:
         with contextlib.suppress(Exception):  # after a failed write the journal is abandoned
             self._backend.close()
+        _unlock(self._lock)
+        self._lock = None
+
+    def __del__(self) -> None:  # dropped without close(): files and lock go, as if it died
+        with contextlib.suppress(Exception):
+            self._close_backend()
 
     def __enter__(self) -> JournaledRouter:
         return self
@@ -307,18 +322,25 @@ def recover(directory: Path | str, config: JournalConfig | None = None) -> Journ
     exists = SqliteJournal.exists if config.backend == "sqlite" else FileJournal.exists
     if not path.is_dir() or not (exists(path) or list_snapshots(path)):
         raise NothingToRecover(f"{path}: holds no {config.backend} journal")
-    for unfinished in path.glob("snapshot-*.tmp"):  # a snapshot write the crash cut short
-        unfinished.unlink()
-    backend = _open_backend(path, config)
+    lock = lock_directory(path)
+    try:
+        for unfinished in path.glob("snapshot-*.tmp"):  # a snapshot write the crash cut short
+            unfinished.unlink()
+        backend = _open_backend(path, config)
+    except BaseException:
+        _unlock(lock)
+        raise
     try:
         snapshot_seq, router, refused = _newest_usable_snapshot(path)
         seq, replayed = _replay(router, backend, snapshot_seq)
     except BaseException:
         backend.close()
+        _unlock(lock)
         raise
     journaled = JournaledRouter(
-        path, router, backend, config, seq=max(seq, snapshot_seq), snapshot_seq=snapshot_seq
-    )
+        path, router, backend, config, seq=max(seq, snapshot_seq), snapshot_seq=snapshot_seq,
+        lock=lock,
+    )  # fmt: skip
     journaled.recovery = RecoveryReport(
         snapshot_seq=snapshot_seq,
         replayed=replayed,
@@ -326,6 +348,11 @@ def recover(directory: Path | str, config: JournalConfig | None = None) -> Journ
         dropped_bytes=getattr(backend, "dropped_bytes", 0),
     )
     return journaled
+
+
+def _unlock(lock: int | None) -> None:
+    if lock is not None:
+        os.close(lock)  # releases the flock
 
 
 def _newest_usable_snapshot(directory: Path) -> tuple[int, Router, list[tuple[str, str]]]:
