@@ -5,8 +5,11 @@ temporary directory that holds links to ``scenarios/`` and ``examples/``, so fil
 writes (``context.db``) vanish afterwards. A block of ``>>>`` lines is a doctest: its output is
 checked (ELLIPSIS and NORMALIZE_WHITESPACE on). A block that cannot run — an excerpt of a class, a
 partial snippet — says so with ``<!-- not-run: reason -->`` on the line before its fence, and
-:data:`MAX_NOT_RUN` keeps those rare. Every fence names its language, so no Python hides in an
-unlabelled block. A new page is covered without editing this file.
+:data:`MAX_NOT_RUN` keeps those rare. A page whose examples need a service (a database server)
+names the test that runs them with ``<!-- run-by: tests/....py -->``; that file must exist and name
+the page. Every fence names its language, so no Python hides in an unlabelled block. A new page is
+covered without editing this file. Cost: about 15 s, nearly all of it the simulations of
+docs/scenarios.md.
 """
 
 from __future__ import annotations
