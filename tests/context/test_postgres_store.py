@@ -21,6 +21,7 @@ from experiencehub.context import (
     BriefedOffer,
     ExperienceHub,
     Identity,
+    InvalidFact,
     PostgresContextStore,
     SchemaTooNew,
     UnknownCustomer,
@@ -95,6 +96,25 @@ def test_each_migration_is_its_own_transaction_and_a_newer_schema_is_refused(fre
         PostgresContextStore(fresh)
 
 
+def test_version_2_numbers_customers_from_a_sequence_and_never_reuses_a_number(
+    fresh: str,
+) -> None:
+    PostgresContextStore(fresh, migrations={1: MIGRATIONS[1]}).close()
+    with psycopg.connect(
+        fresh
+    ) as conn:  # a version-1 database: 3 customers made, the 3rd forgotten
+        conn.execute(
+            "INSERT INTO customers (id, created_at, last_seen) VALUES (1, 0, 0), (2, 0, 0)"
+        )
+        conn.execute("INSERT INTO identities VALUES ('account', 'AC-1', 1), ('account', 'AC-2', 2)")
+        conn.execute("UPDATE customer_ids SET last = 3")
+    with PostgresContextStore(fresh) as store:
+        assert store.migrated_from == 1
+        assert store.find(Identity("account", "AC-2")) == "cust-2"
+        assert store.resolve(Identity("account", "AC-4"), at=1.0) == "cust-4"
+    assert not has_table(fresh, "customer_ids")
+
+
 def test_a_failed_first_migration_leaves_no_table(fresh: str) -> None:
     broken = {1: (*MIGRATIONS[1], "NOT SQL")}
     with pytest.raises(StoreUnavailable):
@@ -110,7 +130,9 @@ def _open_and_close(conninfo: str) -> int:
 def test_hosts_starting_at_once_migrate_exactly_once(fresh: str) -> None:
     with multiprocessing.get_context("fork").Pool(4) as pool:
         before = pool.map(_open_and_close, [fresh] * 4)
-    assert sorted(before) == [0, *[SCHEMA_VERSION] * 3]  # one host migrated, three found it done
+    # each migration ran once (a second run of its DDL would have failed that host): one host
+    # started from 0, the others found the work done or went on from where another stopped
+    assert before.count(0) == 1 and all(0 <= b <= SCHEMA_VERSION for b in before), before
     assert version(fresh) == SCHEMA_VERSION
 
 
@@ -269,14 +291,35 @@ SESSIONS = 30  # chat sessions every process only resolves
 DOOMED = 8  # customers process 0 forgets while the others write to them
 
 
+_START: Any = None  # a Barrier the forked hosts inherit, so they start their rounds together
+
+
+def _set_start(barrier: Any) -> None:
+    global _START  # noqa: PLW0603 - set once per worker process by the pool's initializer
+    _START = barrier
+
+
 def _host(conninfo: str, host: int, doomed: list[str]) -> dict[str, Any]:
     """One router host: resolves, links, records, and (host 0) forgets; returns what it was told."""
     store = PostgresContextStore(conninfo)
     resolved: list[tuple[str, str]] = []
     created: list[str] = []
     acknowledged: list[tuple[str, str]] = []  # (phone, fact value) recorded and returned
+    claimed: list[int] = []  # rounds whose contact "claim-<round>" this host recorded first
+    own = store.resolve(Identity("chat_session", f"own-{host}"), at=0.0)
     refused = 0
+    _START.wait()
     for r in range(ROUNDS):
+        fresh = Identity("chat_session", f"new-{r}")  # every host resolves it at about once
+        cust, new = store.resolve_created(fresh, at=float(r))
+        resolved.append((fresh.value, cust))
+        if new:
+            created.append(fresh.value)
+        try:  # every host records the same contact id for its own customer: one may
+            store.record_contact(own, contact_id=f"claim-{r}", channel="chat", at=float(r))
+            claimed.append(r)
+        except InvalidFact:
+            pass
         i = (r * (host + 1) + host) % PAIRS
         phone, email = Identity("phone", f"+4420794600{i:02d}"), Identity("email", f"u{i}@x.org")
         first, second = (phone, email) if (r + host) % 2 else (email, phone)
@@ -304,6 +347,7 @@ def _host(conninfo: str, host: int, doomed: list[str]) -> dict[str, Any]:
         "created": created,
         "acknowledged": acknowledged,
         "refused": refused,
+        "claimed": claimed,
     }
 
 
@@ -313,7 +357,7 @@ def test_several_processes_get_one_customer_per_identity_and_lose_nothing(
     with PostgresContextStore(postgres_conninfo) as store:
         doomed = [store.resolve(Identity("account", f"AC-{k}"), at=0.0) for k in range(DOOMED)]
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(PROCESSES) as pool:
+    with ctx.Pool(PROCESSES, initializer=_set_start, initargs=(ctx.Barrier(PROCESSES),)) as pool:
         hosts = pool.starmap(_host, [(postgres_conninfo, h, doomed) for h in range(PROCESSES)])
     with PostgresContextStore(postgres_conninfo) as store:
         store._check()
@@ -339,7 +383,13 @@ def test_several_processes_get_one_customer_per_identity_and_lose_nothing(
         assert len(pairs) == PAIRS
         # exactly one host was told it created each chat session's customer
         created = sorted(s for host in hosts for s in host["created"])
-        assert created == sorted(f"s{n}" for n in range(SESSIONS))
+        expected = [f"s{n}" for n in range(SESSIONS)] + [f"new-{r}" for r in range(ROUNDS)]
+        assert created == sorted(expected)
+        # each contact id went to exactly one host's customer, the one that was told so
+        for r in range(ROUNDS):
+            (winner,) = [h for h, host in enumerate(hosts) if r in host["claimed"]]
+            own = store.find(Identity("chat_session", f"own-{winner}"))
+            assert store.contact_customer(f"claim-{r}") == own, r
         # nothing acknowledged was lost
         for host in hosts:
             for phone_value, value in host["acknowledged"]:
@@ -355,7 +405,7 @@ def test_several_processes_get_one_customer_per_identity_and_lose_nothing(
         assert sum(host["refused"] for host in hosts) > 0  # the race really happened
         conn = store._conn()
         live = conn.execute("SELECT count(*) FROM customers").fetchone()[0]  # type: ignore[index]
-        assert live == PAIRS + SESSIONS
+        assert live == PAIRS + SESSIONS + PROCESSES + ROUNDS
         orphans = conn.execute(
             "SELECT count(*) FROM facts WHERE customer_id = ANY(%s)",
             ([int(c.split("-")[1]) for c in doomed],),
@@ -433,3 +483,21 @@ def test_a_host_killed_mid_merge_leaves_each_merge_whole_or_undone(
                 assert {f"{tag}email{i}", f"{tag}phone{i}"} <= set(contacts), (i, contacts)
             else:  # none of it
                 assert topics == [f"email {i}"] and contacts == [f"{tag}email{i}"], (i, topics)
+
+
+def test_everyday_writes_run_beside_each_other_and_merges_run_alone(
+    store: PostgresContextStore, locker: psycopg.Connection[Any]
+) -> None:
+    """Another host is in the middle of an everyday write (it holds the lock shared)."""
+    cust = store.resolve(PHONE, at=1.0)
+    locker.execute("BEGIN")
+    locker.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITE_LOCK,))
+    store.record_fact(cust, "topic", "billing", channel="chat", at=2.0)  # no wait
+    store.record_contact(cust, contact_id="c1", channel="chat", at=2.0)
+    assert store.resolve(EMAIL, at=2.0) != cust
+    with pytest.raises(StoreUnavailable, match=r"^link: .*lock timeout"):
+        store.link(PHONE, EMAIL, at=3.0, evidence="same person")  # waits for the other host
+    with pytest.raises(StoreUnavailable, match=r"^forget: .*lock timeout"):
+        store.forget(cust, at=3.0)
+    locker.execute("ROLLBACK")
+    assert store.link(PHONE, EMAIL, at=3.0, evidence="same person") == cust

@@ -5,27 +5,42 @@ store test-suite runs on both); only the medium differs. Needs psycopg 3, the ``
 (``pip install 'experiencehub[postgres]'``), imported when a store is built, so importing
 ``experiencehub.context`` never needs it.
 
-Concurrency: one writer at a time, and why
-------------------------------------------
-Every public write runs in one ``READ COMMITTED`` transaction that first takes a
-transaction-scoped advisory lock (:data:`WRITE_LOCK`), held until ``COMMIT``/``ROLLBACK``. Writers
-from every host and thread therefore run one after another, and each statement after the lock sees
-everything committed before it: the outcome is that of a serial execution, exactly SQLite's
-``BEGIN IMMEDIATE``. So two hosts resolving the same new phone number at once get one customer
-(the second waits, then finds the first's identity), a link or merge is all-or-nothing and never
-interleaves with another merge of the same customers, and a ``forget`` cannot miss a fact a
-concurrent writer was adding. Unique and foreign-key constraints back this up: a bug that
-slipped past the lock would fail a transaction, never store a second customer for an identity.
+Concurrency: serial outcomes, and why
+-------------------------------------
+Every public write runs in one ``READ COMMITTED`` transaction that first takes the store's
+transaction-scoped advisory lock (:data:`WRITE_LOCK`), held until ``COMMIT``/``ROLLBACK``:
+
+- the writes that change who is who — ``link`` (and the merge in it), ``forget``, ``discard_new``,
+  ``purge``, and migrations — hold it **exclusively**: they run alone, after every write before
+  them has committed, exactly like SQLite's ``BEGIN IMMEDIATE``. So a merge is all-or-nothing and
+  never interleaves with another merge, and a ``forget`` cannot miss a fact a concurrent writer was
+  adding (that writer either committed before, and its fact is erased, or starts after, and finds
+  no customer).
+- the everyday writes — ``resolve``, ``record_fact``/``record_verification``, ``record_contact``,
+  ``set_owner`` — hold it **shared**, so they run side by side (and their commits share WAL
+  flushes), and each also locks what it reads before writing: ``resolve`` the identity (two hosts
+  resolving the same new number: the second waits, then finds the first's customer — one customer,
+  and ``resolve_created`` is True for one of them), ``record_contact`` the contact id (an update
+  merges into the latest stored entry; a contact id is never claimed by two customers). They touch
+  one customer's row, whose row lock orders them. The shared lock keeps the customers they read
+  from being merged or erased under them.
+
+Every statement after a lock sees everything committed before it was granted, so each write sees
+the state a serial order would give it: the outcome is that of one writer at a time. Each shared
+write takes at most one identity or contact lock and then one customer row, and exclusive writes
+take only the one lock, so there is no lock cycle and no deadlock. Unique and foreign-key
+constraints back this up: a bug that slipped past the locks would fail a transaction, never store a
+second customer for an identity.
 
 The alternatives were weighed. ``INSERT … ON CONFLICT`` alone settles the race of two resolves,
-but not a link racing a merge or a forget of the same customers; row locks per customer need a
-lock order across identities, aliases and customers, and a wrong guess is a deadlock that
-PostgreSQL finds only after ``deadlock_timeout`` (1 s by default). ``SERIALIZABLE`` is correct
-but turns contention into aborts, and a call would have to be re-run from the top (with a bound,
-after which it fails although the server is healthy). A write here is a handful of index
-look-ups, a few milliseconds at most, so one writer at a time is not the limit of a contact
-centre (docs/performance.md has the measured rate); the lock is never held across a network wait
-of the caller, because a transaction never spans two public calls.
+but not a link racing a merge or a forget of the same customers; row locks for merges need a lock
+order across identities, aliases and customers, and a wrong guess is a deadlock that PostgreSQL
+finds only after ``deadlock_timeout`` (1 s by default). ``SERIALIZABLE`` is correct but turns
+contention into aborts, and a call would have to be re-run from the top (with a bound, after which
+it fails although the server is healthy). Merges, erasures and purges are rare next to resolves
+and records, so running them alone costs little (docs/performance.md has the measured rates); no
+lock is held across a network wait of the caller, because a transaction never spans two public
+calls.
 
 Reads (``find``, ``brief``…) take no lock: one ``REPEATABLE READ READ ONLY`` snapshot per call,
 so a brief never mixes the states before and after a merge.
@@ -117,7 +132,15 @@ _V1 = (
     f" at DOUBLE PRECISION, action {_TEXT} NOT NULL, detail {_TEXT} NOT NULL)",
 )
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1}
+# Version 2: customer numbers from a sequence, so hosts creating customers at once do not queue on
+# one counter row until commit (a rolled-back creation leaves a gap; numbers are never reused).
+_V2 = (
+    "CREATE SEQUENCE customer_numbers OWNED BY customers.id",
+    "SELECT setval('customer_numbers', greatest(last, 1), last > 0) FROM customer_ids",
+    "DROP TABLE customer_ids",
+)
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2}
 """Version → the statements that bring a database from the version before it. Append, never edit."""
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -134,6 +157,11 @@ _UNUSED = (  # StoreBase.discard_new: nobody but its creator has resolved or use
     " FROM customers WHERE id=%(n)s"
 )
 _WRITE_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_SHARED_WRITES = frozenset({"resolve", "record_fact", "record_contact", "set_owner"})
+"""The writes that touch one identity or contact and one customer: they share :data:`WRITE_LOCK`
+and lock that identity or contact id. Every other write (link, forget, discard_new, purge, and any
+new one) holds the lock alone."""
+_IDENTITY_KEYS, _CONTACT_KEYS = 1, 2  # namespaces of the two-key advisory locks
 _READ_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
@@ -153,7 +181,9 @@ def migrate(
     conn: psycopg.Connection[Any], migrations: dict[int, tuple[str, ...]] | None = None
 ) -> int:
     """Bring the database to the newest schema, one transaction per migration, under the write
-    lock; returns the version found (after any other host's migration we waited for). Cost: O(1) when current; the migrations' cost otherwise.
+    lock. Returns the version before this call's first migration, or the version found when other
+    hosts (whose migrations it waited for) left nothing to do. Cost: O(1) when current; the
+    migrations' cost otherwise.
     """
     steps = MIGRATIONS if migrations is None else migrations
     newest = max(steps)
@@ -162,21 +192,23 @@ def migrate(
         row = conn.execute(f"SELECT version FROM {_VERSION_TABLE}").fetchone()
         if row is None:
             conn.execute(f"INSERT INTO {_VERSION_TABLE} VALUES (0)")
-        before = 0 if row is None else int(row[0])
-    if before > newest:
+        found = 0 if row is None else int(row[0])
+    if found > newest:
         raise SchemaTooNew(
-            f"schema version {before}: this library reads up to version {newest}; upgrade it"
+            f"schema version {found}: this library reads up to version {newest}; upgrade it"
         )
-    for target in range(before + 1, newest + 1):
+    applied_from: int | None = None
+    for target in range(found + 1, newest + 1):
         with _locked(conn):
-            current = int(conn.execute(f"SELECT version FROM {_VERSION_TABLE}").fetchone()[0])  # type: ignore[index]
-            if current >= target:  # another host migrated meanwhile
-                before = current
+            found = int(conn.execute(f"SELECT version FROM {_VERSION_TABLE}").fetchone()[0])  # type: ignore[index]
+            if found >= target:  # another host migrated meanwhile
                 continue
             for statement in steps[target]:
                 conn.execute(statement)
             conn.execute(f"UPDATE {_VERSION_TABLE} SET version=%s", (target,))
-    return before
+            applied_from = found if applied_from is None else applied_from
+            found = target
+    return found if applied_from is None else applied_from
 
 
 @contextmanager
@@ -268,14 +300,19 @@ class PostgresContextStore(StoreBase):
             if conn is None:  # nested call: the outer transaction decides
                 yield
                 return
+            shared = write and operation in _SHARED_WRITES
             try:
                 if write:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                    lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+                    conn.execute(f"SELECT {lock}(%s)", (WRITE_LOCK,))
+                self._local.shared = shared
                 yield
             except BaseException:
                 with suppress(self._pg.Error):  # a lost connection rolls back on its own
                     conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._local.shared = False
             try:
                 conn.execute("COMMIT")
             except self._pg.OperationalError as err:
@@ -368,7 +405,14 @@ class PostgresContextStore(StoreBase):
         self.close()
 
     # -- primitives --------------------------------------------------------------------------
+    def _lock_key(self, namespace: int, text: str) -> None:
+        """In a shared write, hold ``text``'s own lock until commit (a hash collision only makes
+        two writes wait for each other)."""
+        if getattr(self._local, "shared", False):
+            self._q("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", namespace, text)
+
     def _lookup(self, identity: Identity) -> int | None:
+        self._lock_key(_IDENTITY_KEYS, f"{identity.kind}:{identity.value}")
         row = self._q(
             "SELECT customer_id FROM identities WHERE kind=%s AND value=%s",
             identity.kind,
@@ -377,9 +421,7 @@ class PostgresContextStore(StoreBase):
         return None if row is None else int(row[0])
 
     def _new_customer(self, at: float) -> int:
-        # a counter row, not a sequence: a rolled-back creation gives its number back, and numbers
-        # of forgotten customers are never reused (as SQLite's AUTOINCREMENT)
-        number = int(self._q("UPDATE customer_ids SET last=last+1 RETURNING last").fetchone()[0])  # type: ignore[index]
+        number = int(self._q("SELECT nextval('customer_numbers')").fetchone()[0])  # type: ignore[index]
         self._q(
             "INSERT INTO customers (id, created_at, last_seen) VALUES (%s, %s, %s)", number, at, at
         )
@@ -450,6 +492,7 @@ class PostgresContextStore(StoreBase):
         return [_fact(row) for row in rows]
 
     def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
+        self._lock_key(_CONTACT_KEYS, contact_id)
         row = self._q(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=%s", contact_id
         ).fetchone()
@@ -529,11 +572,11 @@ class PostgresContextStore(StoreBase):
                 " OR old_id IN (SELECT id FROM customers)"
             ).fetchone()[0]  # type: ignore[index]
             assert dangling == 0, f"{dangling} aliases point nowhere or shadow a live customer"
-            last = self._q("SELECT last FROM customer_ids").fetchall()
+            last = self._q("SELECT last_value FROM customer_numbers").fetchone()[0]  # type: ignore[index]
             highest = self._q(
                 "SELECT greatest(max(id), (SELECT max(old_id) FROM aliases)) FROM customers"
             ).fetchone()[0]  # type: ignore[index]
-            assert len(last) == 1 and last[0][0] >= (highest or 0), (last, highest)
+            assert last >= (highest or 0), (last, highest)
 
 
 class _CommitUnknown(Exception):
