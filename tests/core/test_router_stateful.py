@@ -4,10 +4,9 @@ Sizes: 300 examples of up to 60 steps per scenario by default; EXPERIENCEHUB_SLO
 examples of up to 120 steps (nightly). Under CI (env CI set) examples are derandomized so a run is
 reproducible and a submission cannot fail on a fresh random draw; locally each run explores anew.
 
-The machines run unrestricted (``RouterMachine.avoid`` is empty): the four router bugs they found
-(duplicate preferred agents, transfer of a contact in wrap-up, logout of a preferred agent while its
-contact is offered, affinity across queues that age differently) are fixed, and each has a
-minimal regression test at the end of this file.
+The four router bugs the machines found (duplicate preferred agents, transfer of a contact in
+wrap-up, logout of a preferred agent while its contact is offered, affinity across queues that age
+differently) are fixed, and each has a minimal regression test at the end of this file.
 """
 
 from __future__ import annotations
@@ -334,6 +333,35 @@ def test_bug4_affinity_respects_each_queues_aging() -> None:
     )
     offered = [d.contact_id for d in out if isinstance(d, dc.Offer)]
     assert offered[0] == "c-chat"  # effective priority 2 beats 0
+
+
+def test_bug6_contacts_released_by_a_leaving_preferred_agent_are_placed_best_first() -> None:
+    """Found by the model's new agent check on random streams: the contacts waiting for an agent
+    who logs out were re-placed queue by queue, so a low-priority call took the free agent and a
+    higher-priority email, which that agent could also have taken, was left waiting."""
+    router = Router(
+        SkillGraph(),
+        [
+            QueueSpec("calls", channel="phone", affinity_seconds=60),
+            QueueSpec("mails", channel="email", affinity_seconds=60),
+        ],
+        offer_timeout=None,
+    )
+    out = _run(
+        router,
+        ev.AgentLoggedIn(at=0.0, agent_id="pref", skills={}, capacity={"phone": 1, "email": 1}),
+        ev.ContactArrived(at=0.0, contact_id="c0", queue="calls"),
+        ev.OfferAccepted(at=0.0, contact_id="c0", agent_id="pref"),  # a call blocks everything
+        ev.ContactArrived(at=1.0, contact_id="call", queue="calls", preferred_agents=("pref",)),
+        ev.ContactArrived(
+            at=1.0, contact_id="mail", queue="mails", priority=3, preferred_agents=("pref",)
+        ),
+        ev.AgentLoggedIn(at=2.0, agent_id="a", skills={}, capacity={"phone": 1, "email": 1}),
+    )
+    assert not [d for d in out if isinstance(d, dc.Offer) and d.agent_id == "a"]
+    out = _run(router, ev.AgentLoggedOut(at=3.0, agent_id="pref"))
+    offers = [d.contact_id for d in out if isinstance(d, dc.Offer)]
+    assert offers == ["mail", "call"], out  # the email first: an email does not block a call
 
 
 def test_random_configs_strategy_builds_routers() -> None:

@@ -220,11 +220,20 @@ class RoutingState:
             self.return_offer(self.contacts[cid], agent, "withdraw", out, reason=reason)
 
     def drop_affinity(self, agent_id: str, out: list[dc.Decision]) -> None:
-        """The agent leaves: contacts waiting for it alone fall back to normal routing."""
+        """The agent leaves: contacts waiting for it alone fall back to normal routing, the
+        best first (highest effective priority, then longest wait, across its queues), so a
+        better contact is never left waiting while a worse one takes the agent it could have
+        had. Cost: O(k log k) for the k contacts that waited for it, plus placing them."""
         lines = self.affinity_lines.get(agent_id)
         if lines is None:
             return
-        for _key, cid in [entry for line in list(lines.values()) for entry in line]:
+        now = self.now
+        released = sorted(
+            ((key[0] - line.aging_rate * now, key[1], key[2]), cid)
+            for line in lines.values()
+            for key, cid in line
+        )
+        for _rank, cid in released:
             contact = self.contacts[cid]
             self.leave_lines(contact)
             contact.affinity = tuple(a for a in contact.affinity if a != agent_id)
