@@ -216,6 +216,29 @@ class _IgnoresPriority(Router):
         return min(heads)[2] if heads else None
 
 
+class _PrefersCostlyRecentAgents(Router):
+    """Offers a waiting contact to the eligible agent with the HIGHEST skill cost, then the one
+    that became idle LAST: every rule but the choice of agent holds."""
+
+    def match_contact(self, contact, out):  # type: ignore[no-untyped-def]
+        if contact.affinity:
+            super().match_contact(contact, out)
+            return
+        queue, limit = contact.queue, contact.queue.stages[contact.stage].max_cost
+        candidates = []
+        for agent in self.agents.values():
+            cost = agent.serving.get(queue.name, (None, 0))[0]
+            if agent.agent_id in contact.excluded or queue.channel not in agent.taking:
+                continue
+            if limit is not None and (cost is None or cost > limit):
+                continue
+            candidates.append((-1.0 if cost is None else cost, agent.idle_since, -agent.seq, agent))
+        if candidates:
+            *_rank, agent = max(candidates, key=lambda c: c[:3])
+            why = dc.new_explanation(policy="worst", summary="the worst agent", candidates=())
+            self.offer(contact, agent, why, out)
+
+
 BROKEN = settings(
     max_examples=300,
     stateful_step_count=40,
@@ -231,13 +254,17 @@ BROKEN = settings(
     [
         (_ForgetsErrorDecisions, "a rejected event must act as Tick"),
         (_IgnoresPriority, "ranks better"),
+        (_PrefersCostlyRecentAgents, "stands before"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:
     config = RouterConfig(
-        skills=("s",),
+        skills=("s", "t"),
+        skill_edges=[("t", "s", 2.0)],  # agents skilled in t serve s at cost 2
         queues=(
-            QueueSpec("q", channel="chat", requires={"s": 1}, priority_weight=1.0),
+            QueueSpec(
+                "q", channel="chat", requires={"s": 1}, priority_weight=1.0, stages=[Stage(0, 2)]
+            ),
             QueueSpec("p", channel="phone", stages=[Stage(0, 0), Stage(1.5, None)]),
         ),
         offer_timeout=5.0,

@@ -61,19 +61,11 @@ class RouterMachine(RuleBasedStateMachine):
     - ``config``: a fixed :class:`RouterConfig`; None draws one per example from
       :func:`~.strategies.router_configs` (or from ``configure()``).
     - ``max_agents`` / ``max_contacts``: bounds on ids created per example.
-    - ``avoid``: scenario families not to generate, to isolate a failure or to keep a known
-      bug of your own router out of the way while it is being fixed:
-      ``"duplicate_preferred"`` (an arrival naming a preferred agent twice),
-      ``"transfer_in_wrap_up"`` (transferring a connected contact out of a queue with wrap-up),
-      ``"logout_with_preferred_offer"`` (logging out an agent that a contact prefers while
-      that contact is offered),
-      ``"affinity_with_aging"`` (preferred agents for contacts of queues that age).
     """
 
     config: ClassVar[RouterConfig | None] = None
     max_agents: ClassVar[int] = 6
     max_contacts: ClassVar[int] = 30
-    avoid: ClassVar[frozenset[str]] = frozenset()
 
     agents = Bundle("agents")
     contacts = Bundle("contacts")
@@ -225,18 +217,10 @@ class RouterMachine(RuleBasedStateMachine):
         """An agent goes away, comes back (or says available again), or logs out."""
         agent_id = data.draw(st.sampled_from(self._active_agents()), label="agent")
         at = self._draw_at(data)
-        if what == "logout" and self._may_log_out(agent_id):
+        if what == "logout":
             self.send(ev.AgentLoggedOut(at=at, agent_id=agent_id), None)
         else:
-            status = "away" if what == "logout" else what
-            self.send(ev.AgentStatusChanged(at=at, agent_id=agent_id, status=status), None)
-
-    def _may_log_out(self, agent_id: str) -> bool:
-        if "logout_with_preferred_offer" not in self.avoid:
-            return True
-        return not any(
-            agent_id in m.affinity for m in self.model.contacts.values() if m.status == "offered"
-        )
+            self.send(ev.AgentStatusChanged(at=at, agent_id=agent_id, status=what), None)
 
     @precondition(lambda self: not self.pending and self.model.wrapping())
     @rule(data=st.data())
@@ -263,8 +247,6 @@ class RouterMachine(RuleBasedStateMachine):
         contact_id = f"c{len(self.model.arrived)}"
         known = sorted({*self.model.agents, *self.model.gone_agents, "nobody"})
         queue = data.draw(st.sampled_from(sorted(self.model.queues)), label="queue")
-        if "affinity_with_aging" in self.avoid and self.model.queues[queue].aging_per_minute:
-            known = []
         event = ev.ContactArrived(
             at=self._draw_at(data, late=late),
             contact_id=contact_id,
@@ -272,12 +254,7 @@ class RouterMachine(RuleBasedStateMachine):
             priority=priority,
             customer_id=customer,
             preferred_agents=data.draw(
-                st.lists(
-                    st.sampled_from(known), max_size=2, unique="duplicate_preferred" in self.avoid
-                )
-                if known
-                else st.just([]),
-                label="preferred",
+                st.lists(st.sampled_from(known), max_size=2), label="preferred"
             ),
         )
         self.send(event, None)
@@ -309,13 +286,7 @@ class RouterMachine(RuleBasedStateMachine):
         self.send(ev.ContactAbandoned(at=self._draw_at(data), contact_id=contact_id), None)
 
     def _transferable(self) -> list[str]:
-        if "transfer_in_wrap_up" not in self.avoid:
-            return sorted(self.model.contacts)
-        return sorted(
-            c
-            for c, m in self.model.contacts.items()
-            if m.status != "connected" or self.model.queues[m.queue].wrap_up.mode == "none"
-        )
+        return sorted(self.model.contacts)
 
     @precondition(lambda self: not self.pending and self._transferable())
     @rule(data=st.data())
@@ -361,9 +332,6 @@ class RouterMachine(RuleBasedStateMachine):
         else:
             queue = data.draw(st.sampled_from([*sorted(self.model.queues), "no-such-queue"]))
             event = ev.ContactTransferred(at=at, contact_id=contact, queue=queue)
-            if contact in self.model.contacts and contact not in self._transferable():
-                queue = "no-such-queue"  # a known bug is being avoided: keep it invalid
-                event = ev.ContactTransferred(at=at, contact_id=contact, queue=queue)
         self.send(event)
 
     @precondition(lambda self: not self.pending)
@@ -377,13 +345,12 @@ class RouterMachine(RuleBasedStateMachine):
         """Status change, logout or wrap-up end for any agent ever seen, in whatever state."""
         at = self._draw_at(data)
         event: ev.Event
-        if what == "logout" and self._may_log_out(agent):
+        if what == "logout":
             event = ev.AgentLoggedOut(at=at, agent_id=agent)
         elif what == "wrap":
             event = ev.WrapUpEnded(at=at, agent_id=agent, contact_id=contact)
-        else:  # a status change (also instead of a logout that a known bug makes us avoid)
-            status = "away" if what == "logout" else what
-            event = ev.AgentStatusChanged(at=at, agent_id=agent, status=status)
+        else:
+            event = ev.AgentStatusChanged(at=at, agent_id=agent, status=what)
         self.send(event)
 
     # -- rules: deliberately invalid events --------------------------------------------------------

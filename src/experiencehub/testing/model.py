@@ -20,6 +20,7 @@ Nothing here is fast: checks are O(contacts·agents) per step. For tests only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -150,6 +151,9 @@ class ModelAgent:
     slots: dict[str, tuple[str, str]] = attrs.field(factory=dict)  # phase: offered|connected|wrap…
     wrap_ends: dict[str, float | None] = attrs.field(factory=dict)
     unanswered: int = 0
+    seq: int = 0  # login order (a new login is a new seq): the last tie-break between agents
+    idle_since: float = 0.0  # login, a freed slot, or becoming available again
+    last_offer: int = -1  # offers made before this agent's last one (-1: never offered)
 
     def load(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -191,8 +195,6 @@ class RouterModel:
     def __init__(self, config: RouterConfig) -> None:
         self.config = config
         self.queues = {q.name: q for q in config.queues}
-        self.skills = config.skill_graph()
-        self.skills.freeze()
         self.rules = config.rules
         self.now = 0.0
         self.seq = 0
@@ -203,6 +205,8 @@ class RouterModel:
         self.gone_agents: set[str] = set()
         self.rejoin: dict[tuple[str, str], tuple[tuple[float, float, int], float]] = {}
         self.offers_made = 0
+        self.logins = 0
+        self.costs = _serving_costs(config)
         self._expect_forced: str | None = None
 
     # -- questions -------------------------------------------------------------------------
@@ -237,11 +241,75 @@ class RouterModel:
             return False
         return not any(n and self.blocked(busy, channel) for busy, n in load.items())
 
+    def serving(self, agent: ModelAgent, queue: QueueSpec) -> tuple[float, int] | None:
+        """(cost, proficiency) of the agent for the queue, as docs/routing.md defines them, from
+        the model's own shortest costs: per required skill the cheapest of the agent's skills at
+        or above its minimum level (the higher level on equal cost); the cost is their sum, the
+        proficiency the lowest level among them (0 when nothing is required). None when some
+        requirement cannot be served."""
+        total, levels = 0.0, []
+        for need, minimum in queue.requires.items():
+            options = [
+                (cost, -level)
+                for have, level in agent.skills.items()
+                if level >= minimum and (cost := self.costs.get((have, need))) is not None
+            ]
+            if not options:
+                return None
+            cost, negative_level = min(options)
+            total += cost
+            levels.append(-negative_level)
+        return total, min(levels, default=0)
+
     def serving_cost(self, agent: ModelAgent, queue: QueueSpec) -> float | None:
         if agent.capacity.get(queue.channel, 0) <= 0:
             return None
-        found = self.skills.serving_cost(agent.skills, queue.requires)
+        found = self.serving(agent, queue)
         return None if found is None else found[0]
+
+    def policy_key(self, agent: ModelAgent, proficiency: int) -> tuple[float, ...] | None:
+        """The agent's key under the configuration's policy, restated from its documentation
+        (smaller is better); None for ``random``, whose draws the model cannot know."""
+        policy = self.config.agent_policy
+        if policy == "longest_idle":
+            return (agent.idle_since,)
+        if policy == "most_proficient":
+            return (-proficiency, agent.idle_since)
+        if policy == "least_occupied":
+            total = sum(agent.capacity.values())
+            used = sum(agent.load().values())
+            return (used / total if total else 0.0, agent.idle_since)
+        if policy == "round_robin":
+            return (agent.last_offer,)
+        if policy == "fewest_skills":
+            return (len(agent.skills), agent.idle_since)
+        return None
+
+    def agent_rank(
+        self, agent: ModelAgent, contact: ModelContact, stage: int
+    ) -> tuple[Any, ...] | None:
+        """Where the agent stands for the contact at ``stage``, smaller first: a preferred agent
+        by the policy's key; otherwise the lowest skill cost allowed by the stage, then — when
+        the stage takes any agent — everyone else on the channel (unskilled, or skilled beyond
+        the queue's last finite ring), then the policy's key, then login order. None when it may
+        not take the contact at that stage, or the policy is random."""
+        queue = self.queues[contact.queue]
+        found = self.serving(agent, queue) if agent.capacity.get(queue.channel, 0) > 0 else None
+        if contact.affinity:
+            proficiency = 0 if found is None else found[1]
+            key = self.policy_key(agent, proficiency)
+            return None if key is None else (*key, agent.seq)
+        max_cost = queue.stages[stage].max_cost
+        rings = [s.max_cost for s in queue.stages if s.max_cost is not None]
+        limit = max_cost if max_cost is not None else max(rings, default=math.inf)
+        if found is not None and found[0] <= limit:
+            tier, proficiency = (0, found[0]), found[1]
+        elif max_cost is None and agent.capacity.get(queue.channel, 0) > 0:
+            tier, proficiency = (1, 0.0), 0  # the "any agent" pool ranks everyone at level 0
+        else:
+            return None
+        key = self.policy_key(agent, proficiency)
+        return None if key is None else (*tier, *key, agent.seq)
 
     def eligible_at(self, agent: ModelAgent, queue: QueueSpec, stage: int) -> bool:
         """Skill-eligible for the queue at this stage (ignores status and load)."""
@@ -275,7 +343,8 @@ class RouterModel:
 
     def rank(self, contact: ModelContact, now: float) -> tuple[float, float, int]:
         queue = self.queues[contact.queue]
-        return (contact.key[0] - queue.aging_rate * now, contact.key[1], contact.key[2])
+        aging = queue.aging_per_minute / 60.0
+        return (contact.key[0] - aging * now, contact.key[1], contact.key[2])
 
     # -- prediction ------------------------------------------------------------------------
     def predict_error(self, event: ev.Event) -> type[RoutingError] | None:
@@ -387,13 +456,17 @@ class RouterModel:
 
     # -- effects of events -------------------------------------------------------------------
     def _e_login(self, e: ev.AgentLoggedIn, _d: list[dc.Decision]) -> None:
-        self.agents[e.agent_id] = ModelAgent(e.agent_id, dict(e.skills), dict(e.capacity))
+        self.logins += 1
+        self.agents[e.agent_id] = ModelAgent(
+            e.agent_id, dict(e.skills), dict(e.capacity), seq=self.logins, idle_since=e.at
+        )
         self.gone_agents.discard(e.agent_id)
 
     def _e_status(self, e: ev.AgentStatusChanged, _d: list[dc.Decision]) -> None:
         agent = self.agents[e.agent_id]
         if e.status == "available" and agent.status != "available":
             agent.unanswered = 0
+            agent.idle_since = e.at
         agent.status = e.status
 
     def _e_logout(self, e: ev.AgentLoggedOut, _d: list[dc.Decision]) -> None:
@@ -430,7 +503,9 @@ class RouterModel:
             contact.key = kept[0]
         else:
             self.seq += 1
-            contact.key = (-queue.base_priority(contact.priority, at), at, self.seq)
+            # base priority as documented: priority_weight·priority − aging per second·enqueued_at
+            base = queue.priority_weight * contact.priority - queue.aging_per_minute / 60.0 * at
+            contact.key = (-base, at, self.seq)
         usable = tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, queue)))
         contact.affinity = usable if queue.affinity_seconds > 0 else ()
         contact.started_at, contact.alerted = at, False
@@ -462,6 +537,7 @@ class RouterModel:
         queue = self.queues[contact.queue]
         if queue.wrap_up.mode == "none":
             del agent.slots[contact.contact_id]
+            agent.idle_since = at
             return
         agent.slots[contact.contact_id] = (queue.channel, "wrap_pending")
         agent.wrap_ends[contact.contact_id] = (
@@ -476,6 +552,7 @@ class RouterModel:
         agent = self.agents[e.agent_id]
         del agent.slots[e.contact_id]
         agent.wrap_ends.pop(e.contact_id, None)
+        agent.idle_since = e.at
 
     def _e_abandon(self, e: ev.ContactAbandoned, _d: list[dc.Decision]) -> None:
         contact = self.contacts.pop(e.contact_id)
@@ -548,9 +625,37 @@ class RouterModel:
         expected = None if timeout is None else d.at + timeout
         _check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
         self._check_best_contact(agent, contact, d.at)
+        self._check_best_agent(agent, contact, d.stage, where)
         contact.status, contact.agent_id, contact.offer_expires = "offered", d.agent_id, expected
         agent.slots[d.contact_id] = (queue.channel, "offered")
+        agent.last_offer = self.offers_made
         self.offers_made += 1
+
+    def _check_best_agent(
+        self, chosen: ModelAgent, contact: ModelContact, stage: int, where: str
+    ) -> None:
+        """No other agent that could take the contact now stands before the chosen one
+        (:meth:`agent_rank`). When the offer went to an agent that just freed, no other agent
+        could take the contact at all, or it would not have been waiting."""
+        mine = self.agent_rank(chosen, contact, stage)
+        if mine is None:
+            return
+        channel = self.queues[contact.queue].channel
+        for other in self.agents.values():
+            if (
+                other is chosen
+                or other.agent_id in contact.excluded
+                or (contact.affinity and other.agent_id not in contact.affinity)
+                or not self.can_take(other, channel)
+            ):
+                continue
+            rank = self.agent_rank(other, contact, stage)
+            _check(
+                rank is None or mine < rank,
+                f"{where}: {other.agent_id} stands before {chosen.agent_id} "
+                f"(rank {rank} < {mine}: skill cost, policy {self.config.agent_policy!r} key, "
+                "login order) and could take it",
+            )
 
     def _check_best_contact(self, agent: ModelAgent, chosen: ModelContact, at: float) -> None:
         """No other waiting contact the agent could take now ranks better than the offered one."""
@@ -632,6 +737,7 @@ class RouterModel:
         _check(d.at == agent.wrap_ends.get(d.contact_id), f"{d!r}: not due")
         del agent.slots[d.contact_id]
         del agent.wrap_ends[d.contact_id]
+        agent.idle_since = d.at
 
     def _d_logout(self, d: dc.LogoutCompleted) -> None:
         agent = self._logged_in(d.agent_id, "LogoutCompleted")
@@ -799,3 +905,24 @@ _REPLAY: dict[type, Any] = {
     dc.LogoutCompleted: RouterModel._d_logout,
     dc.Alert: RouterModel._d_alert,
 }
+
+
+def _serving_costs(config: RouterConfig) -> dict[tuple[str, str], float]:
+    """(have, need) → the cheapest cost of serving ``need`` with ``have``, over chains of the
+    configuration's "serves" edges (Floyd–Warshall: the model's own, not the router's, computation).
+    Every skill serves itself at cost 0. Cost: O(S³) — tiny graphs only."""
+    skills = config.all_skills
+    best: dict[tuple[str, str], float] = {(skill, skill): 0.0 for skill in skills}
+    for have, need, cost in config.skill_edges:
+        if have != need and cost < best.get((have, need), float("inf")):
+            best[(have, need)] = float(cost)
+    for via in skills:
+        for have in skills:
+            first = best.get((have, via))
+            if first is None:
+                continue
+            for need in skills:
+                second = best.get((via, need))
+                if second is not None and first + second < best.get((have, need), float("inf")):
+                    best[(have, need)] = first + second
+    return best
