@@ -111,6 +111,17 @@ def test_one_journaled_router_per_directory(tmp_path: Path) -> None:
     recovered.close()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_recover_refuses_the_other_back_end(tmp_path: Path, backend: str) -> None:
+    journaled = JournaledRouter.create(tmp_path, small_router(), JournalConfig(backend=backend))
+    journaled.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}))
+    journaled.close()
+    other = "file" if backend == "sqlite" else "sqlite"
+    with pytest.raises(ConfigError, match=f"holds a {backend} journal"):
+        recover(tmp_path, JournalConfig(backend=other))
+    assert recover(tmp_path, JournalConfig(backend=backend)).seq == 1
+
+
 def test_create_refuses_a_directory_that_holds_a_journal(tmp_path: Path) -> None:
     JournaledRouter.create(tmp_path, small_router()).close()
     with pytest.raises(ConfigError, match="already holds a journal"):

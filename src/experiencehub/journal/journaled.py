@@ -322,6 +322,12 @@ def recover(directory: Path | str, config: JournalConfig | None = None) -> Journ
     exists = SqliteJournal.exists if config.backend == "sqlite" else FileJournal.exists
     if not path.is_dir() or not (exists(path) or list_snapshots(path)):
         raise NothingToRecover(f"{path}: holds no {config.backend} journal")
+    other, other_exists = ("file", FileJournal.exists) if config.backend == "sqlite" else (
+        "sqlite", SqliteJournal.exists)  # fmt: skip
+    if other_exists(path):  # recovering it with the other back-end would skip its records
+        raise ConfigError(
+            f"{path}: holds a {other} journal; recover it with JournalConfig(backend={other!r})"
+        )
     lock = lock_directory(path)
     try:
         for unfinished in path.glob("snapshot-*.tmp"):  # a snapshot write the crash cut short
