@@ -21,11 +21,12 @@ from .core.errors import (
     UnknownQueue,
 )
 from .core.queues import QueueSpec, Stage, WrapUp
-from .core.router import Router, Work
+from .core.router import AgentView, Router, Work
 from .core.skills import SkillGraph
 from .records import ContactRecord, ContactRecorder
 
 __all__ = [
+    "AgentView",
     "CallerError",
     "ClockWentBackwards",
     "ConfigError",

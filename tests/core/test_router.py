@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from experiencehub import (
+    AgentView,
     ClockWentBackwards,
     ConfigError,
     DuplicateId,
@@ -348,6 +349,55 @@ def test_rejected_agent_takes_the_next_contact_behind(support_router: Router) ->
     assert router.contact_status("c1") == "offered"  # c1 kept its place at the head
 
 
+def test_away_reason_is_kept_shown_and_explained(support_router: Router) -> None:
+    router = support_router
+    login(router, "a1", at=0.0)
+    assert router.agent_view("a1") == AgentView(
+        agent_id="a1",
+        status="available",
+        reason=None,
+        since=0.0,
+        load={"phone": 0, "chat": 0, "email": 0},
+        capacity={"phone": 1, "chat": 3, "email": 5},
+    )
+    router.handle(ev.AgentStatusChanged(at=5.0, agent_id="a1", status="away", reason="Break"))
+    view = router.agent_view("a1")
+    assert (view.status, view.reason, view.since) == ("away", "Break", 5.0)
+    arrive(router, "c1", 6.0)
+    assert "1 away (Break)" in router.explain("c1").summary
+    # a new reason while away starts a new period; coming back clears the reason
+    router.handle(ev.AgentStatusChanged(at=8.0, agent_id="a1", status="away", reason="Training"))
+    assert (router.agent_view("a1").reason, router.agent_view("a1").since) == ("Training", 8.0)
+    router.handle(ev.AgentStatusChanged(at=9.0, agent_id="a1", status="away", reason="Training"))
+    assert router.agent_view("a1").since == 8.0  # the same status and reason go on
+    router.handle(ev.AgentStatusChanged(at=10.0, agent_id="a1", status="available"))
+    view = router.agent_view("a1")
+    assert (view.status, view.reason, view.since, view.load["phone"]) == ("available", None, 10.0, 1)
+    router.handle(ev.OfferAccepted(at=10.5, contact_id="c1", agent_id="a1"))
+    router.handle(ev.AgentLoggedOut(at=11.0, agent_id="a1"))  # busy: it finishes c1 first
+    view = router.agent_view("a1")
+    assert (view.status, view.reason, view.since) == ("logging_out", None, 11.0)
+
+
+def test_explain_says_skill_cost_above_the_stage_for_agents_beyond_the_rings() -> None:
+    skills = SkillGraph()
+    skills.add_substitute("billing.uk", serves="billing.eu", cost=5)
+    queue = QueueSpec(
+        "eu", channel="phone", requires={"billing.eu": 1}, stages=[Stage(0, 0), Stage(60, None)]
+    )
+    router = Router(skills, [queue])
+    login(router, "uk", skills={"billing.uk": 1})
+    login(router, "none", skills={})
+    router.handle(ev.AgentStatusChanged(at=0.0, agent_id="uk", status="away"))
+    router.handle(ev.AgentStatusChanged(at=0.0, agent_id="none", status="away"))
+    arrive(router, "c1", 1.0, queue="eu")
+    notes = {c.agent_id: (c.note, c.cost) for c in router.explain("c1").candidates}
+    assert notes == {
+        "uk": ("skill cost above this stage's limit", 5.0),
+        "none": ("lack the skills", -1.0),
+    }
+
+
 def test_offer_timeout_then_away_after_repeated_no_answers() -> None:
     router = Router(
         SkillGraph(),
@@ -363,6 +413,8 @@ def test_offer_timeout_then_away_after_repeated_no_answers() -> None:
     out = router.handle(ev.Tick(at=21.0))
     assert kinds(out) == ["OfferExpired", "AgentStatusForced"]
     assert router.agent_status("a1") == "away"
+    view = router.agent_view("a1")
+    assert (view.reason, view.since) == ("unanswered offers", 21.0)
     router._check()
 
 

@@ -708,7 +708,7 @@ class RoutingState:
             and agent.unanswered >= limit
             and agent.status is AgentStatus.AVAILABLE
         ):
-            agent.status = AgentStatus.AWAY
+            agent.set_status(AgentStatus.AWAY, "unanswered offers", self.now)
             out.append(
                 dc.new_agent_status_forced(
                     at=self.now,

@@ -142,10 +142,12 @@ class AgentState:
         "plan",
         "pools",
         "radix",
+        "reason",
         "seq",
         "serving",
         "skills",
         "status",
+        "status_since",
         "taking",
         "taking_table",
         "unanswered",
@@ -178,6 +180,10 @@ class AgentState:
         # channels with any capacity at all
         self.channels = frozenset(c for c, n in self.capacity.items() if n > 0)
         self.status = AgentStatus.AVAILABLE
+        # why the agent is away (the host's reason, or the router's), and since when the
+        # status (and reason) hold
+        self.reason: str | None = None
+        self.status_since = at
         self.idle_since = at
         self.last_offer_seq = -1
         self.unanswered = 0
@@ -229,6 +235,13 @@ class AgentState:
             if free:
                 free = [c for c in free if not rules.blocked_by(channel, c)]
         return frozenset(free) if free else _NOTHING
+
+    def set_status(self, status: AgentStatus, reason: str | None, at: float) -> None:
+        """A new status (and away reason: None unless away); ``status_since`` moves only when
+        either changes. Cost: O(1)."""
+        reason = reason if status is AgentStatus.AWAY else None
+        if status is not self.status or reason != self.reason:
+            self.status, self.reason, self.status_since = status, reason, at
 
     def occupancy(self) -> float:
         """Share of this agent's total capacity in use (0 when it has none)."""

@@ -38,7 +38,7 @@ import attrs
 from . import decisions as dc
 from . import events as ev
 from ._routing import OFFER, RoutingState
-from ._validators import MAX_SECONDS
+from ._validators import MAX_SECONDS, FrozenDict
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
 from .errors import (
@@ -59,7 +59,7 @@ from .queues import QueueSpec, WaitingLine
 from .skills import SkillGraph
 from .stats import RouterStats
 
-__all__ = ["Router", "Work"]
+__all__ = ["AgentView", "Router", "Work"]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -77,6 +77,25 @@ class Work:
     phase: str
     since: float | None
     until: float | None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class AgentView:
+    """One agent's status as a supervisor's board shows it.
+
+    ``status``: ``"available"``, ``"away"`` or ``"logging_out"``; ``reason``: why it is away —
+    the ``reason`` of the ``AgentStatusChanged`` that sent it away (e.g. ``"Break"``), or
+    ``"unanswered offers"`` when the router set it away — None otherwise; ``since``: when this
+    status and reason began (login time for an agent available since login); ``load`` and
+    ``capacity``: slots in use and slots per channel.
+    """
+
+    agent_id: str
+    status: str
+    reason: str | None
+    since: float
+    load: Mapping[str, int]
+    capacity: Mapping[str, int]
 
 
 class Router(RoutingState):
@@ -232,6 +251,19 @@ class Router(RoutingState):
         """``"available"``, ``"away"`` or ``"logging_out"``. Cost: O(1)."""
         return self._agent(agent_id).status.value
 
+    def agent_view(self, agent_id: str) -> AgentView:
+        """The agent as a supervisor's board shows it: status, away reason, since when, load
+        and capacity. Cost: O(channels)."""
+        agent = self._agent(agent_id)
+        return AgentView(
+            agent_id=agent_id,
+            status=agent.status.value,
+            reason=agent.reason,
+            since=agent.status_since,
+            load=FrozenDict(agent.load),
+            capacity=FrozenDict(agent.capacity),
+        )
+
     def agent_load(self, agent_id: str) -> dict[str, int]:
         """Slots in use per channel (offered, connected or wrap-up). Cost: O(channels)."""
         return dict(self._agent(agent_id).load)
@@ -304,7 +336,11 @@ class Router(RoutingState):
         self, agent: AgentState, contact: ContactState, max_cost: float | None
     ) -> tuple[str, float]:
         queue = contact.queue
-        served = agent.serving.get(queue.name)
+        # agents skilled beyond the queue's last finite stage are not among its pools' agents
+        # (found at an "any agent" stage through the channel), but they are not unskilled
+        served = agent.serving.get(queue.name) or self.skills.serving_cost(
+            agent.skills, queue.requires
+        )
         cost = -1.0 if served is None else served[0]
         if contact.affinity and agent.agent_id not in contact.affinity:
             return "not a preferred agent (affinity window)", cost
@@ -317,7 +353,8 @@ class Router(RoutingState):
         if max_cost is not None and served is not None and served[0] > max_cost:
             return "skill cost above this stage's limit", cost
         if agent.status is not AgentStatus.AVAILABLE:
-            return f"{agent.status.value}", cost
+            reason = f" ({agent.reason})" if agent.reason else ""
+            return f"{agent.status.value}{reason}", cost
         if agent.load.get(queue.channel, 0) >= agent.capacity[queue.channel]:
             return f"at {queue.channel} capacity", cost
         if queue.channel not in agent.taking:
@@ -484,7 +521,7 @@ class Router(RoutingState):
     def _status(self, e: ev.AgentStatusChanged, out: list[dc.Decision]) -> None:
         agent = self.agents[e.agent_id]
         before = agent.status
-        agent.status = next_status(e.agent_id, agent.status, e.status)
+        agent.set_status(next_status(e.agent_id, agent.status, e.status), e.reason, self.now)
         if agent.status is AgentStatus.AWAY:
             self.withdraw_offers(agent, "agent went away", out)
             self.pools.refresh(agent)
@@ -497,7 +534,7 @@ class Router(RoutingState):
 
     def _logout(self, e: ev.AgentLoggedOut, out: list[dc.Decision]) -> None:
         agent = self.agents[e.agent_id]
-        agent.status = AgentStatus.LOGGING_OUT
+        agent.set_status(AgentStatus.LOGGING_OUT, None, self.now)
         self.pools.refresh(agent)
         self.drop_affinity(agent.agent_id, out)
         self.withdraw_offers(agent, "agent logged out", out)

@@ -53,6 +53,10 @@ __all__ = ["RouterMachine"]
 _PREDICT = object()
 
 
+REASONS = st.sampled_from([None, "Break", "Training", "Coaching"])
+"""Away reasons the machine sends (the router keeps them; the model checks ``agent_view``)."""
+
+
 class RouterMachine(RuleBasedStateMachine):
     """Random valid and invalid events against a Router, every invariant checked after each step.
 
@@ -220,7 +224,10 @@ class RouterMachine(RuleBasedStateMachine):
         if what == "logout":
             self.send(ev.AgentLoggedOut(at=at, agent_id=agent_id), None)
         else:
-            self.send(ev.AgentStatusChanged(at=at, agent_id=agent_id, status=what), None)
+            reason = data.draw(REASONS, label="reason") if what == "away" else None
+            self.send(
+                ev.AgentStatusChanged(at=at, agent_id=agent_id, status=what, reason=reason), None
+            )
 
     @precondition(lambda self: not self.pending and self.model.wrapping())
     @rule(data=st.data())
@@ -350,7 +357,8 @@ class RouterMachine(RuleBasedStateMachine):
         elif what == "wrap":
             event = ev.WrapUpEnded(at=at, agent_id=agent, contact_id=contact)
         else:
-            event = ev.AgentStatusChanged(at=at, agent_id=agent, status=what)
+            reason = data.draw(REASONS, label="reason")  # also on "available": ignored
+            event = ev.AgentStatusChanged(at=at, agent_id=agent, status=what, reason=reason)
         self.send(event)
 
     # -- rules: deliberately invalid events --------------------------------------------------------

@@ -148,6 +148,7 @@ class ModelAgent:
     skills: dict[str, int]
     capacity: dict[str, int]
     status: str = "available"  # available | away | logging_out
+    reason: str | None = None  # why it is away (None unless away)
     slots: dict[str, tuple[str, str]] = attrs.field(factory=dict)  # phase: offered|connected|wrap…
     wrap_ends: dict[str, float | None] = attrs.field(factory=dict)
     unanswered: int = 0
@@ -468,9 +469,10 @@ class RouterModel:
             agent.unanswered = 0
             agent.idle_since = e.at
         agent.status = e.status
+        agent.reason = e.reason if e.status == "away" else None
 
     def _e_logout(self, e: ev.AgentLoggedOut, _d: list[dc.Decision]) -> None:
-        self.agents[e.agent_id].status = "logging_out"
+        self.agents[e.agent_id].status, self.agents[e.agent_id].reason = "logging_out", None
         for contact in self.contacts.values():  # a leaving agent is nobody's preferred agent
             contact.affinity = tuple(a for a in contact.affinity if a != e.agent_id)
 
@@ -706,7 +708,7 @@ class RouterModel:
         agent.unanswered += 1
         limit = self.config.max_unanswered_offers
         if limit is not None and agent.unanswered >= limit and agent.status == "available":
-            agent.status = "away"
+            agent.status, agent.reason = "away", "unanswered offers"
             self._expect_forced = agent.agent_id
 
     def _d_offer_withdrawn(self, d: dc.OfferWithdrawn) -> None:
@@ -775,6 +777,11 @@ class RouterModel:
             status = router.agent_status(agent.agent_id)
             _check(
                 status == agent.status, f"{agent.agent_id}: router {status}, model {agent.status}"
+            )
+            reason = router.agent_view(agent.agent_id).reason
+            _check(
+                reason == agent.reason,
+                f"{agent.agent_id}: away reason {reason!r} in the router, {agent.reason!r} sent",
             )
             _check(
                 agent.status != "logging_out" or agent.slots,
