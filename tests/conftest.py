@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from pg_server import PostgresServer, find_bindir
+from pg_server import PostgresServer, bindir_or_skip
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -25,14 +25,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     Skips, saying why, when psycopg or the server binaries are missing; stopped at session end,
     whatever happened.
     """
-    pytest.importorskip("psycopg", reason="psycopg 3 is not installed (the 'postgres' extra)")
-    bindir = find_bindir()
-    if bindir is None:
-        pytest.skip(
-            "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found via pg_config, "
-            "/usr/lib/postgresql/*/bin or PATH: install PostgreSQL to run the PostgreSQL store tests"
-        )
-    server = PostgresServer(bindir)
+    server = PostgresServer(bindir_or_skip())
     try:
         server.start()
         yield server

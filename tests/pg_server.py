@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["PostgresServer", "find_bindir"]
+__all__ = ["PostgresServer", "bindir_or_skip", "find_bindir"]
 
 SUPERUSER = "postgres"
 
@@ -39,6 +39,20 @@ def find_bindir() -> Path | None:
         ):
             return Path(candidate)
     return None
+
+
+def bindir_or_skip() -> Path:
+    """:func:`find_bindir`, or skip the test, saying why, when psycopg or the binaries are missing."""
+    import pytest  # noqa: PLC0415 - this module is also used outside pytest (benchmarks)
+
+    pytest.importorskip("psycopg", reason="psycopg 3 is not installed (the 'postgres' extra)")
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(
+            "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found via pg_config, "
+            "/usr/lib/postgresql/*/bin or PATH: install PostgreSQL to run the PostgreSQL store tests"
+        )
+    return bindir
 
 
 def _default_bindirs() -> list[str]:

@@ -1,22 +1,29 @@
-"""Without PostgreSQL binaries the PostgreSQL store's tests skip, and say why."""
+"""Without PostgreSQL binaries the PostgreSQL store's tests skip, and say why; with them, the
+helper finds them."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+
+from pg_server import bindir_or_skip, find_bindir
 
 
-def test_the_postgres_tests_skip_with_a_reason_when_no_server_binary_exists() -> None:
-    env = {**os.environ, "EXPERIENCEHUB_PG_BINDIR": "/nonexistent"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "tests/context/test_store.py", "-k", "resolve_creates_once"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 passed, 1 skipped" in done.stdout, done.stdout  # memory and SQLite still run
-    assert "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found" in done.stdout
+def test_no_server_binary_skips_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``postgres_server`` fixture calls ``bindir_or_skip``, so every test using it skips."""
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv("EXPERIENCEHUB_PG_BINDIR", "/nonexistent")
+    assert find_bindir() is None
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        bindir_or_skip()
+    assert "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found" in str(skipped.value)
+
+
+def test_a_directory_with_the_binaries_is_found(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("initdb", "pg_ctl", "postgres"):
+        (tmp_path / name).write_text("")
+    monkeypatch.setenv("EXPERIENCEHUB_PG_BINDIR", str(tmp_path))
+    assert find_bindir() == tmp_path
