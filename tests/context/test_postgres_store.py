@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -93,8 +94,17 @@ def test_each_migration_is_its_own_transaction_and_a_newer_schema_is_refused(fre
         assert store.migrated_from == SCHEMA_VERSION + 1
         assert store.find(Identity("account", "AC-1")) == cust
     assert has_table(fresh, "extra")
-    with pytest.raises(SchemaTooNew, match=rf"schema version {SCHEMA_VERSION + 2}: .*upgrade"):
+    with pytest.raises(
+        SchemaTooNew, match=rf"schema version {SCHEMA_VERSION + 2}: .*upgrade"
+    ) as refused:
         PostgresContextStore(fresh)
+    assert refused.tb is not None  # its frames keep the half-built store alive while we look
+    with psycopg.connect(fresh) as conn:  # the refused store closed its connection
+        others = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid != pg_backend_pid()"
+        ).fetchone()[0]  # type: ignore[index]
+    assert others == 0
 
 
 def test_version_2_numbers_customers_from_a_sequence_and_never_reuses_a_number(
@@ -500,3 +510,26 @@ def test_everyday_writes_run_beside_each_other_and_merges_run_alone(
         store.forget(cust, at=3.0)
     locker.execute("ROLLBACK")
     assert store.link(PHONE, EMAIL, at=3.0, evidence="same person") == cust
+
+
+def test_threads_of_one_host_each_use_their_own_connection(store: PostgresContextStore) -> None:
+    errors: list[BaseException] = []
+    shared = [Identity("chat_session", f"shared-{i}") for i in range(10)]
+
+    def work(thread: int) -> None:
+        try:
+            for i in range(30):
+                cust = store.resolve(shared[i % 10], at=float(i))
+                store.record_contact(cust, contact_id=f"c{thread}-{i}", channel="chat", at=float(i))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len({store.find(identity) for identity in shared}) == 10
+    assert sum(len(store.contacts(store.resolve(i, at=99.0))) for i in shared) == 180
+    assert len(store._all) == 7  # the fixture's thread and six workers

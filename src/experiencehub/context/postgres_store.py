@@ -266,8 +266,12 @@ class PostgresContextStore(StoreBase):
         self._pid = os.getpid()
         self._all: list[psycopg.Connection[Any]] = []
         self._all_lock = threading.Lock()
-        with self._unavailable("open"):
-            self.migrated_from = migrate(self._conn(), migrations)
+        try:
+            with self._unavailable("open"):
+                self.migrated_from = migrate(self._conn(), migrations)
+        except BaseException:
+            self.close()  # a refused schema or a failed migration leaves no connection open
+            raise
 
     # -- connections and transactions ---------------------------------------------------------
     def _conn(self) -> psycopg.Connection[Any]:
