@@ -17,6 +17,9 @@ from experiencehub import QueueSpec, Router, SkillGraph, Stage, WrapUp
 from experiencehub import events as ev
 
 CARD = "4111 1111 1111 1111"
+REASONS = ["Break", "Lunch", "Training", None]
+"""Away reasons (codes, as platforms define them: the journal keeps them, and refuses a card
+number in one like in an id)."""
 
 
 def build_router(variant: int = 0) -> Router:
@@ -95,9 +98,8 @@ def next_event(router: Router, seed: int, index: int, *, noise: float = 0.0) -> 
         if rng.random() < 0.25:
             return ev.AgentLoggedOut(at=at, agent_id=agent)
         status = "away" if router.agent_status(agent) == "available" else "available"
-        return ev.AgentStatusChanged(
-            at=at, agent_id=agent, status=status, reason="lunch, card " + CARD
-        )
+        reason = rng.choice(REASONS) if status == "away" else None
+        return ev.AgentStatusChanged(at=at, agent_id=agent, status=status, reason=reason)
     return ev.ContactArrived(
         at=at,
         contact_id=f"c{index}",
@@ -131,7 +133,7 @@ def fingerprint(router: Router) -> tuple[Any, ...]:
     return (
         router.now,
         router.next_deadline(),
-        [(a, router.agent_status(a), router.agent_load(a), router.work(a)) for a in agents],
+        [(a, router.agent_view(a), router.work(a)) for a in agents],
         [(cid, router.contact_status(cid)) for cid in router.contacts],
         [(q, router.stats.waiting(q)) for q in router.queues],
     )

@@ -159,6 +159,8 @@ def _print_result(result: Result) -> None:
     _out.print(_kpi_table("By segment", _blocks(result, "by_segment")))
     if result.kpis.get("by_group"):
         _out.print(_kpi_table("By agent group", _blocks(result, "by_group"), kpi.GROUP_KPI_KEYS))
+    if result.kpis.get("away"):
+        _out.print(_kpi_table("Time away, by reason", _blocks(result, "away"), kpi.AWAY_KPI_KEYS))
     per_customer = 1e6 * result.wall_seconds / max(1, result.customers)
     _out.print(
         f"[dim]{result.customers} contacts simulated in {result.wall_seconds:.2f} s "
@@ -188,6 +190,8 @@ _LABELS = {
     "acw": "ACW",
     "slot_utilisation": "slot utilisation",
     "contacts_handled": "contacts handled",
+    "agent_hours": "agent hours",
+    "away_share": "share of staffed time",
 }
 
 

@@ -86,11 +86,25 @@ def test_rejections_journal_their_tick_only_when_it_changed_something(
     )
 
 
-def test_the_journal_keeps_no_free_text() -> None:
+def test_the_journal_keeps_no_free_text_but_the_away_reasons_the_router_keeps() -> None:
     arrived = ev.ContactArrived(at=1.0, contact_id="c1", queue="q", attributes={"note": "hello"})
-    away = ev.AgentStatusChanged(at=1.0, agent_id="a1", status="away", reason="dentist")
+    away = ev.AgentStatusChanged(at=1.0, agent_id="a1", status="away", reason="Break")
     assert decode(encode(arrived)) == ev.ContactArrived(at=1.0, contact_id="c1", queue="q")
-    assert decode(encode(away)) == ev.AgentStatusChanged(at=1.0, agent_id="a1", status="away")
+    assert decode(encode(away)) == away
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_recovery_keeps_away_reasons(tmp_path: Path, backend: str) -> None:
+    config = JournalConfig(backend=backend)
+    journaled = JournaledRouter.create(tmp_path, small_router(), config)
+    journaled.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}))
+    journaled.handle(ev.AgentStatusChanged(at=1.0, agent_id="a1", status="away", reason="Break"))
+    expected = journaled.router.agent_view("a1")
+    journaled.close()
+    recovered = recover(tmp_path, config)
+    assert recovered.router.agent_view("a1") == expected
+    assert (expected.reason, expected.since) == ("Break", 1.0)
+    recovered.close()
 
 
 def test_config_is_checked() -> None:
@@ -339,7 +353,7 @@ def test_no_card_number_or_personal_value_reaches_the_journal_or_a_snapshot(
     tmp_path: Path, backend: str
 ) -> None:
     """A journey in which card numbers, a phone number, an email and notes travel in attributes
-    and status reasons (which the journal drops) and in ids (which it refuses)."""
+    (which the journal drops) and in ids and status reasons (which it refuses)."""
     config = JournalConfig(backend=backend, snapshot_every_events=3)
     journaled = JournaledRouter.create(tmp_path, small_router(), config)
     journaled.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}))
@@ -347,9 +361,11 @@ def test_no_card_number_or_personal_value_reaches_the_journal_or_a_snapshot(
         attributes={"identity": ["phone", "+44 20 7946 0000"], "email": "ann@example.com",
                     "note": f"customer read out {CARD}, cvv 737", "card": CARD.replace(" ", "")}))  # fmt: skip
     journaled.handle(ev.OfferAccepted(at=2.0, contact_id="c1", agent_id="a1"))
-    journaled.handle(ev.AgentStatusChanged(at=3.0, agent_id="a1", status="away",
-                                           reason=f"typing {CARD} into the CRM"))  # fmt: skip
-    refused = [ev.ContactArrived(at=4.0, contact_id=CARD, queue="q"),
+    journaled.handle(ev.AgentStatusChanged(at=3.0, agent_id="a1", status="away", reason="Break"))
+    refused = [ev.AgentStatusChanged(at=3.0, agent_id="a1", status="away",
+                                     reason=f"typing {CARD} into the CRM"),
+               ev.AgentStatusChanged(at=3.0, agent_id="a1", status="away", reason="pin 4321"),
+               ev.ContactArrived(at=4.0, contact_id=CARD, queue="q"),
                ev.ContactArrived(at=4.0, contact_id="c2", queue="q", customer_id=CARD.replace(" ", "-")),
                ev.AgentLoggedIn(at=4.0, agent_id="pin 4321", skills={}),
                ev.ContactArrived(at=4.0, contact_id="c3", queue="q", preferred_agents=[CARD])]  # fmt: skip

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from experiencehub.core.router import Router
+from experiencehub.sim import kpi
 from experiencehub.sim.build import build_router
-from experiencehub.sim.engine import run
+from experiencehub.sim.engine import FORCED_AWAY_SECONDS, run
 from experiencehub.sim.kpi import ContactRecord
 from experiencehub.sim.runs import compare, simulate
 from experiencehub.sim.scenario import Scenario, load_scenario, load_scenario_text
@@ -150,6 +151,29 @@ def test_shifts_and_breaks(tmp_path: Path) -> None:
     assert agent_time.busy == 20.0 and agent_time.idle == 400.0 - 100.0 - 20.0
 
 
+def test_time_away_is_counted_per_reason(tmp_path: Path) -> None:
+    breaks = (
+        '{ at = 200, seconds = 100 }, { at = 350, seconds = 50, reason = "training" }'
+    )
+    agent = f"shifts = [{{ start = 100, end = 500, breaks = [{breaks}] }}]"
+    result = run(scenario(tmp_path, [0.0, 250.0], agent=agent))
+    (agent_time,) = result.agents
+    assert agent_time.away == {"break": 100.0, "training": 50.0}
+    assert agent_time.busy + agent_time.idle + 150.0 == 400.0  # the shift, split three ways
+    assert kpi.away_kpis(result.agents)["training"] == {
+        "agent_hours": 50.0 / 3600.0,
+        "away_share": 50.0 / 400.0,
+    }
+
+
+def test_time_set_away_by_the_router_counts_as_unanswered_offers(tmp_path: Path) -> None:
+    sim = "offer_timeout = 5\nmax_unanswered_offers = 1"
+    agent = 'answer_delay_seconds = { kind = "deterministic", value = 8 }'
+    result = run(scenario(tmp_path, [0.0], sim=sim, agent=agent))
+    (agent_time,) = result.agents
+    assert agent_time.away == {"unanswered offers": FORCED_AWAY_SECONDS}
+
+
 def test_logout_lets_work_in_progress_finish(tmp_path: Path) -> None:
     agent = "shifts = [{ start = 0, end = 5 }]"
     result = run(scenario(tmp_path, [0.0], agent=agent))
@@ -225,7 +249,8 @@ def test_simulate_result_shape_and_overrides(tmp_path: Path) -> None:
     result = simulate(sc, replications=2, seed=9, progress=seen.append)
     data = result.to_dict()
     assert data["preset"] == "experiencehub" and data["replications"] == 2 and data["seed"] == 9
-    assert set(data["kpis"]) == {"overall", "by_channel", "by_queue", "by_segment", "by_group"}
+    blocks = {"overall", "by_channel", "by_queue", "by_segment", "by_group", "away"}
+    assert set(data["kpis"]) == blocks
     for key in ("offered", "answered", "abandoned", "p_wait", "p_abandon", "asa",
                 "service_level", "mean_wait_all", "occupancy"):  # fmt: skip
         assert key in data["kpis"]["overall"] and key in data["kpis"]["by_channel"]["phone"]

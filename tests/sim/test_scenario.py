@@ -187,6 +187,13 @@ def test_shift_and_break_checks() -> None:
     assert any(
         p.startswith("agents[0].shifts[0].breaks[0].at: must be inside the shift") for p in found
     )
+    text = GOOD.replace(
+        "capacity = { phone = 1 }",
+        'capacity = { phone = 1 }\nshifts = [{ start = 0, end = 50, breaks = [{ at = 10, seconds = 5, reason = "" }] }]',
+    )
+    assert problems_of(text) == [
+        "agents[0].shifts[0].breaks[0].reason: must be a name of 1 to 64 characters, got ''"
+    ]
 
 
 def test_toml_syntax_error_and_missing_file(tmp_path: Path) -> None:

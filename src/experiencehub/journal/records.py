@@ -1,11 +1,12 @@
 """Journal records: what of an event is written, the secret check before it, and the framing.
 
 A record is the event as the router reads it, in the wire format (:mod:`experiencehub.wire`), with
-the host's free text left out: ``ContactArrived.attributes`` and ``AgentStatusChanged.reason``
-never influence routing (the router does not read them), so they are replaced by their empty
-values. What remains are times, ids, queue and skill names, levels, capacities and priorities.
-Before anything is routed, every such string is checked with the context layer's secret
-classifier (:mod:`experiencehub.context.secrets`): an id that holds a card number or reads as a
+the host's free text left out: ``ContactArrived.attributes`` never influence routing (the router
+does not read them), so they are replaced by an empty mapping. What remains are times, ids, queue
+and skill names, levels, capacities, priorities and agents' away reasons (which the router keeps:
+``Router.agent_view``; a platform's reasons are codes from a fixed list, like "Break"). Before
+anything is routed, every such string is checked with the context layer's secret classifier
+(:mod:`experiencehub.context.secrets`): an id or reason that holds a card number or reads as a
 secret (``"pin 4321"``) is refused with :class:`~.errors.SecretInEvent`, so no card number reaches
 a journal or a snapshot.
 
@@ -60,8 +61,6 @@ def journal_form(event: ev.Event) -> ev.Event:
     """The event as journaled: without the free text the router never reads. Cost: O(1)."""
     if isinstance(event, ev.ContactArrived) and event.attributes:
         return attrs.evolve(event, attributes={})
-    if isinstance(event, ev.AgentStatusChanged) and event.reason is not None:
-        return attrs.evolve(event, reason=None)
     return event
 
 
@@ -79,8 +78,6 @@ def encode(event: ev.Event) -> bytes:
         data[name] = getattr(event, name)
     if "attributes" in data:
         data["attributes"] = {}
-    if "reason" in data:
-        data["reason"] = None
     return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
 
 
@@ -104,8 +101,9 @@ def decode(payload: bytes) -> ev.Event:
 
 
 def refuse_secrets_in(event: ev.Event) -> None:
-    """Raise :class:`SecretInEvent` if an id or name the journal would keep holds a card number
-    or reads as a secret; the message names the field, never the value. Cost: O(event size).
+    """Raise :class:`SecretInEvent` if an id, name or reason the journal would keep holds a card
+    number or reads as a secret; the message names the field, never the value. Cost: O(event
+    size).
     """
     for name in _checked_fields(type(event)):
         value: Any = getattr(event, name)
@@ -128,10 +126,10 @@ def refuse_secrets_in(event: ev.Event) -> None:
 
 def _checked_fields(cls: type) -> tuple[str, ...]:
     """The fields of an event class the journal keeps, minus its time (every field is an id,
-    a name, a number, or a tuple or mapping of names)."""
+    a name, a reason, a number, or a tuple or mapping of names)."""
     names = _CHECKED.get(cls)
     if names is None:
-        skip = ("at", "attributes", "reason")
+        skip = ("at", "attributes")
         names = _CHECKED[cls] = tuple(f.name for f in attrs.fields(cls) if f.name not in skip)
     return names
 

@@ -313,6 +313,13 @@ def _check_shift(shift: Shift, where: str, problems: Problems) -> None:
         path = f"{where}.breaks[{k}]"
         _positive(problems, f"{path}.seconds", pause.seconds)
         _non_negative(problems, f"{path}.spread_seconds", pause.spread_seconds)
+        _need(
+            problems,
+            isinstance(pause.reason, str) and 0 < len(pause.reason) <= 64,
+            f"{path}.reason",
+            "a name of 1 to 64 characters",
+            pause.reason,
+        )
         inside = (
             shift.start <= pause.at and pause.at + pause.spread_seconds + pause.seconds <= shift.end
         )

@@ -47,6 +47,9 @@ __all__ = ["FORCED_AWAY_SECONDS", "RunResult", "run"]
 FORCED_AWAY_SECONDS = 60.0
 """An agent the router set away (unanswered offers) makes itself available again after this."""
 
+FORCED_AWAY_REASON = "unanswered offers"
+"""The away reason of time spent set away by the router (as ``Router.agent_view`` reports it)."""
+
 # heap event kinds (small ints keep heap tuples cheap to compare)
 _ARRIVAL, _SPAWN, _ACCEPT, _REJECT, _END, _WRAP_END, _ABANDON, _AGENT = range(8)
 
@@ -166,7 +169,7 @@ class _Simulation:
             self._push(shift.start, _AGENT, agent.agent_id, "login", None)
             for pause in shift.breaks:
                 offset = pause.spread_seconds * k / group.count
-                self._push(pause.at + offset, _AGENT, agent.agent_id, "away", "break")
+                self._push(pause.at + offset, _AGENT, agent.agent_id, "away", pause.reason)
                 self._push(pause.at + offset + pause.seconds, _AGENT, agent.agent_id, "back", None)
             self._push(shift.end, _AGENT, agent.agent_id, "logout", None)
 
@@ -549,7 +552,7 @@ class _Simulation:
             self._set_status(agent, "logging_out")
             self._send(ev.AgentLoggedOut(at=self.now, agent_id=agent_id))
         elif action == "away" and status == "available":
-            self._set_status(agent, "away")
+            self._set_status(agent, "away", reason)
             self._send(
                 ev.AgentStatusChanged(at=self.now, agent_id=agent_id, status="away", reason=reason)
             )
@@ -559,16 +562,17 @@ class _Simulation:
 
     def _on_forced(self, d: dc.AgentStatusForced) -> None:
         agent = self.agents[d.agent_id]
-        self._set_status(agent, d.status)
+        self._set_status(agent, d.status, FORCED_AWAY_REASON)
         self._push(self.now + FORCED_AWAY_SECONDS, _AGENT, d.agent_id, "back", None)
 
     def _on_logout_completed(self, d: dc.LogoutCompleted) -> None:
         self._set_status(self.agents[d.agent_id], "offline")
 
     # -- time accounting --------------------------------------------------------------------
-    def _set_status(self, agent: Agent, status: str) -> None:
+    def _set_status(self, agent: Agent, status: str, reason: str | None = None) -> None:
+        """The agent's time so far counts under its old status (and away reason)."""
         self.clock.account(agent, self.now)
-        agent.status = status
+        agent.status, agent.reason = status, reason
 
     def _hold(self, agent: Agent, change: int) -> None:
         self.clock.account(agent, self.now)

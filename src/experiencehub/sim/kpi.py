@@ -32,6 +32,7 @@ from ..records import ContactRecord
 from .confidence import Blocks, compare_runs, mean_ci, summarise, t_quantile_975
 
 __all__ = [
+    "AWAY_KPI_KEYS",
     "GROUP_KPI_KEYS",
     "KPI_KEYS",
     "PRESETS",
@@ -40,6 +41,7 @@ __all__ = [
     "ContactRecord",
     "IssueSummary",
     "ServiceLevelRule",
+    "away_kpis",
     "compare_runs",
     "group_kpis",
     "issue_summaries",
@@ -155,6 +157,10 @@ GROUP_KPI_KEYS = (
 )
 """Keys of every ``by_group`` block (agent groups, from :class:`AgentTime`), in report order."""
 
+AWAY_KPI_KEYS = ("agent_hours", "away_share")
+"""Keys of every ``away`` block (one per away reason: a break's reason, or the router's
+"unanswered offers"), in report order."""
+
 
 @attrs.frozen
 class AgentTime:
@@ -168,7 +174,7 @@ class AgentTime:
     contact this agent took) and ``first_resolved`` (of those, resolved right there).
     ``slot_seconds`` integrates the slots in use (contacts connected or in wrap-up) and
     ``capacity_seconds`` the slots the agent had while logged in and not away, both inside the
-    measured window.
+    measured window. ``away``: away reason → seconds away with nothing held, inside the window.
     """
 
     agent_id: str
@@ -186,6 +192,7 @@ class AgentTime:
     first_resolved: int = 0
     slot_seconds: float = 0.0
     capacity_seconds: float = 0.0
+    away: Mapping[str, float] = attrs.field(factory=dict)
 
 
 @attrs.define(slots=True)
@@ -453,13 +460,15 @@ def run_kpis(
     repeat_window_seconds: float = 86400.0,
     asks: bool = True,
 ) -> Blocks:
-    """``{"overall", "by_channel", "by_queue", "by_segment", "by_group"}`` KPI blocks of one run.
+    """``{"overall", "by_channel", "by_queue", "by_segment", "by_group", "away"}`` KPI blocks of
+    one run.
 
     Only contacts that arrived inside ``measured = (start, end)`` count (warm-up excluded); the
     repeat proxies look at every record. An issue belongs to the blocks of its first contact, so
     it counts only if that contact arrived inside the window, and then all its contacts count
     for it, later ones in other channels or after the window's end included. ``by_group`` holds
-    the agent groups' blocks (:func:`group_kpis`); ``asks``: as in :func:`kpi_block`.
+    the agent groups' blocks (:func:`group_kpis`), ``away`` the time away per reason
+    (:func:`away_kpis`); ``asks``: as in :func:`kpi_block`.
     Cost: O(n log n + blocks · agents).
     """
     start, end = measured
@@ -495,7 +504,28 @@ def run_kpis(
             for key, part in sorted(parts.items())
         }
     result["by_group"] = group_kpis(agents)
+    result["away"] = away_kpis(agents)
     return result
+
+
+def away_kpis(agents: Iterable[AgentTime]) -> dict[str, dict[str, float | None]]:
+    """away reason → ``agent_hours`` (agent time away for it, nothing held, inside the measured
+    window) and ``away_share`` (of the staffed time: busy, idle and away). Cost: O(agents).
+
+    >>> a = AgentTime("a1", 5400.0, 1800.0, frozenset(), frozenset(), away={"break": 1800.0})
+    >>> away_kpis([a])
+    {'break': {'agent_hours': 0.5, 'away_share': 0.2}}
+    """
+    seconds: dict[str, float] = defaultdict(float)
+    staffed = 0.0
+    for agent in agents:
+        staffed += agent.busy + agent.idle + sum(agent.away.values())
+        for reason, spent in agent.away.items():
+            seconds[reason] += spent
+    return {
+        reason: {"agent_hours": spent / 3600.0, "away_share": _share(spent, staffed)}
+        for reason, spent in sorted(seconds.items())
+    }
 
 
 def _split_issues(issues: Iterable[IssueSummary]) -> dict[str, dict[str, list[IssueSummary]]]:

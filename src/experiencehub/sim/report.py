@@ -121,7 +121,7 @@ _OPTIONAL_KPIS = frozenset(
 
 _PERCENT = frozenset(
     {"p_wait", "p_abandon", "service_level", "occupancy", "fcr_proxy", "fcr", "p_resolved",
-     "slot_utilisation", "resolution"}
+     "slot_utilisation", "resolution", "away_share"}
 )  # fmt: skip
 _SECONDS = frozenset({"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw"})
 _TWO_DECIMALS = frozenset({"effort_proxy", "repeat_asks", "asks"})

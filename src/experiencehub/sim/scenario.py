@@ -179,11 +179,14 @@ class Workload:
 
 @attrs.frozen(kw_only=True)
 class Break:
-    """Agents go away at ``at`` for ``seconds``; spread over ``spread_seconds`` across the group."""
+    """Agents go away at ``at`` for ``seconds``; spread over ``spread_seconds`` across the group.
+    ``reason`` is the away reason the router is told (``"break"``, ``"training"``, ``"lunch"``…):
+    the KPIs report time away per reason."""
 
     at: float
     seconds: float
     spread_seconds: float = 0.0
+    reason: str = "break"
 
 
 @attrs.frozen(kw_only=True)

@@ -24,6 +24,7 @@ class Agent:
     channels: frozenset[str]
     queues: frozenset[str]
     status: str = "offline"  # offline, available, away, logging_out
+    reason: str | None = None  # why it is away (a break's reason, or the router's)
     held: int = 0  # contacts connected or in wrap-up
     talking: int = 0  # contacts connected
     since: float = 0.0
@@ -39,6 +40,7 @@ class Agent:
     resolved: int = 0
     first_contacts: int = 0
     first_resolved: int = 0
+    away: dict[str, float] = attrs.field(factory=dict)  # reason → seconds away, nothing held
 
     def time(self) -> AgentTime:
         """What the KPIs read of this agent."""
@@ -48,6 +50,7 @@ class Agent:
             wrap_seconds=self.wrap_seconds, ended=self.ended, resolved=self.resolved,
             first_contacts=self.first_contacts, first_resolved=self.first_resolved,
             slot_seconds=self.slot_seconds, capacity_seconds=self.capacity_seconds,
+            away=dict(self.away),
         )  # fmt: skip
 
 
@@ -68,10 +71,13 @@ class Clock:
         if finish <= begin:
             return
         busy = agent.held > 0
-        if not busy and agent.status != "available":
-            return
         last = finish if finish < self.end else self.end
         inside = last - (begin if begin > self.start else self.start)
+        if not busy and agent.status != "available":
+            if agent.status == "away" and inside > 0:
+                reason = agent.reason or "away"
+                agent.away[reason] = agent.away.get(reason, 0.0) + inside
+            return
         if inside > 0:
             agent.capacity_seconds += agent.slots * inside
         if busy:
