@@ -287,9 +287,9 @@ class PostgresContextStore(StoreBase):
             conn.execute(
                 "SELECT set_config('lock_timeout', %s, false),"
                 " set_config('idle_in_transaction_session_timeout', %s, false)",
-                (
-                    f"{int(self.lock_timeout_seconds * 1000)}ms",
-                    f"{int(self.idle_in_transaction_seconds * 1000)}ms",
+                (  # at least 1 ms: PostgreSQL reads 0 as "wait forever"
+                    f"{max(1, round(self.lock_timeout_seconds * 1000))}ms",
+                    f"{max(1, round(self.idle_in_transaction_seconds * 1000))}ms",
                 ),
             )
             self._local.conn = conn
