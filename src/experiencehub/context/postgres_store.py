@@ -83,10 +83,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigError
+from ._rows import contact_of, fact_of
 from .errors import SchemaTooNew, StoreUnavailable
 from .facts import ContactEntry, Fact
 from .identity import Identity
-from .store import AuditEntry, StoreBase, customer_id_of
+from .store import AuditEntry, StoreBase
 
 if TYPE_CHECKING:
     import psycopg
@@ -493,14 +494,14 @@ class PostgresContextStore(StoreBase):
             " AND observed_at<=%s ORDER BY observed_at, id",
             number, at, at,
         )  # fmt: skip
-        return [_fact(row) for row in rows]
+        return [fact_of(row) for row in rows]
 
     def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
         self._lock_key(_CONTACT_KEYS, contact_id)
         row = self._q(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=%s", contact_id
         ).fetchone()
-        return None if row is None else (int(row[0]), _contact(row))
+        return None if row is None else (int(row[0]), contact_of(row))
 
     def _put_contact(self, number: int, record: ContactEntry) -> None:
         self._q(
@@ -519,7 +520,7 @@ class PostgresContextStore(StoreBase):
             " ORDER BY at DESC, contact_id LIMIT %s",
             number, limit,
         )  # fmt: skip
-        return [_contact(row) for row in rows]
+        return [contact_of(row) for row in rows]
 
     def _last_agent(self, number: int, since: float) -> str | None:
         row = self._q(
@@ -596,34 +597,3 @@ def _message(err: Exception) -> str:
     diag = getattr(err, "diag", None)
     text = (diag.message_primary if diag is not None else None) or str(err)
     return " ".join(text.split()).rstrip(".") or type(err).__name__
-
-
-def _fact(row: tuple[Any, ...]) -> Fact:
-    number, name, value, channel, observed, expires, sensitivity, verified, method, contact = row
-    return Fact(
-        customer_id=customer_id_of(number),
-        name=name,
-        value=value,
-        channel=channel,
-        observed_at=observed,
-        expires_at=expires,
-        sensitivity=sensitivity,
-        verified=bool(verified),
-        method=method,
-        contact_id=contact,
-    )
-
-
-def _contact(row: tuple[Any, ...]) -> ContactEntry:
-    number, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at = row
-    return ContactEntry(
-        customer_id=customer_id_of(number),
-        contact_id=contact_id,
-        channel=channel,
-        at=at,
-        agent_id=agent_id,
-        outcome=outcome,
-        topic=topic,
-        queue=queue,
-        ended_at=ended_at,
-    )

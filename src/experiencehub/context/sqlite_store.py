@@ -44,10 +44,11 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from ..core.errors import ConfigError
+from ._rows import contact_of, fact_of
 from .errors import SchemaTooNew, StoreUnavailable
 from .facts import ContactEntry, Fact
 from .identity import Identity
-from .store import AuditEntry, StoreBase, customer_id_of
+from .store import AuditEntry, StoreBase
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteContextStore"]
 
@@ -383,13 +384,13 @@ class SqliteContextStore(StoreBase):
             " AND observed_at<=? ORDER BY observed_at, id",
             number, at, at,
         )  # fmt: skip
-        return [_fact(row) for row in rows]
+        return [fact_of(row) for row in rows]
 
     def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
         row = self._q(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=?", contact_id
         ).fetchone()
-        return None if row is None else (int(row[0]), _contact(row))
+        return None if row is None else (int(row[0]), contact_of(row))
 
     def _put_contact(self, number: int, record: ContactEntry) -> None:
         self._q(
@@ -404,7 +405,7 @@ class SqliteContextStore(StoreBase):
             " ORDER BY at DESC, contact_id LIMIT ?",
             number, -1 if limit is None else limit,
         )  # fmt: skip
-        return [_contact(row) for row in rows]
+        return [contact_of(row) for row in rows]
 
     def _last_agent(self, number: int, since: float) -> str | None:
         row = self._q(
@@ -460,34 +461,3 @@ class SqliteContextStore(StoreBase):
             " OR old_id IN (SELECT id FROM customers)"
         ).fetchone()[0]
         assert dangling == 0, f"{dangling} aliases point nowhere or shadow a live customer"
-
-
-def _fact(row: tuple[Any, ...]) -> Fact:
-    number, name, value, channel, observed, expires, sensitivity, verified, method, contact = row
-    return Fact(
-        customer_id=customer_id_of(number),
-        name=name,
-        value=value,
-        channel=channel,
-        observed_at=observed,
-        expires_at=expires,
-        sensitivity=sensitivity,
-        verified=bool(verified),
-        method=method,
-        contact_id=contact,
-    )
-
-
-def _contact(row: tuple[Any, ...]) -> ContactEntry:
-    number, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at = row
-    return ContactEntry(
-        customer_id=customer_id_of(number),
-        contact_id=contact_id,
-        channel=channel,
-        at=at,
-        agent_id=agent_id,
-        outcome=outcome,
-        topic=topic,
-        queue=queue,
-        ended_at=ended_at,
-    )
