@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import typing
 from pathlib import Path
 from typing import Any
 
-import attrs
 import jsonschema
 import pytest
 from hypothesis import given, settings
@@ -18,64 +16,9 @@ from hypothesis import strategies as st
 from experiencehub import wire
 from experiencehub.core import decisions as dc
 from experiencehub.core import events as ev
+from experiencehub.testing import strategies  # noqa: F401  (registers every event and decision type)
 
 SCHEMAS = Path(wire.__file__).parent / "schemas"
-IDS = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
-TIMES = st.floats(min_value=0.0, max_value=1e7, allow_nan=False, allow_infinity=False)
-TEXT = st.text(max_size=20)
-JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), TEXT)
-
-# fields whose values obey a rule beyond their type
-SPECIAL: dict[str, st.SearchStrategy[Any]] = {
-    "at": TIMES,
-    "expires_at": st.none() | TIMES,
-    "ends_at": st.none() | TIMES,
-    "contact_id": IDS,
-    "agent_id": IDS,
-    "customer_id": st.none() | IDS,
-    "skills": st.dictionaries(IDS, st.integers(0, 5), min_size=1, max_size=3),
-    "capacity": st.dictionaries(st.sampled_from(["phone", "chat", "email"]), st.integers(0, 5)),
-    "attributes": st.dictionaries(IDS, JSON_VALUES, max_size=3),
-    "preferred_agents": st.lists(IDS, max_size=3).map(tuple),
-    "cost": st.floats(0, 100, allow_nan=False),
-    "max_cost": st.none() | st.floats(0, 100, allow_nan=False),
-}
-EVENT_STATUS = st.sampled_from(["available", "away"])
-
-
-def values(cls: type) -> st.SearchStrategy[Any]:
-    """Valid instances of an event or decision class, from its fields' types and rules."""
-    hints = typing.get_type_hints(cls)
-    fields: dict[str, st.SearchStrategy[Any]] = {}
-    for field in attrs.fields(cls):
-        if field.name == "status" and cls is ev.AgentStatusChanged:
-            fields[field.name] = EVENT_STATUS
-        elif field.name == "reason" and cls is ev.AgentStatusChanged:
-            fields[field.name] = st.none() | st.sampled_from(["break", "lunch", "training"])
-        elif field.name == "queue" and attrs.has(cls) and cls in wire.EVENT_TYPES.values():
-            fields[field.name] = IDS
-        elif field.name in SPECIAL:
-            fields[field.name] = SPECIAL[field.name]
-        else:
-            fields[field.name] = by_type(hints[field.name])
-    return st.builds(cls, **fields)
-
-
-def by_type(tp: Any) -> st.SearchStrategy[Any]:
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if attrs.has(tp):
-        return values(tp)
-    if origin is tuple:
-        return st.lists(by_type(args[0]), max_size=3).map(tuple)
-    if type(None) in args:
-        return st.none() | by_type(next(a for a in args if a is not type(None)))
-    simple: dict[Any, st.SearchStrategy[Any]] = {
-        str: TEXT,
-        int: st.integers(0, 1000),
-        float: st.floats(0, 1e6, allow_nan=False),
-        bool: st.booleans(),
-    }
-    return simple[tp]
 
 
 ALL_TYPES = sorted({**wire.EVENT_TYPES, **wire.DECISION_TYPES}.items())
@@ -87,7 +30,7 @@ def test_every_type_round_trips_and_matches_its_schema(name: str, cls: type) -> 
     validator = jsonschema.Draft202012Validator(schema)
 
     @settings(max_examples=60, deadline=None)
-    @given(values(cls))
+    @given(st.from_type(cls))  # registered by experiencehub.testing
     def check(value: Any) -> None:
         text = wire.dumps(value)
         assert wire.loads(text) == value
