@@ -230,6 +230,13 @@ class Router(RoutingState):
         """When the caller must send ``Tick`` next; None when nothing is pending. Cost: O(1)."""
         return self.deadlines.next_at()
 
+    def deadline_may_be_due(self, at: float) -> bool:
+        """False when surely no deadline is due at or before ``at`` (answered without cleaning
+        cancelled entries, so cheaper than :meth:`next_deadline`); True when one may be — then
+        ask :meth:`next_deadline`. For drivers that poll before every event. Cost: O(1).
+        """
+        return self.deadlines.maybe_due(at)
+
     @property
     def stats(self) -> RouterStats:
         """Real-time statistics; every read is O(1)."""

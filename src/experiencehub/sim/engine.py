@@ -194,7 +194,7 @@ class _Simulation:
         for source in self.sources:
             self._next_arrival(source)
         heap, router, pop = self.heap, self.router, heapq.heappop
-        maybe_due = router.deadlines.maybe_due
+        maybe_due = router.deadline_may_be_due
         steps = 0
         while True:
             own = heap[0][0] if heap else math.inf
