@@ -36,7 +36,7 @@ capacity = { phone = 1, chat = 2 }
 [[agents]]
 group = "b"
 count = 2
-skills = { support = 1, billing = 1 }
+skills = { support = 1 }
 capacity = { phone = 1 }
 [[workload]]
 queue = "support"

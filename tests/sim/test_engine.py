@@ -111,7 +111,8 @@ def test_wrap_up_delays_the_next_contact(tmp_path: Path, wrap: str) -> None:
 
 def test_stage_expiry_offers_at_exactly_the_deadline(tmp_path: Path) -> None:
     queue = "stages = [{ after = 0, max_cost = 0 }, { after = 30 }]"
-    extra = '\n[[agents]]\ngroup = "x"\ncount = 1\nskills = { other_skill = 1 }\ncapacity = { phone = 1 }\n'
+    # a group with no skills serves only where a stage takes any agent
+    extra = '\n[[agents]]\ngroup = "x"\ncount = 1\nskills = {}\ncapacity = { phone = 1 }\n'
     result = run(scenario(tmp_path, [0.0, 0.1, 0.2, 0.3, 0.4], queue=queue, extra=extra))
     answered = [(r.arrived_at, r.answered_at, r.agent_id) for r in result.records]
     # g-1 serves one every 10 s; the contact of 0.4 s widens to any agent at exactly 30.4 s,
@@ -221,7 +222,7 @@ capacity = { phone = 1 }
 [[agents]]
 group = "b"
 count = 3
-skills = { s = 1, t = 1 }
+skills = { s = 1 }
 capacity = { phone = 1 }
 [[workload]]
 queue = "q"

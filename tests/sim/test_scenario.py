@@ -119,7 +119,7 @@ def test_wrong_types_missing_and_unknown_keys_are_named() -> None:
     )
     text = text.replace('handle_seconds = { kind = "exponential", mean = 60 }', "")
     found = problems_of(text)
-    assert any(p.startswith("agents[0].count: wrong type, expected int") for p in found), found
+    assert "agents[0].count: must be an integer, got 'two' (a string)" in found, found
     assert any(p.startswith("queues[0]") and "service_levl_seconds" in p for p in found), found
     assert "workload[0].handle_seconds: required field missing" in found
 
@@ -221,7 +221,7 @@ def test_a_broken_agent_group_does_not_hide_an_unknown_queue() -> None:
         'queue = "q"\narrivals', 'queue = "nope"\narrivals'
     )
     found = problems_of(text)
-    assert any(p.startswith("agents[0].count: wrong type") for p in found)
+    assert any(p.startswith("agents[0].count: must be an integer") for p in found)
     assert any(p.startswith("workload[0].queue: unknown queue 'nope'") for p in found)
     assert not any("unknown skill" in p for p in found)  # agents incomplete: skills not judged
 
@@ -410,7 +410,7 @@ def test_ivr_without_asks_has_nothing_to_verify() -> None:
 
 def test_a_broken_context_section_does_not_make_ivr_facts_unknown() -> None:
     found = problems_of(FULL.replace("seconds = 25", 'seconds = "long"'))
-    assert found == ["context.asks[0].seconds: wrong type, expected float"]
+    assert found == ["context.asks[0].seconds: must be a number, got 'long' (a string)"]
 
 
 def test_channel_rules_may_block_every_channel() -> None:

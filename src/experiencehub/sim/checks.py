@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.agents import ANY_CHANNEL
 from .kpi import PRESETS
+from .names import unused_skill_problems
 from .stability import mean_of, mean_rate_per_hour, servable_skills, stability_problems
 
 if TYPE_CHECKING:
@@ -284,7 +285,9 @@ def _check_agents(scenario: Scenario, problems: Problems) -> None:
             problems.append(f"{where}.group: group {group.group!r} is defined twice")
         groups.add(group.group)
         _need(problems, group.count >= 1, f"{where}.count", ">= 1", group.count)
-        _need(problems, bool(group.skills), f"{where}.skills", "at least one skill", group.skills)
+        open_stage = any(q.stages and q.stages[-1].max_cost is None for q in scenario.queues)
+        _need(problems, bool(group.skills) or open_stage, f"{where}.skills",
+              "at least one skill (or {} when some queue's last stage takes any agent)", {})  # fmt: skip
         for skill, level in group.skills.items():
             _need(problems, level >= 0, f"{where}.skills.{skill}", ">= 0", level)
         for channel, slots in group.capacity.items():
@@ -545,6 +548,7 @@ def _check_skills(scenario: Scenario, problems: Problems) -> None:
                 problems.append(
                     f"{where}.{field}: unknown skill {name!r} (no agent has it, no queue needs it)"
                 )
+    problems.extend(unused_skill_problems(scenario))
     servable = servable_skills(agent_skills, scenario.substitutions)
     for i, queue in enumerate(scenario.queues):
         for skill in queue.requires:

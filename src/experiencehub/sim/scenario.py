@@ -34,6 +34,7 @@ import cattrs
 from ..core.errors import ConfigError
 from ..core.events import DEFAULT_CAPACITY
 from .checks import AGENT_POLICIES, mean_of, validate
+from .strict import format_problem, register_strict_scalars
 
 __all__ = [
     "AGENT_POLICIES",
@@ -333,6 +334,7 @@ class Scenario:
 
 # -- loading ------------------------------------------------------------------------------------
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+register_strict_scalars(_converter)
 
 
 def _is_list_field(cls: Any) -> bool:
@@ -487,7 +489,7 @@ def _structure_one(value: Any, cls: Any, path: str, problems: list[str]) -> Any:
     try:
         return _converter.structure(value, cls)
     except Exception as exc:  # cattrs raises many types; transform_error names each path
-        for message in cattrs.transform_error(exc, path=path):
+        for message in cattrs.transform_error(exc, path=path, format_exception=format_problem):
             what, _, where = message.rpartition(" @ ")
             problems.append(f"{_dotted(where)}: {_friendly(what)}" if what else message)
         return None
