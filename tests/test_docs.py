@@ -23,7 +23,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from experiencehub.sim import scenario
+from experiencehub.sim import scenario, scenario_types
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(
@@ -154,7 +154,7 @@ def test_the_scenario_reference_names_every_key() -> None:
     classes = [
         value
         for name, value in vars(scenario).items()
-        if attrs.has(value) and value.__module__ == scenario.__name__ and not name.startswith("_")
+        if attrs.has(value) and value.__module__ == scenario_types.__name__ and not name.startswith("_")
     ]
     assert scenario.Scenario in classes and len(classes) > 10
     keys = {(cls.__name__, f.name) for cls in classes for f in attrs.fields(cls)} - {

@@ -1,7 +1,8 @@
 """Checks of a structured scenario: ranges, names, references between sections (stability: :mod:`.stability`).
 
-This module owns the *rules* a scenario must follow; :mod:`.scenario` owns the format and calls
-:func:`validate` after structuring. Every check appends ``"key.path: what is expected, got …"`` to a
+This module owns the *rules* a scenario must follow; :mod:`.scenario_types` owns the shape and
+:mod:`.scenario` the file format, which calls :func:`validate` after structuring (this module never
+imports :mod:`.scenario`). Every check appends ``"key.path: what is expected, got …"`` to a
 list, so one pass reports every problem. The checks never raise and never simulate;
 :func:`load_policy_object` (the one home of the ``"module:attribute"`` policy rule, shared with the
 engine and the command line) raises ``ValueError``.
@@ -19,33 +20,31 @@ import importlib
 import math
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.agents import ANY_CHANNEL
 from .kpi import PRESETS
 from .names import unused_skill_problems
+from .scenario_types import (
+    AgentGroup,
+    Arrivals,
+    Ask,
+    Callback,
+    ContextSettings,
+    Distribution,
+    Ivr,
+    KpiSettings,
+    QueueConfig,
+    Repeat,
+    Scenario,
+    Shift,
+    StageConfig,
+    Transfer,
+    Unresolved,
+    Workload,
+    WrapUpConfig,
+)
 from .stability import mean_of, mean_rate_per_hour, servable_skills, stability_problems
-
-if TYPE_CHECKING:
-    from .scenario import (
-        AgentGroup,
-        Arrivals,
-        Ask,
-        Callback,
-        ContextSettings,
-        Distribution,
-        Ivr,
-        KpiSettings,
-        QueueConfig,
-        Repeat,
-        Scenario,
-        Shift,
-        StageConfig,
-        Transfer,
-        Unresolved,
-        Workload,
-        WrapUpConfig,
-    )
 
 __all__ = [
     "AGENT_POLICIES",

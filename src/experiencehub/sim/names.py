@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from .scenario_types import Scenario
 
 __all__ = ["did_you_mean", "unused_skill_problems"]
 

@@ -1,6 +1,8 @@
 """Scenario files: TOML → attrs objects (via cattrs), validated with every problem's key path.
 
-This module owns the scenario *format* and its validation. It never simulates and never routes.
+This module owns reading a scenario: TOML parsed, structured into the classes of
+:mod:`.scenario_types` (re-exported here, where users import them from) and validated by
+:mod:`.checks`. It never simulates and never routes.
 A scenario describes the skills graph (substitutions), queues with their stages and wrap-up, agent
 groups with skills, capacity and shifts, the workload per queue and segment, and the run settings.
 Times are seconds, rates per hour. See docs/scenarios.md for the full reference.
@@ -32,8 +34,29 @@ import attrs
 import cattrs
 
 from ..core.errors import ConfigError
-from ..core.events import DEFAULT_CAPACITY
 from .checks import AGENT_POLICIES, mean_of, validate
+from .scenario_types import (
+    AgentGroup,
+    Arrivals,
+    Ask,
+    Break,
+    Callback,
+    ContextSettings,
+    Distribution,
+    Ivr,
+    KpiSettings,
+    QueueConfig,
+    Repeat,
+    Scenario,
+    Shift,
+    Simulation,
+    StageConfig,
+    Substitution,
+    Transfer,
+    Unresolved,
+    Workload,
+    WrapUpConfig,
+)
 from .strict import format_problem, register_strict_scalars
 
 __all__ = [
@@ -77,262 +100,7 @@ class ScenarioError(ConfigError):
         super().__init__(f"{count} {noun} in {source}:\n{lines}")
 
 
-# -- the format ---------------------------------------------------------------------------------
-@attrs.frozen(kw_only=True)
-class Distribution:
-    """A random duration in seconds. ``kind`` picks which other fields apply.
-
-    exponential(mean) · lognormal(mean, sd) · gamma(mean, sd) · deterministic(value) ·
-    empirical(values: sampled uniformly).
-    """
-
-    kind: str
-    mean: float | None = None
-    sd: float | None = None
-    value: float | None = None
-    values: tuple[float, ...] | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Arrivals:
-    """Arrival process: ``poisson`` (per_hour), ``piecewise`` (rates_per_hour, one per piece of
-    piece_seconds, repeating) or ``trace`` (CSV file of arrival times in seconds, first column)."""
-
-    kind: str
-    per_hour: float | None = None
-    rates_per_hour: tuple[float, ...] | None = None
-    piece_seconds: float = 3600.0
-    path: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Callback:
-    """A share of abandoned contacts come back on another queue (e.g. chat drop → phone)."""
-
-    probability: float
-    queue: str
-    delay_seconds: Distribution = Distribution(kind="deterministic", value=0.0)
-    patience_seconds: Distribution | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Repeat:
-    """A share of handled contacts come back (issue not resolved) after a delay."""
-
-    probability: float
-    delay_seconds: Distribution
-    queue: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Unresolved:
-    """A customer whose issue the agent did not resolve comes back after ``delay_seconds`` as a new
-    contact of the same issue (in ``queue``, or the queue it was handled in), with ``probability``,
-    until the issue has had ``max_contacts`` contacts."""
-
-    delay_seconds: Distribution
-    queue: str | None = None
-    probability: float = 1.0
-    max_contacts: int = 5
-
-
-@attrs.frozen(kw_only=True)
-class Ivr:
-    """A self-service step (IVR, web login) that a ``share`` of this workload's contacts pass
-    before they queue, on the ``channels`` listed; it verifies ``facts`` (default: every fact in
-    ``[[context.asks]]``)."""
-
-    share: float
-    facts: tuple[str, ...] | None = None
-    channels: tuple[str, ...] = ("phone",)
-
-
-@attrs.frozen(kw_only=True)
-class Transfer:
-    """A share of handled contacts are transferred to another queue at the end of handling."""
-
-    probability: float
-    queue: str
-    handle_seconds: Distribution | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Workload:
-    """Contacts arriving in one queue for one customer segment.
-
-    ``service_level_seconds`` overrides the queue's threshold for this segment (premium customers
-    answered within 30 s, others within 60 s); ``priority`` is sent with each contact.
-    """
-
-    queue: str
-    arrivals: Arrivals
-    handle_seconds: Distribution
-    segment: str = "default"
-    priority: int = 0
-    service_level_seconds: float | None = None
-    patience_seconds: Distribution | None = None
-    callback: Callback | None = None
-    repeat: Repeat | None = None
-    transfer: Transfer | None = None
-    unresolved: Unresolved | None = None
-    ivr: Ivr | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Break:
-    """Agents go away at ``at`` for ``seconds``; spread over ``spread_seconds`` across the group.
-    ``reason`` is the away reason the router is told (``"break"``, ``"training"``, ``"lunch"``…):
-    the KPIs report time away per reason."""
-
-    at: float
-    seconds: float
-    spread_seconds: float = 0.0
-    reason: str = "break"
-
-
-@attrs.frozen(kw_only=True)
-class Shift:
-    """Agents are logged in from ``start`` to ``end`` (seconds from the start of the run)."""
-
-    start: float
-    end: float
-    breaks: tuple[Break, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
-class AgentGroup:
-    """``count`` identical agents: skills (name → level), capacity per channel, shifts, behaviour."""
-
-    group: str
-    count: int
-    skills: dict[str, int]
-    capacity: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_CAPACITY))
-    shifts: tuple[Shift, ...] = ()
-    answer_delay_seconds: Distribution | None = None
-    reject_probability: float = 0.0
-    handle_time_factor: float = 1.0
-    resolution: float = 1.0
-    substitution_slowdown: float = 0.0
-    concurrency_slowdown: float = 0.0
-
-
-@attrs.frozen(kw_only=True)
-class StageConfig:
-    """From ``after`` seconds of waiting, skill cost ≤ ``max_cost`` is eligible (omit: any agent)."""
-
-    after: float
-    max_cost: float | None = None
-
-
-@attrs.frozen(kw_only=True)
-class WrapUpConfig:
-    """``none``; ``timed`` (router frees the agent after ``seconds``); ``manual`` (agent ends it
-    after a time drawn from ``duration``)."""
-
-    mode: str = "none"
-    seconds: float = 0.0
-    duration: Distribution | None = None
-
-
-@attrs.frozen(kw_only=True)
-class QueueConfig:
-    name: str
-    channel: str
-    requires: dict[str, int] = attrs.field(factory=dict)
-    service_level_seconds: float = 20.0
-    stages: tuple[StageConfig, ...] = ()
-    wrap_up: WrapUpConfig = WrapUpConfig()
-    max_length: int | None = None
-    priority_weight: float = 1.0
-    aging_per_minute: float = 0.0
-    affinity_seconds: float = 30.0
-    rejoin_seconds: float = 0.0
-
-
-@attrs.frozen(kw_only=True)
-class Substitution:
-    """Agents skilled in ``skill`` may serve needs for ``serves`` at ``cost``."""
-
-    skill: str
-    serves: str
-    cost: float = 1.0
-
-
-@attrs.frozen(kw_only=True)
-class Simulation:
-    duration: float
-    warmup: float = 0.0
-    seed: int = 0
-    replications: int = 1
-    policy: str = "longest_idle"
-    offer_timeout: float | None = 30.0
-    max_unanswered_offers: int | None = 3
-    drain_seconds: float = 86400.0
-    channel_rules: dict[str, tuple[str, ...]] | None = None
-
-
-@attrs.frozen(kw_only=True)
-class KpiSettings:
-    """Which service-level preset, and the proxies' windows (see docs/kpis.md)."""
-
-    preset: str = "experiencehub"
-    short_abandon_seconds: float | None = None
-    repeat_window_hours: float = 24.0
-    interval_minutes: float = 15.0
-
-
-@attrs.frozen(kw_only=True)
-class Ask:
-    """A fact an agent must know to help: asking it costs ``seconds``; once given (or verified)
-    it stays valid for ``valid_for`` seconds."""
-
-    fact: str
-    seconds: float
-    valid_for: float = 900.0
-
-
-@attrs.frozen(kw_only=True)
-class ContextSettings:
-    """Whether contacts run through ExperienceHub (identity, facts, affinity, briefs), and what
-    agents ask. ``identify_by`` maps a channel to the identity kind its contacts arrive with."""
-
-    enabled: bool = False
-    asks: tuple[Ask, ...] = ()
-    affinity_window_seconds: float = 8 * 3600.0
-    identify_by: dict[str, str] = attrs.field(factory=dict)
-
-
-@attrs.frozen(kw_only=True)
-class Scenario:
-    simulation: Simulation
-    queues: tuple[QueueConfig, ...]
-    agents: tuple[AgentGroup, ...]
-    workload: tuple[Workload, ...]
-    substitutions: tuple[Substitution, ...] = ()
-    kpis: KpiSettings = KpiSettings()
-    context: ContextSettings = ContextSettings()
-    name: str = "scenario"
-    base_dir: str = "."
-
-    def queue(self, name: str) -> QueueConfig:
-        """The queue called ``name``. Cost: O(queues)."""
-        for queue in self.queues:
-            if queue.name == name:
-                return queue
-        raise KeyError(name)
-
-    def with_overrides(self, **simulation: Any) -> Scenario:
-        """A copy with some ``[simulation]`` settings replaced (policy, seed, replications…)."""
-        return attrs.evolve(self, simulation=attrs.evolve(self.simulation, **simulation))
-
-    def with_context(self, enabled: bool | None) -> Scenario:
-        """A copy with ``[context] enabled`` set (None keeps the file's setting)."""
-        if enabled is None or enabled == self.context.enabled:
-            return self
-        return attrs.evolve(self, context=attrs.evolve(self.context, enabled=enabled))
-
-
-# -- loading ------------------------------------------------------------------------------------
+# -- loading (the classes are in .scenario_types) ---------------------------------------------
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 register_strict_scalars(_converter)
 
