@@ -16,7 +16,16 @@ from .engine import RunResult, run
 from .kpi import PRESETS, Blocks, ContactRecord, ServiceLevelRule, compare_runs, run_kpis, summarise
 from .scenario import Scenario
 
-__all__ = ["Comparison", "Progress", "Result", "compare", "simulate", "variants"]
+__all__ = [
+    "Comparison",
+    "Progress",
+    "Result",
+    "compare",
+    "replication_kpis",
+    "service_rule",
+    "simulate",
+    "variants",
+]
 
 Progress = Callable[[float], None]
 
@@ -103,27 +112,34 @@ def simulate(
     scenario = scenario.with_context(context)
     name = policy or scenario.simulation.policy
     count = scenario.simulation.replications
-    kpis_cfg = scenario.kpis
-    rule = PRESETS[kpis_cfg.preset].with_short_abandon(kpis_cfg.short_abandon_seconds)
     runs: list[RunResult] = []
     for r in range(count):
         step = None if progress is None else _scaled(progress, r, count)
         runs.append(run(scenario, replication=r, policy=name, progress=step))
         if progress is not None:
             progress((r + 1) / count)
-    per_run = tuple(
-        run_kpis(
-            result.records,
-            rule,
-            result.agents,
-            measured=result.measured,
-            repeat_window_seconds=kpis_cfg.repeat_window_hours * 3600.0,
-            asks=bool(scenario.context.asks),
-        )
-        for result in runs
-    )
+    per_run = tuple(replication_kpis(scenario, result) for result in runs)
     means, halves = summarise(per_run)
-    return Result(scenario, name, rule, tuple(runs), per_run, means, halves)
+    return Result(scenario, name, service_rule(scenario), tuple(runs), per_run, means, halves)
+
+
+def service_rule(scenario: Scenario) -> ServiceLevelRule:
+    """The service-level rule of the scenario's ``[kpis]`` (preset and short abandons). Cost: O(1)."""
+    settings = scenario.kpis
+    return PRESETS[settings.preset].with_short_abandon(settings.short_abandon_seconds)
+
+
+def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
+    """The KPI blocks of one replication of ``scenario`` (what :class:`Result` keeps per run).
+    Cost: O(records · log records)."""
+    return run_kpis(
+        result.records,
+        service_rule(scenario),
+        result.agents,
+        measured=result.measured,
+        repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
+        asks=bool(scenario.context.asks),
+    )
 
 
 def _scaled(progress: Progress, index: int, count: int) -> Progress:

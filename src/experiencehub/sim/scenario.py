@@ -85,6 +85,7 @@ __all__ = [
     "load_scenario",
     "load_scenario_text",
     "mean_of",
+    "scenario_to_dict",
 ]
 
 
@@ -191,6 +192,21 @@ def scenario_from_dict(
     if problems:
         raise ScenarioError(source, problems)
     return scenario
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data (what TOML parses to, ``base_dir`` left out), such that
+    ``scenario_from_dict(scenario_to_dict(s), base_dir=s.base_dir) == s``; a sweep changes keys in
+    it and validates the result again. Cost: O(size of the scenario).
+
+    >>> from experiencehub.sim.runs import _TINY
+    >>> s = load_scenario_text(_TINY)
+    >>> scenario_from_dict(scenario_to_dict(s)) == s, scenario_to_dict(s)["agents"][0]["count"]
+    (True, 1)
+    """
+    raw: dict[str, Any] = _converter.unstructure(scenario)
+    raw.pop("base_dir")
+    return raw
 
 
 @attrs.define
