@@ -290,3 +290,42 @@ def test_simulate_events_epoch(small: Path, tmp_path: Path) -> None:
     assert first["time"].startswith("2026-12-02T08:") and first["time"].endswith("Z")
     bad = runner.invoke(app, [*args[:-1], "yesterday"])
     assert bad.exit_code == 1 and "--epoch: 'yesterday' is not an ISO 8601" in bad.stderr
+
+
+# -- sweep and compare of scenario files -----------------------------------------------------------
+def test_sweep_table_and_json(small: Path) -> None:
+    args = ["sweep", str(small), "--set", "simulation.policy=longest_idle,random", "--workers", "1"]
+    table = runner.invoke(app, [*args, "--replications", "2"])
+    assert table.exit_code == 0, table.output
+    assert "2 point(s) × 2 replication(s)" in table.stdout and "random" in table.stdout
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert data["axes"] == ["simulation.policy"]
+    assert [p["settings"] for p in data["points"]] == [
+        {"simulation.policy": "longest_idle"},
+        {"simulation.policy": "random"},
+    ]
+    assert data["points"][1]["difference"]["mean"]["overall"]["offered"] is not None
+
+
+def test_sweep_problems_exit_1_before_running(small: Path) -> None:
+    args = ["sweep", str(small), "--set", "agents.nobody.count=1..2", "--set", "simulation.seed=1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "--set simulation.seed=1: simulation.seed cannot be swept" in result.stderr
+    bad_value = runner.invoke(app, ["sweep", str(small), "--set", "simulation.policy=fastes"])
+    assert bad_value.exit_code == 1
+    assert "nothing was run" in bad_value.stderr
+    assert "--set simulation.policy=fastes: value fastes: simulation.policy" in bad_value.stderr
+
+
+def test_compare_two_scenario_files(small: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text(small.read_text().replace("count = 2", "count = 3"))
+    args = ["compare", str(small), str(other), "--workers", "1"]
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert f"Δ {other.stem}" in table.stdout
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert [p["settings"]["scenario"] for p in data["points"]] == [small.stem, "other"]
+    twice = runner.invoke(app, [*args, "--policy", "random", "--policy", "fastest"])
+    assert twice.exit_code == 1 and "at most once" in twice.stderr

@@ -1,4 +1,4 @@
-"""The ``experiencehub`` command: simulate, compare, validate, erlang.
+"""The ``experiencehub`` command: simulate, compare, sweep, validate, erlang.
 
 This module owns the terminal: argument parsing (typer), rich tables and progress bars, exit codes.
 It computes nothing itself; the simulator (:mod:`experiencehub.sim`) and the Erlang formulas
@@ -25,9 +25,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
+from .cli_tables import comparison_tables, sweep_heading, sweep_table
 from .core.errors import ConfigError
 from .sim import erlang, kpi
 from .sim.checks import load_policy_object
+from .sim.overrides import OverrideError, parse_setting
+from .sim.parallel import default_workers
 from .sim.report import (
     EPOCH,
     block_of,
@@ -40,6 +43,7 @@ from .sim.report import (
 )
 from .sim.runs import Comparison, Result, compare, simulate, variants
 from .sim.scenario import AGENT_POLICIES, Scenario, ScenarioError, load_scenario
+from .sim.sweep import SweepResult, compare_scenarios, sweep
 
 __all__ = ["app", "main"]
 
@@ -57,6 +61,14 @@ Replications = Annotated[
     int | None, typer.Option(min=1, help="Override the number of replications.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of tables.")]
+Workers = Annotated[
+    int | None,
+    typer.Option(min=1, help="Worker processes for replications (default: every core; 1: serial)."),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Run on this Dask scheduler instead (tcp://host:port; the dask extra)."),
+]
 _CONTEXT_VALUES = {"on": True, "off": False}
 
 
@@ -192,6 +204,7 @@ _LABELS = {
     "contacts_handled": "contacts handled",
     "agent_hours": "agent hours",
     "away_share": "share of staffed time",
+    "effort_proxy": "effort (proxy)",
 }
 
 
@@ -216,7 +229,13 @@ def _kpi_table(
 # -- compare --------------------------------------------------------------------------------------
 @app.command("compare")
 def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
-    file: FileArg,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario file (TOML); give two or more to compare the scenarios.",
+            show_default=False,
+        ),
+    ],
     policy: Annotated[
         list[str] | None,
         typer.Option(help="A policy to compare (repeat it); default: the scenario's."),
@@ -232,10 +251,16 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
     replications: Replications = None,
     seed: Seed = None,
     preset: Annotated[str | None, typer.Option(help="Service-level preset.")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
-    """Simulate the same customers under each policy and context setting; KPIs side by side with
-    the paired differences against the first."""
-    scenario = _load(file, preset)
+    """Simulate the same customers under each policy and context setting, or in each scenario
+    file; KPIs side by side with the paired differences against the first."""
+    if len(files) > 1:
+        options = _FileOptions(policy, context, replications, seed, workers, scheduler)
+        _compare_files(files, preset, options, as_json=as_json, report=report)
+        return
+    scenario = _load(files[0], preset)
     policies = policy or [scenario.simulation.policy]
     for name in policies:
         _check_policy(name)
@@ -300,6 +325,135 @@ def _comparison_table(title: str, comparison: Comparison, group: str, key: str |
             cells.append(format_difference(name, pick(mean).get(name), pick(half).get(name)))
         table.add_row(_LABELS.get(name, name), *cells)
     return table
+
+
+@attrs.frozen
+class _FileOptions:
+    policy: list[str] | None
+    context: list[str] | None
+    replications: int | None
+    seed: int | None
+    workers: int | None
+    scheduler: str | None
+
+
+def _compare_files(
+    files: list[Path], preset: str | None, options: _FileOptions, *, as_json: bool, report: Any
+) -> None:
+    """``compare A.toml B.toml``: scenario against scenario under common random numbers."""
+    if report is not None:
+        _fail(["--report: not available when comparing scenario files (use sweep --json)"])
+    for name, given in (("--policy", options.policy), ("--context", options.context)):
+        if given and len(given) > 1:
+            _fail(
+                [f"{name}: give it at most once when comparing scenario files (it applies to all)"]
+            )
+    scenarios = [_load(file, preset) for file in files]
+    _check_policy(options.policy[0] if options.policy else None)
+    enabled = _context_setting(options.context[0]) if options.context else None
+    chosen = {}
+    for label, loaded in zip(_file_labels(files), scenarios, strict=True):
+        chosen[label] = _with_policy(loaded, options.policy).with_context(enabled)
+    with _progress(f"comparing {len(files)} scenarios") as step:
+        result = _run_sweep(
+            lambda: compare_scenarios(
+                chosen, replications=options.replications, seed=options.seed,
+                workers=options.workers, scheduler=options.scheduler, progress=step,
+            ),
+            "--seed/--replications",
+        )  # fmt: skip
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(result.to_dict()), indent=2) + "\n")
+        return
+    _out.print(sweep_heading(result))
+    for table in comparison_tables(result, _LABELS):
+        _out.print(table)
+    _out.print(
+        f"[dim]Δ: differences paired by replication, scenario − {files[0]} (± 95% CI).[/dim]"
+    )
+
+
+def _with_policy(scenario: Scenario, policy: list[str] | None) -> Scenario:
+    return scenario.with_overrides(policy=policy[0]) if policy else scenario
+
+
+def _file_labels(files: list[Path]) -> list[str]:
+    """File names without .toml, or the paths given when two names are the same."""
+    stems = [file.stem for file in files]
+    if len(set(stems)) == len(stems):
+        return stems
+    paths = [str(file) for file in files]
+    if len(set(paths)) < len(paths):
+        _fail(["FILES: the same scenario file is given twice"])
+    return paths
+
+
+# -- sweep ----------------------------------------------------------------------------------------
+@app.command("sweep")
+def sweep_command(  # noqa: PLR0917 (typer maps parameters to options)
+    file: FileArg,
+    set_: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="PATH=VALUES: a scenario key and its values, a..b, a..b..step or a,b,c (repeat "
+            "it; the grid is every combination). E.g. agents.billing.count=6..12",
+            show_default=False,
+        ),
+    ],
+    as_json: AsJson = False,
+    queue: Annotated[
+        str | None, typer.Option(help="Show this queue's KPIs instead of the overall ones.")
+    ] = None,
+    replications: Replications = None,
+    seed: Seed = None,
+    preset: Annotated[str | None, typer.Option(help="Service-level preset.")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+) -> None:
+    """Simulate every combination of the --set values under common random numbers; one KPI row
+    per point. Every point is checked before anything runs."""
+    scenario = _load(file, preset)
+    axes, problems = [], []
+    for text in set_:
+        try:
+            axes.append(parse_setting(text))
+        except OverrideError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        _fail(problems)
+    count = len(set_)
+    with _progress(f"sweeping {count} key(s) on {workers or default_workers()} worker(s)") as step:
+        result = _run_sweep(
+            lambda: sweep(
+                scenario, axes, replications=replications, seed=seed, workers=workers,
+                scheduler=scheduler, progress=step,
+            ),
+            "--set",
+        )  # fmt: skip
+    if queue is not None and queue not in (result.points[0].kpis.get("by_queue") or {}):
+        _fail([f"--queue: no queue {queue!r} in {file}"])
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(result.to_dict()), indent=2) + "\n")
+        return
+    _out.print(sweep_heading(result))
+    _out.print(sweep_table(result, _LABELS, queue))
+    wall = sum(p.wall_seconds for p in result.points)
+    contacts = sum(p.contacts for p in result.points)
+    _out.print(f"[dim]{contacts} contacts simulated, {wall:.1f} s of simulation in all.[/dim]")
+
+
+def _run_sweep(work: Callable[[], SweepResult], where: str) -> SweepResult:
+    """Run a sweep or comparison; its input problems and an unreachable scheduler exit 1."""
+    try:
+        return work()
+    except OverrideError as exc:
+        _fail(exc.problems, header=f"{len(exc.problems)} problem(s), nothing was run:")
+    except ValueError as exc:
+        _fail([f"{where}: {exc}"])
+    except (ImportError, OSError) as exc:
+        _fail([f"--scheduler: {exc}"])
+    raise AssertionError("unreachable: _fail exits")
 
 
 # -- validate -------------------------------------------------------------------------------------
