@@ -27,7 +27,7 @@ from rich.table import Table
 from . import __version__
 from .cli_tables import comparison_tables, sweep_heading, sweep_table
 from .core.errors import ConfigError
-from .sim import erlang, kpi
+from .sim import erlang_staffing, kpi
 from .sim.checks import load_policy_object
 from .sim.overrides import OverrideError, parse_setting
 from .sim.parallel import default_workers
@@ -68,6 +68,30 @@ Workers = Annotated[
 Scheduler = Annotated[
     str | None,
     typer.Option(help="Run on this Dask scheduler instead (tcp://host:port; the dask extra)."),
+]
+PresetOption = Annotated[
+    str | None,
+    typer.Option(help=f"Service-level preset: {', '.join(kpi.PRESETS)} (docs/kpis.md)."),
+]
+ShortAbandon = Annotated[
+    float | None,
+    typer.Option(min=0, help="Abandons before this many seconds are short (preset's: 5)."),
+]
+ExcludeShort = Annotated[
+    bool | None,
+    typer.Option(
+        "--exclude-short/--include-short",
+        help="Leave short abandons out of the service level (genesys does) or count them.",
+        show_default=False,
+    ),
+]
+AbandonsWithin = Annotated[
+    str | None,
+    typer.Option(help=f"Abandons within the threshold: {', '.join(kpi.ABANDONS_WITHIN)}."),
+]
+Denominator = Annotated[
+    str | None,
+    typer.Option(help=f"Service-level denominator: {', '.join(kpi.DENOMINATORS)}."),
 ]
 _CONTEXT_VALUES = {"on": True, "off": False}
 
@@ -121,12 +145,16 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     ] = None,
     replications: Replications = None,
     seed: Seed = None,
-    preset: Annotated[
-        str | None, typer.Option(help="Service-level preset (see docs/kpis.md).")
-    ] = None,
+    preset: PresetOption = None,
+    short_abandon: ShortAbandon = None,
+    exclude_short: ExcludeShort = None,
+    abandons_within: AbandonsWithin = None,
+    denominator: Denominator = None,
 ) -> None:
     """Simulate a scenario and print its KPIs (overall, per channel, queue, segment, agent group)."""
-    scenario = _load(file, preset)
+    scenario = _with_switches(
+        _load(file, preset), short_abandon, exclude_short, abandons_within, denominator
+    )
     _check_policy(policy)
     enabled = None if context is None else _context_setting(context)
     start = EPOCH if epoch is None else _epoch(epoch)
@@ -250,7 +278,7 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
     ] = None,
     replications: Replications = None,
     seed: Seed = None,
-    preset: Annotated[str | None, typer.Option(help="Service-level preset.")] = None,
+    preset: PresetOption = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
 ) -> None:
@@ -472,22 +500,43 @@ def validate_command(file: FileArg) -> None:
 # -- erlang ---------------------------------------------------------------------------------------
 @app.command("erlang")
 def erlang_command(  # noqa: PLR0917 (typer maps parameters to options)
-    kind: Annotated[str, typer.Argument(help="c (Erlang C, no abandons) or a (Erlang A).")],
+    kind: Annotated[
+        str, typer.Argument(help="b (Erlang B, blocked contacts lost), c (no abandons) or a.")
+    ],
     per_hour: Annotated[float, typer.Option(help="Arrivals per hour.")],
     handle: Annotated[float, typer.Option(help="Mean handle time, seconds.")],
     threshold: Annotated[float, typer.Option(help="Service-level threshold, seconds.")] = 20.0,
-    agents: Annotated[int | None, typer.Option(help="Agents (or give --target-sl).")] = None,
+    agents: Annotated[
+        int | None, typer.Option(help="Agents (or give --target-sl / --max-blocking).")
+    ] = None,
     patience: Annotated[
         float | None, typer.Option(help="Mean patience, seconds (Erlang A).")
     ] = None,
     target_sl: Annotated[
         float | None, typer.Option(help="Find the fewest agents reaching this service level.")
     ] = None,
+    max_blocking: Annotated[
+        float | None, typer.Option(help="Erlang B: find the fewest agents blocking at most this.")
+    ] = None,
+    max_occupancy: Annotated[
+        float | None, typer.Option(help="With --target-sl: occupancy at most this (0-1].")
+    ] = None,
+    preset: PresetOption = None,
+    short_abandon: ShortAbandon = None,
+    exclude_short: ExcludeShort = None,
+    abandons_within: AbandonsWithin = None,
+    denominator: Denominator = None,
     as_json: AsJson = False,
 ) -> None:
-    """Erlang C / Erlang A results for one queue, or the fewest agents for a service level."""
+    """Erlang B / C / A results for one queue, or the fewest agents for a target; the service
+    level is counted by the preset and its switches, as the simulator counts it."""
+    rule = _rule_of(preset, short_abandon, exclude_short, abandons_within, denominator)
+    target = max_blocking if kind.strip().lower() == "b" else target_sl
     try:
-        out = erlang.erlang_command(kind, per_hour, handle, agents, patience, threshold, target_sl)
+        out = erlang_staffing.erlang_figures(
+            kind, per_hour, handle, agents=agents, patience=patience, threshold=threshold,
+            target=target, max_occupancy=max_occupancy, preset=rule,
+        )  # fmt: skip
     except (ConfigError, ValueError) as exc:
         _fail([str(exc)])
     if as_json:
@@ -511,6 +560,8 @@ def _plain(key: str, value: Any) -> str:
         "service_level",
         "occupancy",
         "target_sl",
+        "p_block",
+        "max_occupancy",
     ):
         return f"{100 * value:.2f}%"
     if isinstance(value, float) and key in ("asa", "mean_wait_all"):
@@ -545,6 +596,53 @@ def _load(file: Path, preset: str | None) -> Scenario:
 
 def _with_preset(scenario: Scenario, preset: str) -> Scenario:
     return attrs.evolve(scenario, kpis=attrs.evolve(scenario.kpis, preset=preset))
+
+
+def _with_switches(
+    scenario: Scenario,
+    short_abandon: float | None,
+    exclude_short: bool | None,
+    abandons_within: str | None,
+    denominator: str | None,
+) -> Scenario:
+    """The scenario with the service-level switches given on the command line (None keeps the
+    file's); a bad value exits 1 naming the option."""
+    switches = {
+        "short_abandon_seconds": short_abandon,
+        "exclude_short": exclude_short,
+        "abandons_within": abandons_within,
+        "denominator": denominator,
+    }
+    given: dict[str, Any] = {k: v for k, v in switches.items() if v is not None}
+    if not given:
+        return scenario
+    kpis = attrs.evolve(scenario.kpis, **given)
+    try:
+        kpis.rule()
+    except ValueError as exc:
+        _fail([f"--{str(exc).split('=', 1)[0].replace('_', '-')}: {exc}"])
+    return attrs.evolve(scenario, kpis=kpis)
+
+
+def _rule_of(
+    preset: str | None,
+    short_abandon: float | None,
+    exclude_short: bool | None,
+    abandons_within: str | None,
+    denominator: str | None,
+) -> kpi.ServiceLevelRule:
+    """The service-level rule the command-line switches name; a bad value exits 1."""
+    try:
+        return kpi.service_level_rule(
+            preset or "experiencehub",
+            abandons_within=abandons_within,
+            denominator=denominator,
+            short_abandon_seconds=short_abandon,
+            exclude_short=exclude_short,
+        )
+    except ValueError as exc:
+        _fail([f"--{str(exc).split('=', 1)[0].replace('_', '-')}: {exc}"])
+        raise  # unreachable: _fail exits
 
 
 def _check_policy(policy: str | None) -> None:

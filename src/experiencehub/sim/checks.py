@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.agents import ANY_CHANNEL
-from .kpi import PRESETS
+from .kpi import ABANDONS_WITHIN, DENOMINATORS, PRESETS
 from .names import unused_skill_problems
 from .scenario_types import (
     AgentGroup,
@@ -219,6 +219,10 @@ def _check_kpis(kpis: KpiSettings, problems: Problems) -> None:
     _non_negative(problems, "kpis.short_abandon_seconds", kpis.short_abandon_seconds)
     _positive(problems, "kpis.repeat_window_hours", kpis.repeat_window_hours)
     _positive(problems, "kpis.interval_minutes", kpis.interval_minutes)
+    for key, choices in (("abandons_within", ABANDONS_WITHIN), ("denominator", DENOMINATORS)):
+        value = getattr(kpis, key)
+        _need(problems, value is None or value in choices, f"kpis.{key}",
+              f"one of {', '.join(choices)}", value)  # fmt: skip
 
 
 def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:

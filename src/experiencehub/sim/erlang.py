@@ -1,4 +1,4 @@
-"""Exact Erlang C (M/M/n) and Erlang A (M/M/n+M) results for one queue, and a staffing helper.
+"""Exact Erlang B (M/M/n/n), C (M/M/n) and A (M/M/n+M) results for one queue, and a staffing helper.
 
 This module owns the queueing formulas used for staffing and for checking the simulator against
 ``tests/sim/erlang_cases.json``. It never simulates, never does I/O and uses only ``math``.
@@ -6,6 +6,7 @@ This module owns the queueing formulas used for staffing and for checking the si
 Model: Poisson arrivals (``per_hour``), exponential handle times (mean ``handle_seconds``), ``agents``
 identical agents, one FIFO queue; Erlang A adds exponential patience (mean ``patience_seconds``).
 
+- **Erlang B** (blocked contacts are lost) is the stable recursion below.
 - **Erlang C** uses the closed form, with Erlang B from the stable recursion
   ``B(k) = a·B(k−1) / (k + a·B(k−1))`` (no factorials, fine for thousands of agents).
 - **Erlang A** uses the stationary distribution of the birth–death chain on the number in system,
@@ -25,6 +26,7 @@ identical agents, one FIFO queue; Erlang A adds exponential patience (mean ``pat
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -33,11 +35,15 @@ from experiencehub.core.errors import ConfigError
 
 __all__ = [
     "TAIL_TOLERANCE",
+    "BlockingMetrics",
     "QueueMetrics",
     "agents_for_service_level",
     "erlang_a",
+    "erlang_a_abandoned_within",
+    "erlang_b",
     "erlang_c",
     "erlang_command",
+    "fewest_agents",
 ]
 
 TAIL_TOLERANCE = 1e-15
@@ -144,6 +150,42 @@ def _erlang_b(load: float, agents: int) -> float:
     return blocking
 
 
+@attrs.frozen
+class BlockingMetrics:
+    """Erlang B (M/M/n/n: a contact that finds every agent busy is lost, e.g. blocked calls).
+
+    ``p_block`` is the share of offered contacts blocked; ``carried_load_erlangs`` the load the
+    agents handle, a·(1 − B); ``occupancy`` that over the agents.
+    """
+
+    agents: int
+    offered_load_erlangs: float
+    p_block: float
+    carried_load_erlangs: float
+    occupancy: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Every field by name. Cost: O(1)."""
+        return attrs.asdict(self)
+
+
+def erlang_b(per_hour: float, handle_seconds: float, agents: int) -> BlockingMetrics:
+    """Erlang B blocking for ``agents`` agents (or lines), by the stable recursion
+    B(k) = a·B(k−1) / (k + a·B(k−1)), which never overflows. Stable at any load.
+
+    Raises ConfigError for non-positive rates or handle times, or fewer than one agent.
+    Cost: O(agents).
+
+    >>> round(erlang_b(per_hour=3600, handle_seconds=10, agents=15).p_block, 4)  # 10 erlangs
+    0.0365
+    """
+    load = _offered_load(per_hour, handle_seconds)
+    agents = _check_agents(agents)
+    blocking = _erlang_b(load, agents)
+    carried = load * (1.0 - blocking)
+    return BlockingMetrics(agents, load, blocking, carried, carried / agents)
+
+
 def _erlang_c_p_wait(load: float, agents: int) -> float:
     blocking = _erlang_b(load, agents)
     return agents * blocking / (agents - load * (1.0 - blocking))
@@ -232,20 +274,29 @@ def _chain(load: float, agents: int, service: float, abandon: float) -> _Chain:
     return _Chain(no_wait=math.fsum(probs[:agents]), queued=probs[agents:])
 
 
+def _negbin_tails(shape: float, abandon: float, threshold: float, count: int) -> list[float]:
+    """P(N ≥ J) for J = 1 … count, N negative-binomial: failures before the ``shape``-th success,
+    success probability x = e^{−θT}. Terms accumulate in log space (see docs/erlang.md)."""
+    fail = -math.expm1(-abandon * threshold)  # 1 − e^{−θT}
+    if fail == 0.0:  # T = 0 (or below float resolution): N = 0
+        return [0.0] * count
+    log_fail = math.log(fail)
+    log_term = -shape * abandon * threshold  # log P(N = 0) = shape·log e^{−θT}
+    cdf = 0.0
+    tails = []
+    for j in range(count):
+        cdf += math.exp(log_term)  # P(N ≤ j)
+        log_term += math.log((shape + j) / (j + 1)) + log_fail
+        tails.append(max(0.0, 1.0 - cdf))
+    return tails
+
+
 def _served_within(chain: _Chain, ratio_b: float, abandon: float, threshold: float) -> float:
     """P(answered within threshold): Σ_j π(n+j)·b/(b+j+1)·P(NegBin(b+1, e^{−θT}) ≥ j+1), b = nμ/θ."""
-    fail = -math.expm1(-abandon * threshold)  # 1 − e^{−θT}
-    if fail == 0.0:  # T = 0 (or below float resolution): only those answered at once
-        return chain.no_wait
-    shape = ratio_b + 1.0
-    log_fail = math.log(fail)
-    log_term = -shape * abandon * threshold  # log P(NegBin = 0) = shape·log e^{−θT}
-    cdf = 0.0
+    tails = _negbin_tails(ratio_b + 1.0, abandon, threshold, len(chain.queued))
     total = [chain.no_wait]
-    for j, prob in enumerate(chain.queued):
-        cdf += math.exp(log_term)  # P(NegBin ≤ j)
-        log_term += math.log((shape + j) / (j + 1)) + log_fail
-        total.append(prob * ratio_b / (ratio_b + j + 1) * max(0.0, 1.0 - cdf))
+    for j, (prob, tail) in enumerate(zip(chain.queued, tails, strict=True)):
+        total.append(prob * ratio_b / (ratio_b + j + 1) * tail)
     return math.fsum(total)
 
 
@@ -302,6 +353,43 @@ def erlang_a(
     )
 
 
+def erlang_a_abandoned_within(
+    per_hour: float,
+    handle_seconds: float,
+    agents: int,
+    patience_seconds: float,
+    seconds: float,
+) -> float:
+    """Share of offered contacts that abandon within ``seconds`` of arriving (Erlang A), exact.
+
+    With j customers ahead, the wait S for an agent is hypoexponential with rates θ(b + m),
+    m = 0 … j (b = nμ/θ), so P(S ≤ t) = P(NegBin(b, e^{−θt}) ≥ j + 1); the customer has left the
+    line by t unless both S and its patience exceed t, and abandoned unless answered by t:
+    P(abandon by t | j) = 1 − e^{−θt}·P(S > t) − P(answered by t | j). Service-level presets
+    that treat abandons within the threshold (or short abandons) apart need it (docs/erlang.md).
+    Cost: as :func:`erlang_a`.
+
+    >>> round(erlang_a_abandoned_within(2700, 60, 50, 120, 1e9), 6)  # every abandon, in the end
+    0.014722
+    """
+    load = _offered_load(per_hour, handle_seconds)
+    agents = _check_agents(agents)
+    patience = _check_number("patience_seconds", patience_seconds, allow_zero=False)
+    within = _check_number("seconds", seconds, allow_zero=True)
+    service, abandon = 1.0 / float(handle_seconds), 1.0 / patience
+    chain = _chain(load, agents, service, abandon)
+    ratio_b = agents * service / abandon
+    count = len(chain.queued)
+    started = _negbin_tails(ratio_b, abandon, within, count)  # P(S ≤ t | j)
+    answered = _negbin_tails(ratio_b + 1.0, abandon, within, count)
+    stays = math.exp(-abandon * within)  # P(patience > t)
+    total = []
+    for j, prob in enumerate(chain.queued):
+        left = 1.0 - stays * (1.0 - started[j])
+        total.append(prob * max(0.0, left - ratio_b / (ratio_b + j + 1) * answered[j]))
+    return _clamp01(math.fsum(total))
+
+
 def _clamp01(probability: float) -> float:
     """Sums of normalised terms can round a few ulps past 0 or 1."""
     return min(1.0, max(0.0, probability))
@@ -343,11 +431,17 @@ def agents_for_service_level(
         return metrics.service_level >= target
 
     low = 1 if patience_seconds is not None else math.floor(load) + 1
-    return _first_meeting(meets, low)
+    return fewest_agents(meets, low)
 
 
-def _first_meeting(meets: Any, low: int) -> int:
-    """Smallest n >= low with meets(n), for a monotone predicate: gallop, then bisect."""
+def fewest_agents(meets: Callable[[int], bool], low: int) -> int:
+    """The smallest n >= ``low`` with ``meets(n)``, for a predicate that stays true once true
+    (a service level or blocking target as agents are added): gallop up, then bisect. Raises
+    ConfigError above a million agents. Cost: O(log N) calls of ``meets``, N the answer.
+
+    >>> fewest_agents(lambda n: n * n >= 50, 1)
+    8
+    """
     if meets(low):
         return low
     failing, step = low, 1

@@ -25,6 +25,7 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -32,7 +33,9 @@ from ..records import ContactRecord
 from .confidence import Blocks, compare_runs, mean_ci, summarise, t_quantile_975
 
 __all__ = [
+    "ABANDONS_WITHIN",
     "AWAY_KPI_KEYS",
+    "DENOMINATORS",
     "GROUP_KPI_KEYS",
     "KPI_KEYS",
     "PRESETS",
@@ -48,6 +51,7 @@ __all__ = [
     "kpi_block",
     "mean_ci",
     "run_kpis",
+    "service_level_rule",
     "summarise",
     "t_quantile_975",
 ]  # Blocks, compare_runs, mean_ci, summarise and t_quantile_975 live in .confidence,
@@ -77,6 +81,103 @@ class ServiceLevelRule:
         if seconds is None:
             return self
         return attrs.evolve(self, short_abandon_seconds=float(seconds))
+
+    def with_switches(
+        self,
+        *,
+        abandons_within: str | None = None,
+        denominator: str | None = None,
+        short_abandon_seconds: float | None = None,
+        exclude_short: bool | None = None,
+    ) -> ServiceLevelRule:
+        """The same rule with some switches changed (None keeps each); a changed rule keeps its
+        name and gets a :meth:`describe` description. Raises ValueError naming a bad value.
+        Cost: O(1).
+
+        >>> rule = PRESETS["experiencehub"].with_switches(exclude_short=True, short_abandon_seconds=10)
+        >>> rule.name, rule.description
+        ('experiencehub', 'answered within T / offered (abandons within T are misses), abandons before 10 s excluded')
+        """
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("abandons_within", abandons_within),
+                ("denominator", denominator),
+                ("short_abandon_seconds", short_abandon_seconds),
+                ("exclude_short", exclude_short),
+            )
+            if value is not None and value != getattr(self, key)
+        }
+        _check_switches(changes)
+        if not changes:
+            return self
+        changed = attrs.evolve(self, **changes)
+        return attrs.evolve(changed, description=changed.describe())
+
+    def describe(self) -> str:
+        """The rule in words, from its switches. Cost: O(1).
+
+        >>> PRESETS["genesys"].describe()
+        'answered within T / (answered + abandoned) (abandons within T are misses), abandons before 5 s excluded'
+        """
+        denominator = "offered" if self.denominator == "offered" else "(answered + abandoned)"
+        within = {"miss": "are misses", "hit": "are hits", "ignore": "are left out"}
+        text = (
+            f"answered within T / {denominator} (abandons within T {within[self.abandons_within]})"
+        )
+        if self.exclude_short:
+            text += f", abandons before {self.short_abandon_seconds:g} s excluded"
+        return text
+
+
+ABANDONS_WITHIN = ("miss", "hit", "ignore")
+"""How a service-level rule may count abandons within the threshold."""
+
+DENOMINATORS = ("offered", "answered_plus_abandoned")
+"""The service-level denominators a rule may use."""
+
+
+def _check_switches(changes: Mapping[str, object]) -> None:
+    allowed: dict[str, tuple[str, ...]] = {
+        "abandons_within": ABANDONS_WITHIN,
+        "denominator": DENOMINATORS,
+    }
+    for key, choices in allowed.items():
+        if key in changes and changes[key] not in choices:
+            raise ValueError(f"{key}={changes[key]!r}: must be one of {', '.join(choices)}")
+    seconds = changes.get("short_abandon_seconds")
+    if seconds is not None and (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 <= seconds < math.inf
+    ):
+        raise ValueError(f"short_abandon_seconds={seconds!r}: must be a finite number >= 0")
+
+
+def service_level_rule(
+    preset: str = "experiencehub",
+    *,
+    abandons_within: str | None = None,
+    denominator: str | None = None,
+    short_abandon_seconds: float | None = None,
+    exclude_short: bool | None = None,
+) -> ServiceLevelRule:
+    """The preset ``preset`` with its switches overridden where given (None keeps the preset's):
+    what ``[kpis]`` in a scenario and ``--preset`` with its switches on the command line build.
+    Raises ValueError naming an unknown preset or a bad switch. Cost: O(1).
+
+    >>> service_level_rule("genesys", short_abandon_seconds=10).short_abandon_seconds
+    10.0
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"preset={preset!r}: must be one of {', '.join(PRESETS)}")
+    rule = PRESETS[preset].with_switches(
+        abandons_within=abandons_within,
+        denominator=denominator,
+        short_abandon_seconds=short_abandon_seconds,
+        exclude_short=exclude_short,
+    )
+    return attrs.evolve(rule, short_abandon_seconds=float(rule.short_abandon_seconds))
 
 
 PRESETS: dict[str, ServiceLevelRule] = {

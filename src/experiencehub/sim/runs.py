@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from .engine import RunResult, run
-from .kpi import PRESETS, Blocks, ContactRecord, ServiceLevelRule, compare_runs, run_kpis, summarise
+from .kpi import Blocks, ContactRecord, ServiceLevelRule, compare_runs, run_kpis, summarise
 from .scenario import Scenario
 
 __all__ = [
@@ -124,9 +124,9 @@ def simulate(
 
 
 def service_rule(scenario: Scenario) -> ServiceLevelRule:
-    """The service-level rule of the scenario's ``[kpis]`` (preset and short abandons). Cost: O(1)."""
-    settings = scenario.kpis
-    return PRESETS[settings.preset].with_short_abandon(settings.short_abandon_seconds)
+    """The service-level rule of the scenario's ``[kpis]`` (the preset with its switches).
+    Cost: O(1)."""
+    return scenario.kpis.rule()
 
 
 def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:

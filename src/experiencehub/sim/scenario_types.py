@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from ..core.events import DEFAULT_CAPACITY
+from .kpi import ServiceLevelRule, service_level_rule
 
 __all__ = [
     "AgentGroup",
@@ -233,12 +234,27 @@ class Simulation:
 
 @attrs.frozen(kw_only=True)
 class KpiSettings:
-    """Which service-level preset, and the proxies' windows (see docs/kpis.md)."""
+    """Which service-level preset and its switches (None keeps the preset's), and the proxies'
+    windows (see docs/kpis.md)."""
 
     preset: str = "experiencehub"
     short_abandon_seconds: float | None = None
     repeat_window_hours: float = 24.0
     interval_minutes: float = 15.0
+    abandons_within: str | None = None
+    denominator: str | None = None
+    exclude_short: bool | None = None
+
+    def rule(self) -> ServiceLevelRule:
+        """The service-level rule these settings name: the preset with its switches applied.
+        Raises ValueError naming an unknown preset or a bad switch. Cost: O(1)."""
+        return service_level_rule(
+            self.preset,
+            abandons_within=self.abandons_within,
+            denominator=self.denominator,
+            short_abandon_seconds=self.short_abandon_seconds,
+            exclude_short=self.exclude_short,
+        )
 
 
 @attrs.frozen(kw_only=True)
