@@ -159,7 +159,9 @@ def test_abandoned_within_limits_and_monotone(
     assert 0 <= at <= later + 1e-12
     assert later <= total + 1e-9
     assert erlang_a_abandoned_within(per_hour, handle, agents, patience, 1e12) == pytest.approx(
-        total, rel=1e-9, abs=1e-15
+        total,
+        rel=1e-9,
+        abs=1e-12,  # the sum of differences loses ~1e-16 per state
     )
 
 

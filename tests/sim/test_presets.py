@@ -46,7 +46,11 @@ def test_scenario_kpis_switches_build_the_rule() -> None:
         'short_abandon_seconds = 10\nabandons_within = "ignore"\n'
     )
     rule = scenario.kpis.rule()
-    assert (rule.name, rule.exclude_short, rule.short_abandon_seconds) == ("experiencehub", True, 10)
+    assert (rule.name, rule.exclude_short, rule.short_abandon_seconds) == (
+        "experiencehub",
+        True,
+        10,
+    )
     assert rule.abandons_within == "ignore"
     records = [_record(5, "handled"), _record(3, "abandoned"), _record(15, "abandoned")]
     # the 3 s abandon is short and excluded; the 15 s one is within T and ignored
