@@ -21,6 +21,7 @@ See docs/context.md for a scripted journey.
 
 from __future__ import annotations
 
+from ._store_protocol import AuditEntry, ContextStore
 from .affinity import AffinityProvider, StoreAffinity
 from .brief import HandoffBrief, JourneyStep
 from .errors import (
@@ -38,9 +39,9 @@ from .errors import (
 from .facts import ContactEntry, Fact
 from .hub import BriefedOffer, ExperienceHub
 from .identity import Identity
+from .memory_store import MemoryContextStore
 from .postgres_store import PostgresContextStore
 from .sqlite_store import SqliteContextStore
-from .store import AuditEntry, ContextStore, MemoryContextStore
 
 __all__ = [
     "AffinityProvider",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._store_protocol import customer_id_of
 from .facts import ContactEntry, Fact
-from .store import customer_id_of
 
 __all__ = ["contact_of", "fact_of"]
 

@@ -23,7 +23,7 @@ import math
 from typing import Protocol, runtime_checkable
 
 from ..core.errors import ConfigError
-from .store import ContextStore
+from ._store_protocol import ContextStore
 
 __all__ = ["AffinityProvider", "StoreAffinity"]
 

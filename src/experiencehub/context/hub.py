@@ -50,11 +50,11 @@ from ..core import events as ev
 from ..core.errors import ConfigError, RoutingError
 from ..core.router import Router
 from ..records import ContactRecord, ContactRecorder
+from ._store_protocol import ContextStore, check_id
 from .affinity import AffinityProvider, StoreAffinity
 from .brief import HandoffBrief
 from .errors import ContextError, ContextNotRecorded, InvalidFact, InvalidIdentity
 from .identity import Identity
-from .store import ContextStore, check_id
 
 __all__ = ["BriefedOffer", "ExperienceHub", "HubDecision"]
 

@@ -45,10 +45,11 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from ._rows import contact_of, fact_of
+from ._store_base import StoreBase
+from ._store_protocol import AuditEntry
 from .errors import SchemaTooNew, StoreUnavailable
 from .facts import ContactEntry, Fact
 from .identity import Identity
-from .store import AuditEntry, StoreBase
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteContextStore"]
 

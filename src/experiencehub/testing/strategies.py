@@ -27,12 +27,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ..context._store_protocol import AuditEntry, customer_id_of
 from ..context.brief import HandoffBrief, JourneyStep, build_brief
 from ..context.facts import DEFAULT_CHANNELS, ContactEntry, Fact
 from ..context.hub import BriefedOffer
 from ..context.identity import Identity
 from ..context.secrets import is_secret_name, secret_in_text
-from ..context.store import AuditEntry, customer_id_of
 from ..core import _validators
 from ..core import decisions as dc
 from ..core import events as ev
