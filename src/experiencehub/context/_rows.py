@@ -8,7 +8,12 @@ from typing import Any
 from ._store_protocol import customer_id_of
 from .facts import ContactEntry, Fact
 
-__all__ = ["contact_of", "fact_of"]
+__all__ = ["CONTACT_COLUMNS", "FACT_COLUMNS", "contact_of", "fact_of"]
+
+FACT_COLUMNS = "customer_id, name, value, channel, observed_at, expires_at, sensitivity, verified, method, contact_id"
+"""The ``facts`` columns a store writes and reads, in the order :func:`fact_of` decodes."""
+CONTACT_COLUMNS = "customer_id, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at"
+"""The ``contacts`` columns a store writes and reads, in the order :func:`contact_of` decodes."""
 
 
 def fact_of(row: tuple[Any, ...]) -> Fact:

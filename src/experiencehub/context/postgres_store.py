@@ -83,11 +83,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigError
-from ._rows import contact_of, fact_of
-from ._store_base import StoreBase
-from ._store_protocol import AuditEntry
+from ._rows import CONTACT_COLUMNS
+from ._sql_base import SqlStoreBase
 from .errors import SchemaTooNew, StoreUnavailable
-from .facts import ContactEntry, Fact
+from .facts import ContactEntry
 from .identity import Identity
 
 if TYPE_CHECKING:
@@ -147,17 +146,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 _VERSION_TABLE = "experiencehub_schema"
-_FACT_COLUMNS = "customer_id, name, value, channel, observed_at, expires_at, sensitivity, verified, method, contact_id"
-_CONTACT_COLUMNS = "customer_id, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at"
-_UNUSED = (  # StoreBase.discard_new: nobody but its creator has resolved or used the customer
-    "SELECT resolutions = 1 AND owner IS NULL"
-    " AND (SELECT count(*) FROM identities WHERE customer_id=%(n)s) = 1"
-    " AND NOT EXISTS (SELECT 1 FROM facts WHERE customer_id=%(n)s)"
-    " AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id=%(n)s)"
-    " AND NOT EXISTS (SELECT 1 FROM links WHERE customer_id=%(n)s)"
-    " AND NOT EXISTS (SELECT 1 FROM aliases WHERE new_id=%(n)s)"
-    " FROM customers WHERE id=%(n)s"
-)
 _WRITE_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 _SHARED_WRITES = frozenset({"resolve", "record_fact", "record_contact", "set_owner"})
 """The writes that touch one identity or contact and one customer: they share :data:`WRITE_LOCK`
@@ -227,7 +215,7 @@ def _locked(conn: psycopg.Connection[Any]) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-class PostgresContextStore(StoreBase):
+class PostgresContextStore(SqlStoreBase):
     """Context store in one PostgreSQL database (see the module docstring for the guarantees).
 
     ``conninfo``: a libpq connection string or URI (``"host=db1 dbname=context user=router"``,
@@ -238,6 +226,18 @@ class PostgresContextStore(StoreBase):
     :class:`~experiencehub.context.store.StoreBase`. Connections: one per thread, opened on first
     use in that thread and process.
     """
+
+    _PARAM = "%s"
+    _GREATEST = "GREATEST"
+    _NO_LIMIT = None
+    _UPSERT_CONTACT = (
+        f"INSERT INTO contacts ({CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (contact_id) DO UPDATE SET customer_id=EXCLUDED.customer_id,"
+        " channel=EXCLUDED.channel, at=EXCLUDED.at, agent_id=EXCLUDED.agent_id,"
+        " outcome=EXCLUDED.outcome, topic=EXCLUDED.topic, queue=EXCLUDED.queue,"
+        " ended_at=EXCLUDED.ended_at"
+    )
+    _CLOSE_ERRORS = (Exception,)
 
     def __init__(
         self,
@@ -264,10 +264,7 @@ class PostgresContextStore(StoreBase):
         self.lock_timeout_seconds = float(lock_timeout_seconds)
         self.connect_timeout_seconds = float(connect_timeout_seconds)
         self.idle_in_transaction_seconds = float(idle_in_transaction_seconds)
-        self._local = threading.local()
         self._pid = os.getpid()
-        self._all: list[psycopg.Connection[Any]] = []
-        self._all_lock = threading.Lock()
         try:
             with self._unavailable("open"):
                 self.migrated_from = migrate(self._conn(), migrations)
@@ -294,9 +291,7 @@ class PostgresContextStore(StoreBase):
                     f"{max(1, round(self.idle_in_transaction_seconds * 1000))}ms",
                 ),
             )
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
+            self._keep(conn)
         return conn
 
     @contextmanager
@@ -347,12 +342,6 @@ class PostgresContextStore(StoreBase):
             conn.execute(begin)
         return conn
 
-    def _write(self, operation: str) -> Any:
-        return self._transaction(True, operation)
-
-    def _read(self, operation: str) -> Any:
-        return self._transaction(False, operation)
-
     @contextmanager
     def _unavailable(self, operation: str) -> Iterator[None]:
         """Turn psycopg's failures into :class:`StoreUnavailable` naming ``operation``."""
@@ -382,19 +371,6 @@ class PostgresContextStore(StoreBase):
             "stored; retry when the database is available"
         )
 
-    def _drop_connection(self) -> None:
-        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            with self._all_lock:
-                if conn in self._all:
-                    self._all.remove(conn)
-            with suppress(Exception):
-                conn.close()
-
-    def _q(self, sql: str, *args: Any) -> psycopg.Cursor[Any]:
-        return self._conn().execute(sql, args)
-
     def close(self) -> None:
         """Close every thread's connection. Cost: O(connections)."""
         with self._all_lock:
@@ -403,12 +379,6 @@ class PostgresContextStore(StoreBase):
                     conn.close()
             self._all.clear()
         self._local = threading.local()
-
-    def __enter__(self) -> PostgresContextStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     # -- primitives --------------------------------------------------------------------------
     def _lock_key(self, namespace: int, text: str) -> None:
@@ -419,22 +389,18 @@ class PostgresContextStore(StoreBase):
 
     def _lookup(self, identity: Identity) -> int | None:
         self._lock_key(_IDENTITY_KEYS, f"{identity.kind}:{identity.value}")
-        row = self._q(
-            "SELECT customer_id FROM identities WHERE kind=%s AND value=%s",
-            identity.kind,
-            identity.value,
-        ).fetchone()
-        return None if row is None else int(row[0])
+        return super()._lookup(identity)
+
+    def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
+        self._lock_key(_CONTACT_KEYS, contact_id)
+        return super()._get_contact(contact_id)
 
     def _new_customer(self, at: float) -> int:
-        number = int(self._q("SELECT nextval('customer_numbers')").fetchone()[0])  # type: ignore[index]
+        number = int(self._q("SELECT nextval('customer_numbers')").fetchone()[0])
         self._q(
             "INSERT INTO customers (id, created_at, last_seen) VALUES (%s, %s, %s)", number, at, at
         )
         return number
-
-    def _attach(self, identity: Identity, number: int) -> None:
-        self._q("INSERT INTO identities VALUES (%s, %s, %s)", identity.kind, identity.value, number)
 
     def _canonical(self, number: int) -> int | None:
         row = self._q(
@@ -443,28 +409,7 @@ class PostgresContextStore(StoreBase):
         ).fetchone()  # fmt: skip
         return None if row is None else int(row[0])
 
-    def _touch(self, number: int, at: float) -> None:
-        self._q("UPDATE customers SET last_seen=GREATEST(last_seen, %s) WHERE id=%s", at, number)
-
-    def _reuse(self, number: int, at: float) -> None:
-        self._q(
-            "UPDATE customers SET last_seen=GREATEST(last_seen, %s), resolutions=resolutions+1"
-            " WHERE id=%s",
-            at, number,
-        )  # fmt: skip
-
-    def _unused(self, number: int) -> bool:
-        row = self._conn().execute(_UNUSED, {"n": number}).fetchone()
-        return bool(row and row[0])
-
-    def _identities(self, number: int) -> list[Identity]:
-        rows = self._q("SELECT kind, value FROM identities WHERE customer_id=%s", number)
-        return [Identity(kind, value) for kind, value in rows]
-
-    def _merge(self, keep: int, gone: int) -> None:
-        for table in ("identities", "facts", "contacts", "links"):
-            self._q(f"UPDATE {table} SET customer_id=%s WHERE customer_id=%s", keep, gone)
-        self._q("UPDATE aliases SET new_id=%s WHERE new_id=%s", keep, gone)
+    def _merge_customers(self, keep: int, gone: int) -> None:
         self._q(
             "UPDATE customers AS k SET owner=coalesce(k.owner, g.owner),"
             " last_seen=GREATEST(k.last_seen, g.last_seen), resolutions=k.resolutions+g.resolutions"
@@ -474,114 +419,18 @@ class PostgresContextStore(StoreBase):
         self._q("DELETE FROM customers WHERE id=%s", gone)
         self._q("INSERT INTO aliases VALUES (%s, %s)", gone, keep)
 
-    def _add_link(self, number: int, a: Identity, b: Identity, evidence: str, at: float) -> None:
-        self._q(
-            "INSERT INTO links (customer_id, a_kind, a_value, b_kind, b_value, evidence, at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            number, a.kind, a.value, b.kind, b.value, evidence, at,
-        )  # fmt: skip
-
-    def _add_fact(self, number: int, fact: Fact) -> None:
-        self._q(
-            f"INSERT INTO facts ({_FACT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            number, fact.name, fact.value, fact.channel, fact.observed_at, fact.expires_at,
-            fact.sensitivity, fact.verified, fact.method, fact.contact_id,
-        )  # fmt: skip
-
-    def _facts(self, number: int, at: float) -> list[Fact]:
-        rows = self._q(
-            # brief.fact_valid_at, in SQL: observed at or before ``at``, not yet expired.
-            f"SELECT {_FACT_COLUMNS} FROM facts WHERE customer_id=%s AND expires_at>%s"
-            " AND observed_at<=%s ORDER BY observed_at, id",
-            number, at, at,
-        )  # fmt: skip
-        return [fact_of(row) for row in rows]
-
-    def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
-        self._lock_key(_CONTACT_KEYS, contact_id)
-        row = self._q(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=%s", contact_id
-        ).fetchone()
-        return None if row is None else (int(row[0]), contact_of(row))
-
-    def _put_contact(self, number: int, record: ContactEntry) -> None:
-        self._q(
-            f"INSERT INTO contacts ({_CONTACT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (contact_id) DO UPDATE SET customer_id=EXCLUDED.customer_id,"
-            " channel=EXCLUDED.channel, at=EXCLUDED.at, agent_id=EXCLUDED.agent_id,"
-            " outcome=EXCLUDED.outcome, topic=EXCLUDED.topic, queue=EXCLUDED.queue,"
-            " ended_at=EXCLUDED.ended_at",
-            number, record.contact_id, record.channel, record.at, record.agent_id,
-            record.outcome, record.topic, record.queue, record.ended_at,
-        )  # fmt: skip
-
-    def _contacts(self, number: int, limit: int | None) -> list[ContactEntry]:
-        rows = self._q(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE customer_id=%s"
-            " ORDER BY at DESC, contact_id LIMIT %s",
-            number, limit,
-        )  # fmt: skip
-        return [contact_of(row) for row in rows]
-
-    def _last_agent(self, number: int, since: float) -> str | None:
-        row = self._q(
-            "SELECT agent_id FROM contacts WHERE customer_id=%s AND at>=%s"
-            " AND agent_id IS NOT NULL ORDER BY at DESC, contact_id LIMIT 1",
-            number, since,
-        ).fetchone()  # fmt: skip
-        return None if row is None else str(row[0])
-
-    def _set_owner(self, number: int, agent_id: str | None) -> None:
-        self._q("UPDATE customers SET owner=%s WHERE id=%s", agent_id, number)
-
-    def _owner(self, number: int) -> str | None:
-        row = self._q("SELECT owner FROM customers WHERE id=%s", number).fetchone()
-        return None if row is None or row[0] is None else str(row[0])
-
-    def _erase(self, number: int) -> dict[str, int]:
-        counts = {}
-        for table in ("identities", "facts", "contacts", "links"):
-            counts[table] = self._q(f"DELETE FROM {table} WHERE customer_id=%s", number).rowcount
-        self._q("DELETE FROM aliases WHERE new_id=%s", number)
-        self._q("DELETE FROM customers WHERE id=%s", number)
-        return counts
-
     def _idle(self, cutoff: float) -> list[int]:
         rows = self._q("SELECT id FROM customers WHERE last_seen<%s ORDER BY id", cutoff)
         return [int(r[0]) for r in rows]
 
-    def _purge_facts(self, at: float) -> int:
-        return int(self._q("DELETE FROM facts WHERE expires_at<=%s", at).rowcount)
-
-    def _purge_contacts(self, cutoff: float) -> int:
-        return int(self._q("DELETE FROM contacts WHERE at<%s", cutoff).rowcount)
-
-    def _audit_add(self, at: float | None, action: str, detail: str) -> None:
-        self._q("INSERT INTO audit (at, action, detail) VALUES (%s, %s, %s)", at, action, detail)
-
-    def _audit_entries(self) -> list[AuditEntry]:
-        rows = self._q("SELECT at, action, detail FROM audit ORDER BY id")
-        return [AuditEntry(at=at, action=action, detail=detail) for at, action, detail in rows]
-
     def _check(self) -> None:
         """Assert the store's invariants in one snapshot. Cost: O(all records) — tests only."""
         with self._read("_check"):
-            orphans = {
-                table: self._q(
-                    f"SELECT count(*) FROM {table} WHERE customer_id NOT IN (SELECT id FROM customers)"
-                ).fetchone()[0]  # type: ignore[index]
-                for table in ("identities", "facts", "contacts", "links")
-            }
-            assert not any(orphans.values()), orphans
-            dangling = self._q(
-                "SELECT count(*) FROM aliases WHERE new_id NOT IN (SELECT id FROM customers)"
-                " OR old_id IN (SELECT id FROM customers)"
-            ).fetchone()[0]  # type: ignore[index]
-            assert dangling == 0, f"{dangling} aliases point nowhere or shadow a live customer"
-            last = self._q("SELECT last_value FROM customer_numbers").fetchone()[0]  # type: ignore[index]
+            self._check_references()
+            last = self._q("SELECT last_value FROM customer_numbers").fetchone()[0]
             highest = self._q(
                 "SELECT greatest(max(id), (SELECT max(old_id) FROM aliases)) FROM customers"
-            ).fetchone()[0]  # type: ignore[index]
+            ).fetchone()[0]
             assert last >= (highest or 0), (last, highest)
 
 

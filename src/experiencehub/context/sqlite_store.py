@@ -44,12 +44,10 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from ..core.errors import ConfigError
-from ._rows import contact_of, fact_of
-from ._store_base import StoreBase
-from ._store_protocol import AuditEntry
+from ._rows import CONTACT_COLUMNS
+from ._sql_base import SqlStoreBase
 from .errors import SchemaTooNew, StoreUnavailable
-from .facts import ContactEntry, Fact
-from .identity import Identity
+from .identity import Identity  # noqa: F401  (the module docstring's example uses it)
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteContextStore"]
 
@@ -88,17 +86,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1, 2: _V2}
 """Version → the statements that bring a file from the version before it. Append, never edit."""
 SCHEMA_VERSION = max(MIGRATIONS)
 
-_FACT_COLUMNS = "customer_id, name, value, channel, observed_at, expires_at, sensitivity, verified, method, contact_id"
-_CONTACT_COLUMNS = "customer_id, contact_id, channel, at, agent_id, outcome, topic, queue, ended_at"
-_UNUSED = (  # StoreBase.discard_new: nobody but its creator has resolved or used the customer
-    "SELECT resolutions = 1 AND owner IS NULL"
-    " AND (SELECT count(*) FROM identities WHERE customer_id=:n) = 1"
-    " AND NOT EXISTS (SELECT 1 FROM facts WHERE customer_id=:n)"
-    " AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id=:n)"
-    " AND NOT EXISTS (SELECT 1 FROM links WHERE customer_id=:n)"
-    " AND NOT EXISTS (SELECT 1 FROM aliases WHERE new_id=:n)"
-    " FROM customers WHERE id=:n"
-)
 _SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
@@ -133,13 +120,21 @@ def migrate(conn: sqlite3.Connection, migrations: dict[int, tuple[str, ...]] | N
     return version
 
 
-class SqliteContextStore(StoreBase):
+class SqliteContextStore(SqlStoreBase):
     """Context store in one SQLite file (see the module docstring for the guarantees).
 
     ``synchronous``: ``"FULL"`` (default) or ``"NORMAL"``/``"EXTRA"``/``"OFF"``.
     ``busy_timeout_seconds``: how long a writer waits for another process's write lock.
     Other options as for :class:`~experiencehub.context.store.StoreBase`.
     """
+
+    _PARAM = "?"
+    _GREATEST = "max"
+    _NO_LIMIT = -1
+    _UPSERT_CONTACT = (
+        f"INSERT OR REPLACE INTO contacts ({CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    _CLOSE_ERRORS = (sqlite3.Error,)
 
     def __init__(
         self,
@@ -164,10 +159,7 @@ class SqliteContextStore(StoreBase):
         self.path = os.fspath(path)
         self.synchronous = str(synchronous).upper()
         self.busy_timeout_seconds = float(busy_timeout_seconds)
-        self._local = threading.local()
         self._scrub_pending = False
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
         with self._unavailable("open"):
             conn = self._conn()
         self.migrated_from = migrate(conn, migrations)
@@ -186,13 +178,12 @@ class SqliteContextStore(StoreBase):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA secure_delete=ON")
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
+            self._keep(conn)
         return conn
 
     @contextmanager
-    def _transaction(self, begin: str, operation: str) -> Iterator[None]:
+    def _transaction(self, write: bool, operation: str) -> Iterator[None]:
+        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
         with self._unavailable(operation):
             conn = self._conn()
             if conn.in_transaction:  # nested call: the outer transaction decides
@@ -207,15 +198,9 @@ class SqliteContextStore(StoreBase):
                     with suppress(sqlite3.Error):  # a lost connection rolls back on its own
                         conn.execute("ROLLBACK")
                 raise
-        if self._scrub_pending and begin == "BEGIN IMMEDIATE":  # an erase still waits for a reader
+        if self._scrub_pending and write:  # an erase still waits for a reader
             with self._unavailable(operation, after_commit=True):
                 self._scrub_pending = not self._checkpoint_now()
-
-    def _write(self, operation: str) -> Any:
-        return self._transaction("BEGIN IMMEDIATE", operation)
-
-    def _read(self, operation: str) -> Any:
-        return self._transaction("BEGIN", operation)
 
     @contextmanager
     def _unavailable(self, operation: str, *, after_commit: bool = False) -> Iterator[None]:
@@ -243,19 +228,6 @@ class SqliteContextStore(StoreBase):
             "still stored; retry when the database is available"
         )
 
-    def _drop_connection(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            with self._all_lock:
-                if conn in self._all:
-                    self._all.remove(conn)
-            with suppress(sqlite3.Error):
-                conn.close()
-
-    def _q(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        return self._conn().execute(sql, args)
-
     def close(self) -> None:
         """Checkpoint the WAL and close every thread's connection. Cost: O(connections)."""
         with self._unavailable("close", after_commit=True):
@@ -265,12 +237,6 @@ class SqliteContextStore(StoreBase):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
-
-    def __enter__(self) -> SqliteContextStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def _checkpoint(self, attempts: int = 5) -> bool:
         """``wal_checkpoint(TRUNCATE)``; True when the WAL was emptied."""
@@ -310,22 +276,13 @@ class SqliteContextStore(StoreBase):
         finally:
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_seconds * 1000)}")
 
-    # -- primitives --------------------------------------------------------------------------
-    def _lookup(self, identity: Identity) -> int | None:
-        row = self._q(
-            "SELECT customer_id FROM identities WHERE kind=? AND value=?",
-            identity.kind,
-            identity.value,
-        ).fetchone()
-        return None if row is None else int(row[0])
-
+    # -- primitives only SQLite has ------------------------------------------------------------
     def _new_customer(self, at: float) -> int:
-        cursor = self._q("INSERT INTO customers (created_at, last_seen) VALUES (?, ?)", at, at)
+        cursor = self._conn().execute(
+            "INSERT INTO customers (created_at, last_seen) VALUES (?, ?)", (at, at)
+        )
         assert cursor.lastrowid is not None
         return int(cursor.lastrowid)
-
-    def _attach(self, identity: Identity, number: int) -> None:
-        self._q("INSERT INTO identities VALUES (?, ?, ?)", identity.kind, identity.value, number)
 
     def _canonical(self, number: int) -> int | None:
         if self._q("SELECT 1 FROM customers WHERE id=?", number).fetchone():
@@ -333,28 +290,7 @@ class SqliteContextStore(StoreBase):
         row = self._q("SELECT new_id FROM aliases WHERE old_id=?", number).fetchone()
         return None if row is None else int(row[0])
 
-    def _touch(self, number: int, at: float) -> None:
-        self._q("UPDATE customers SET last_seen=max(last_seen, ?) WHERE id=?", at, number)
-
-    def _reuse(self, number: int, at: float) -> None:
-        self._q(
-            "UPDATE customers SET last_seen=max(last_seen, ?), resolutions=resolutions+1"
-            " WHERE id=?",
-            at, number,
-        )  # fmt: skip
-
-    def _unused(self, number: int) -> bool:
-        row = self._conn().execute(_UNUSED, {"n": number}).fetchone()
-        return bool(row and row[0])
-
-    def _identities(self, number: int) -> list[Identity]:
-        rows = self._q("SELECT kind, value FROM identities WHERE customer_id=?", number)
-        return [Identity(kind, value) for kind, value in rows]
-
-    def _merge(self, keep: int, gone: int) -> None:
-        for table in ("identities", "facts", "contacts", "links"):
-            self._q(f"UPDATE {table} SET customer_id=? WHERE customer_id=?", keep, gone)
-        self._q("UPDATE aliases SET new_id=? WHERE new_id=?", keep, gone)
+    def _merge_customers(self, keep: int, gone: int) -> None:
         self._q("INSERT INTO aliases VALUES (?, ?)", gone, keep)
         self._q(
             "UPDATE customers SET owner=coalesce(owner, (SELECT owner FROM customers WHERE id=?)),"
@@ -364,101 +300,10 @@ class SqliteContextStore(StoreBase):
         )  # fmt: skip
         self._q("DELETE FROM customers WHERE id=?", gone)
 
-    def _add_link(self, number: int, a: Identity, b: Identity, evidence: str, at: float) -> None:
-        self._q(
-            "INSERT INTO links (customer_id, a_kind, a_value, b_kind, b_value, evidence, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            number, a.kind, a.value, b.kind, b.value, evidence, at,
-        )  # fmt: skip
-
-    def _add_fact(self, number: int, fact: Fact) -> None:
-        self._q(
-            f"INSERT INTO facts ({_FACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            number, fact.name, fact.value, fact.channel, fact.observed_at, fact.expires_at,
-            fact.sensitivity, int(fact.verified), fact.method, fact.contact_id,
-        )  # fmt: skip
-
-    def _facts(self, number: int, at: float) -> list[Fact]:
-        rows = self._q(
-            # brief.fact_valid_at, in SQL: observed at or before ``at``, not yet expired.
-            f"SELECT {_FACT_COLUMNS} FROM facts WHERE customer_id=? AND expires_at>?"
-            " AND observed_at<=? ORDER BY observed_at, id",
-            number, at, at,
-        )  # fmt: skip
-        return [fact_of(row) for row in rows]
-
-    def _get_contact(self, contact_id: str) -> tuple[int, ContactEntry] | None:
-        row = self._q(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE contact_id=?", contact_id
-        ).fetchone()
-        return None if row is None else (int(row[0]), contact_of(row))
-
-    def _put_contact(self, number: int, record: ContactEntry) -> None:
-        self._q(
-            f"INSERT OR REPLACE INTO contacts ({_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            number, record.contact_id, record.channel, record.at, record.agent_id,
-            record.outcome, record.topic, record.queue, record.ended_at,
-        )  # fmt: skip
-
-    def _contacts(self, number: int, limit: int | None) -> list[ContactEntry]:
-        rows = self._q(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE customer_id=?"
-            " ORDER BY at DESC, contact_id LIMIT ?",
-            number, -1 if limit is None else limit,
-        )  # fmt: skip
-        return [contact_of(row) for row in rows]
-
-    def _last_agent(self, number: int, since: float) -> str | None:
-        row = self._q(
-            "SELECT agent_id FROM contacts WHERE customer_id=? AND at>=? AND agent_id IS NOT NULL"
-            " ORDER BY at DESC, contact_id LIMIT 1",
-            number, since,
-        ).fetchone()  # fmt: skip
-        return None if row is None else str(row[0])
-
-    def _set_owner(self, number: int, agent_id: str | None) -> None:
-        self._q("UPDATE customers SET owner=? WHERE id=?", agent_id, number)
-
-    def _owner(self, number: int) -> str | None:
-        row = self._q("SELECT owner FROM customers WHERE id=?", number).fetchone()
-        return None if row is None or row[0] is None else str(row[0])
-
-    def _erase(self, number: int) -> dict[str, int]:
-        counts = {}
-        for table in ("identities", "facts", "contacts", "links"):
-            counts[table] = self._q(f"DELETE FROM {table} WHERE customer_id=?", number).rowcount
-        self._q("DELETE FROM aliases WHERE new_id=?", number)
-        self._q("DELETE FROM customers WHERE id=?", number)
-        return counts
-
     def _idle(self, cutoff: float) -> list[int]:
         return [int(r[0]) for r in self._q("SELECT id FROM customers WHERE last_seen<?", cutoff)]
-
-    def _purge_facts(self, at: float) -> int:
-        return int(self._q("DELETE FROM facts WHERE expires_at<=?", at).rowcount)
-
-    def _purge_contacts(self, cutoff: float) -> int:
-        return int(self._q("DELETE FROM contacts WHERE at<?", cutoff).rowcount)
-
-    def _audit_add(self, at: float | None, action: str, detail: str) -> None:
-        self._q("INSERT INTO audit (at, action, detail) VALUES (?, ?, ?)", at, action, detail)
-
-    def _audit_entries(self) -> list[AuditEntry]:
-        rows = self._q("SELECT at, action, detail FROM audit ORDER BY id")
-        return [AuditEntry(at=at, action=action, detail=detail) for at, action, detail in rows]
 
     def _check(self) -> None:
         """Assert file integrity and the store's invariants. Cost: O(all records) — tests only."""
         assert self._q("PRAGMA integrity_check").fetchone()[0] == "ok"
-        orphans = {
-            table: self._q(
-                f"SELECT count(*) FROM {table} WHERE customer_id NOT IN (SELECT id FROM customers)"
-            ).fetchone()[0]
-            for table in ("identities", "facts", "contacts", "links")
-        }
-        assert not any(orphans.values()), orphans
-        dangling = self._q(
-            "SELECT count(*) FROM aliases WHERE new_id NOT IN (SELECT id FROM customers)"
-            " OR old_id IN (SELECT id FROM customers)"
-        ).fetchone()[0]
-        assert dangling == 0, f"{dangling} aliases point nowhere or shadow a live customer"
+        self._check_references()

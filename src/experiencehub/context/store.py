@@ -8,15 +8,7 @@ This module owns no code: it re-exports the context-store API from the modules t
 - :mod:`._store_base`: :class:`StoreBase`, the public API implemented once over a back-end's
   primitives (its docstring has the theory of operation);
 - :mod:`.memory_store`: :class:`MemoryContextStore`; :mod:`.sqlite_store` and
-  :mod:`.postgres_store`: the SQL back-ends.
-
->>> store = MemoryContextStore()
->>> cust = store.resolve(Identity("phone", "+44 20 7946 0000"), at=0.0)
->>> store.resolve(Identity("phone", "+442079460000"), at=5.0) == cust
-True
->>> _ = store.record_verification(cust, "date_of_birth", channel="ivr", at=10.0, valid_for=900)
->>> store.brief(cust, at=60.0).do_not_ask, store.brief(cust, at=910.0).do_not_ask
-(('date_of_birth',), ())
+  :mod:`.postgres_store`: the SQL back-ends, on :mod:`._sql_base`.
 """
 
 from __future__ import annotations
@@ -24,7 +16,7 @@ from __future__ import annotations
 from ._store_base import StoreBase
 from ._store_protocol import DEFAULT_RETENTION_SECONDS, AuditEntry, ContextStore, check_id
 
-# Importable from here as they always were (the doctest above uses Identity), yet not in __all__:
+# Importable from here as they always were, yet not in __all__:
 # the explicit "as" marks them re-exported for type checkers.
 from ._store_protocol import customer_id_of as customer_id_of  # noqa: PLC0414
 from ._store_protocol import customer_number as customer_number  # noqa: PLC0414
