@@ -15,8 +15,17 @@ from ..core.router import Router
 from ..core.skills import SkillGraph
 from .checks import load_policy_object
 from .scenario import AgentGroup, Scenario
+from .workload import stream
 
-__all__ = ["agent_ids", "agent_policy", "build_router", "can_serve", "queue_specs", "skill_graph"]
+__all__ = [
+    "agent_ids",
+    "agent_policy",
+    "build_router",
+    "can_serve",
+    "queue_specs",
+    "router_seed",
+    "skill_graph",
+]
 
 
 def build_router(scenario: Scenario, *, policy: str | None = None, seed: int = 0) -> Router:
@@ -34,6 +43,12 @@ def build_router(scenario: Scenario, *, policy: str | None = None, seed: int = 0
         max_unanswered_offers=scenario.simulation.max_unanswered_offers,
         channel_rules=scenario.simulation.channel_rules,
     )
+
+
+def router_seed(seed: int, replication: int) -> int:
+    """The seed of replication ``replication``'s router (for a policy that draws at random), from
+    its own stream. Cost: O(1)."""
+    return stream(seed, replication, "router").getrandbits(32)
 
 
 def agent_policy(scenario: Scenario, name: str) -> str | AgentPolicy:

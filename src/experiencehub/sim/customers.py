@@ -152,6 +152,24 @@ class CustomerModel:
             factor *= 1.0 + group.concurrency_slowdown * (talking - 1)
         return base if factor == 1.0 else base * factor
 
+    def answer_seconds(
+        self, live: LiveContact, group: AgentGroup, talking: int, channel: str, now: float
+    ) -> float:
+        """The handle time of ``live`` as an agent of ``group`` answers it on ``channel`` while
+        handling ``talking`` contacts (this one included): its pre-drawn time shaped by who serves
+        (:meth:`handle_seconds`), plus what the agent asks (:meth:`ask`). The issue's first answer
+        marks ``live.first``. Cost: O(asks)."""
+        customer = live.customer
+        base = customer.handle_seconds if live.leg == 0 else customer.transfer_handle
+        handle = base or 0.0
+        if group.group in self.shaped:  # the group changes handle times
+            handle = self.handle_seconds(handle, group, live.queue, talking=talking)
+        if not live.issue.answered:
+            live.issue.answered = live.first = True
+        if self.asks:
+            handle += self.ask(live.issue, live.record, live.known, channel, now)
+        return handle
+
     def resolves(self, group: AgentGroup, rng: random.Random | None) -> bool:
         """Whether the group's agent resolves the issue at this contact. Cost: O(1)."""
         if group.resolution >= 1.0 or rng is None:

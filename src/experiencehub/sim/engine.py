@@ -1,19 +1,21 @@
-"""The simulation event loop: plays customers and agents around the real Router.
+"""The simulation event loop: plays customers around the real Router, in simulated time.
 
-This module owns simulated *time* and the behaviour of people: a heap of future events (arrivals,
-answers, ends of handling, abandons, wrap-up ends, shift changes), sent to
-:class:`~experiencehub.core.router.Router` in time order. It never decides who serves whom — every
-routing decision comes from the Router's ``handle`` — and never reads a wall clock for results.
+This module owns simulated *time* and the customers' side: a heap of future actions (arrivals,
+answers, ends of handling, abandons; the agents' shift steps), sent to the Router in time order,
+and each contact's record. The agents' side (shifts, status, wrap-up, their time) is
+:mod:`.workforce`; :mod:`.build` makes the router. It never decides who serves whom (every routing
+decision comes from ``Router.handle``) and never reads a wall clock for results.
 
 Theory of operation
 -------------------
-Before each of its own events the loop compares the event's time with ``router.next_deadline()``;
+Before each of its own actions the loop compares the action's time with ``router.next_deadline()``;
 an earlier deadline is sent first as ``Tick(at=deadline)``, so offers caused by stage expiry, offer
-time-outs or timed wrap-ups happen at exactly their time. Events made stale by something that
+time-outs or timed wrap-ups happen at exactly their time. Actions made stale by something that
 happened first (an abandon after the customer was connected, an answer to an offer that expired)
 are cancelled lazily: they carry the contact's leg or offer sequence number and are ignored on
-arrival if it changed. Answers with no delay are sent right after the decision list that caused
-them, at the same instant, without a trip through the heap.
+arrival if it changed. Answers with no delay are carried out right after the decision list that
+caused them, at the same instant, without a trip through the heap. Ties in time go in the order
+the actions were pushed.
 
 Each run is one replication; :func:`run` returns its contact records and agent time, from which
 :mod:`.kpi` computes the KPIs (:mod:`.runs` runs the replications).
@@ -35,23 +37,15 @@ from ..context.hub import BriefedOffer
 from ..core import decisions as dc
 from ..core import events as ev
 from ..records import ContactRecord, merged
-from .build import agent_ids, build_router, can_serve, skill_graph
+from .build import build_router, router_seed, skill_graph
 from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime
 from .scenario import Scenario
 from .staff import Agent, Clock
-from .workload import Customer, CustomerSource, Sampler, sampler, stream
+from .workforce import FORCED_AWAY_SECONDS, Action, Workforce
+from .workload import Customer, CustomerSource, sampler, stream
 
 __all__ = ["FORCED_AWAY_SECONDS", "RunResult", "run"]
-
-FORCED_AWAY_SECONDS = 60.0
-"""An agent the router set away (unanswered offers) makes itself available again after this."""
-
-FORCED_AWAY_REASON = "unanswered offers"
-"""The away reason of time spent set away by the router (as ``Router.agent_view`` reports it)."""
-
-# heap event kinds (small ints keep heap tuples cheap to compare)
-_ARRIVAL, _SPAWN, _ACCEPT, _REJECT, _END, _WRAP_END, _ABANDON, _AGENT = range(8)
 
 Progress = Callable[[float], None]
 
@@ -72,9 +66,9 @@ class RunResult:
     wall_seconds: float
 
 
-# -- people ---------------------------------------------------------------------------------------
 class _Simulation:
-    """One replication's state. Use :func:`run`."""
+    """One replication: the heap of future events, the customers' side, and the agents' side
+    (:class:`~.workforce.Workforce`). Use :func:`run`."""
 
     def __init__(
         self, scenario: Scenario, replication: int, policy: str, progress: Progress | None
@@ -84,9 +78,7 @@ class _Simulation:
         self.replication = replication
         self.policy = policy
         self.progress = progress
-        self.router = build_router(
-            scenario, policy=policy, seed=_router_seed(sim.seed, replication)
-        )
+        self.router = build_router(scenario, policy=policy, seed=router_seed(sim.seed, replication))
         self.graph = skill_graph(scenario)
         self.model = CustomerModel(scenario, self.router, self.graph)
         hub = self.model.hub
@@ -96,11 +88,9 @@ class _Simulation:
         interval = scenario.kpis.interval_minutes * 60.0
         buckets = max(1, math.ceil(self.end / interval))
         self.clock = Clock(self.start, self.end, interval, [0.0] * buckets, [0.0] * buckets)
-        self.heap: list[tuple[float, int, int, Any, Any, Any]] = []
+        self.heap: list[tuple[float, int, Action, Any, Any, Any]] = []
         self.seq = itertools.count()
-        self.soon: list[tuple[int, Any, Any, Any]] = []
-        self.releasing: list[Any] = ["", "", "", False, None]
-        self.wrapping: dict[tuple[str, str], tuple[ContactRecord, float]] = {}
+        self.soon: list[tuple[Action, Any, Any, Any]] = []
         self.now = 0.0
         self.sent = 0
         self.records: list[ContactRecord] = []
@@ -110,68 +100,23 @@ class _Simulation:
         self.sources = [
             CustomerSource(scenario, i, replication) for i in range(len(scenario.workload))
         ]
-        self.wrap_samplers: dict[str, Sampler] = {
-            q.name: sampler(q.wrap_up.duration, stream(sim.seed, replication, f"wrap/{q.name}"))
-            for q in scenario.queues
-            if q.wrap_up.mode == "manual" and q.wrap_up.duration is not None
-        }
         self.people_rng = stream(sim.seed, replication, "agents")
         self.answer_delay = {
             g.group: sampler(g.answer_delay_seconds, self.people_rng)
             for g in scenario.agents
             if g.answer_delay_seconds is not None
         }
-        self.agents = self._make_agents()
+        # the agents' shifts go on the heap first, as they always have (same seed, same order)
+        self.staff = Workforce(self, scenario, self.graph, self.clock, replication)
+        self.agents: dict[str, Agent] = self.staff.agents
         self.handlers: dict[type, Callable[[Any], None]] = {
             dc.Offer: self._on_offer,
             BriefedOffer: self._on_briefed_offer,
             dc.OfferExpired: self._on_offer_lost,
             dc.OfferWithdrawn: self._on_offer_lost,
             dc.Refused: self._on_refused,
-            dc.WrapUpStarted: self._on_wrap_up_started,
-            dc.WrapUpExpired: self._on_wrap_up_expired,
-            dc.AgentStatusForced: self._on_forced,
-            dc.LogoutCompleted: self._on_logout_completed,
+            **self.staff.decision_handlers(),
         }
-        self.dispatch: dict[int, Callable[[Any, Any, Any], None]] = {
-            _ARRIVAL: self._arrival,
-            _SPAWN: self._spawn,
-            _ACCEPT: self._accept,
-            _REJECT: self._reject,
-            _END: self._end,
-            _WRAP_END: self._wrap_end,
-            _ABANDON: self._abandon,
-            _AGENT: self._agent_action,
-        }
-
-    # -- setup ------------------------------------------------------------------------------
-    def _make_agents(self) -> dict[str, Agent]:
-        graph = self.graph
-        agents: dict[str, Agent] = {}
-        for group in self.scenario.agents:
-            channels = frozenset(c for c, n in group.capacity.items() if n > 0)
-            serves = frozenset(
-                q.name for q in self.scenario.queues if can_serve(graph, group, q, channels)
-            )
-            slots = sum(group.capacity.values())
-            for k, agent_id in enumerate(agent_ids(group)):
-                agent = Agent(agent_id, group, channels, serves, slots=slots)
-                agents[agent.agent_id] = agent
-                self._schedule_shifts(agent, k)
-        return agents
-
-    def _schedule_shifts(self, agent: Agent, k: int) -> None:
-        group = agent.group
-        if not group.shifts:
-            self._push(0.0, _AGENT, agent.agent_id, "login", None)
-            return
-        for shift in group.shifts:
-            self._push(shift.start, _AGENT, agent.agent_id, "login", None)
-            for pause in shift.breaks:
-                offset = pause.spread_seconds * k / group.count
-                self._push(pause.at + offset, _AGENT, agent.agent_id, "away", pause.reason)
-                self._push(pause.at + offset + pause.seconds, _AGENT, agent.agent_id, "back", None)
-            self._push(shift.end, _AGENT, agent.agent_id, "logout", None)
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -204,24 +149,24 @@ class _Simulation:
                 if deadline > self.stop:
                     break
                 self.now = deadline
-                self._send(ev.new_tick(at=deadline))
+                self.send(ev.new_tick(at=deadline))
                 self._drain_soon()
                 continue
             if own > self.stop:
                 break
-            at, _seq, kind, a, b, c = pop(heap)
+            at, _seq, action, a, b, c = pop(heap)
             self.now = at
-            self.dispatch[kind](a, b, c)
+            action(a, b, c)
             self._drain_soon()
             steps += 1
             if self.progress is not None and steps % 8192 == 0:
                 self.progress(min(1.0, at / self.end))
-        self._close_accounts()
+        self._close()
         return RunResult(
             replication=self.replication,
             policy=self.policy,
             records=self.records,
-            agents=[agent.time() for agent in self.agents.values()],
+            agents=self.staff.times(),
             occupancy_busy=self.clock.busy,
             occupancy_idle=self.clock.idle,
             interval_seconds=self.clock.interval,
@@ -230,10 +175,14 @@ class _Simulation:
             wall_seconds=wallclock.perf_counter() - started,
         )
 
-    def _push(self, at: float, kind: int, a: Any, b: Any, c: Any) -> None:
-        heapq.heappush(self.heap, (at, next(self.seq), kind, a, b, c))
+    def push(self, at: float, action: Action, a: Any, b: Any, c: Any) -> None:
+        """Call ``action(a, b, c)`` at simulated time ``at`` (ties: first pushed, first called).
+        Cost: O(log heap)."""
+        heapq.heappush(self.heap, (at, next(self.seq), action, a, b, c))
 
-    def _send(self, event: ev.Event) -> None:
+    def send(self, event: ev.Event) -> None:
+        """Send one event to the router (through the hub with context on) and carry out its
+        decisions. Cost: one ``Router.handle``."""
         # Speed trick: the loop of _carry_out inlined, one call less per router event (a profile
         # of single-queue put the extra call at 0.12 s for 67,670 contacts).
         self.sent += 1
@@ -243,6 +192,16 @@ class _Simulation:
             if handler is not None:
                 handler(decision)
 
+    def send_ending(self, event: ev.Event, outcome: str | None) -> None:
+        """Send an event that ends an agent's part of a contact; with context on, the store
+        records ``outcome`` (``resolved``/``unresolved``). Cost: one ``Router.handle``."""
+        hub = self.model.hub
+        if hub is None or outcome is None:
+            self.send(event)
+        else:
+            self.sent += 1
+            self._carry_out(hub.handle(event, outcome=outcome))
+
     def _carry_out(self, decisions: list[Any]) -> None:
         handlers = self.handlers
         for decision in decisions:
@@ -251,16 +210,16 @@ class _Simulation:
                 handler(decision)
 
     def _drain_soon(self) -> None:
-        soon, dispatch = self.soon, self.dispatch
+        soon = self.soon
         while soon:
-            kind, a, b, c = soon.pop(0)
-            dispatch[kind](a, b, c)
+            action, a, b, c = soon.pop(0)
+            action(a, b, c)
 
     # -- customers --------------------------------------------------------------------------
     def _next_arrival(self, source: CustomerSource) -> None:
         at = next(source.times, None)
         if at is not None:
-            self._push(at, _ARRIVAL, source, None, None)
+            self.push(at, self._arrival, source, None, None)
 
     def _arrival(self, source: CustomerSource, _b: Any, _c: Any) -> None:
         customer = source.customer(self.now)
@@ -289,7 +248,7 @@ class _Simulation:
         if item.ivr is not None:
             self.model.self_service(issue, live.stream(), queue.channel, self.now)
         if customer.patience_seconds is not None:
-            self._push(self.now + customer.patience_seconds, _ABANDON, contact_id, 0, None)
+            self.push(self.now + customer.patience_seconds, self._abandon, contact_id, 0, None)
         if self.model.hub is None:
             arrived = ev.new_contact_arrived(
                 at=self.now, contact_id=contact_id, queue=queue_name,
@@ -301,7 +260,7 @@ class _Simulation:
                 at=self.now, contact_id=contact_id, queue=queue_name, priority=item.priority,
                 customer_id=None, attributes={"identity": identity},
             )  # fmt: skip
-        self._send(arrived)
+        self.send(arrived)
 
     def _abandon(self, contact_id: str, leg: int, _c: Any) -> None:
         live = self.live.get(contact_id)
@@ -309,7 +268,7 @@ class _Simulation:
             return  # connected (or gone) first: the abandon is cancelled
         del self.live[contact_id]
         live.record.outcome, live.record.ended_at = "abandoned", self.now
-        self._send(ev.new_contact_abandoned(at=self.now, contact_id=contact_id))
+        self.send(ev.new_contact_abandoned(at=self.now, contact_id=contact_id))
         customer = live.customer
         if customer.callback_after is not None:
             callback = self.scenario.workload[customer.workload].callback
@@ -325,7 +284,7 @@ class _Simulation:
 
     def _later(self, customer: Customer, queue: str, issue: Issue, origin: str) -> None:
         if customer.arrived_at < self.end:  # no new contacts after the measured window
-            self._push(customer.arrived_at, _SPAWN, customer, queue, (issue, origin))
+            self.push(customer.arrived_at, self._spawn, customer, queue, (issue, origin))
 
     # -- agents answering -------------------------------------------------------------------
     def _on_offer(self, d: dc.Offer) -> None:
@@ -338,15 +297,15 @@ class _Simulation:
         if live.record.offered_at is None:
             live.record.offered_at = d.at
         group = self.agents[d.agent_id].group
-        kind = _ACCEPT
+        answer = self._accept
         if group.reject_probability and self.people_rng.random() < group.reject_probability:
-            kind = _REJECT
+            answer = self._reject
         delay = self.answer_delay.get(group.group)
         wait = delay() if delay is not None else 0.0
         if wait > 0:
-            self._push(d.at + wait, kind, d.contact_id, d.agent_id, live.offer_seq)
+            self.push(d.at + wait, answer, d.contact_id, d.agent_id, live.offer_seq)
         else:
-            self.soon.append((kind, d.contact_id, d.agent_id, live.offer_seq))
+            self.soon.append((answer, d.contact_id, d.agent_id, live.offer_seq))
 
     def _on_briefed_offer(self, d: BriefedOffer) -> None:
         self._on_offer(d.offer)
@@ -372,35 +331,22 @@ class _Simulation:
         record.agents += (agent_id,)
         if live.known:  # the brief with the offer had these: the agent does not ask them
             record.not_asked = merged(record.not_asked, live.known)
-        self._hold(agent, +1)
+        self.staff.hold(agent, +1)
         agent.talking += 1
-        self._send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        self.send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
         hub = self.model.hub
         if first and hub is not None:  # the hub knows the preferred agents it routed with
             routed = hub.open_record(contact_id)
             record.preferred_agent = None if routed is None else routed.preferred_agent
-        handle = self._handle_seconds(live, agent)
+        channel = self.queues[live.queue].channel
+        handle = self.model.answer_seconds(live, agent.group, agent.talking, channel, self.now)
         record.handle_seconds += handle
         if self.start <= record.arrived_at < self.end:
             agent.answered += 1
             agent.handle_seconds += handle
             if live.first:
                 agent.first_contacts += 1
-        self._push(self.now + handle, _END, contact_id, live.leg, None)
-
-    def _handle_seconds(self, live: LiveContact, agent: Agent) -> float:
-        """Handle time from who answers and what they must ask (see :mod:`.customers`)."""
-        customer, model = live.customer, self.model
-        base = customer.handle_seconds if live.leg == 0 else customer.transfer_handle
-        handle = base or 0.0
-        if agent.group.group in model.shaped:  # the group changes handle times
-            handle = model.handle_seconds(handle, agent.group, live.queue, talking=agent.talking)
-        if not live.issue.answered:
-            live.issue.answered = live.first = True
-        if model.asks:
-            channel = self.queues[live.queue].channel
-            handle += model.ask(live.issue, live.record, live.known, channel, self.now)
-        return handle
+        self.push(self.now + handle, self._end, contact_id, live.leg, None)
 
     def _reject(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
         live = self._offer_open(contact_id, agent_id, offer_seq)
@@ -408,7 +354,7 @@ class _Simulation:
             return
         live.status, live.agent_id = "waiting", None
         live.offer_seq += 1
-        self._send(ev.new_offer_rejected(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        self.send(ev.new_offer_rejected(at=self.now, contact_id=contact_id, agent_id=agent_id))
 
     def _on_offer_lost(self, d: dc.OfferExpired | dc.OfferWithdrawn) -> None:
         live = self.live.get(d.contact_id)
@@ -445,7 +391,7 @@ class _Simulation:
         live.record.transfers += 1
         live.record.final_queue = target
         source_queue, live.queue = live.queue, target
-        self._release(agent, live.record, source_queue,
+        self.staff.release(agent, live.record, source_queue,
                       ev.new_contact_transferred(at=self.now, contact_id=live.record.contact_id, queue=target))  # fmt: skip
 
     def _finish(self, live: LiveContact) -> None:
@@ -466,7 +412,7 @@ class _Simulation:
             if live.first and resolved and record.agent_id is not None:
                 self.agents[record.agent_id].first_resolved += 1
         outcome = "resolved" if resolved else "unresolved"  # what the hub records
-        self._release(agent, record, live.queue,
+        self.staff.release(agent, record, live.queue,
                       ev.new_contact_ended(at=self.now, contact_id=record.contact_id), outcome)  # fmt: skip
         if customer.repeat_after is not None:
             repeat = self.scenario.workload[customer.workload].repeat
@@ -485,109 +431,11 @@ class _Simulation:
             if back is not None and unresolved is not None:
                 self._later(back, unresolved.queue or live.queue, issue, "unresolved")
 
-    def _release(
-        self,
-        agent: Agent,
-        record: ContactRecord,
-        queue: str,
-        event: ev.Event,
-        outcome: str | None = None,
-    ) -> None:
-        """Send the event that ends the agent's part; the slot frees now unless wrap-up starts.
-
-        ``queue`` is the queue the agent served, whose wrap-up applies.
-        """
-        self.releasing = [agent.agent_id, record.contact_id, queue, False, record]
-        hub = self.model.hub
-        if hub is None or outcome is None:
-            self._send(event)
-        else:  # the context store records how the contact ended
-            self.sent += 1
-            self._carry_out(hub.handle(event, outcome=outcome))
-        if not self.releasing[3]:
-            self._hold(agent, -1)
-        self.releasing = ["", "", "", False, None]
-
-    def _on_wrap_up_started(self, d: dc.WrapUpStarted) -> None:
-        agent_id, contact_id, queue, _, record = self.releasing
-        if (agent_id, contact_id) == (d.agent_id, d.contact_id):
-            self.releasing[3] = True
-            self.wrapping[agent_id, contact_id] = (record, self.now)
-        if d.ends_at is None:  # manual wrap-up: the agent ends it after a sampled time
-            sample = self.wrap_samplers.get(queue)
-            end = self.now + (sample() if sample else 0.0)
-            self._push(end, _WRAP_END, d.agent_id, d.contact_id, None)
-
-    def _on_wrap_up_expired(self, d: dc.WrapUpExpired) -> None:
-        self._wrapped(self.agents[d.agent_id], d.contact_id)
-
-    def _wrap_end(self, agent_id: str, contact_id: str, _c: Any) -> None:
-        self._send(ev.new_wrap_up_ended(at=self.now, agent_id=agent_id, contact_id=contact_id))
-        self._wrapped(self.agents[agent_id], contact_id)
-
-    def _wrapped(self, agent: Agent, contact_id: str) -> None:
-        """Wrap-up of the contact ended: the slot frees; its time counts for record and agent."""
-        self._hold(agent, -1)
-        found = self.wrapping.pop((agent.agent_id, contact_id), None)
-        if found is not None:
-            record, started = found
-            record.wrap_seconds += self.now - started
-            record.wrap_ended_at = self.now
-            if self.start <= record.arrived_at < self.end:
-                agent.wrap_seconds += self.now - started
-
-    # -- shifts and status ------------------------------------------------------------------
-    def _agent_action(self, agent_id: str, action: str, reason: str | None) -> None:
-        agent = self.agents[agent_id]
-        status = agent.status
-        if action == "login" and status == "offline":
-            self._set_status(agent, "available")
-            g = agent.group
-            self._send(
-                ev.AgentLoggedIn(
-                    at=self.now, agent_id=agent_id, skills=g.skills, capacity=g.capacity
-                )
-            )
-        elif action == "logout" and status in ("available", "away"):
-            self._set_status(agent, "logging_out")
-            self._send(ev.AgentLoggedOut(at=self.now, agent_id=agent_id))
-        elif action == "away" and status == "available":
-            self._set_status(agent, "away", reason)
-            self._send(
-                ev.AgentStatusChanged(at=self.now, agent_id=agent_id, status="away", reason=reason)
-            )
-        elif action == "back" and status == "away":
-            self._set_status(agent, "available")
-            self._send(ev.AgentStatusChanged(at=self.now, agent_id=agent_id, status="available"))
-
-    def _on_forced(self, d: dc.AgentStatusForced) -> None:
-        agent = self.agents[d.agent_id]
-        self._set_status(agent, d.status, FORCED_AWAY_REASON)
-        self._push(self.now + FORCED_AWAY_SECONDS, _AGENT, d.agent_id, "back", None)
-
-    def _on_logout_completed(self, d: dc.LogoutCompleted) -> None:
-        self._set_status(self.agents[d.agent_id], "offline")
-
-    # -- time accounting --------------------------------------------------------------------
-    def _set_status(self, agent: Agent, status: str, reason: str | None = None) -> None:
-        """The agent's time so far counts under its old status (and away reason)."""
-        self.clock.account(agent, self.now)
-        agent.status, agent.reason = status, reason
-
-    def _hold(self, agent: Agent, change: int) -> None:
-        self.clock.account(agent, self.now)
-        agent.held += change
-
-    def _close_accounts(self) -> None:
+    def _close(self) -> None:
         self.now = max(self.now, self.end)
-        for agent in self.agents.values():
-            self.clock.account(agent, self.now)
+        self.staff.close(self.now)
         for live in self.live.values():
             live.record.outcome = "unfinished"
-
-
-def _router_seed(seed: int, replication: int) -> int:
-    return stream(seed, replication, "router").getrandbits(32)
 
 
 def run(
