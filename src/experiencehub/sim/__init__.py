@@ -15,9 +15,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engine import RunResult, run
+    from .engine import RunResult
     from .kpi import PRESETS, ContactRecord, ServiceLevelRule
-    from .runs import Comparison, Result, compare, simulate
+    from .runs import Comparison, Result, compare, run, simulate
     from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
 
 _HOME = {
     "RunResult": "engine",
-    "run": "engine",
+    "run": "runs",
     "PRESETS": "kpi",
     "ContactRecord": "kpi",
     "ServiceLevelRule": "kpi",

@@ -12,9 +12,10 @@ from typing import Any
 
 import attrs
 
-from .engine import RunResult, run
+from .engine import RunResult
+from .engine import run as _run
 from .kpi import Blocks, ContactRecord, ServiceLevelRule, compare_runs, run_kpis, summarise
-from .scenario import Scenario
+from .scenario import Scenario, checked_scenario
 
 __all__ = [
     "Comparison",
@@ -22,6 +23,7 @@ __all__ = [
     "Result",
     "compare",
     "replication_kpis",
+    "run",
     "service_rule",
     "simulate",
     "variants",
@@ -98,24 +100,21 @@ def simulate(
 ) -> Result:
     """Run the scenario's replications under ``policy`` (default: the scenario's) and compute KPIs.
 
+    The scenario is checked first, with the overrides, however it was built: a problem raises
+    :class:`~experiencehub.sim.scenario.ScenarioError` listing every one, before anything runs.
+
     ``context`` switches the context layer on or off (None keeps ``[context] enabled``).
     Replication ``r`` uses streams seeded from (seed, r, stream name), so the same seed gives the
     same customers under every policy. Cost: replications × one run.
     """
-    overrides: dict[str, Any] = {}
-    if seed is not None:
-        overrides["seed"] = seed
-    if replications is not None:
-        overrides["replications"] = replications
-    if overrides:
-        scenario = scenario.with_overrides(**overrides)
-    scenario = scenario.with_context(context)
+    scenario = _overridden(scenario, seed, replications).with_context(context)
     name = policy or scenario.simulation.policy
+    scenario = _checked(scenario, name)
     count = scenario.simulation.replications
     runs: list[RunResult] = []
     for r in range(count):
         step = None if progress is None else _scaled(progress, r, count)
-        runs.append(run(scenario, replication=r, policy=name, progress=step))
+        runs.append(_run(scenario, replication=r, policy=name, progress=step))
         if progress is not None:
             progress((r + 1) / count)
     per_run = tuple(replication_kpis(scenario, result) for result in runs)
@@ -140,6 +139,36 @@ def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
         repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
         asks=bool(scenario.context.asks),
     )
+
+
+def _overridden(scenario: Scenario, seed: int | None, replications: int | None) -> Scenario:
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["seed"] = seed
+    if replications is not None:
+        overrides["replications"] = replications
+    return scenario.with_overrides(**overrides) if overrides else scenario
+
+
+def run(
+    scenario: Scenario,
+    *,
+    replication: int = 0,
+    policy: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """One replication of the scenario (:func:`experiencehub.sim.engine.run`), checked first like
+    :func:`simulate`. Cost: O(size of the scenario) plus the run."""
+    name = policy or scenario.simulation.policy
+    checked = _checked(scenario, name)
+    return _run(checked, replication=replication, policy=name, progress=progress)
+
+
+def _checked(scenario: Scenario, policy: str) -> Scenario:
+    """The scenario checked with ``policy`` as its own (so a bad policy is named too), then with
+    its own policy back: a Result keeps the file's settings."""
+    own = scenario.simulation.policy
+    return checked_scenario(scenario.with_overrides(policy=policy)).with_overrides(policy=own)
 
 
 def _scaled(progress: Progress, index: int, count: int) -> Progress:
@@ -206,6 +235,8 @@ def compare(
     (['longest_idle · context off', 'longest_idle · context on'], 'round_robin · context on')
     """
     chosen = variants(scenario, policies, contexts)
+    for _, name, context in chosen:  # every variant is checked before any runs
+        _checked(_overridden(scenario, seed, replications).with_context(context), name)
     results = []
     for i, (label, name, context) in enumerate(chosen):
         step = None if progress is None else _scaled(progress, i, len(chosen))
