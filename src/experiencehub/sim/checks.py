@@ -45,6 +45,7 @@ from .scenario_types import (
     WrapUpConfig,
 )
 from .stability import mean_of, mean_rate_per_hour, servable_skills, stability_problems
+from .traces import read_trace
 
 __all__ = [
     "AGENT_POLICIES",
@@ -457,6 +458,8 @@ def _check_arrivals(arrivals: Arrivals, where: str, scenario: Scenario, problems
         trace = Path(scenario.base_dir) / arrivals.path
         if not trace.is_file():
             problems.append(f"{where}.path: file {str(trace)!r} not found")
+        else:
+            problems.extend(f"{where}.path: {why}" for why in read_trace(trace).problems)
 
 
 _DISTRIBUTION_FIELDS: dict[str, tuple[str, ...]] = {

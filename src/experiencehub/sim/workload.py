@@ -22,7 +22,6 @@ True
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 import random
@@ -32,6 +31,7 @@ from pathlib import Path
 import attrs
 
 from .scenario import Arrivals, Callback, Distribution, Repeat, Scenario, Transfer, Workload
+from .traces import read_trace
 
 __all__ = [
     "Customer",
@@ -136,16 +136,8 @@ def _piecewise_poisson(
 
 
 def _trace(path: Path, end: float) -> Iterator[float]:
-    times: list[float] = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.reader(handle):
-            if not row or not row[0].strip():
-                continue
-            try:
-                times.append(float(row[0]))
-            except ValueError:
-                continue  # a header line
-    yield from (t for t in sorted(times) if 0.0 <= t < end)
+    # The scenario checks report bad rows (read_trace's problems) before a run starts.
+    yield from (t for t in sorted(read_trace(path).times) if 0.0 <= t < end)
 
 
 @attrs.define(slots=True)
