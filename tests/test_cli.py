@@ -235,7 +235,7 @@ def test_validate_ok_and_problems(small: Path, tmp_path: Path) -> None:
 
 def test_validate_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "nope.toml")])
-    assert result.exit_code == 1 and "file: cannot read" in result.stderr
+    assert result.exit_code == 2 and "nope.toml: cannot read" in result.stderr
 
 
 def test_erlang_a_json_matches_the_module() -> None:

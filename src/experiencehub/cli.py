@@ -3,7 +3,9 @@
 This module owns the terminal: argument parsing (typer), rich tables and progress bars, exit codes.
 It computes nothing itself; the simulator (:mod:`experiencehub.sim`) and the Erlang formulas
 (:mod:`experiencehub.sim.erlang`) do. Machine output (``--json``) goes to stdout alone; progress
-and errors go to stderr. Exit codes: 0 done, 1 the scenario or the inputs have problems.
+and errors go to stderr. Exit codes: 0 done, 1 the scenario or the options have problems, 2 a
+file cannot be read or written (checked before a run starts: an existing report is kept unless
+``--force``) or a package the option needs is not installed.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
+from ._outputs import events_problem, missing_extra, report_problem
 from .cli_tables import comparison_tables, sweep_heading, sweep_table
 from .core.errors import ConfigError
 from .sim import erlang_staffing, kpi
@@ -42,7 +46,13 @@ from .sim.report import (
     write_html_report,
 )
 from .sim.runs import Comparison, Result, compare, simulate, variants
-from .sim.scenario import AGENT_POLICIES, Scenario, ScenarioError, load_scenario
+from .sim.scenario import (
+    AGENT_POLICIES,
+    Scenario,
+    ScenarioError,
+    ScenarioFileError,
+    load_scenario,
+)
 from .sim.sweep import SweepResult, compare_scenarios, sweep
 
 __all__ = ["app", "main"]
@@ -61,6 +71,10 @@ Replications = Annotated[
     int | None, typer.Option(min=1, help="Override the number of replications.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of tables.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Overwrite a report already in the --report directory.")
+]
+_POLICY_HELP = f"Agent-selection policy: {', '.join(AGENT_POLICIES)}; or module:attribute."
 Workers = Annotated[
     int | None,
     typer.Option(min=1, help="Worker processes for replications (default: every core; 1: serial)."),
@@ -125,7 +139,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     file: FileArg,
     as_json: AsJson = False,
     report: Annotated[
-        Path | None, typer.Option(help="Write an HTML report with plots here.")
+        Path | None, typer.Option(help="Directory for an HTML report (index.html) with plots.")
     ] = None,
     events: Annotated[
         Path | None, typer.Option(help="Write one JSON line per contact here.")
@@ -136,9 +150,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
             help="Date and time of simulated second 0 in --events, ISO 8601 (default 2000-01-01Z)."
         ),
     ] = None,
-    policy: Annotated[
-        str | None, typer.Option(help="Agent-selection policy, or module:attribute.")
-    ] = None,
+    policy: Annotated[str | None, typer.Option(help=_POLICY_HELP)] = None,
     context: Annotated[
         str | None,
         typer.Option(help="on or off: run contacts through the context layer (default: file)."),
@@ -150,6 +162,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     exclude_short: ExcludeShort = None,
     abandons_within: AbandonsWithin = None,
     denominator: Denominator = None,
+    force: Force = False,
 ) -> None:
     """Simulate a scenario and print its KPIs (overall, per channel, queue, segment, agent group)."""
     scenario = _with_switches(
@@ -158,6 +171,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     _check_policy(policy)
     enabled = None if context is None else _context_setting(context)
     start = EPOCH if epoch is None else _epoch(epoch)
+    _check_outputs(report, force, events)
     with _progress(f"simulating {scenario.name}") as step:
         result = simulate(
             scenario,
@@ -168,10 +182,12 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
             progress=step,
         )
     if events is not None:
-        count = write_events(result, events, epoch=start)
+        with _writing("--events", events):
+            count = write_events(result, events, epoch=start)
         _err.print(f"wrote {count} contact records to {events}")
     if report is not None:
-        page = write_html_report(result, report)
+        with _writing("--report", report):
+            page = write_html_report(result, report)
         _err.print(f"wrote the HTML report to {page}")
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(result.to_dict()), indent=2) + "\n")
@@ -266,7 +282,9 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
     ],
     policy: Annotated[
         list[str] | None,
-        typer.Option(help="A policy to compare (repeat it); default: the scenario's."),
+        typer.Option(
+            help=f"A policy to compare (repeat it); default: the scenario's. {_POLICY_HELP}"
+        ),
     ] = None,
     context: Annotated[
         list[str] | None,
@@ -281,6 +299,7 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
     preset: PresetOption = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    force: Force = False,
 ) -> None:
     """Simulate the same customers under each policy and context setting, or in each scenario
     file; KPIs side by side with the paired differences against the first."""
@@ -299,6 +318,7 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
         variants(scenario, policies, contexts)
     except ValueError as exc:
         _fail([f"--policy/--context: {exc}"])
+    _check_outputs(report, force, None)
     with _progress(f"comparing {len(policies) * len(contexts)} variants") as step:
         comparison = compare(
             scenario,
@@ -309,7 +329,8 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
             progress=step,
         )
     if report is not None:
-        page = write_comparison_report(comparison, report)
+        with _writing("--report", report):
+            page = write_comparison_report(comparison, report)
         _err.print(f"wrote the comparison report to {page}")
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(comparison.to_dict()), indent=2) + "\n")
@@ -585,6 +606,8 @@ def _epoch(text: str) -> dt.datetime:
 def _load(file: Path, preset: str | None) -> Scenario:
     try:
         scenario = load_scenario(file)
+    except ScenarioFileError as exc:
+        _fail_file(f"{file}: {exc.problems[0].removeprefix('file: ')}")
     except ScenarioError as exc:
         _fail(exc.problems, header=f"{len(exc.problems)} problem(s) in {file}:")
     if preset is not None:
@@ -666,6 +689,34 @@ def _context_setting(value: str) -> bool:
     if setting is None:
         _fail([f"--context: must be on or off, got {value!r}"])
     return bool(setting)
+
+
+def _check_outputs(report: Path | None, force: bool, events: Path | None) -> None:
+    """Exit 2 before a run when an output cannot be written (see :mod:`._outputs`)."""
+    problems = []
+    if report is not None:
+        problems.append(missing_extra("matplotlib", "report", "--report"))
+        problems.append(report_problem("--report", report, force=force))
+    if events is not None:
+        problems.append(events_problem("--events", events))
+    for problem in problems:
+        if problem is not None:
+            _fail_file(problem)
+
+
+@contextmanager
+def _writing(option: str, path: Path) -> Iterator[None]:
+    """A write that fails after all (disk full, a directory removed meanwhile) exits 2."""
+    try:
+        yield
+    except OSError as exc:
+        _fail_file(f"{option} {path}: cannot write ({exc.strerror or exc})")
+
+
+def _fail_file(problem: str) -> Any:
+    """One line on stderr, exit 2: a file cannot be read or written."""
+    _err.print(Text.assemble(("error: ", "red"), problem), highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
 
 
 def _fail(problems: list[str], header: str = "error:") -> Any:

@@ -1,7 +1,7 @@
 """Discrete-event simulator driving the real Router: scenarios, workloads, KPIs and reports.
 
 Names are imported on first use, so ``experiencehub.sim.erlang`` works with the core install alone;
-the rest needs the ``cli`` extra (cattrs reads scenario files).
+the rest needs the ``sim`` extra (cattrs reads scenario files), and HTML reports the ``report`` extra.
 
 >>> from experiencehub.sim import load_scenario, simulate  # doctest: +SKIP
 >>> result = simulate(load_scenario("scenarios/single-queue.toml"))  # doctest: +SKIP

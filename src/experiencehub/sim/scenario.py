@@ -74,6 +74,7 @@ __all__ = [
     "Repeat",
     "Scenario",
     "ScenarioError",
+    "ScenarioFileError",
     "Shift",
     "Simulation",
     "StageConfig",
@@ -100,6 +101,10 @@ class ScenarioError(ConfigError):
         lines = "\n".join(f"  {p}" for p in self.problems)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{count} {noun} in {source}:\n{lines}")
+
+
+class ScenarioFileError(ScenarioError):
+    """The scenario file itself cannot be read: missing, unreadable, or not UTF-8 text."""
 
 
 # -- loading (the classes are in .scenario_types) ---------------------------------------------
@@ -152,7 +157,10 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError(str(path), [f"file: cannot read ({exc.strerror or exc})"]) from exc
+        raise ScenarioFileError(str(path), [f"file: cannot read ({exc.strerror or exc})"]) from exc
+    except UnicodeDecodeError as exc:
+        why = f"file: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        raise ScenarioFileError(str(path), [why]) from exc
     return load_scenario_text(text, source=str(path), base_dir=path.parent, name=path.stem)
 
 
