@@ -5,7 +5,7 @@ The public API is small and flat; everything else is private.
 
 from __future__ import annotations
 
-from .core import decisions, events
+from . import decisions, events
 from .core.errors import (
     CallerError,
     ClockWentBackwards,

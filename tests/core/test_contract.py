@@ -34,8 +34,8 @@ from experiencehub import (
     Stage,
     WrapUp,
 )
-from experiencehub import decisions as dc
-from experiencehub import events as ev
+from experiencehub.core import decisions as dc  # the trusted constructors (new_*) too
+from experiencehub.core import events as ev
 from experiencehub.core._validators import MAX_PRIORITY, MAX_SECONDS, FrozenDict
 from experiencehub.core.errors import RouterFailed
 from experiencehub.testing import RouterModel

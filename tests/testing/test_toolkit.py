@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 from experiencehub import QueueSpec, RoutingError, SkillGraph, Stage, WrapUp
-from experiencehub import decisions as dc
-from experiencehub import events as ev
+from experiencehub.core import decisions as dc  # the trusted constructors (new_*) too
+from experiencehub.core import events as ev
 from experiencehub.core.router import Router
 from experiencehub.testing import ModelViolation, RouterConfig, RouterMachine, RouterModel
 from experiencehub.testing import strategies as hs
