@@ -29,10 +29,12 @@ from rich.text import Text
 
 from . import __version__
 from ._outputs import events_problem, missing_extra, report_problem
+from .cli_staff import plan_heading, staff_table
 from .cli_tables import comparison_tables, sweep_heading, sweep_table
 from .core.errors import ConfigError
-from .sim import erlang_staffing, kpi
+from .sim import erlang_staffing, kpi, staffing
 from .sim.checks import load_policy_object
+from .sim.forecast import ForecastError, load_forecast
 from .sim.overrides import OverrideError, parse_setting
 from .sim.parallel import default_workers
 from .sim.report import (
@@ -572,6 +574,82 @@ def erlang_command(  # noqa: PLR0917 (typer maps parameters to options)
     for key, value in out.items():
         table.add_row(key, _plain(key, value))
     _out.print(table)
+
+
+# -- staff ----------------------------------------------------------------------------------------
+@app.command("staff")
+def staff_command(  # noqa: PLR0917 (typer maps parameters to options)
+    forecast: Annotated[
+        Path,
+        typer.Argument(
+            help="Forecast: CSV or TOML rows of start, queue, volume, aht [, patience, group].",
+            show_default=False,
+        ),
+    ],
+    scenario: Annotated[
+        Path, typer.Option(help="Base scenario (TOML): queues, groups, breaks, behaviour.")
+    ],
+    target: Annotated[float, typer.Option(help="Service level to reach (0-1).")] = 0.8,
+    threshold: Annotated[
+        float | None, typer.Option(help="Threshold, seconds (default: each queue's).")
+    ] = None,
+    shrinkage: Annotated[
+        float, typer.Option(help="Share of paid time not available (breaks, training…).")
+    ] = 0.3,
+    max_occupancy: Annotated[
+        float | None, typer.Option(help="Occupancy cap per interval (0-1]; 1 for none.")
+    ] = 0.85,
+    tolerance: Annotated[
+        float, typer.Option(help="Simulated SL within target ± this is ok.")
+    ] = 0.05,
+    preset: PresetOption = None,
+    short_abandon: ShortAbandon = None,
+    exclude_short: ExcludeShort = None,
+    abandons_within: AbandonsWithin = None,
+    denominator: Denominator = None,
+    replications: Replications = None,
+    seed: Seed = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Print the Erlang plan without simulating it.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Staff every interval of a forecast with Erlang C (A where it gives patience), then
+    simulate the plan with the real router and show where it over- or under-staffs."""
+    rule = _rule_of(preset, short_abandon, exclude_short, abandons_within, denominator)
+    base = _load(scenario, None)
+    settings = staffing.StaffingSettings(
+        target_sl=target, threshold_seconds=threshold, shrinkage=shrinkage,
+        max_occupancy=max_occupancy, rule=rule, tolerance=tolerance,
+    )  # fmt: skip
+    try:
+        plan = staffing.plan_staffing(load_forecast(forecast), base, settings)
+        check = None
+        if not plan_only:
+            with _progress("simulating the plan") as step:
+                check = staffing.check_plan(
+                    plan, base, replications=replications, seed=seed, progress=step
+                )
+    except ForecastError as exc:
+        _fail(exc.problems, header=f"{len(exc.problems)} problem(s) in {forecast}:")
+    except ScenarioError as exc:
+        _fail(exc.problems, header="the planned scenario has problems:")
+    except ConfigError as exc:
+        _fail([str(exc)])
+    if as_json:
+        out = check.to_dict() if check is not None else {"rostered": plan.rostered}
+        sys.stdout.write(json.dumps(_jsonable(out), indent=2) + "\n")
+        return
+    _out.print(plan_heading(plan))
+    _out.print(staff_table(plan, check))
+    note = "Erlang agents: servers → agents when an agent holds several contacts at once. "
+    if check is not None:
+        runs = len(check.result.runs)
+        note += (
+            f"Simulated: {runs} replication(s) of {check.scenario.name}, contacts per "
+            f"replication; verdict under/over outside target ± {100 * tolerance:g} points."
+        )
+    _out.print(f"[dim]{note}[/dim]")
 
 
 def _plain(key: str, value: Any) -> str:
