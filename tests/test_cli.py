@@ -329,3 +329,19 @@ def test_compare_two_scenario_files(small: Path, tmp_path: Path) -> None:
     assert [p["settings"]["scenario"] for p in data["points"]] == [small.stem, "other"]
     twice = runner.invoke(app, [*args, "--policy", "random", "--policy", "fastest"])
     assert twice.exit_code == 1 and "at most once" in twice.stderr
+
+
+def test_sweep_unknown_queue_exits_1_before_running(small: Path) -> None:
+    args = ["sweep", str(small), "--set", "simulation.policy=random", "--queue", "billing"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "--queue: no queue 'billing'" in result.stderr
+
+
+def test_sweep_unreachable_scheduler_exits_1(small: Path) -> None:
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    args = ["sweep", str(small), "--set", "simulation.policy=random", "--replications", "1"]
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = runner.invoke(app, [*args, "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert "--scheduler tcp://127.0.0.1:9:" in result.stderr

@@ -411,7 +411,7 @@ def _compare_files(
                 chosen, replications=options.replications, seed=options.seed,
                 workers=options.workers, scheduler=options.scheduler, progress=step,
             ),
-            "--seed/--replications",
+            options.scheduler,
         )  # fmt: skip
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(result.to_dict()), indent=2) + "\n")
@@ -471,19 +471,19 @@ def sweep_command(  # noqa: PLR0917 (typer maps parameters to options)
             axes.append(parse_setting(text))
         except OverrideError as exc:
             problems.extend(exc.problems)
+    if queue is not None and queue not in {q.name for q in scenario.queues}:
+        problems.append(f"--queue: no queue {queue!r} in {file}")
     if problems:
         _fail(problems)
-    count = len(set_)
-    with _progress(f"sweeping {count} key(s) on {workers or default_workers()} worker(s)") as step:
+    where = "Dask" if scheduler else f"{workers or default_workers()} worker(s)"
+    with _progress(f"sweeping {len(set_)} key(s) on {where}") as step:
         result = _run_sweep(
             lambda: sweep(
                 scenario, axes, replications=replications, seed=seed, workers=workers,
                 scheduler=scheduler, progress=step,
             ),
-            "--set",
+            scheduler,
         )  # fmt: skip
-    if queue is not None and queue not in (result.points[0].kpis.get("by_queue") or {}):
-        _fail([f"--queue: no queue {queue!r} in {file}"])
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(result.to_dict()), indent=2) + "\n")
         return
@@ -494,16 +494,16 @@ def sweep_command(  # noqa: PLR0917 (typer maps parameters to options)
     _out.print(f"[dim]{contacts} contacts simulated, {wall:.1f} s of simulation in all.[/dim]")
 
 
-def _run_sweep(work: Callable[[], SweepResult], where: str) -> SweepResult:
+def _run_sweep(work: Callable[[], SweepResult], scheduler: str | None) -> SweepResult:
     """Run a sweep or comparison; its input problems and an unreachable scheduler exit 1."""
     try:
         return work()
     except OverrideError as exc:
         _fail(exc.problems, header=f"{len(exc.problems)} problem(s), nothing was run:")
-    except ValueError as exc:
-        _fail([f"{where}: {exc}"])
     except (ImportError, OSError) as exc:
-        _fail([f"--scheduler: {exc}"])
+        if scheduler is None:
+            raise
+        _fail([f"--scheduler {scheduler}: {exc}"])
     raise AssertionError("unreachable: _fail exits")
 
 

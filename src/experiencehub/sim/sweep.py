@@ -180,19 +180,19 @@ def compare_scenarios(
 ) -> SweepResult:
     """Simulate several scenarios (label → scenario, the first is the baseline) under common
     random numbers: a sweep along one axis, ``scenario``. Their seeds and replications must agree
-    unless ``seed``/``replications`` set them for all (ValueError otherwise). Cost: as
-    :func:`sweep`."""
+    unless ``seed``/``replications`` set them for all (:class:`~.overrides.OverrideError`, a
+    ValueError, otherwise). Cost: as :func:`sweep`."""
     if len(scenarios) < 2:
-        raise ValueError("compare_scenarios needs at least two scenarios")
+        raise OverrideError(["compare_scenarios needs at least two scenarios"])
     chosen = {k: _with_runs(s, replications, seed) for k, s in scenarios.items()}
     for key in ("seed", "replications"):
         found = {label: getattr(s.simulation, key) for label, s in chosen.items()}
         if len(set(found.values())) > 1:
             listed = ", ".join(f"{label}: {value}" for label, value in found.items())
-            raise ValueError(
+            raise OverrideError([
                 f"{key} differs between the scenarios ({listed}); give {key} for all of them so "
                 "their replications pair"
-            )
+            ])  # fmt: skip
     points = [((("scenario", label),), s) for label, s in chosen.items()]
     return _run_points(
         points, ("scenario",), workers=workers, scheduler=scheduler, records=records,
@@ -266,7 +266,7 @@ def _with_runs(scenario: Scenario, replications: int | None, seed: int | None) -
         overrides["seed"] = seed
     if replications is not None:
         if replications < 1:
-            raise ValueError(f"replications={replications}: must be >= 1")
+            raise OverrideError([f"replications={replications}: must be >= 1"])
         overrides["replications"] = replications
     return scenario.with_overrides(**overrides) if overrides else scenario
 
