@@ -57,3 +57,20 @@ def test_customer_model_benchmark_runs(bench: ModuleType, monkeypatch: pytest.Mo
         suite.setup(context)
         assert suite.scenario.context.enabled == (context == "on")
         assert suite.track_us_per_customer(context) > 0
+
+
+def test_sweep_benchmark_runs(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks.sweep", ROOT / "benchmarks" / "sweep.py"
+    )
+    assert spec is not None and spec.loader is not None
+    sweep = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = sweep
+    spec.loader.exec_module(sweep)
+    out = tmp_path / "sweep.json"
+    args = ["--scenario", "policy-comparison", "--points", "2", "--replications", "1"]
+    assert sweep.main([*args, "--hours", "0.1", "--json", str(out)]) == 0
+    assert out.exists()
+    suite = sweep.SweepWorkers()
+    suite.setup(1)
+    assert suite.grid == {"agents.generalist.count": range(9, 13)}
