@@ -500,7 +500,11 @@ def _run_sweep(work: Callable[[], SweepResult], scheduler: str | None) -> SweepR
         return work()
     except OverrideError as exc:
         _fail(exc.problems, header=f"{len(exc.problems)} problem(s), nothing was run:")
-    except (ImportError, OSError) as exc:
+    except ImportError as exc:
+        if scheduler is None:
+            raise
+        _fail_file(f"--scheduler {scheduler}: {exc}")  # the dask extra is not installed
+    except OSError as exc:
         if scheduler is None:
             raise
         _fail([f"--scheduler {scheduler}: {exc}"])
