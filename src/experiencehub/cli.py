@@ -31,6 +31,7 @@ from . import __version__
 from ._outputs import events_problem, missing_extra, report_problem
 from .cli_staff import plan_heading, staff_table
 from .cli_tables import comparison_tables, sweep_heading, sweep_table
+from .cli_verdicts import staffing_table, target_table
 from .core.errors import ConfigError
 from .sim import erlang_staffing, kpi, staffing
 from .sim.checks import load_policy_object
@@ -56,6 +57,7 @@ from .sim.scenario import (
     load_scenario,
 )
 from .sim.sweep import SweepResult, compare_scenarios, sweep
+from .sim.verdicts import comparison_warnings, wide_interval_warnings
 
 __all__ = ["app", "main"]
 
@@ -219,6 +221,9 @@ def _print_result(result: Result) -> None:
         _out.print(_kpi_table("By agent group", _blocks(result, "by_group"), kpi.GROUP_KPI_KEYS))
     if result.kpis.get("away"):
         _out.print(_kpi_table("Time away, by reason", _blocks(result, "away"), kpi.AWAY_KPI_KEYS))
+    _out.print(target_table(result))
+    _out.print(staffing_table(result.scenario))
+    _warn(wide_interval_warnings(result))
     per_customer = 1e6 * result.wall_seconds / max(1, result.customers)
     _out.print(
         f"[dim]{result.customers} contacts simulated in {result.wall_seconds:.2f} s "
@@ -352,6 +357,12 @@ def _print_comparison(comparison: Comparison) -> None:
     _out.print(
         f"[dim]Δ: differences paired by replication, variant − {base.label} (± 95% CI).[/dim]"
     )
+    _warn(comparison_warnings(comparison))
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        _out.print(Text.assemble(("warning: ", "yellow"), warning))
 
 
 def _comparison_table(title: str, comparison: Comparison, group: str, key: str | None) -> Table:

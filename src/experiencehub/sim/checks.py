@@ -124,6 +124,11 @@ def _non_negative(problems: Problems, path: str, value: float | None) -> None:
         _need(problems, math.isfinite(value) and value >= 0, path, ">= 0", value)
 
 
+def _target(problems: Problems, path: str, value: float | None) -> None:
+    if value is not None:
+        _need(problems, 0.0 < value <= 1.0, path, "a share in (0, 1], e.g. 0.8", value)
+
+
 def _probability(problems: Problems, path: str, value: float) -> None:
     _need(problems, 0.0 <= value <= 1.0, path, "a probability in [0, 1]", value)
 
@@ -239,6 +244,7 @@ def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:
         for skill, level in queue.requires.items():
             _need(problems, level >= 0, f"{where}.requires.{skill}", ">= 0", level)
         _non_negative(problems, f"{where}.service_level_seconds", queue.service_level_seconds)
+        _target(problems, f"{where}.service_level_target", queue.service_level_target)
         _check_stages(queue, where, problems)
         _check_wrap_up(queue.wrap_up, f"{where}.wrap_up", problems)
         if queue.max_length is not None:
@@ -352,6 +358,7 @@ def _check_workload(
     _known_queue(item.queue, f"{where}.queue", queues, problems)
     _need(problems, bool(item.segment), f"{where}.segment", "a non-empty string", item.segment)
     _non_negative(problems, f"{where}.service_level_seconds", item.service_level_seconds)
+    _target(problems, f"{where}.service_level_target", item.service_level_target)
     _check_arrivals(item.arrivals, f"{where}.arrivals", scenario, problems)
     _check_distribution(item.handle_seconds, f"{where}.handle_seconds", problems)
     if item.patience_seconds is not None:

@@ -35,7 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..wire import Sequencer, rfc3339
 from .kpi import GROUP_KPI_KEYS, KPI_KEYS, Blocks, ContactRecord
-from .timeline import interval_series
+from .report_sections import (
+    INTERVAL_PLOTS,
+    comparison_warnings_html,
+    interval_means,
+    result_sections_html,
+)
 
 if TYPE_CHECKING:
     from .runs import Comparison, Result
@@ -223,6 +228,7 @@ def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
         rows = {k: (v, result.ci95["by_group"].get(k, {})) for k, v in groups.items()}
         tables.append(_table("By agent group", rows, GROUP_KPI_KEYS))
     images = "".join(_figure(name, alt) for name, alt in plots)
+    head += result_sections_html(result)  # warnings, targets met or missed, staffing
     return _document(
         result.scenario.name,
         f"{head}{''.join(tables)}{images}<p>FCR (proxy) and effort are proxies (no repeat contact "
@@ -301,6 +307,7 @@ def _comparison_page(comparison: Comparison, plots: Sequence[tuple[str, str]]) -
     for queue in base.kpis["by_queue"]:
         tables.append(_comparison_table(f"Queue {queue}", comparison, "by_queue", queue))
     images = "".join(_figure(name, alt) for name, alt in plots)
+    head += comparison_warnings_html(comparison)
     return _document(f"{base.scenario.name}: comparison", f"{head}{''.join(tables)}{images}")
 
 
@@ -349,6 +356,7 @@ def _plot_all(result: Result, out: Path) -> list[tuple[str, str]]:
             "Abandon curve: share of contacts abandoned by waiting time",
             _plot_abandons,
         ),
+        *INTERVAL_PLOTS,
     ]
     done = []
     for name, title, draw in plots:
@@ -432,24 +440,7 @@ def _hours(values: Iterable[float]) -> list[float]:
 
 
 def _mean_series(result: Result, key: str) -> tuple[list[float], list[float | None]]:
-    sim = result.scenario.simulation
-    interval = result.scenario.kpis.interval_minutes * 60.0
-    series = [
-        interval_series(
-            run.records,
-            result.rule,
-            start=sim.warmup,
-            end=sim.warmup + sim.duration,
-            interval=interval,
-        )
-        for run in result.runs
-    ]
-    starts = [float(s) for s in series[0]["start"] if s is not None]
-    means: list[float | None] = []
-    for i in range(len(starts)):
-        values = [s[key][i] for s in series if s[key][i] is not None]
-        means.append(sum(v for v in values if v is not None) / len(values) if values else None)
-    return starts, means
+    return interval_means(result, key)
 
 
 def _plot_sl_waiting(result: Result, ax: Any) -> None:

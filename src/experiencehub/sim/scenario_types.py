@@ -131,6 +131,7 @@ class Workload:
     segment: str = "default"
     priority: int = 0
     service_level_seconds: float | None = None
+    service_level_target: float | None = None
     patience_seconds: Distribution | None = None
     callback: Callback | None = None
     repeat: Repeat | None = None
@@ -201,6 +202,7 @@ class QueueConfig:
     channel: str
     requires: dict[str, int] = attrs.field(factory=dict)
     service_level_seconds: float = 20.0
+    service_level_target: float = 0.8
     stages: tuple[StageConfig, ...] = ()
     wrap_up: WrapUpConfig = WrapUpConfig()
     max_length: int | None = None
