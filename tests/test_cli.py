@@ -345,3 +345,12 @@ def test_sweep_unreachable_scheduler_exits_1(small: Path) -> None:
         result = runner.invoke(app, [*args, "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 1
     assert "--scheduler tcp://127.0.0.1:9:" in result.stderr
+
+
+def test_simulate_json_has_per_replication_kpis(small: Path) -> None:
+    data = json.loads(runner.invoke(app, ["simulate", str(small), "--json"]).stdout)
+    runs = data["per_replication"]
+    assert [r["replication"] for r in runs] == [0, 1]
+    assert set(runs[0]["kpis"]) == set(data["kpis"])
+    offered = [r["kpis"]["overall"]["offered"] for r in runs]
+    assert data["kpis"]["overall"]["offered"] == sum(offered) / 2

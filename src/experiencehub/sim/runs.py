@@ -70,7 +70,8 @@ class Result:
             yield from run_result.records
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape printed by ``experiencehub simulate --json``."""
+        """The JSON shape printed by ``experiencehub simulate --json``; ``per_replication``
+        holds each replication's KPI blocks beside the means (``kpis``) and ``ci95``."""
         sim = self.scenario.simulation
         return {
             "scenario": self.scenario.name,
@@ -84,6 +85,10 @@ class Result:
             "measured_seconds": [sim.warmup, sim.warmup + sim.duration],
             "kpis": self.kpis,
             "ci95": self.ci95,
+            "per_replication": [
+                {"replication": run.replication, "kpis": blocks}
+                for run, blocks in zip(self.runs, self.per_run, strict=True)
+            ],
             "customers_simulated": self.customers,
             "wall_seconds": round(self.wall_seconds, 3),
         }
