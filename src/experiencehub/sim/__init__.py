@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .kpi import PRESETS, ContactRecord, ServiceLevelRule
     from .runs import Comparison, Result, compare, run, simulate
     from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
+    from .tablefiles import write_tables
 
 __all__ = [
     "PRESETS",
@@ -34,6 +35,7 @@ __all__ = [
     "load_scenario_text",
     "run",
     "simulate",
+    "write_tables",
 ]
 
 _HOME = {
@@ -50,6 +52,7 @@ _HOME = {
     "ScenarioError": "scenario",
     "load_scenario": "scenario",
     "load_scenario_text": "scenario",
+    "write_tables": "tablefiles",
 }
 
 

@@ -7,6 +7,7 @@ KPI definitions are in :mod:`.kpi`. It never routes and never reads a clock for 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -68,6 +69,15 @@ class Result:
         """Every contact record of every replication, in arrival order per replication."""
         for run_result in self.runs:
             yield from run_result.records
+
+    def to_frames(self, *, start: dt.datetime | None = None) -> dict[str, Any]:
+        """The tidy tables (contacts, intervals, agents, groups, kpis; docs/tables.md) as pandas
+        DataFrames, time columns counted from ``start`` (default: seconds). Needs pandas (the
+        ``frames`` extra): ImportError naming it otherwise. Cost: O(contacts · columns).
+        """
+        from .tablefiles import frames  # noqa: PLC0415 - pandas and pyarrow only when asked
+
+        return frames(self, start=start)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``experiencehub simulate --json``; ``per_replication``
