@@ -354,3 +354,70 @@ def test_simulate_json_has_per_replication_kpis(small: Path) -> None:
     assert set(runs[0]["kpis"]) == set(data["kpis"])
     offered = [r["kpis"]["overall"]["offered"] for r in runs]
     assert data["kpis"]["overall"]["offered"] == sum(offered) / 2
+
+
+def test_simulate_out_writes_the_tables(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tables"
+    args = [
+        "simulate",
+        str(small),
+        "--out",
+        str(out),
+        "--format",
+        "csv",
+        "--start",
+        "2026-03-02T08:00",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "wrote 5 csv tables" in result.stderr
+    names = ["agents.csv", "contacts.csv", "groups.csv", "intervals.csv", "kpis.csv"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    intervals = (out / "intervals.csv").read_text().splitlines()
+    assert intervals[1].split(",")[3] == "2026-03-02T08:00:00.000"  # interval_start
+
+
+def test_simulate_out_uses_the_scenarios_start(small: Path, tmp_path: Path) -> None:
+    small.write_text(SMALL.replace("seed = 3", "seed = 3\nstart = 2026-03-02T09:30:00"))
+    out = tmp_path / "tables"
+    args = ["simulate", str(small), "--out", str(out), "--format", "csv", "--replications", "1"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (
+        (out / "intervals.csv")
+        .read_text()
+        .splitlines()[1]
+        .split(",")[3]
+        .startswith("2026-03-02T09:30:00")
+    )
+
+
+def test_simulate_out_is_checked_before_simulating(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("simulated despite a bad --out")
+
+    monkeypatch.setattr("experiencehub.cli.simulate", never)
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("")
+    result = runner.invoke(app, ["simulate", str(small), "--out", str(full)])
+    assert result.exit_code == 1 and "directory is not empty" in result.stderr
+    assert "--force" in result.stderr and sorted(p.name for p in full.iterdir()) == ["keep.txt"]
+    below_a_file = tmp_path / "full" / "keep.txt" / "tables"
+    result = runner.invoke(app, ["simulate", str(small), "--out", str(below_a_file)])
+    assert result.exit_code == 1 and "cannot write there" in result.stderr
+    assert "Traceback" not in result.output
+    for bad, message in ((["--format", "xlsx"], "must be parquet or csv"),
+                         (["--start", "soon"], "--start: 'soon' is not an ISO 8601")):  # fmt: skip
+        result = runner.invoke(app, ["simulate", str(small), "--out", str(tmp_path / "n"), *bad])
+        assert result.exit_code == 1 and message in result.stderr
+
+
+def test_simulate_out_force_writes_into_a_full_directory(small: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("mine")
+    args = ["simulate", str(small), "--out", str(full), "--force", "--replications", "1"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (full / "keep.txt").read_text() == "mine" and len(list(full.iterdir())) == 6

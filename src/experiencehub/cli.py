@@ -34,6 +34,9 @@ from .cli_tables import comparison_tables, sweep_heading, sweep_table
 from .cli_verdicts import staffing_table, target_table
 from .core.errors import ConfigError
 from .sim import erlang_staffing, kpi, staffing
+
+
+from .sim import erlang, kpi, tablefiles, tables
 from .sim.checks import load_policy_object
 from .sim.forecast import ForecastError, load_forecast
 from .sim.overrides import OverrideError, parse_setting
@@ -167,12 +170,45 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     abandons_within: AbandonsWithin = None,
     denominator: Denominator = None,
     force: Force = False,
+
+
+    preset: Annotated[
+        str | None, typer.Option(help="Service-level preset (see docs/kpis.md).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write tidy tables (contacts, intervals, agents, groups, kpis) into this "
+            "directory, which must be empty or new (see docs/tables.md)."
+        ),
+    ] = None,
+    table_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Format of the --out tables: parquet or csv (default: parquet when pyarrow "
+            "is installed, the tables extra; else csv).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Write --out tables into a directory that is not empty.")
+    ] = False,
+    table_start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            help="Date and time of simulated second 0 in --out tables, ISO 8601 "
+            "(2026-03-02T08:00; default: the scenario's simulation.start, else times in seconds).",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario and print its KPIs (overall, per channel, queue, segment, agent group)."""
     scenario = _with_switches(
         _load(file, preset), short_abandon, exclude_short, abandons_within, denominator
     )
     _check_policy(policy)
+    tables_format = None if out is None else _prepare_tables(out, table_format, force)
+    tables_start = _tables_start(table_start, scenario)
     enabled = None if context is None else _context_setting(context)
     start = EPOCH if epoch is None else _epoch(epoch)
     _check_outputs(report, force, events)
@@ -193,10 +229,40 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
         with _writing("--report", report):
             page = write_html_report(result, report)
         _err.print(f"wrote the HTML report to {page}")
+    if out is not None:
+        _write_tables(result, out, tables_format, tables_start)
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(result.to_dict()), indent=2) + "\n")
         return
     _print_result(result)
+
+
+def _prepare_tables(out: Path, table_format: str | None, force: bool) -> str:
+    """The --out format, after checking the directory (before anything is simulated)."""
+    try:
+        chosen = tablefiles.resolve_format(table_format)
+        tablefiles.prepare_directory(out, force=force)
+    except tablefiles.TablesError as exc:
+        _fail([f"--out: {exc}"])
+    return chosen
+
+
+def _tables_start(text: str | None, scenario: Scenario) -> dt.datetime | None:
+    """--start, else the scenario's simulation.start, else None (times in seconds)."""
+    given = text if text is not None else scenario.simulation.start
+    try:
+        return None if given is None else tables.parse_start(given)
+    except ValueError as exc:
+        _fail([f"--start: {exc}"])
+        raise  # unreachable: _fail exits
+
+
+def _write_tables(result: Result, out: Path, chosen: str | None, start: dt.datetime | None) -> None:
+    try:
+        written = tablefiles.write_tables(result, out, format=chosen, start=start, force=True)
+    except tablefiles.TablesError as exc:
+        _fail([f"--out: {exc}"])
+    _err.print(f"wrote {len(written)} {chosen} tables ({', '.join(written)}) to {out}")
 
 
 def _print_result(result: Result) -> None:

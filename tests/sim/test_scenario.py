@@ -509,3 +509,23 @@ handle_seconds = { kind = "exponential", mean = 60 }
         "chat, email, ivr, sms, web, video, social, messaging); needed with [context] enabled"
     ]
     load_scenario_text(text.replace("enabled = true", "enabled = false"))  # fine without context
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"2026-03-02T08:00"', "2026-03-02T08:00"),
+        ("2026-03-02T08:00:00Z", "2026-03-02 08:00:00+00:00"),
+    ],
+)
+def test_simulation_start_is_a_date_and_time(value: str, expected: str) -> None:
+    text = GOOD.replace("duration = 3600", f"duration = 3600\nstart = {value}")
+    assert load_scenario_text(text).simulation.start == expected
+    assert load_scenario_text(GOOD).simulation.start is None
+
+
+def test_simulation_start_that_is_no_date_is_reported() -> None:
+    found = problems_of(GOOD.replace("duration = 3600", 'duration = 3600\nstart = "at eight"'))
+    assert found == [
+        "simulation.start: 'at eight' is not an ISO 8601 date and time (like 2026-03-02T08:00)"
+    ]

@@ -47,6 +47,9 @@ from .scenario_types import (
 from .stability import mean_of, mean_rate_per_hour, servable_skills, stability_problems
 from .traces import read_trace
 
+
+from .tables import parse_start
+
 __all__ = [
     "AGENT_POLICIES",
     "ARRIVAL_KINDS",
@@ -145,6 +148,11 @@ def _check_simulation(scenario: Scenario, problems: Problems) -> None:
         _need(problems, sim.max_unanswered_offers >= 1, f"{where}.max_unanswered_offers", ">= 1",
               sim.max_unanswered_offers)  # fmt: skip
     _check_policy(sim.policy, f"{where}.policy", problems)
+    if sim.start is not None:
+        try:
+            parse_start(sim.start)
+        except ValueError as exc:
+            problems.append(f"{where}.start: {exc}")
 
 
 def _check_policy(policy: str, where: str, problems: Problems) -> None:

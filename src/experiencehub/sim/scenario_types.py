@@ -232,6 +232,7 @@ class Simulation:
     max_unanswered_offers: int | None = 3
     drain_seconds: float = 86400.0
     channel_rules: dict[str, tuple[str, ...]] | None = None
+    start: str | None = None  # date and time of second 0 in tables (ISO 8601), see docs/tables.md
 
 
 @attrs.frozen(kw_only=True)
