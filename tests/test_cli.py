@@ -378,7 +378,7 @@ def test_simulate_out_writes_the_tables(small: Path, tmp_path: Path) -> None:
 
 
 def test_simulate_out_uses_the_scenarios_start(small: Path, tmp_path: Path) -> None:
-    small.write_text(SMALL.replace("seed = 3", "seed = 3\nstart = 2026-03-02T09:30:00"))
+    small.write_text(SMALL.replace("seed = 3", 'seed = 3\nstart = "2026-03-02T09:30"'))
     out = tmp_path / "tables"
     args = ["simulate", str(small), "--out", str(out), "--format", "csv", "--replications", "1"]
     assert runner.invoke(app, args).exit_code == 0

@@ -515,7 +515,7 @@ handle_seconds = { kind = "exponential", mean = 60 }
     ("value", "expected"),
     [
         ('"2026-03-02T08:00"', "2026-03-02T08:00"),
-        ("2026-03-02T08:00:00Z", "2026-03-02 08:00:00+00:00"),
+        ('"2026-03-02 08:00Z"', "2026-03-02 08:00Z"),
     ],
 )
 def test_simulation_start_is_a_date_and_time(value: str, expected: str) -> None:
@@ -529,3 +529,5 @@ def test_simulation_start_that_is_no_date_is_reported() -> None:
     assert found == [
         "simulation.start: 'at eight' is not an ISO 8601 date and time (like 2026-03-02T08:00)"
     ]
+    unquoted = problems_of(GOOD.replace("duration = 3600", "duration = 3600\nstart = 2026-03-02"))
+    assert unquoted == ["simulation.start: must be a string, got datetime.date(2026, 3, 2)"]

@@ -16,6 +16,7 @@ engine and the command line) raises ``ValueError``.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import math
 from collections.abc import Collection, Mapping
@@ -50,6 +51,8 @@ from .traces import read_trace
 
 from .tables import parse_start
 
+
+
 __all__ = [
     "AGENT_POLICIES",
     "ARRIVAL_KINDS",
@@ -58,6 +61,7 @@ __all__ = [
     "load_policy_object",
     "mean_of",
     "mean_rate_per_hour",
+    "parse_start",
     "stability_problems",
     "validate",
 ]  # mean_of, mean_rate_per_hour and stability_problems live in .stability
@@ -153,6 +157,21 @@ def _check_simulation(scenario: Scenario, problems: Problems) -> None:
             parse_start(sim.start)
         except ValueError as exc:
             problems.append(f"{where}.start: {exc}")
+
+
+def parse_start(text: str) -> dt.datetime:
+    """An ISO 8601 date and time (``2026-03-02T08:00``; a trailing ``Z`` means UTC) as a datetime;
+    without a time zone it stays naive (the centre's wall clock). Raises ValueError. Cost: O(1).
+
+    >>> parse_start("2026-03-02T08:00"), parse_start("2026-03-02 08:00Z").tzinfo
+    (datetime.datetime(2026, 3, 2, 8, 0), datetime.timezone.utc)
+    """
+    try:
+        return dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO 8601 date and time (like 2026-03-02T08:00)"
+        ) from None
 
 
 def _check_policy(policy: str, where: str, problems: Problems) -> None:

@@ -20,12 +20,9 @@ import importlib.util
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .tables import Chunk, Column, Table, at, table_specs, tables
-
-if TYPE_CHECKING:
-    from .runs import Result
+from .tables import Chunk, Column, Simulated, Table, at, table_specs, tables
 
 __all__ = ["FORMATS", "TablesError", "default_format", "frames", "prepare_directory",
            "resolve_format", "write_tables"]  # fmt: skip
@@ -88,7 +85,7 @@ def prepare_directory(directory: str | Path, *, force: bool = False) -> Path:
 
 
 def write_tables(
-    result: Result,
+    result: Simulated,
     directory: str | Path,
     *,
     format: str | None = None,
@@ -115,7 +112,7 @@ def write_tables(
     return written
 
 
-def frames(result: Result, *, start: dt.datetime | None = None) -> dict[str, Any]:
+def frames(result: Simulated, *, start: dt.datetime | None = None) -> dict[str, Any]:
     """Every table as a pandas DataFrame (through pyarrow when installed, so the column types
     are those of the Parquet files). Raises ImportError naming the ``frames`` extra without
     pandas. Cost: O(contacts · columns), all in memory.

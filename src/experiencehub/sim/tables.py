@@ -25,27 +25,28 @@ import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
 from ..records import ContactRecord
-from .kpi import GROUP_KPI_KEYS, AgentTime, Blocks, group_kpis, kpi_block
+from .checks import parse_start
+from .kpi import GROUP_KPI_KEYS, AgentTime, Blocks, ServiceLevelRule, group_kpis, kpi_block
 
 if TYPE_CHECKING:
     from .engine import RunResult
-    from .runs import Result
-    from .scenario import Scenario
+    from .scenario_types import Scenario
 
 __all__ = [
     "CHUNK_ROWS",
     "INTERVAL_KPIS",
     "Column",
+    "Simulated",
     "Table",
     "parse_start",
     "table_specs",
     "tables",
-]
+]  # parse_start lives in .checks (the scenario's simulation.start is checked with it)
 
 CHUNK_ROWS = 65_536
 """Contacts per chunk (and per Parquet row group): big enough that the per-chunk overhead does
@@ -55,6 +56,24 @@ INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "me
 """The :func:`~.kpi.kpi_block` KPIs of the ``intervals`` table, per queue and interval."""
 
 Chunk = dict[str, list[Any]]
+
+
+class Simulated(Protocol):
+    """What the tables read of a :class:`~.runs.Result` (typed structurally, so this module does
+    not import the one that runs simulations)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def rule(self) -> ServiceLevelRule: ...
+    @property
+    def runs(self) -> tuple[RunResult, ...]: ...
+    @property
+    def per_run(self) -> tuple[Blocks, ...]: ...
+    @property
+    def kpis(self) -> Blocks: ...
+    @property
+    def ci95(self) -> Blocks: ...
 
 
 @attrs.frozen
@@ -77,22 +96,9 @@ class Table:
     chunks: Callable[[], Iterator[Chunk]]
 
 
-def parse_start(text: str) -> dt.datetime:
-    """An ISO 8601 date and time (``2026-03-02T08:00``; a trailing ``Z`` means UTC) as a datetime;
-    without a time zone it stays naive (the centre's wall clock). Raises ValueError. Cost: O(1).
-
-    >>> parse_start("2026-03-02T08:00"), parse_start("2026-03-02 08:00Z").tzinfo
-    (datetime.datetime(2026, 3, 2, 8, 0), datetime.timezone.utc)
-    """
-    try:
-        return dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is not an ISO 8601 date and time (like 2026-03-02T08:00)"
-        ) from None
-
-
-def tables(result: Result, *, start: dt.datetime | None = None) -> dict[str, dict[str, list[Any]]]:
+def tables(
+    result: Simulated, *, start: dt.datetime | None = None
+) -> dict[str, dict[str, list[Any]]]:
     """Every table as columns: table name → column name → values, in the order of
     :func:`table_specs`. Time columns are seconds, or datetimes counted from ``start``.
 
@@ -118,7 +124,7 @@ def at(start: dt.datetime, seconds: float | None) -> dt.datetime | None:
     return None if seconds is None else start + dt.timedelta(seconds=seconds)
 
 
-def table_specs(result: Result) -> list[Table]:
+def table_specs(result: Simulated) -> list[Table]:
     """The five tables of a result (contacts, intervals, agents, groups, kpis), not built yet.
     Cost: O(1); building a table's chunks costs what its docs/tables.md entry says."""
     return [
@@ -192,7 +198,7 @@ INTERVAL_COLUMNS = (
 )
 
 
-def _interval_chunks(result: Result) -> Iterator[Chunk]:
+def _interval_chunks(result: Simulated) -> Iterator[Chunk]:
     """One chunk per run: every queue × interval of ``[0, warm-up + duration)``, by arrival time.
     Cost: O(contacts · log contacts + queues · intervals · shifts)."""
     scenario = result.scenario
@@ -290,7 +296,7 @@ def _agent_chunks(runs: Sequence[RunResult]) -> Iterator[Chunk]:
         yield chunk
 
 
-def _group_chunks(result: Result) -> Iterator[Chunk]:
+def _group_chunks(result: Simulated) -> Iterator[Chunk]:
     """One chunk per run, one row per agent group (the run's ``by_group`` KPIs). Cost: O(agents)."""
     for run, blocks in zip(result.runs, result.per_run, strict=True):
         members: dict[str, list[AgentTime]] = defaultdict(list)
@@ -317,7 +323,7 @@ KPI_COLUMNS = (
 )
 
 
-def _kpi_chunks(result: Result) -> Iterator[Chunk]:
+def _kpi_chunks(result: Simulated) -> Iterator[Chunk]:
     """One chunk per run: every numeric KPI of every block, beside its mean and 95% CI
     half-width over the replications. Cost: O(KPIs)."""
     for run, blocks in zip(result.runs, result.per_run, strict=True):
