@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -402,16 +403,29 @@ def test_simulate_out_is_checked_before_simulating(
     full.mkdir()
     (full / "keep.txt").write_text("")
     result = runner.invoke(app, ["simulate", str(small), "--out", str(full)])
-    assert result.exit_code == 1 and "directory is not empty" in result.stderr
-    assert "--force" in result.stderr and sorted(p.name for p in full.iterdir()) == ["keep.txt"]
+    assert result.exit_code == 2, result.output  # an output that cannot be written
+    assert f"--out {full}: directory is not empty" in result.stderr and "--force" in result.stderr
+    assert sorted(p.name for p in full.iterdir()) == ["keep.txt"]
     below_a_file = tmp_path / "full" / "keep.txt" / "tables"
     result = runner.invoke(app, ["simulate", str(small), "--out", str(below_a_file)])
-    assert result.exit_code == 1 and "cannot write there" in result.stderr
+    assert result.exit_code == 2 and "cannot write there" in result.stderr
     assert "Traceback" not in result.output
-    for bad, message in ((["--format", "xlsx"], "must be parquet or csv"),
+    for bad, message in ((["--format", "xlsx"], "--format: must be one of parquet, csv"),
                          (["--start", "soon"], "--start: 'soon' is not an ISO 8601")):  # fmt: skip
         result = runner.invoke(app, ["simulate", str(small), "--out", str(tmp_path / "n"), *bad])
         assert result.exit_code == 1 and message in result.stderr
+    assert not (tmp_path / "n").exists()
+
+
+def test_simulate_out_parquet_without_pyarrow_exits_2(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the tables extra were missing
+    args = ["simulate", str(small), "--out", str(tmp_path / "t"), "--format", "parquet"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "--format parquet needs pyarrow: pip install 'experiencehub[tables]'" in result.stderr
+    assert "--format csv" in result.stderr and not (tmp_path / "t").exists()
 
 
 def test_simulate_out_force_writes_into_a_full_directory(small: Path, tmp_path: Path) -> None:

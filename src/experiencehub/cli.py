@@ -33,11 +33,8 @@ from .cli_staff import plan_heading, staff_table
 from .cli_tables import comparison_tables, sweep_heading, sweep_table
 from .cli_verdicts import staffing_table, target_table
 from .core.errors import ConfigError
-from .sim import erlang_staffing, kpi, staffing
-
-
-from .sim import erlang, kpi, tablefiles, tables
-from .sim.checks import load_policy_object
+from .sim import erlang_staffing, kpi, staffing, tablefiles
+from .sim.checks import load_policy_object, parse_start
 from .sim.forecast import ForecastError, load_forecast
 from .sim.overrides import OverrideError, parse_setting
 from .sim.parallel import default_workers
@@ -169,12 +166,14 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     exclude_short: ExcludeShort = None,
     abandons_within: AbandonsWithin = None,
     denominator: Denominator = None,
-    force: Force = False,
-
-
-    preset: Annotated[
-        str | None, typer.Option(help="Service-level preset (see docs/kpis.md).")
-    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite a report already in the --report directory; write --out tables "
+            "into a directory that is not empty.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -190,9 +189,6 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
             "is installed, the tables extra; else csv).",
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option(help="Write --out tables into a directory that is not empty.")
-    ] = False,
     table_start: Annotated[
         str | None,
         typer.Option(
@@ -207,11 +203,11 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
         _load(file, preset), short_abandon, exclude_short, abandons_within, denominator
     )
     _check_policy(policy)
-    tables_format = None if out is None else _prepare_tables(out, table_format, force)
-    tables_start = _tables_start(table_start, scenario)
     enabled = None if context is None else _context_setting(context)
     start = EPOCH if epoch is None else _epoch(epoch)
+    tables_start = _tables_start(table_start, scenario)
     _check_outputs(report, force, events)
+    tables_format = None if out is None else _prepare_tables(out, table_format, force)
     with _progress(f"simulating {scenario.name}") as step:
         result = simulate(
             scenario,
@@ -238,12 +234,17 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
 
 
 def _prepare_tables(out: Path, table_format: str | None, force: bool) -> str:
-    """The --out format, after checking the directory (before anything is simulated)."""
+    """The --out format, after checking the directory, before anything is simulated: an
+    unknown format exits 1; a missing pyarrow or a directory that cannot take the tables, 2."""
+    chosen = (table_format or tablefiles.default_format()).strip().lower()
+    if chosen not in tablefiles.FORMATS:
+        _fail([f"--format: must be one of {', '.join(tablefiles.FORMATS)}, got {table_format!r}"])
+    if chosen == "parquet" and (problem := missing_extra("pyarrow", "tables", "--format parquet")):
+        _fail_file(f"{problem} (or --format csv)")
     try:
-        chosen = tablefiles.resolve_format(table_format)
         tablefiles.prepare_directory(out, force=force)
     except tablefiles.TablesError as exc:
-        _fail([f"--out: {exc}"])
+        _fail_file(f"--out {exc}")
     return chosen
 
 
@@ -251,7 +252,7 @@ def _tables_start(text: str | None, scenario: Scenario) -> dt.datetime | None:
     """--start, else the scenario's simulation.start, else None (times in seconds)."""
     given = text if text is not None else scenario.simulation.start
     try:
-        return None if given is None else tables.parse_start(given)
+        return None if given is None else parse_start(given)
     except ValueError as exc:
         _fail([f"--start: {exc}"])
         raise  # unreachable: _fail exits
@@ -261,7 +262,7 @@ def _write_tables(result: Result, out: Path, chosen: str | None, start: dt.datet
     try:
         written = tablefiles.write_tables(result, out, format=chosen, start=start, force=True)
     except tablefiles.TablesError as exc:
-        _fail([f"--out: {exc}"])
+        _fail_file(f"--out {exc}")
     _err.print(f"wrote {len(written)} {chosen} tables ({', '.join(written)}) to {out}")
 
 

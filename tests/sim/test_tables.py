@@ -105,9 +105,9 @@ def test_interval_counts_add_up_to_the_measured_kpis(result: Result, built: Any)
             assert waited / answered == pytest.approx(block["asa"])
 
 
-def test_agents_staffed_follow_the_shifts(built: Any) -> None:
+def test_agents_on_shift_follow_the_shifts(built: Any) -> None:
     staffed = {
-        (i["queue"], i["interval_start"]): i["agents_staffed"]
+        (i["queue"], i["interval_start"]): i["agents_on_shift"]
         for i in rows(built["intervals"])
         if i["replication"] == 0
     }
@@ -284,3 +284,14 @@ def test_to_frames_without_pyarrow(result: Result, monkeypatch: pytest.MonkeyPat
     frames = result.to_frames()
     assert len(frames["contacts"]) == result.customers
     assert frames["contacts"]["agents"].iloc[0] == tuple(next(result.records()).agents)
+
+
+def test_centre_agents_staffed_is_busy_plus_idle_per_interval(result: Result, built: Any) -> None:
+    for i in rows(built["intervals"]):
+        run = result.runs[i["replication"]]
+        index = int(i["interval_start"] // 900)
+        busy_idle = run.occupancy_busy[index] + run.occupancy_idle[index]
+        assert i["centre_agents_staffed"] == pytest.approx(busy_idle / 900)
+    # the early group is away on its break at 1000-1060 s, so fewer than the 4 on shift
+    second = [i for i in rows(built["intervals"]) if i["interval_start"] == 900.0]
+    assert all(i["centre_agents_staffed"] < 4.0 for i in second)

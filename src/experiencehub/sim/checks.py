@@ -48,11 +48,6 @@ from .scenario_types import (
 from .stability import mean_of, mean_rate_per_hour, servable_skills, stability_problems
 from .traces import read_trace
 
-
-from .tables import parse_start
-
-
-
 __all__ = [
     "AGENT_POLICIES",
     "ARRIVAL_KINDS",

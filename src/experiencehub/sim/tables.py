@@ -14,7 +14,7 @@ dict per contact), so a million-contact day can be written a slice at a time.
 >>> t = tables(simulate(load_scenario_text(_TINY)))
 >>> sorted(t)
 ['agents', 'contacts', 'groups', 'intervals', 'kpis']
->>> t["intervals"]["queue"], t["intervals"]["interval_start"], t["intervals"]["agents_staffed"]
+>>> t["intervals"]["queue"], t["intervals"]["interval_start"], t["intervals"]["agents_on_shift"]
 (['q'], [0.0], [1.0])
 """
 
@@ -194,7 +194,8 @@ INTERVAL_COLUMNS = (
     Column("service_level", "float"),
     Column("asa", "float"),
     Column("mean_wait", "float"),
-    Column("agents_staffed", "float"),
+    Column("agents_on_shift", "float"),
+    Column("centre_agents_staffed", "float"),
 )
 
 
@@ -212,20 +213,28 @@ def _interval_chunks(result: Simulated) -> Iterator[Chunk]:
             index = int(r.arrived_at // length)
             if index < len(bounds):
                 arrived[r.queue, index].append(r)
-        staffed = _staffed(scenario, run.agents, bounds)
+        on_shift = _on_shift(scenario, run.agents, bounds)
+        # the centre's busy + idle agent-seconds per interval, as the report's staffing plot reads
+        staffed = [
+            (busy + idle) / (high - low)
+            for busy, idle, (low, high) in zip(
+                run.occupancy_busy, run.occupancy_idle, bounds, strict=True
+            )
+        ]
         chunk: Chunk = {c.name: [] for c in INTERVAL_COLUMNS}
         for queue in scenario.queues:
             for index, (low, high) in enumerate(bounds):
                 block = kpi_block(arrived.get((queue.name, index), []), result.rule, issues=(),
                                   asks=False)  # fmt: skip
                 row = (run.replication, queue.name, queue.channel, low, high, low < sim.warmup,
-                       *(block[k] for k in INTERVAL_KPIS), staffed[queue.name][index])  # fmt: skip
+                       *(block[k] for k in INTERVAL_KPIS), on_shift[queue.name][index],
+                       staffed[index])  # fmt: skip
                 for column, value in zip(INTERVAL_COLUMNS, row, strict=True):
                     chunk[column.name].append(value)
         yield chunk
 
 
-def _staffed(
+def _on_shift(
     scenario: Scenario, agents: Sequence[AgentTime], bounds: Sequence[tuple[float, float]]
 ) -> dict[str, list[float]]:
     """queue → mean number of agents able to serve it who were on shift (logged in, breaks
@@ -236,14 +245,14 @@ def _staffed(
     for agent in agents:
         members[agent.group] += 1
         serves[agent.group] = agent.queues
-    staffed = {q.name: [0.0] * len(bounds) for q in scenario.queues}
+    on_shift = {q.name: [0.0] * len(bounds) for q in scenario.queues}
     for group in scenario.agents:
         spans = [(s.start, s.end) for s in group.shifts] or [(0.0, math.inf)]
         for index, (low, high) in enumerate(bounds):
             on = sum(max(0.0, min(high, b) - max(low, a)) for a, b in spans) / (high - low)
             for queue in serves.get(group.group, ()):
-                staffed[queue][index] += on * members[group.group]
-    return staffed
+                on_shift[queue][index] += on * members[group.group]
+    return on_shift
 
 
 # -- agents and groups ---------------------------------------------------------------------------
