@@ -52,7 +52,7 @@ SKILL_SETS = [
 def _state(router: Router) -> tuple[list[str], dict[str, list[Any]], list[str]]:
     agents = router.agent_ids()
     work = {a: router.work(a) for a in agents}
-    waiting = [cid for cid in router.contacts if router.contact_status(cid) == "waiting"]
+    waiting = [cid for cid in router.contact_ids() if router.contact_status(cid) == "waiting"]
     return agents, work, waiting
 
 
@@ -113,7 +113,7 @@ def next_event(router: Router, seed: int, index: int, *, noise: float = 0.0) -> 
 
 def _noise(router: Router, rng: random.Random, at: float, index: int) -> ev.Event:
     """An event the router refuses (perhaps after the deadlines due by its time applied)."""
-    known = list(router.contacts) or ["ghost"]
+    known = router.contact_ids() or ["ghost"]
     late = (router.next_deadline() or router.now) + rng.random() * 30
     choices: list[ev.Event] = [
         ev.OfferAccepted(at=late, contact_id=rng.choice(known), agent_id="ghost"),
@@ -134,6 +134,6 @@ def fingerprint(router: Router) -> tuple[Any, ...]:
         router.now,
         router.next_deadline(),
         [(a, router.agent_view(a), router.work(a)) for a in agents],
-        [(cid, router.contact_status(cid)) for cid in router.contacts],
+        [(cid, router.contact_status(cid)) for cid in router.contact_ids()],
         [(q, router.stats.waiting(q)) for q in router.queues],
     )

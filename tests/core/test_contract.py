@@ -36,6 +36,7 @@ from experiencehub import (
 )
 from experiencehub.core import decisions as dc  # the trusted constructors (new_*) too
 from experiencehub.core import events as ev
+from experiencehub.core._handlers import RoutingCore
 from experiencehub.core._validators import MAX_PRIORITY, MAX_SECONDS, FrozenDict
 from experiencehub.core.errors import RouterFailed
 from experiencehub.testing import RouterModel
@@ -373,12 +374,16 @@ def test_handle_refuses_unvalidated_bad_values_with_routing_errors(event: ev.Eve
     assert router.handle(ev.Tick(at=1.0)) == []  # nothing parked, nothing lost
 
 
-class _Buggy(Router):
-    """A router with a bug in applying an arrival: it fails after deciding an Offer."""
+class _BuggyCore(RoutingCore):
+    """A router state with a bug in applying an arrival: it fails after deciding an Offer."""
 
     def _arrive(self, e: ev.ContactArrived, out: list[dc.Decision]) -> None:
         super()._arrive(e, out)
         raise RuntimeError("bug")
+
+
+class _Buggy(Router):
+    _Core = _BuggyCore
 
 
 def test_a_bug_while_applying_closes_the_router_and_keeps_its_decisions() -> None:

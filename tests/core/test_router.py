@@ -25,6 +25,10 @@ from experiencehub import (
 )
 from experiencehub import decisions as dc
 from experiencehub import events as ev
+from experiencehub.core._handlers import RoutingCore
+from experiencehub.core.agents import AgentState, AgentStatus
+from experiencehub.core.contacts import ContactState, ContactStatus
+from experiencehub.core.errors import RouterFailed
 from routing_helpers import arrive, kinds, login, offers
 
 
@@ -806,3 +810,52 @@ def test_work_lists_what_holds_each_agents_slots() -> None:
     ]
     with pytest.raises(UnknownAgent):
         router.work("nobody")
+
+
+# -- structure: what the Router shows, and the one place each status changes ---------------------
+def test_router_shows_only_its_public_surface() -> None:
+    """The state is held by composition: a host sees the event call, the clock and views."""
+    public = {name for name in dir(Router) if not name.startswith("_")}
+    assert public == {
+        "agent_ids", "agent_load", "agent_status", "agent_view", "contact_ids",
+        "contact_status", "deadline_may_be_due", "explain", "handle", "next_deadline", "now",
+        "policy_name", "queues", "stats", "work",
+    }  # fmt: skip
+    router = Router(SkillGraph(), [QueueSpec("q", channel="chat")])
+    with pytest.raises(TypeError):
+        router.queues["other"] = QueueSpec("other", channel="chat")  # type: ignore[index]
+
+
+def test_contact_and_agent_statuses_change_only_by_their_tables() -> None:
+    contact = ContactState("c1", queue=QueueSpec("q", channel="chat"), priority=0,
+                           customer_id=None, at=0.0)  # fmt: skip
+    with pytest.raises(InvalidTransition, match="c1: cannot accept while waiting"):
+        contact.move("accept")
+    assert contact.status is ContactStatus.WAITING
+    contact.move("offer")
+    contact.move("accept")
+    assert contact.status is ContactStatus.CONNECTED
+    contact.move("end")  # leaves the router: the last status stays
+    assert contact.status is ContactStatus.CONNECTED
+    agent = AgentState("a1", seq=1, skills={}, capacity={"chat": 1}, at=0.0)
+    agent.move("away", "Break", 5.0)
+    assert (agent.status, agent.reason, agent.status_since) == (AgentStatus.AWAY, "Break", 5.0)
+    agent.move("logout", "ignored", 6.0)
+    with pytest.raises(InvalidTransition, match="a1: cannot go 'available' while logging_out"):
+        agent.move("available", None, 7.0)
+    assert (agent.status, agent.reason, agent.status_since) == (AgentStatus.LOGGING_OUT, None, 6.0)
+
+
+def test_pools_are_not_read_while_an_agent_looks_for_work() -> None:
+    """While an agent that freed takes its next contacts, its pool entries are stale: a read
+    of the pools in that window is a bug the guard turns into an assertion."""
+    class ReadsPoolsTooEarly(RoutingCore):
+        def match_agent(self, agent, out):  # type: ignore[no-untyped-def]
+            self.pools.best_agent(self.queues["q"], None, frozenset())
+
+    class Broken(Router):
+        _Core = ReadsPoolsTooEarly
+
+    router = Broken(SkillGraph(), [QueueSpec("q", channel="chat")])
+    with pytest.raises(RouterFailed, match="pools read while a1's entries are stale"):
+        router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}))

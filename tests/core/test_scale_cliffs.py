@@ -236,8 +236,8 @@ def test_own_heaps_choose_exactly_the_agents_the_shared_pools_do(
     """A router whose contacts search heaps of their own after ``own_heap_after`` exclusions
     makes exactly the decisions of one that always searches the shared pools."""
     shared, own, model = config.build(), config.build(), RouterModel(config)
-    shared.pools.own_heap_after = 10**9
-    own.pools.own_heap_after = own_heap_after
+    shared._core.pools.own_heap_after = 10**9
+    own._core.pools.own_heap_after = own_heap_after
     for step in range(data.draw(st.integers(20, 120), label="steps")):
         event = data.draw(valid_events(model, deadline=shared.next_deadline(), fresh=f"v{step}"))
         out = shared.handle(event)

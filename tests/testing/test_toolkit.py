@@ -13,6 +13,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from experiencehub import QueueSpec, RoutingError, SkillGraph, Stage, WrapUp
 from experiencehub.core import decisions as dc  # the trusted constructors (new_*) too
 from experiencehub.core import events as ev
+from experiencehub.core._handlers import RoutingCore
 from experiencehub.core.router import Router
 from experiencehub.testing import ModelViolation, RouterConfig, RouterMachine, RouterModel
 from experiencehub.testing import strategies as hs
@@ -167,7 +168,7 @@ def test_model_catches_a_slot_kept_after_the_offer_ended() -> None:
         ev.ContactArrived(at=0.0, contact_id="c1", queue="q"),
     ):
         model.apply(event, router.handle(event))
-    router.agents["a1"].load["chat"] += 1  # a router that forgets to free a slot
+    router._core.agents["a1"].load["chat"] += 1  # a router that forgets to free a slot
     with pytest.raises(ModelViolation, match="slot kept"):
         model.check_router(router)
 
@@ -176,7 +177,7 @@ def test_model_catches_a_vanished_contact() -> None:
     router, model = ONE_QUEUE.build(), RouterModel(ONE_QUEUE)
     event = ev.ContactArrived(at=0.0, contact_id="c1", queue="q")
     model.apply(event, router.handle(event))
-    del router.contacts["c1"]  # a router that loses a waiting contact
+    del router._core.contacts["c1"]  # a router that loses a waiting contact
     with pytest.raises(RoutingError):  # contact_status raises UnknownContact for a live one
         model.check_router(router)
 
@@ -200,7 +201,7 @@ class _ForgetsErrorDecisions(Router):
             raise
 
 
-class _IgnoresPriority(Router):
+class _IgnoresPriorityCore(RoutingCore):
     """Serves the line heads FIFO whatever their priority (overrides the contact selection)."""
 
     def _best_contact(self, agent):  # type: ignore[no-untyped-def]
@@ -216,7 +217,7 @@ class _IgnoresPriority(Router):
         return min(heads)[2] if heads else None
 
 
-class _PrefersCostlyRecentAgents(Router):
+class _PrefersCostlyRecentAgentsCore(RoutingCore):
     """Offers a waiting contact to the eligible agent with the HIGHEST skill cost, then the one
     that became idle LAST: every rule but the choice of agent holds."""
 
@@ -237,6 +238,14 @@ class _PrefersCostlyRecentAgents(Router):
             *_rank, agent = max(candidates, key=lambda c: c[:3])
             why = dc.new_explanation(policy="worst", summary="the worst agent", candidates=())
             self.offer(contact, agent, why, out)
+
+
+class _IgnoresPriority(Router):
+    _Core = _IgnoresPriorityCore
+
+
+class _PrefersCostlyRecentAgents(Router):
+    _Core = _PrefersCostlyRecentAgentsCore
 
 
 BROKEN = settings(

@@ -70,7 +70,8 @@ _TRANSITIONS: dict[AgentStatus, dict[str, AgentStatus]] = {
 
 
 def next_status(agent_id: str, current: AgentStatus, request: str) -> AgentStatus:
-    """Look the transition up in the table; raise InvalidTransition naming state and rule."""
+    """Look the transition up in the table; raise InvalidTransition naming state and rule.
+    Cost: O(1)."""
     try:
         return _TRANSITIONS[current][request]
     except KeyError:
@@ -93,10 +94,12 @@ class ChannelRules:
 
     @classmethod
     def default(cls) -> ChannelRules:
+        """The rules described above (phone blocks all, chat blocks phone). Cost: O(1)."""
         return cls.from_mapping({"phone": [ANY_CHANNEL], "chat": ["phone"], "email": []})
 
     @classmethod
     def from_mapping(cls, blocks: Mapping[str, Collection[str]]) -> ChannelRules:
+        """Rules from channel → channels its work blocks (``"*"``: all). Cost: O(entries)."""
         checked: dict[str, frozenset[str]] = {}
         for channel, blocked in blocks.items():
             if not isinstance(channel, str) or not channel:
@@ -109,7 +112,7 @@ class ChannelRules:
         return cls(blocks=checked)
 
     def blocked_by(self, busy_channel: str, channel: str) -> bool:
-        """Does work on ``busy_channel`` forbid a new offer on ``channel``?"""
+        """Does work on ``busy_channel`` forbid a new offer on ``channel``? Cost: O(1)."""
         blocked = self.blocks.get(busy_channel, frozenset())
         return channel in blocked or (ANY_CHANNEL in blocked and channel != busy_channel)
 
@@ -236,33 +239,38 @@ class AgentState:
                 free = [c for c in free if not rules.blocked_by(channel, c)]
         return frozenset(free) if free else _NOTHING
 
-    def set_status(self, status: AgentStatus, reason: str | None, at: float) -> None:
-        """A new status (and away reason: None unless away); ``status_since`` moves only when
-        either changes. Cost: O(1)."""
+    def move(self, request: str, reason: str | None, at: float) -> None:
+        """Apply ``request`` (``"available"``, ``"away"`` or ``"logout"``) by the transition
+        table — the one place an agent's status changes — with the away reason (kept only
+        while away); ``status_since`` moves only when status or reason changes. Raises
+        ``InvalidTransition`` naming the state and the rule, changing nothing. Cost: O(1).
+        """
+        status = next_status(self.agent_id, self.status, request)
         reason = reason if status is AgentStatus.AWAY else None
         if status is not self.status or reason != self.reason:
             self.status, self.reason, self.status_since = status, reason, at
 
     def occupancy(self) -> float:
-        """Share of this agent's total capacity in use (0 when it has none)."""
+        """Share of this agent's total capacity in use (0 when it has none). Cost: O(channels)."""
         total = sum(self.capacity.values())
         return sum(self.load.values()) / total if total else 0.0
 
     def hold(self, contact_id: str, channel: str, phase: WorkPhase) -> None:
-        """A contact takes (or keeps, in a new phase) one slot on ``channel``."""
+        """A contact takes (or keeps, in a new phase) one slot on ``channel``. Cost: O(1)."""
         if contact_id not in self.work:
             self.load[channel] = self.load.get(channel, 0) + 1
             self.load_code += self.radix[channel]
         self.work[contact_id] = (channel, phase)
 
     def release(self, contact_id: str) -> str:
-        """The contact gives its slot back; returns the channel."""
+        """The contact gives its slot back; returns the channel. Cost: O(1)."""
         channel, _phase = self.work.pop(contact_id)
         self.load[channel] -= 1
         self.load_code -= self.radix[channel]
         return channel
 
     def phase_of(self, contact_id: str) -> WorkPhase | None:
+        """What the contact holds of this agent (None: nothing). Cost: O(1)."""
         held = self.work.get(contact_id)
         return None if held is None else held[1]
 

@@ -59,7 +59,8 @@ _HINTS = {
 
 
 def next_contact_status(contact_id: str, current: ContactStatus, what: str) -> ContactStatus | None:
-    """Look the transition up; raise InvalidTransition naming the state and the rule."""
+    """Look the transition up; raise InvalidTransition naming the state and the rule.
+    Cost: O(1)."""
     try:
         return _TRANSITIONS[current][what]
     except KeyError:
@@ -129,6 +130,15 @@ class ContactState:
         # pending deadline entries that belong to this contact
         self.deadlines: list[tuple[float, int, str, str, str]] = []
         self.transfers = 0
+
+    def move(self, what: str) -> None:
+        """Apply ``what`` by the transition table — the one place a contact's status changes;
+        a move out of the router (``"end"``, ``"abandon"``) keeps the last status. Raises
+        ``InvalidTransition`` naming the state and the rule, changing nothing. Cost: O(1).
+        """
+        status = next_contact_status(self.contact_id, self.status, what)
+        if status is not GONE:
+            self.status = status
 
     def __repr__(self) -> str:
         return (

@@ -16,12 +16,19 @@ True
 from __future__ import annotations
 
 import heapq
+from typing import Final
 
 from ._lazyheap import LazyHeap
 
-__all__ = ["Deadline", "Deadlines"]
+__all__ = ["AT", "DETAIL", "KIND", "SUBJECT", "Deadline", "Deadlines"]
 
 Deadline = tuple[float, int, str, str, str]
+# positions in a Deadline: (at, seq, kind, subject, detail)
+AT: Final = 0
+SEQ: Final = 1
+KIND: Final = 2
+SUBJECT: Final = 3
+DETAIL: Final = 4
 
 
 class Deadlines(LazyHeap):

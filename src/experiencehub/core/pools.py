@@ -76,6 +76,7 @@ class AgentPools:
         "_rules",
         "_steps",
         "own_heap_after",
+        "settling",
     )
 
     def __init__(
@@ -106,6 +107,9 @@ class AgentPools:
         self._own_heaps: dict[PoolId, dict[str, _Heap]] = {}
         self._owned: dict[str, list[PoolId]] = {}
         self.own_heap_after = OWN_HEAP_AFTER
+        # the agent whose pool entries are stale while it looks for work (RoutingState.
+        # look_for_work); the pools must not be read then
+        self.settling: str | None = None
 
     def enrol(self, agent: AgentState) -> None:
         """At login, once: the pools the agent may sit in, from its skill costs and channels.
@@ -327,6 +331,7 @@ class AgentPools:
         searches heaps of its own instead, where an entry it excludes is dropped for good:
         O(c·log n) amortised, after O(n) once per pool to make the heap (see :meth:`_own_heap`).
         """
+        assert self.settling is None, f"pools read while {self.settling}'s entries are stale"
         read = 0
         name = queue.name
         search: Callable[[_Heap, AbstractSet[str]], str | None] = self._best_in

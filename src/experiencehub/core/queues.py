@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import attrs
 from sortedcontainers import SortedList
@@ -26,6 +26,10 @@ from ._validators import MAX_SECONDS, MAX_WEIGHT, FrozenDict
 from .errors import ConfigError
 
 __all__ = [
+    "ENTRY_CONTACT",
+    "KEY_ENQUEUED_AT",
+    "KEY_RANK",
+    "KEY_SEQ",
     "DeclinedViews",
     "LineEntry",
     "QueueSpec",
@@ -38,6 +42,12 @@ __all__ = [
 
 WaitingKey = tuple[float, float, int]
 """(-base_priority, enqueued_at, seq): smaller is served first."""
+
+# positions in a WaitingKey, and in a LineEntry (the key's three, then the contact id)
+KEY_RANK: Final = 0
+KEY_ENQUEUED_AT: Final = 1
+KEY_SEQ: Final = 2
+ENTRY_CONTACT: Final = 3
 
 
 def _non_negative(
@@ -181,7 +191,7 @@ class QueueSpec:
 
     @property
     def aging_rate(self) -> float:
-        """Effective-priority points gained per second of waiting."""
+        """Effective-priority points gained per second of waiting. Cost: O(1)."""
         return self.aging_per_minute / 60.0
 
     def stage_at(self, waited_seconds: float) -> int:
@@ -193,7 +203,8 @@ class QueueSpec:
         return index
 
     def first_stage_for(self, cost: float) -> int | None:
-        """First stage at which an agent of this skill cost is eligible (None: never by skill)."""
+        """First stage at which an agent of this skill cost is eligible (None: never by skill).
+        Cost: O(stages)."""
         for index, stage in enumerate(self.stages):
             if stage.max_cost is None or cost <= stage.max_cost:
                 return index
@@ -205,15 +216,17 @@ class QueueSpec:
         Agents beyond the last finite ring are found at the "any agent" stage through the channel
         pool, ranked by the policy alone; keeping them out of the queue's skill pools is what keeps
         an agent's pools few (measured in docs/performance.md).
+        Cost: O(stages).
         """
         finite = [s.max_cost for s in self.stages if s.max_cost is not None]
         return not finite or cost <= finite[-1]
 
     def base_priority(self, priority: int, enqueued_at: float) -> float:
-        """Time-invariant part of the effective priority (see module docstring)."""
+        """Time-invariant part of the effective priority (see module docstring). Cost: O(1)."""
         return self.priority_weight * priority - self.aging_rate * enqueued_at
 
     def effective_priority(self, base_priority: float, now: float) -> float:
+        """The effective priority at ``now`` of a contact with this base priority. Cost: O(1)."""
         return base_priority + self.aging_rate * now
 
 
@@ -384,6 +397,7 @@ def build_lines(queues: Iterable[QueueSpec]) -> dict[tuple[str, int], WaitingLin
     aging rate share one line. Their contacts are open to the same agents, and with one aging rate
     the key order is the effective-priority order across those queues too; so a freeing agent
     reads one line for all of them instead of one per queue on its channel.
+    Cost: O(queues · stages).
     """
     lines: dict[tuple[str, int], WaitingLine] = {}
     shared: dict[tuple[str, float], WaitingLine] = {}

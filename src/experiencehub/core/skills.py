@@ -58,12 +58,13 @@ class SkillGraph:
         self._graph.add_edge(skill, serves, cost=float(cost))
 
     def add_child(self, child: str, *, parent: str, cost: float = 0) -> None:
-        """Hierarchy: an agent with ``child`` (``billing.eu``) serves needs for ``parent``."""
+        """Hierarchy: an agent with ``child`` (``billing.eu``) serves needs for ``parent``.
+        Cost: O(1)."""
         self.add_substitute(child, serves=parent, cost=cost)
 
     @classmethod
     def from_edges(cls, edges: Iterable[tuple[str, str, float]]) -> SkillGraph:
-        """Build from ``(skill, serves, cost)`` triples."""
+        """Build from ``(skill, serves, cost)`` triples. Cost: O(E), E edges."""
         graph = cls()
         for skill, serves, cost in edges:
             graph.add_substitute(skill, serves=serves, cost=cost)
@@ -82,11 +83,12 @@ class SkillGraph:
     # -- queries --------------------------------------------------------------------------
     @property
     def skills(self) -> frozenset[str]:
+        """Every skill the graph knows. Cost: O(skills)."""
         return frozenset(self._graph.nodes)
 
     @property
     def graph(self) -> nx.DiGraph:
-        """The underlying networkx graph (read it, do not change it)."""
+        """The underlying networkx graph (read it, do not change it). Cost: O(1)."""
         return self._graph
 
     def cost(self, have: str, need: str) -> float | None:

@@ -10,7 +10,7 @@ the router was built; a host that wants intervals takes differences.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -41,7 +41,7 @@ class RouterStats:
         # per queue: (enqueued_at, seq) of every contact not yet connected, oldest first
         self._waiting: dict[str, LazyHeap] = {q: LazyHeap() for q in queues}
         self._counters: dict[str, QueueCounters] = {q: QueueCounters() for q in self._waiting}
-        self._available: dict[str, int] = {}
+        self._available: Callable[[str], int] = _nobody_available
 
     # -- written by the router -----------------------------------------------------------
     def queued(self, queue: str, enqueued_at: float, seq: int) -> None:
@@ -56,7 +56,8 @@ class RouterStats:
         """Totals of a queue (mutable by the router; read-only for callers). Cost: O(1)."""
         return self._counters[queue]
 
-    def bind_available(self, available: dict[str, int]) -> None:
+    def bind_available(self, available: Callable[[str], int]) -> None:
+        """Read available agents per channel from ``available`` (the pools'). Cost: O(1)."""
         self._available = available
 
     # -- read by anyone ------------------------------------------------------------------
@@ -76,4 +77,8 @@ class RouterStats:
 
     def available_agents(self, channel: str) -> int:
         """Agents that can take a new contact on ``channel`` now. Cost: O(1)."""
-        return self._available.get(channel, 0)
+        return self._available(channel)
+
+
+def _nobody_available(_channel: str) -> int:
+    return 0

@@ -1,0 +1,243 @@
+"""Each routing event, validated then applied (private; the last layer of the router's state, see
+:mod:`._state`, and the object :class:`~.router.Router` holds).
+
+For every event type ``handlers`` holds a pair: the check, which raises a
+:class:`~.errors.RoutingError` naming the value and the rule and never mutates, and the
+application, which may assume the check passed. ``Router.handle`` runs them in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import decisions as dc
+from . import events as ev
+from ._matching import Matching
+from ._offers import OfferReturn
+from .agents import AgentState, AgentStatus, WorkPhase, next_status
+from .contacts import ContactState, ContactStatus, next_contact_status
+from .errors import (
+    DuplicateId,
+    InvalidTransition,
+    OfferNotFound,
+    UnknownAgent,
+    UnknownContact,
+    UnknownQueue,
+)
+from .queues import KEY_SEQ, QueueSpec
+
+Check = Callable[[Any], None]
+Apply = Callable[[Any, list[dc.Decision]], None]
+
+
+class RoutingCore(Matching):
+    """The router's whole state, with a check and an application for every event type."""
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        # the login checked last and the agent it makes, applied by _login right after
+        self._admitting: tuple[ev.AgentLoggedIn, AgentState] | None = None
+        self.handlers: dict[type, tuple[Check, Apply]] = {
+            ev.AgentLoggedIn: (self._check_login, self._login),
+            ev.AgentStatusChanged: (self._check_status, self._status),
+            ev.AgentLoggedOut: (self._check_logout, self._logout),
+            ev.ContactArrived: (self._check_arrival, self._arrive),
+            ev.OfferAccepted: (self._check_offer_answer, self._accept),
+            ev.OfferRejected: (self._check_offer_answer, self._reject),
+            ev.ContactEnded: (self._check_end, self._end),
+            ev.WrapUpEnded: (self._check_wrap_up_end, self._wrap_up_end),
+            ev.ContactAbandoned: (self._check_abandon, self._abandon),
+            ev.ContactTransferred: (self._check_transfer, self._transfer),
+            ev.Tick: (_no_check, _no_apply),
+        }
+
+    def run_deadlines(self, until: float, out: list[dc.Decision]) -> None:
+        """Apply every deadline due at or before ``until``, each at its own time."""
+        while (entry := self.deadlines.pop_due(until)) is not None:
+            self.now = entry[0]
+            self.apply_deadline(entry, out)
+
+    # -- lookups that raise the caller's error ---------------------------------------------
+    def agent(self, agent_id: str) -> AgentState:
+        """The logged-in agent, or ``UnknownAgent``. Cost: O(1)."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(f"{agent_id}: no agent with this id is logged in")
+        return agent
+
+    def contact(self, contact_id: str) -> ContactState:
+        """The contact in the router, or ``UnknownContact``. Cost: O(1)."""
+        contact = self.contacts.get(contact_id)
+        if contact is None:
+            raise UnknownContact(
+                f"{contact_id}: no such contact (never arrived, or already ended or abandoned)"
+            )
+        return contact
+
+    def queue(self, name: str) -> QueueSpec:
+        """The configured queue, or ``UnknownQueue``. Cost: O(1)."""
+        queue = self.queues.get(name)
+        if queue is None:
+            raise UnknownQueue(
+                f"{name}: no queue with this name (known: {', '.join(self.queues)})"
+            )
+        return queue
+
+    # -- checks (never mutate) ------------------------------------------------------------
+    def _check_login(self, e: ev.AgentLoggedIn) -> None:
+        """The id is free and the policy's keys for the agent have the policy's one length
+        (the agent made here is the one ``_login`` logs in: validate first, mutate after)."""
+        agent = self.agents.get(e.agent_id)
+        if agent is not None:
+            raise DuplicateId(f"{e.agent_id}: already logged in ({agent.status.value})")
+        self._admitting = None
+        made = self.new_agent(e.agent_id, e.skills, e.capacity)
+        self.pools.check_keys(made)
+        self._admitting = (e, made)
+
+    def _check_status(self, e: ev.AgentStatusChanged) -> None:
+        next_status(e.agent_id, self.agent(e.agent_id).status, e.status)
+
+    def _check_logout(self, e: ev.AgentLoggedOut) -> None:
+        next_status(e.agent_id, self.agent(e.agent_id).status, "logout")
+
+    def _check_arrival(self, e: ev.ContactArrived) -> None:
+        self.queue(e.queue)
+        if e.contact_id in self.contacts or e.contact_id in self.wrapping:
+            raise DuplicateId(f"{e.contact_id}: a contact with this id is still in the router")
+
+    def _check_offer_answer(self, e: ev.OfferAccepted | ev.OfferRejected) -> None:
+        contact = self.contact(e.contact_id)
+        self.agent(e.agent_id)
+        if contact.status is not ContactStatus.OFFERED or contact.agent_id != e.agent_id:
+            held = f"offered to {contact.agent_id}" if contact.agent_id else contact.status.value
+            raise OfferNotFound(
+                f"{e.contact_id}: no open offer to {e.agent_id} (contact is {held}; "
+                "the offer may have expired or been withdrawn)"
+            )
+
+    def _check_end(self, e: ev.ContactEnded) -> None:
+        next_contact_status(e.contact_id, self.contact(e.contact_id).status, "end")
+
+    def _check_wrap_up_end(self, e: ev.WrapUpEnded) -> None:
+        if self.agent(e.agent_id).phase_of(e.contact_id) is not WorkPhase.WRAP_UP:
+            raise InvalidTransition(f"{e.agent_id}: not in wrap-up for {e.contact_id}")
+
+    def _check_abandon(self, e: ev.ContactAbandoned) -> None:
+        next_contact_status(e.contact_id, self.contact(e.contact_id).status, "abandon")
+
+    def _check_transfer(self, e: ev.ContactTransferred) -> None:
+        self.contact(e.contact_id)
+        self.queue(e.queue)
+
+    # -- applications (the check passed) --------------------------------------------------
+    def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
+        admitting, self._admitting = self._admitting, None
+        assert admitting is not None and admitting[0] is e, "a login is applied after its check"
+        agent = admitting[1]
+        self.add_agent(agent)
+        self.look_for_work(agent, out)
+
+    def _status(self, e: ev.AgentStatusChanged, out: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        before = agent.status
+        agent.move(e.status, e.reason, self.now)
+        if agent.status is AgentStatus.AWAY:
+            self.withdraw_offers(agent, "agent went away", out)
+            self.pools.refresh(agent)
+        elif before is not AgentStatus.AVAILABLE:
+            agent.unanswered = 0
+            agent.idle_since = self.now
+            self.look_for_work(agent, out)
+
+    def _logout(self, e: ev.AgentLoggedOut, out: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        agent.move("logout", None, self.now)
+        self.pools.refresh(agent)
+        self.drop_affinity(agent.agent_id, out)
+        self.withdraw_offers(agent, "agent logged out", out)
+        self.finish_logout_if_idle(agent, out)
+
+    def _arrive(self, e: ev.ContactArrived, out: list[dc.Decision]) -> None:
+        queue = self.queues[e.queue]
+        counters = self.stats.counters(queue.name)
+        counters.arrived += 1
+        if queue.max_length is not None and self.stats.waiting(queue.name) >= queue.max_length:
+            counters.refused += 1
+            out.append(
+                dc.Refused(
+                    at=self.now,
+                    contact_id=e.contact_id,
+                    queue=queue.name,
+                    reason=f"queue full ({queue.max_length} waiting)",
+                )
+            )
+            return
+        contact = ContactState(
+            e.contact_id, queue=queue, priority=e.priority, customer_id=e.customer_id, at=self.now
+        )
+        self.contacts[e.contact_id] = contact
+        self.start_waiting(contact, out, preferred=e.preferred_agents)
+
+    def _accept(self, e: ev.OfferAccepted, out: list[dc.Decision]) -> None:
+        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        contact.move("accept")
+        contact.since = self.now
+        self.cancel_deadlines(contact)
+        self.pools.forget_contact(contact.contact_id)
+        agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.CONNECTED)
+        agent.unanswered = 0
+        self.stats.unqueued(contact.queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
+        counters = self.stats.counters(contact.queue.name)
+        counters.answered += 1
+        counters.answered_wait_seconds += self.now - contact.enqueued_at
+
+    def _reject(self, e: ev.OfferRejected, out: list[dc.Decision]) -> None:
+        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        self.return_offer(contact, agent, OfferReturn.REJECTED, out)
+
+    def _end(self, e: ev.ContactEnded, out: list[dc.Decision]) -> None:
+        contact = self.contacts.pop(e.contact_id)
+        contact.move("end")
+        assert contact.agent_id is not None
+        self.start_wrap_up(self.agents[contact.agent_id], contact, out)
+
+    def _wrap_up_end(self, e: ev.WrapUpEnded, out: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        entry = agent.wrapups.pop(e.contact_id, None)
+        if entry is not None:
+            self.deadlines.cancel(entry)
+        self.free_slot(agent, e.contact_id, out)
+
+    def _abandon(self, e: ev.ContactAbandoned, out: list[dc.Decision]) -> None:
+        contact = self.contacts.pop(e.contact_id)
+        if contact.status is ContactStatus.OFFERED:
+            self.withdraw(contact, "contact abandoned", out)
+        contact.move("abandon")
+        self.stop_waiting(contact)
+        self.pools.forget_contact(contact.contact_id)
+        self.stats.counters(contact.queue.name).abandoned += 1
+        self.remember_for_rejoin(contact)
+
+    def _transfer(self, e: ev.ContactTransferred, out: list[dc.Decision]) -> None:
+        contact, target = self.contacts[e.contact_id], self.queues[e.queue]
+        if target.max_length is not None and self.stats.waiting(target.name) >= target.max_length:
+            out.append(
+                dc.Refused(
+                    at=self.now,
+                    contact_id=contact.contact_id,
+                    queue=target.name,
+                    reason="transfer target full; the contact stays where it was",
+                )
+            )
+            return
+        self.transfer(contact, target, out)
+
+
+def _no_check(_event: object) -> None:
+    return None
+
+
+def _no_apply(_event: object, _out: list[dc.Decision]) -> None:
+    return None

@@ -1,0 +1,171 @@
+"""Matching: the two moves that keep the router work-conserving, and the deadlines (private; the
+fourth layer of the router's state, see :mod:`._state`).
+
+``match_contact``: a contact became waiting or eligible for more agents — read a few pool heads.
+``match_agent``: an agent gained capacity — read the heads of the lines it serves. Every state
+change that can create a match calls one of them (through ``place`` or ``look_for_work``), so after
+any event no contact waits while an eligible agent could take it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from . import decisions as dc
+from ._offers import Offers
+from ._state import AFFINITY, ALERT, OFFER, REJOIN, STAGE, WRAP_UP
+from .agents import AgentState
+from .contacts import ContactState
+from .deadlines import DETAIL, KIND, SUBJECT, Deadline
+from .queues import ENTRY_CONTACT, KEY_ENQUEUED_AT, KEY_RANK, KEY_SEQ, LineEntry, WaitingLine
+
+# what an agent's policy key is computed from when it serves a queue only at an "any agent" stage
+_UNSKILLED = (0.0, 0)
+
+
+class Matching(Offers):
+    """The matching moves and the deadlines."""
+
+    def match_contact(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """Offer a waiting contact to the best eligible agent that can take it, if any."""
+        if contact.affinity:
+            self._match_preferred(contact, out)
+            return
+        queue = contact.queue
+        max_cost = queue.stages[contact.stage].max_cost
+        found = self.pools.best_agent(queue, max_cost, contact.excluded, contact.contact_id)
+        if found is not None:
+            agent_id, cost, read = found
+            ring = _ring_name(cost)
+            why = dc.new_explanation(
+                policy=self.policy.name,
+                summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read)",
+                candidates=(
+                    dc.new_candidate(agent_id=agent_id, cost=-1.0 if cost is None else cost),
+                ),
+            )
+            self.offer(contact, self.agents[agent_id], why, out)
+
+    def _match_preferred(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """The best of the contact's preferred agents that can take it now, by the policy."""
+        queue = contact.queue
+        best: tuple[tuple[float, ...], int, str] | None = None
+        for agent_id in contact.affinity:
+            agent = self.agents.get(agent_id)
+            if agent is None or agent_id in contact.excluded or queue.channel not in agent.taking:
+                continue
+            rank = (
+                self.policy.key(agent, agent.serving.get(queue.name, _UNSKILLED)[1]),
+                agent.seq,
+                agent_id,
+            )
+            if best is None or rank < best:
+                best = rank
+        if best is not None:
+            why = dc.new_explanation(
+                policy=self.policy.name,
+                summary=f"preferred agent {best[2]} (affinity: last or owning agent)",
+                candidates=tuple(
+                    dc.new_candidate(agent_id=a, cost=0.0, note="preferred")
+                    for a in contact.affinity
+                ),
+            )
+            self.offer(contact, self.agents[best[2]], why, out)
+
+    def match_agent(self, agent: AgentState, out: list[dc.Decision]) -> None:
+        """Offer the agent the best contacts it can take until it can take no more.
+
+        Called by ``look_for_work`` only, which places the agent in its pools afterwards: the
+        offers made here update only what the agent can take, not its pool entries.
+        """
+        while agent.taking:
+            best = self._best_contact(agent)
+            if best is None:
+                return
+            contact = self.contacts[best]
+            preferred = " (it is the contact's preferred agent)" if contact.affinity else ""
+            why = dc.new_explanation(
+                policy="highest_priority_then_longest_wait",
+                summary=f"{agent.agent_id} freed; {best} has the highest effective priority, "
+                f"then the longest wait, among contacts it may serve{preferred}",
+                candidates=(
+                    dc.new_candidate(
+                        agent_id=agent.agent_id,
+                        cost=agent.serving.get(contact.queue.name, (-1.0, 0))[0],
+                    ),
+                ),
+            )
+            self.offer(contact, agent, why, out, place=False)
+
+    def _best_contact(self, agent: AgentState) -> str | None:
+        """Head of each line the agent serves (skipping contacts it declined); the best wins.
+
+        Ranks compare across lines by effective priority (with each line's aging), then
+        enqueued_at, then seq (unique among waiting contacts). Cost: O(l) for the l lines the
+        agent serves, plus O(log² n) per line whose head it declined (:class:`.DeclinedViews`).
+        """
+        best: LineEntry | None = None
+        taking, agent_id, now, contacts = agent.taking, agent.agent_id, self.now, self.contacts
+        own = self.affinity_lines.get(agent_id)
+        lines = agent.lines if own is None else [*agent.lines, *own.values()]
+        for line in lines:
+            first = line.first
+            if first is None or line.channel not in taking:
+                continue
+            if agent_id in contacts[first[ENTRY_CONTACT]].excluded:
+                first = self._first_not_declined(line, agent_id)
+                if first is None:
+                    continue
+            rate = line.aging_rate
+            rank = (
+                (
+                    first[KEY_RANK] - rate * now,
+                    first[KEY_ENQUEUED_AT],
+                    first[KEY_SEQ],
+                    first[ENTRY_CONTACT],
+                )
+                if rate
+                else first
+            )
+            if best is None or rank < best:
+                best = rank
+        return None if best is None else best[ENTRY_CONTACT]
+
+    def _first_not_declined(self, line: WaitingLine, agent_id: str) -> LineEntry | None:
+        """The first entry of ``line`` whose contact the agent has not declined (its head is
+        one it declined). Cost: O(log² n); O(n) once, the first time for this agent and line.
+        """
+        contacts = self.contacts
+        return self.declined.first_for(
+            agent_id, line, lambda cid: agent_id in contacts[cid].excluded
+        )
+
+    # -- deadlines ------------------------------------------------------------------------
+    def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
+        """Carry out a deadline that fell due (the clock is at its time)."""
+        kind, subject, detail = entry[KIND], entry[SUBJECT], entry[DETAIL]
+        if kind == REJOIN:
+            del self.rejoin[subject]
+            return
+        if kind == WRAP_UP:
+            agent = self.agents[subject]
+            del agent.wrapups[detail]
+            out.append(dc.new_wrap_up_expired(at=self.now, agent_id=subject, contact_id=detail))
+            self.free_slot(agent, detail, out)
+            return
+        contact = self.contacts[subject]
+        contact.deadlines.remove(entry)
+        if kind == ALERT:
+            out.append(self.alert(contact))
+        elif kind == STAGE:
+            self.expand(contact, out)
+        elif kind == AFFINITY:
+            self.affinity_expired(contact, out)
+        elif kind == OFFER:
+            self.expire_offer(contact, out)
+
+
+@functools.cache
+def _ring_name(cost: float | None) -> str:
+    """How an explanation names a skill-cost ring (cached: a few distinct costs)."""
+    return "any agent on the channel" if cost is None else f"skill cost {cost:g}"

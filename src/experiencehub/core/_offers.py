@@ -1,0 +1,166 @@
+"""Offers: a contact reserved for an agent's slot, and how an offer comes back (private; the third
+layer of the router's state, see :mod:`._state`).
+
+An offer comes back in one of three ways (:class:`OfferReturn`): the agent rejects it, lets it
+expire, or the router withdraws it (the agent went away or logged out). The contact keeps its place
+and goes to the next agent; after a reject or an expiry it is never offered to that agent again.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from . import decisions as dc
+from ._state import OFFER
+from ._waiting import Waiting
+from .agents import AgentState, AgentStatus, WorkPhase
+from .contacts import ContactState
+
+
+class OfferReturn(enum.Enum):
+    """How an open offer came back; the value names the contact's transition."""
+
+    REJECTED = "reject"
+    EXPIRED = "expire"
+    WITHDRAWN = "withdraw"
+
+    def __repr__(self) -> str:
+        return f"OfferReturn.{self.name}"
+
+
+class Offers(Waiting):
+    """Moves of offers."""
+
+    def offer(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        explanation: dc.Explanation,
+        out: list[dc.Decision],
+        *,
+        place: bool = True,
+    ) -> None:
+        """Reserve the agent's slot for the contact. ``place=False``: the caller re-places the
+        agent in its pools afterwards (``look_for_work`` does, once, after all its offers)."""
+        if contact.lines:
+            self.leave_lines(contact)
+        contact.move("offer")
+        contact.agent_id, contact.since = agent.agent_id, self.now
+        agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.OFFERED)
+        self.offer_seq += 1
+        agent.last_offer_seq = self.offer_seq
+        expires_at = None
+        if self.offer_timeout is not None:
+            expires_at = self.now + self.offer_timeout
+            contact.deadlines.append(
+                self.deadlines.add(expires_at, OFFER, contact.contact_id, agent.agent_id)
+            )
+        self.pools.refresh(agent, place=place)
+        out.append(
+            dc.new_offer(
+                at=self.now,
+                contact_id=contact.contact_id,
+                agent_id=agent.agent_id,
+                queue=contact.queue.name,
+                channel=contact.queue.channel,
+                stage=contact.stage,
+                expires_at=expires_at,
+                explanation=explanation,
+            )
+        )
+
+    def withdraw(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
+        """Take back an open offer because the contact leaves or moves (it is not re-queued
+        here); the agent's slot is free for new work."""
+        assert contact.agent_id is not None
+        agent = self.agents[contact.agent_id]
+        agent.release(contact.contact_id)
+        self.cancel_offer_deadline(contact)
+        contact.move(OfferReturn.WITHDRAWN.value)
+        contact.agent_id = None
+        out.append(
+            dc.new_offer_withdrawn(
+                at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id, reason=reason
+            )
+        )
+        self.look_for_work(agent, out)
+
+    def withdraw_offers(self, agent: AgentState, reason: str, out: list[dc.Decision]) -> None:
+        """The agent's open offers come back (it went away or is logging out)."""
+        offered = [cid for cid, (_ch, phase) in agent.work.items() if phase is WorkPhase.OFFERED]
+        for cid in offered:
+            self.return_offer(
+                self.contacts[cid], agent, OfferReturn.WITHDRAWN, out, reason=reason
+            )
+
+    def return_offer(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        how: OfferReturn,
+        out: list[dc.Decision],
+        *,
+        reason: str = "",
+    ) -> None:
+        """The offer came back (``how``): the contact keeps its place and goes to the next agent;
+        the agent looks for other work."""
+        agent.release(contact.contact_id)
+        self.cancel_offer_deadline(contact)
+        contact.move(how.value)
+        contact.agent_id = None
+        if how is OfferReturn.WITHDRAWN:
+            out.append(
+                dc.new_offer_withdrawn(
+                    at=self.now,
+                    contact_id=contact.contact_id,
+                    agent_id=agent.agent_id,
+                    reason=reason,
+                )
+            )
+        elif isinstance(contact.excluded, set):
+            contact.excluded.add(agent.agent_id)  # in place: O(1) however many it excludes
+        else:
+            contact.excluded = {*contact.excluded, agent.agent_id}
+        if contact.affinity:
+            # preferred agents who declined it, or left while it was offered, are no longer waited for
+            contact.affinity = tuple(
+                a
+                for a in contact.affinity
+                if a not in contact.excluded and self.stays_preferred(a, contact)
+            )
+            if not contact.affinity:
+                self.end_affinity(contact, out)
+        # placed before the contact looks for an agent: its pool entries must be current then
+        self.pools.refresh(agent)
+        self.place(contact, out)
+        self.look_for_work(agent, out)
+
+    def expire_offer(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """The offer went unanswered; after ``max_unanswered`` in a row the agent is set away."""
+        assert contact.agent_id is not None
+        agent = self.agents[contact.agent_id]
+        out.append(
+            dc.new_offer_expired(
+                at=self.now, contact_id=contact.contact_id, agent_id=agent.agent_id
+            )
+        )
+        agent.unanswered += 1
+        limit = self.max_unanswered
+        if (
+            limit is not None
+            and agent.unanswered >= limit
+            and agent.status is AgentStatus.AVAILABLE
+        ):
+            agent.move("away", "unanswered offers", self.now)
+            out.append(
+                dc.new_agent_status_forced(
+                    at=self.now,
+                    agent_id=agent.agent_id,
+                    status="away",
+                    reason=f"{agent.unanswered} offers in a row went unanswered",
+                )
+            )
+            self.return_offer(contact, agent, OfferReturn.EXPIRED, out)
+            self.withdraw_offers(agent, "agent set away after unanswered offers", out)
+        else:
+            self.return_offer(contact, agent, OfferReturn.EXPIRED, out)

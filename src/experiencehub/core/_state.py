@@ -1,0 +1,249 @@
+"""The router's state and the agent side of its moves (private; :class:`~.router.Router` is the
+public face and holds a :class:`~._handlers.RoutingCore`, the last layer built on this one).
+
+The state is one object built in layers, one module each, every layer a subclass of the one
+before: this module (the state, agents logging in and out, slots freeing), :mod:`._waiting`
+(contacts in lines, stages, affinity), :mod:`._offers` (offers made and returned),
+:mod:`._matching` (the two matching moves and deadlines) and :mod:`._handlers` (each event,
+validated and applied). A layer calls moves of later layers through the abstract methods declared
+at the end of this class. Every method assumes its event was validated; nothing here raises for a
+caller's mistake.
+
+The one order-sensitive sequence lives in :meth:`RoutingState.look_for_work`: an agent that
+gained capacity is updated without being placed in its pools, finishes logging out if it may, takes
+the best waiting contacts, and only then is placed. Between the first and last step its pool entries
+are stale, so nothing may read the pools then (``AgentPools.settling`` guards the window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import networkx as nx
+
+from . import decisions as dc
+from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
+from .contacts import ContactState
+from .deadlines import Deadline, Deadlines
+from .eligibility import first_stage, serving_cost
+from .policies import AgentPolicy
+from .pools import AgentPools
+from .queues import DeclinedViews, QueueSpec, WaitingKey, WaitingLine, build_lines
+from .skills import SkillGraph
+from .stats import RouterStats
+
+# deadline kinds
+STAGE, OFFER, WRAP_UP, ALERT, AFFINITY, REJOIN = (
+    "stage",
+    "offer",
+    "wrap_up",
+    "alert",
+    "affinity",
+    "rejoin",
+)
+
+
+class RoutingState:
+    """Everything the router knows, and the moves on agents."""
+
+    def __init__(
+        self,
+        *,
+        skills: SkillGraph,
+        queues: Mapping[str, QueueSpec],
+        policy: AgentPolicy,
+        rules: ChannelRules,
+        offer_timeout: float | None,
+        max_unanswered: int | None,
+    ) -> None:
+        self.skills = skills
+        self.queues = dict(queues)
+        self.policy = policy
+        self.rules = rules
+        self.offer_timeout = offer_timeout
+        self.max_unanswered = max_unanswered
+        self.now = 0.0
+        self.agents: dict[str, AgentState] = {}
+        self.contacts: dict[str, ContactState] = {}
+        # contact id → agents still wrapping it up (several after transfers of a connected contact)
+        self.wrapping: dict[str, set[str]] = {}
+        self.lines = build_lines(queues.values())
+        self._served: dict[tuple[float, int], tuple[float, int]] = {}
+        # capacity → (radix, taking table) shared by the agents that have it (see AgentState)
+        self._profiles: dict[
+            tuple[tuple[str, int], ...], tuple[dict[str, int], dict[int, frozenset[str]]]
+        ] = {}
+        # agent id → queue name → contacts waiting for that preferred agent. One line per queue,
+        # because queues age at different rates and a line's order holds only within one queue.
+        self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
+        self.declined = DeclinedViews()
+        self.deadlines = Deadlines()
+        self.rejoin: dict[str, tuple[WaitingKey, Deadline]] = {}
+        self.pools = AgentPools(self.queues, policy, rules, self.agents)
+        self.stats = RouterStats(self.queues)
+        self.stats.bind_available(self.pools.available)
+        # login index: queues (positions in configuration order) by their first required skill,
+        # the queues that require nothing, and each channel's distinct "any agent" lines
+        self._queue_order = list(self.queues.values())
+        self._queues_by_need: dict[str, list[int]] = {}
+        self._requiring_nothing: list[int] = []
+        for index, queue in enumerate(self._queue_order):
+            if queue.requires:
+                self._queues_by_need.setdefault(next(iter(queue.requires)), []).append(index)
+            else:
+                self._requiring_nothing.append(index)
+        self._needs_of: dict[str, frozenset[str]] = {}
+        self._any_lines: dict[str, list[WaitingLine]] = {}
+        listed: set[int] = set()
+        for queue in self._queue_order:
+            if queue.stages[-1].max_cost is None:
+                last = self.lines[(queue.name, len(queue.stages) - 1)]
+                if id(last) not in listed:
+                    listed.add(id(last))
+                    self._any_lines.setdefault(queue.channel, []).append(last)
+        self.seq = 0
+        self.agent_seq = 0
+        self.offer_seq = 0
+
+    # -- agents ---------------------------------------------------------------------------
+    def new_agent(
+        self, agent_id: str, skills: Mapping[str, int], capacity: Mapping[str, int]
+    ) -> AgentState:
+        """An agent about to log in, its eligibility per queue computed once; changes nothing
+        (``add_agent`` logs it in). Visits only the queues whose first required skill one of the
+        agent's skills serves, plus the queues requiring nothing (:meth:`_candidate_queues`).
+
+        Cost: O(c·R·K + c log c) for the c candidate queues, plus the "any agent" lines of its
+        channels.
+        """
+        agent = AgentState(
+            agent_id, seq=self.agent_seq + 1, skills=skills, capacity=capacity, at=self.now
+        )
+        lines: dict[int, WaitingLine] = {}  # shared lines counted once
+        for queue in self._candidate_queues(skills):
+            served = serving_cost(self.skills, skills, queue)
+            # beyond the rings: reached at the "any agent" stage only, like an unskilled agent
+            if served is None or not queue.within_rings(served[0]):
+                continue
+            first = first_stage(queue, capacity, served)
+            if first is None:
+                continue
+            # the few distinct (cost, proficiency) pairs are shared by all agents (memory)
+            agent.serving[queue.name] = self._served.setdefault(served, served)
+            for stage in range(first, len(queue.stages)):
+                line = self.lines[(queue.name, stage)]
+                lines[id(line)] = line
+        for channel, any_lines in self._any_lines.items():
+            if capacity.get(channel, 0) > 0:
+                for line in any_lines:
+                    lines[id(line)] = line
+        agent.lines = list(lines.values())
+        agent.radix, agent.taking_table = self._profiles.setdefault(
+            tuple(agent.capacity.items()), (agent.radix, agent.taking_table)
+        )
+        self.pools.enrol(agent)
+        return agent
+
+    def _candidate_queues(self, skills: Mapping[str, int]) -> list[QueueSpec]:
+        """Queues the agent's skills may serve, in configuration order (the order the pools'
+        plan, and so a seeded random policy's draws, follow). A superset: levels and the other
+        required skills are checked by the caller. Cost: O(K + c log c).
+
+        Speed trick: a login used to visit every queue (36 ms with 20,000 queues; timing in
+        docs/performance.md, "Scale cliffs").
+        """
+        found: set[int] = set(self._requiring_nothing)
+        by_need = self._queues_by_need
+        for have in skills:
+            for need in self._served_needs(have):
+                indexes = by_need.get(need)
+                if indexes is not None:
+                    found.update(indexes)
+        order = self._queue_order
+        return [order[i] for i in sorted(found)]
+
+    def _served_needs(self, have: str) -> frozenset[str]:
+        """The needs a skill serves (itself and all it reaches in the graph), cached."""
+        needs = self._needs_of.get(have)
+        if needs is None:
+            graph = self.skills.graph
+            reached = nx.descendants(graph, have) if have in graph else set()
+            needs = self._needs_of[have] = frozenset({have, *reached})
+        return needs
+
+    def add_agent(self, agent: AgentState) -> None:
+        """Log in an agent made by :meth:`new_agent` (with no event in between); it is placed
+        in its pools once it has looked for work. Cost: O(1)."""
+        assert agent.seq == self.agent_seq + 1, (agent.seq, self.agent_seq)
+        self.agent_seq = agent.seq
+        self.agents[agent.agent_id] = agent
+
+    def look_for_work(self, agent: AgentState, out: list[dc.Decision]) -> None:
+        """The agent may take more than before (it logged in, came back, or a slot freed): it
+        leaves if it was logging out and is done, else takes the best waiting contacts it can,
+        and is placed in its pools after. Cost: O(l) for the l lines it serves per offer made,
+        plus O(q log n) to place it in its q pools.
+
+        The order matters. ``refresh(place=False)`` first, so what it can take is current;
+        placing it only after matching spares an agent who takes work at once the pool pushes
+        (and the dead entries they leave); until then its pool entries are stale, and
+        ``pools.settling`` makes any read of the pools in that window fail its assertion.
+        """
+        pools = self.pools
+        pools.refresh(agent, place=False)
+        self.finish_logout_if_idle(agent, out)
+        if agent.agent_id in self.agents:
+            pools.settling = agent.agent_id
+            self.match_agent(agent, out)
+            pools.settling = None
+            pools.refresh(agent)
+
+    def finish_logout_if_idle(self, agent: AgentState, out: list[dc.Decision]) -> None:
+        """An agent logging out leaves once its last work is done (idempotent)."""
+        if (
+            agent.status is AgentStatus.LOGGING_OUT
+            and not agent.work
+            and agent.agent_id in self.agents
+        ):
+            self.pools.remove(agent)
+            self.declined.forget(agent.agent_id)
+            del self.agents[agent.agent_id]
+            out.append(dc.new_logout_completed(at=self.now, agent_id=agent.agent_id))
+
+    def free_slot(self, agent: AgentState, contact_id: str, out: list[dc.Decision]) -> None:
+        """A wrap-up (or a contact with no wrap-up) ends: the slot is free for new work."""
+        agent.release(contact_id)
+        wrappers = self.wrapping.get(contact_id)
+        if wrappers is not None:
+            wrappers.discard(agent.agent_id)
+            if not wrappers:
+                del self.wrapping[contact_id]
+        agent.idle_since = self.now
+        self.look_for_work(agent, out)
+
+    def start_wrap_up(
+        self, agent: AgentState, contact: ContactState, out: list[dc.Decision]
+    ) -> None:
+        """The agent's contact ended (or was transferred on): after-contact work by the queue's
+        wrap-up rule, or the slot frees at once."""
+        wrap = contact.queue.wrap_up
+        cid = contact.contact_id
+        if wrap.mode == "none":
+            self.free_slot(agent, cid, out)
+            return
+        agent.hold(cid, contact.queue.channel, WorkPhase.WRAP_UP)
+        self.wrapping.setdefault(cid, set()).add(agent.agent_id)
+        ends_at = None
+        if wrap.mode == "timed":
+            ends_at = self.now + wrap.seconds
+            agent.wrapups[cid] = self.deadlines.add(ends_at, WRAP_UP, agent.agent_id, cid)
+        out.append(
+            dc.new_wrap_up_started(
+                at=self.now, agent_id=agent.agent_id, contact_id=cid, ends_at=ends_at
+            )
+        )
+
+    # -- moves the later layers provide ---------------------------------------------------
+    def match_agent(self, agent: AgentState, out: list[dc.Decision]) -> None:
+        """Offer the agent the best contacts it can take (:mod:`._matching`)."""
+        raise NotImplementedError

@@ -1,0 +1,299 @@
+"""Waiting contacts: queued in their lines, widening by stage, waiting for preferred agents,
+rejoining after an abandon, transferred (private; the second layer of the router's state, see
+:mod:`._state`).
+
+A waiting contact sits in exactly one line of its routing class (queue, stage), or, while it waits
+for preferred agents, in one affinity line per preferred agent. ``place`` is the only way in: it
+tries to match the contact first, so a contact offered at once never enters a line.
+"""
+
+from __future__ import annotations
+
+from . import decisions as dc
+from ._state import AFFINITY, ALERT, OFFER, REJOIN, STAGE, RoutingState
+from .agents import AgentStatus
+from .contacts import ContactState, ContactStatus
+from .deadlines import KIND
+from .queues import KEY_ENQUEUED_AT, KEY_RANK, KEY_SEQ, QueueSpec, WaitingLine
+
+
+class Waiting(RoutingState):
+    """Moves of waiting contacts."""
+
+    def start_waiting(
+        self, contact: ContactState, out: list[dc.Decision], *, preferred: tuple[str, ...] = ()
+    ) -> None:
+        """Queue a new (or transferred) contact and try to offer it at once."""
+        queue, now = contact.queue, self.now
+        kept = (
+            self.rejoin.pop(_rejoin_id(queue, contact.customer_id), None)
+            if contact.customer_id and self.rejoin
+            else None
+        )
+        if kept is not None:
+            key, entry = kept
+            self.deadlines.cancel(entry)
+            contact.key, contact.enqueued_at = key, key[KEY_ENQUEUED_AT]
+        else:
+            self.seq += 1
+            contact.key = (-queue.base_priority(contact.priority, now), now, self.seq)
+            contact.enqueued_at = now
+        self.stats.queued(queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
+        if queue.service_level_seconds is not None:
+            self._schedule_alert(contact, out)
+        usable = (
+            tuple(dict.fromkeys(a for a in preferred if self._can_prefer(a, queue)))
+            if preferred
+            else ()
+        )
+        if usable and queue.affinity_seconds > 0:
+            contact.affinity, contact.affinity_logins = usable, self.agent_seq
+            contact.deadlines.append(
+                self.deadlines.add(now + queue.affinity_seconds, AFFINITY, contact.contact_id)
+            )
+            contact.stage = 0
+        else:
+            waited = now - contact.enqueued_at
+            self._enter_stage(contact, queue.stage_at(waited) if waited else 0)
+        self.place(contact, out)
+        if contact.status is ContactStatus.WAITING:
+            out.append(self._enqueued(contact))
+
+    def stays_preferred(self, agent_id: str, contact: ContactState) -> bool:
+        """Is this preferred agent still the one the contact waits for? Not if it logged out,
+        even if it has logged in again since (a later login has a later ``seq``)."""
+        agent = self.agents.get(agent_id)
+        return (
+            agent is not None
+            and agent.status is not AgentStatus.LOGGING_OUT
+            and agent.seq <= contact.affinity_logins
+        )
+
+    def _can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
+        agent = self.agents.get(agent_id)
+        return (
+            agent is not None
+            and agent.status is not AgentStatus.LOGGING_OUT
+            and (
+                queue.name in agent.serving
+                or (agent.capacity.get(queue.channel, 0) > 0 and queue.stages[-1].max_cost is None)
+            )
+        )
+
+    def _enter_stage(self, contact: ContactState, stage: int) -> None:
+        """Set the stage and schedule the next expansion."""
+        contact.stage = stage
+        stages = contact.queue.stages
+        if stage + 1 < len(stages):
+            at = contact.enqueued_at + stages[stage + 1].after
+            contact.deadlines.append(self.deadlines.add(at, STAGE, contact.contact_id))
+
+    def _schedule_alert(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        threshold = contact.queue.service_level_seconds
+        assert threshold is not None
+        due = contact.enqueued_at + threshold
+        if due <= self.now:
+            out.append(self.alert(contact))
+        else:
+            contact.deadlines.append(self.deadlines.add(due, ALERT, contact.contact_id))
+
+    def alert(self, contact: ContactState) -> dc.Alert:
+        """The service-level alert for a contact that waited past its queue's threshold."""
+        return dc.new_alert(
+            at=self.now,
+            contact_id=contact.contact_id,
+            kind="service_level",
+            detail=f"waited {self.now - contact.enqueued_at:g}s in {contact.queue.name}, "
+            f"past its service-level threshold of {contact.queue.service_level_seconds:g}s",
+        )
+
+    def place(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """Offer a waiting contact to an agent who can take it now, or put it in its lines.
+
+        Matching first spares a contact that is offered at once the line insert and removal.
+        """
+        self.match_contact(contact, out)
+        if contact.status is ContactStatus.WAITING:
+            self._enter_lines(contact)
+
+    def _enter_lines(self, contact: ContactState) -> None:
+        if contact.affinity:
+            queue = contact.queue
+            for agent_id in contact.affinity:
+                own = self.affinity_lines.setdefault(agent_id, {})
+                line = own.get(queue.name) or own.setdefault(
+                    queue.name, WaitingLine(queue.channel, queue.aging_rate)
+                )
+                line.add(contact.key, contact.contact_id)
+                contact.lines.append(line)
+        else:
+            line = self.lines[(contact.queue.name, contact.stage)]
+            line.add(contact.key, contact.contact_id)
+            contact.lines.append(line)
+        if contact.excluded and self.declined:
+            key, cid = contact.key, contact.contact_id
+            for line in contact.lines:
+                self.declined.entered(line, (*key, cid), contact.excluded)
+
+    def leave_lines(self, contact: ContactState) -> None:
+        """The contact leaves every line it sits in (an empty affinity line goes too)."""
+        key, cid = contact.key, contact.contact_id
+        for line in contact.lines:
+            line.remove(key, cid)
+        if contact.excluded and self.declined:
+            for line in contact.lines:
+                self.declined.left(line, (*key, cid), contact.excluded)
+        contact.lines = []
+        name = contact.queue.name
+        for agent_id in contact.affinity:
+            lines = self.affinity_lines.get(agent_id)
+            if lines is not None and not lines.get(name, True):
+                del lines[name]
+                if not lines:
+                    del self.affinity_lines[agent_id]
+
+    def cancel_deadlines(self, contact: ContactState) -> None:
+        """Every pending deadline of the contact is cancelled."""
+        for entry in contact.deadlines:
+            self.deadlines.cancel(entry)
+        contact.deadlines = []
+
+    def cancel_offer_deadline(self, contact: ContactState) -> None:
+        """The contact's offer expiry, if any, is cancelled."""
+        for entry in [d for d in contact.deadlines if d[KIND] == OFFER]:
+            contact.deadlines.remove(entry)
+            self.deadlines.cancel(entry)
+
+    def stop_waiting(self, contact: ContactState) -> None:
+        """The contact leaves its lines, deadlines and the waiting statistics."""
+        self.leave_lines(contact)
+        self.cancel_deadlines(contact)
+        self.stats.unqueued(contact.queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
+
+    def expand(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """The contact reached its next stage: more agents are eligible."""
+        waiting = contact.status is ContactStatus.WAITING
+        if waiting:
+            self.leave_lines(contact)
+        self._enter_stage(contact, contact.stage + 1)
+        out.append(self._expanded(contact))
+        if waiting:
+            self.place(contact, out)
+
+    def end_affinity(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """Preferred agents had their chance: normal stages take over (the line is left already)."""
+        for entry in [d for d in contact.deadlines if d[KIND] == AFFINITY]:
+            contact.deadlines.remove(entry)
+            self.deadlines.cancel(entry)
+        contact.affinity = ()
+        self._enter_stage(contact, contact.queue.stage_at(self.now - contact.enqueued_at))
+        out.append(self._expanded(contact))
+
+    def _expanded(self, contact: ContactState) -> dc.Expanded:
+        return dc.new_expanded(
+            at=self.now,
+            contact_id=contact.contact_id,
+            queue=contact.queue.name,
+            stage=contact.stage,
+            max_cost=contact.queue.stages[contact.stage].max_cost,
+        )
+
+    def affinity_expired(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """The affinity window closed: the contact is routed by its stages from now on."""
+        waiting = contact.status is ContactStatus.WAITING
+        if waiting:
+            self.leave_lines(contact)
+        self.end_affinity(contact, out)
+        if waiting:
+            self.place(contact, out)
+
+    def drop_affinity(self, agent_id: str, out: list[dc.Decision]) -> None:
+        """The agent leaves: contacts waiting for it alone fall back to normal routing, the
+        best first (highest effective priority, then longest wait, across its queues), so a
+        better contact is never left waiting while a worse one takes the agent it could have
+        had. Cost: O(k log k) for the k contacts that waited for it, plus placing them."""
+        lines = self.affinity_lines.get(agent_id)
+        if lines is None:
+            return
+        now = self.now
+        released = sorted(
+            ((key[KEY_RANK] - line.aging_rate * now, key[KEY_ENQUEUED_AT], key[KEY_SEQ]), cid)
+            for line in lines.values()
+            for key, cid in line
+        )
+        for _rank, cid in released:
+            contact = self.contacts[cid]
+            self.leave_lines(contact)
+            contact.affinity = tuple(a for a in contact.affinity if a != agent_id)
+            if not contact.affinity:
+                self.end_affinity(contact, out)
+            self.place(contact, out)
+
+    def remember_for_rejoin(self, contact: ContactState) -> None:
+        """An abandoning customer who comes back within the queue's rejoin window keeps its
+        place (its waiting key)."""
+        queue = contact.queue
+        if contact.customer_id is None or queue.rejoin_seconds <= 0:
+            return
+        rid = _rejoin_id(queue, contact.customer_id)
+        old = self.rejoin.pop(rid, None)
+        if old is not None:
+            self.deadlines.cancel(old[1])
+        entry = self.deadlines.add(self.now + queue.rejoin_seconds, REJOIN, rid)
+        self.rejoin[rid] = (contact.key, entry)
+
+    def transfer(self, contact: ContactState, target: QueueSpec, out: list[dc.Decision]) -> None:
+        """The contact moves to ``target`` and waits there; its agent (if it was connected)
+        starts wrap-up, and neither that agent nor any still wrapping it is offered it again."""
+        previous_agent = contact.agent_id
+        if contact.status is ContactStatus.OFFERED:
+            self.withdraw(contact, "contact transferred", out)
+        if contact.status is ContactStatus.CONNECTED:
+            assert previous_agent is not None
+            self.start_wrap_up(self.agents[previous_agent], contact, out)
+            contact.agent_id = None
+        else:
+            self.stop_waiting(contact)
+        self.stats.counters(contact.queue.name).transferred_out += 1
+        self.stats.counters(target.name).transferred_in += 1
+        contact.move("transfer")
+        contact.queue, contact.transfers = target, contact.transfers + 1
+        # not offered back to the agent it came from, nor to one still wrapping it up
+        excluded = set(self.wrapping.get(contact.contact_id, ()))
+        if previous_agent is not None:
+            excluded.add(previous_agent)
+        contact.excluded = frozenset(excluded)
+        self.pools.forget_contact(contact.contact_id)  # its own pool heaps held the old exclusions
+        contact.affinity = ()
+        self.start_waiting(contact, out)
+
+    def _enqueued(self, contact: ContactState) -> dc.Enqueued:
+        queue = contact.queue
+        line = self.lines[(queue.name, contact.stage)] if not contact.affinity else contact.lines[0]
+        if contact.affinity:
+            summary = f"waiting up to {queue.affinity_seconds:g}s for preferred agent(s) {', '.join(contact.affinity)}"
+        else:
+            cost = queue.stages[contact.stage].max_cost
+            ring = "any agent" if cost is None else f"skill cost <= {cost:g}"
+            summary = f"no eligible agent free at stage {contact.stage} ({ring}); {self.pools.available(queue.channel)} agent(s) free on {queue.channel}"
+        return dc.new_enqueued(
+            at=self.now,
+            contact_id=contact.contact_id,
+            queue=queue.name,
+            position=line.position(contact.key, contact.contact_id),
+            waiting=self.stats.waiting(queue.name),
+            explanation=dc.new_explanation(policy=self.policy.name, summary=summary),
+        )
+
+    # -- moves the later layers provide ---------------------------------------------------
+    def match_contact(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """Offer the contact to the best eligible agent that can take it (:mod:`._matching`)."""
+        raise NotImplementedError
+
+    def withdraw(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
+        """Take back the contact's open offer (:mod:`._offers`)."""
+        raise NotImplementedError
+
+
+def _rejoin_id(queue: QueueSpec, customer_id: str | None) -> str:
+    return f"{queue.name}\x00{customer_id}"
