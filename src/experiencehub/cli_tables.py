@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.table import Table
 
+from .sim.overrides import format_value as format_setting
 from .sim.report import block_of, format_difference, format_value, shown_kpis
 from .sim.sweep import SweepResult, sweep_kpis
 
@@ -21,14 +22,17 @@ __all__ = ["comparison_tables", "sweep_heading", "sweep_table"]
 
 
 def sweep_heading(result: SweepResult) -> str:
-    """One line: scenario, points, replications, seed, preset. Cost: O(1)."""
+    """One line: scenario, points, replications, seed, preset (when every point has the same).
+    Cost: O(points)."""
     base = result.points[0]
     rule = base.rule
-    return (
+    line = (
         f"[bold]{base.scenario.name}[/bold] · {len(result.points)} point(s) × "
-        f"{result.replications} replication(s), seed {result.seed}, common random numbers · "
-        f"service level preset [bold]{rule.name}[/bold]: {rule.description}"
+        f"{result.replications} replication(s), seed {result.seed}, common random numbers"
     )
+    if any(p.rule != rule for p in result.points):
+        return line + " · service level by each point's preset"
+    return line + f" · service level preset [bold]{rule.name}[/bold]: {rule.description}"
 
 
 def sweep_table(result: SweepResult, labels: Mapping[str, str], queue: str | None = None) -> Table:
@@ -89,4 +93,4 @@ def _comparison_table(
 
 
 def _plain(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+    return format_setting(value)

@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from experiencehub.sim.overrides import OverrideError, axes_from_mapping, parse_setting, with_value
+from experiencehub.sim.overrides import (
+    OverrideError,
+    axes_from_mapping,
+    format_value,
+    parse_setting,
+    with_value,
+)
 
 RAW: dict[str, Any] = {
     "simulation": {"duration": 60},
@@ -100,3 +106,11 @@ def test_axes_from_a_mapping() -> None:
     assert [a.values for a in axes] == [(0, 1), ("x",), ({"k": 1},), ({"k": 1},)]
     with pytest.raises(OverrideError, match="no values"):
         axes_from_mapping({"a.b": []})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [8, 0.5, True, "longest_idle", [1, 2], {"kind": "exponential", "mean": 90}, {"s": "a b"}],
+)
+def test_format_value_is_what_set_takes(value: Any) -> None:
+    assert parse_setting(f"a.b={format_value(value)}").values == (value,)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -29,7 +30,14 @@ import attrs
 
 from ..core.errors import ConfigError
 
-__all__ = ["Axis", "OverrideError", "axes_from_mapping", "parse_setting", "with_value"]
+__all__ = [
+    "Axis",
+    "OverrideError",
+    "axes_from_mapping",
+    "format_value",
+    "parse_setting",
+    "with_value",
+]
 
 NAME_KEYS = ("name", "group", "queue", "fact", "skill")
 """Keys that name a list entry, in the order looked for: the first one an entry has is its name."""
@@ -130,6 +138,30 @@ def with_value(raw: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
         node, where = _child(node, segment, where, path)
     _assign(node, segments[-1], copy.deepcopy(value), where, path)
     return copied
+
+
+def format_value(value: Any) -> str:
+    """A value as ``--set`` takes it: TOML, except that a string on its own is a bare word.
+    Cost: O(size of the value).
+
+    >>> format_value({"kind": "exponential", "mean": 90}), format_value([1, "a"]), format_value(True)
+    ('{ kind = "exponential", mean = 90 }', '[1, "a"]', 'true')
+    >>> format_value("longest_idle")
+    'longest_idle'
+    """
+    return value if isinstance(value, str) else _toml(value)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
 
 
 # -- paths ----------------------------------------------------------------------------------------

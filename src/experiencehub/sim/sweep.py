@@ -26,7 +26,7 @@ import attrs
 from .confidence import Blocks, compare_runs, summarise
 from .engine import RunResult
 from .kpi import ServiceLevelRule
-from .overrides import Axis, OverrideError, axes_from_mapping, with_value
+from .overrides import Axis, OverrideError, axes_from_mapping, format_value, with_value
 from .parallel import Progress, Task, TaskResult, run_tasks
 from .runs import service_rule
 from .scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
@@ -190,8 +190,8 @@ def compare_scenarios(
         if len(set(found.values())) > 1:
             listed = ", ".join(f"{label}: {value}" for label, value in found.items())
             raise OverrideError([
-                f"{key} differs between the scenarios ({listed}); give {key} for all of them so "
-                "their replications pair"
+                f"{key} differs between the scenarios ({listed}); set it for all of them "
+                f"(--{key}, {key}=) so their replications pair"
             ])  # fmt: skip
     points = [((("scenario", label),), s) for label, s in chosen.items()]
     return _run_points(
@@ -328,4 +328,4 @@ def _difference_dict(difference: tuple[Blocks, Blocks]) -> dict[str, Blocks]:
 
 
 def _show(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value)
+    return format_value(value)
