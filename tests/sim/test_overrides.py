@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from experiencehub.sim.overrides import (
     OverrideError,
@@ -114,3 +117,28 @@ def test_axes_from_a_mapping() -> None:
 )
 def test_format_value_is_what_set_takes(value: Any) -> None:
     assert parse_setting(f"a.b={format_value(value)}").values == (value,)
+
+
+@given(
+    low=st.integers(-50, 50),
+    span=st.integers(0, 60),
+    step=st.integers(1, 7),
+)
+def test_ranges_are_inclusive_python_ranges(low: int, span: int, step: int) -> None:
+    axis = parse_setting(f"a.b={low}..{low + span}..{step}")
+    assert axis.values == tuple(range(low, low + span + 1, step))
+
+
+@given(
+    index=st.integers(0, 1),
+    by_name=st.booleans(),
+    value=st.one_of(st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=3)),
+)
+def test_with_value_changes_one_key_and_copies(index: int, by_name: bool, value: Any) -> None:
+    before = copy.deepcopy(RAW)
+    entry = RAW["agents"][index]["group"] if by_name else str(index)
+    changed = with_value(RAW, f"agents.{entry}.count", value)
+    assert before == RAW
+    assert changed["agents"][index]["count"] == value
+    changed["agents"][index]["count"] = before["agents"][index]["count"]
+    assert changed == before
