@@ -531,3 +531,16 @@ def test_simulation_start_that_is_no_date_is_reported() -> None:
     ]
     unquoted = problems_of(GOOD.replace("duration = 3600", "duration = 3600\nstart = 2026-03-02"))
     assert unquoted == ["simulation.start: must be a string, got datetime.date(2026, 3, 2)"]
+
+
+def test_the_stability_check_counts_only_agents_the_router_would_use() -> None:
+    """A second group has the skill but below the required level: the router never offers it
+    the queue's contacts (no stage takes any agent), so its slots do not count."""
+    text = GOOD.replace('requires = ["s"]', "requires = { s = 2 }").replace(
+        "skills = { s = 1 }", "skills = { s = 2 }"
+    ).replace("per_hour = 10", "per_hour = 150")  # 2.5 erlangs
+    unable = text + '\n[[agents]]\ngroup = "juniors"\ncount = 3\nskills = { s = 1 }\ncapacity = { phone = 1 }\n'
+    (problem,) = problems_of(unable)  # before, the juniors' 3 slots counted: 5 slots, "stable"
+    assert problem.startswith("queues[0]: unstable: offered load 2.5 erlangs >= 2 agent slots")
+    anyone = unable.replace("requires = { s = 2 }", "requires = { s = 2 }\nstages = [{ after = 0, max_cost = 0 }, { after = 60 }]")
+    assert load_scenario_text(anyone).agents[1].group == "juniors"  # a stage takes any agent

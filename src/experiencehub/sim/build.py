@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.policies import RATED_POLICIES, AgentPolicy, rated_policy
-from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.router import Router
 from ..core.skills import SkillGraph
 from .checks import load_policy_object
+from .router_config import group_can_serve, queue_specs, skill_graph
 from .scenario import AgentGroup, Scenario
 from .workload import stream
 
@@ -76,48 +76,9 @@ def agent_ids(group: AgentGroup) -> list[str]:
     return [f"{group.group}-{k + 1}" for k in range(group.count)]
 
 
-def skill_graph(scenario: Scenario) -> SkillGraph:
-    graph = SkillGraph()
-    for group in scenario.agents:
-        for skill in group.skills:
-            graph.add_skill(skill)
-    for queue in scenario.queues:
-        for skill in queue.requires:
-            graph.add_skill(skill)
-    for edge in scenario.substitutions:
-        graph.add_substitute(edge.skill, serves=edge.serves, cost=edge.cost)
-    graph.freeze()
-    return graph
-
-
-def queue_specs(scenario: Scenario) -> list[QueueSpec]:
-    specs = []
-    for q in scenario.queues:
-        stages: list[Stage] = [Stage(after=s.after, max_cost=s.max_cost) for s in q.stages]
-        wrap = q.wrap_up
-        specs.append(
-            QueueSpec(
-                q.name,
-                channel=q.channel,
-                requires=dict(q.requires),
-                stages=stages or [Stage(after=0, max_cost=0)],  # type: ignore[arg-type]  # attrs plugin reads converter=tuple as Iterable[_T_co]
-                priority_weight=q.priority_weight,
-                aging_per_minute=q.aging_per_minute,
-                max_length=q.max_length,
-                wrap_up=WrapUp(wrap.mode, wrap.seconds if wrap.mode == "timed" else 0.0),
-                affinity_seconds=q.affinity_seconds,
-                rejoin_seconds=q.rejoin_seconds,
-            )
-        )
-    return specs
-
-
 def can_serve(graph: SkillGraph, group: AgentGroup, queue: Any, channels: frozenset[str]) -> bool:
-    """Whether agents of ``group`` with capacity on ``channels`` can take ``queue`` at some stage."""
-    if queue.channel not in channels:
-        return False
-    last = queue.stages[-1].max_cost if queue.stages else 0.0
-    if last is None:
-        return True
-    served = graph.serving_cost(group.skills, queue.requires)
-    return served is not None and served[0] <= last
+    """Whether agents of ``group`` with capacity on ``channels`` can take ``queue`` (a scenario
+    queue) at some stage, by the router's own rule (:mod:`experiencehub.core.eligibility`).
+    Cost: O(R·K + stages)."""
+    capacity = {c: n for c, n in group.capacity.items() if c in channels}
+    return group_can_serve(graph, group.skills, capacity, queue)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .router_config import group_can_serve, skill_graph
+
 if TYPE_CHECKING:
-    from .scenario import AgentGroup, Arrivals, Distribution, QueueConfig, Scenario, Substitution
+    from ..core.skills import SkillGraph
+    from .scenario import Arrivals, Distribution, QueueConfig, Scenario, Substitution
 
 __all__ = ["mean_of", "mean_rate_per_hour", "servable_skills", "stability_problems"]
 
@@ -63,6 +66,7 @@ def stability_problems(scenario: Scenario) -> Problems:
     only add work, are left out). Cost: O(Q·W + Q·G).
     """
     problems: Problems = []
+    graph = skill_graph(scenario)
     for i, queue in enumerate(scenario.queues):
         items = [w for w in scenario.workload if w.queue == queue.name]
         if not items or any(w.patience_seconds is not None for w in items):
@@ -71,7 +75,7 @@ def stability_problems(scenario: Scenario) -> Problems:
         if any(rate is None for rate, _ in rates):
             continue
         load = sum((rate or 0.0) / 3600.0 * handle for rate, handle in rates)
-        slots, weighted = _serving_slots(queue, scenario)
+        slots, weighted = _serving_slots(queue, scenario, graph)
         if load >= slots:
             problems.append(
                 f"queues[{i}]: unstable: offered load {load:.1f} erlangs >= {slots:.10g} agent slots{weighted} able "
@@ -80,19 +84,15 @@ def stability_problems(scenario: Scenario) -> Problems:
     return problems
 
 
-def _serving_slots(queue: QueueConfig, scenario: Scenario) -> tuple[float, str]:
-    """Slots able to serve ``queue``, and a note when group speeds weighted them."""
-    groups = [g for g in scenario.agents if _group_can_serve(g, queue, scenario)]
+def _serving_slots(
+    queue: QueueConfig, scenario: Scenario, graph: SkillGraph
+) -> tuple[float, str]:
+    """Slots able to serve ``queue`` — by the router's own eligibility rule: levels, skill
+    costs and stage limits count — and a note when group speeds weighted them."""
+    groups = [
+        g for g in scenario.agents if group_can_serve(graph, g.skills, g.capacity, queue)
+    ]
     # A group twice as fast (handle_time_factor 0.5) does the work of twice the slots.
     slots = sum(g.count * g.capacity.get(queue.channel, 0) / g.handle_time_factor for g in groups)
     weighted = any(g.handle_time_factor != 1.0 for g in groups)
     return slots, " (weighted by 1 / handle_time_factor)" if weighted else ""
-
-
-def _group_can_serve(group: AgentGroup, queue: QueueConfig, scenario: Scenario) -> bool:
-    if group.capacity.get(queue.channel, 0) <= 0:
-        return False
-    if queue.stages and queue.stages[-1].max_cost is None:
-        return True
-    reach = servable_skills(set(group.skills), scenario.substitutions)
-    return all(skill in reach for skill in queue.requires)

@@ -1,0 +1,69 @@
+"""Scenario settings as router configuration: the skill graph, the queue specs, and whether a
+group of agents can serve a queue.
+
+A leaf of the simulator (it imports only the core and the scenario's types), so the scenario
+checks and the simulator read the scenario the same way — and ask the router's own eligibility
+rule (:mod:`experiencehub.core.eligibility`) who can serve what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ..core.eligibility import can_serve
+from ..core.queues import QueueSpec, Stage, WrapUp
+from ..core.skills import SkillGraph
+
+if TYPE_CHECKING:
+    from .scenario_types import QueueConfig, Scenario
+
+__all__ = ["group_can_serve", "queue_spec", "queue_specs", "skill_graph"]
+
+
+def skill_graph(scenario: Scenario) -> SkillGraph:
+    """The skills of every group and queue, with the scenario's substitutions. Cost: O(S·E log S)."""
+    graph = SkillGraph()
+    for group in scenario.agents:
+        for skill in group.skills:
+            graph.add_skill(skill)
+    for queue in scenario.queues:
+        for skill in queue.requires:
+            graph.add_skill(skill)
+    for edge in scenario.substitutions:
+        graph.add_substitute(edge.skill, serves=edge.serves, cost=edge.cost)
+    graph.freeze()
+    return graph
+
+
+def queue_specs(scenario: Scenario) -> list[QueueSpec]:
+    """The router's queue specs, in the scenario's order. Cost: O(queues · stages)."""
+    return [queue_spec(q) for q in scenario.queues]
+
+
+def queue_spec(q: QueueConfig) -> QueueSpec:
+    """One scenario queue as the router's spec (no stages: one stage of skill cost 0).
+    Cost: O(stages)."""
+    stages: list[Stage] = [Stage(after=s.after, max_cost=s.max_cost) for s in q.stages]
+    wrap = q.wrap_up
+    return QueueSpec(
+        q.name,
+        channel=q.channel,
+        requires=dict(q.requires),
+        stages=stages or [Stage(after=0, max_cost=0)],  # type: ignore[arg-type]  # attrs plugin reads converter=tuple as Iterable[_T_co]
+        priority_weight=q.priority_weight,
+        aging_per_minute=q.aging_per_minute,
+        max_length=q.max_length,
+        wrap_up=WrapUp(wrap.mode, wrap.seconds if wrap.mode == "timed" else 0.0),
+        affinity_seconds=q.affinity_seconds,
+        rejoin_seconds=q.rejoin_seconds,
+    )
+
+
+def group_can_serve(
+    graph: SkillGraph, skills: Mapping[str, int], capacity: Mapping[str, int], queue: QueueConfig
+) -> bool:
+    """Whether an agent with these skills and channel capacity can serve the scenario queue at
+    some stage: levels, skill costs and stage limits as the router applies them.
+    Cost: O(R·K + stages)."""
+    return can_serve(graph, skills, capacity, queue_spec(queue))
