@@ -236,7 +236,7 @@ def test_latest_event_time_keeps_expiries_finite() -> None:
 @pytest.mark.parametrize(
     ("make", "field"),
     [
-        (lambda v: Stage(after=v), "after"),
+        (lambda v: Stage(after=v, max_cost=0), "after"),
         (lambda v: WrapUp("timed", v), "seconds"),
         (lambda v: QueueSpec("q", channel="c", service_level_seconds=v), "service_level"),
         (lambda v: QueueSpec("q", channel="c", rejoin_seconds=v), "rejoin"),

@@ -73,11 +73,13 @@ def _seconds(name: str, value: Any, *, allow_none: bool = False) -> None:
 class Stage:
     """From ``after`` seconds of waiting, agents whose skill cost is ≤ ``max_cost`` are eligible.
 
-    ``max_cost=None`` means any agent with capacity on the queue's channel.
+    ``max_cost=None`` means any agent with capacity on the queue's channel. ``max_cost`` has no
+    default: ``Stage(after=90)`` would read as "any agent" (what a scenario file's stage without
+    ``max_cost`` means) but could as well mean "exact skills only", so it must be said.
     """
 
     after: float
-    max_cost: float | None = 0.0
+    max_cost: float | None
 
     def __attrs_post_init__(self) -> None:
         _seconds("Stage.after", self.after)
