@@ -165,3 +165,18 @@ def test_simulating_needs_no_matplotlib(tmp_path: Path) -> None:
     )
     assert report.returncode == 2
     assert "--report needs matplotlib: pip install 'experiencehub[report]'" in report.stderr
+
+
+def test_a_write_that_fails_after_the_run_is_one_line_and_exit_2(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*_args: object, **_kwargs: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("experiencehub.cli.write_events", full_disk)
+    result = runner.invoke(app, ["simulate", str(small), "--events", str(tmp_path / "ev.jsonl")])
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert (
+        line == f"error: --events {tmp_path / 'ev.jsonl'}: cannot write (No space left on device)"
+    )
