@@ -29,7 +29,7 @@ for name, policy, context in (
 ):
     result = simulate(load_scenario(f"{root}/scenarios/{name}.toml"), policy=policy,
                       context=context, replications=1)
-    print(name, digest(repr(list(result.records()))), digest(json.dumps(result.kpis, sort_keys=True,
+    print(name, digest(repr(list(result.records))), digest(json.dumps(result.kpis, sort_keys=True,
                                                                default=str)))
 
 rng = random.Random(7)

@@ -256,7 +256,7 @@ def test_simulate_result_shape_and_overrides(tmp_path: Path) -> None:
                 "service_level", "mean_wait_all", "occupancy"):  # fmt: skip
         assert key in data["kpis"]["overall"] and key in data["kpis"]["by_channel"]["phone"]
     assert seen[-1] == 1.0
-    assert result.customers == 6 and len(list(result.records())) == 6
+    assert result.customers == 6 and len(result.records) == 6
 
 
 SINGLE_QUEUE = Path(__file__).resolve().parents[2] / "scenarios" / "single-queue.toml"

@@ -88,3 +88,18 @@ def test_compare_rejects_no_or_repeated_variants(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         compare(scenario, policies, contexts=contexts)
+
+
+def test_result_records_is_a_sequence_like_a_run_results(scenario: Scenario) -> None:
+    result = simulate(scenario)
+    records = result.records
+    assert isinstance(records, tuple) and isinstance(result.runs[0].records, list)
+    assert list(records) == [r for run in result.runs for r in run.records]
+    assert len(records) == result.customers and records[0] is result.runs[0].records[0]
+
+
+def test_calling_result_records_as_the_old_method_warns_and_still_works(scenario: Scenario) -> None:
+    result = simulate(scenario, replications=1)
+    with pytest.warns(DeprecationWarning, match=r"write result.records instead"):
+        old = list(result.records())
+    assert old == list(result.records)

@@ -81,7 +81,7 @@ def test_contacts_hold_every_record_field_wait_and_warmup(result: Result, built:
     fields = {f.name for f in attrs.fields(ContactRecord)}
     assert set(contacts) == fields | {"wait", "warmup"}
     assert next(iter(contacts)) == "replication"
-    records = list(result.records())
+    records = list(result.records)
     assert len(contacts["contact_id"]) == len(records) == result.customers
     for row, record in zip(rows(contacts), records, strict=True):
         assert row == {**record.as_dict(), "warmup": record.arrived_at < 900.0}
@@ -186,7 +186,7 @@ def test_csv_files_hold_every_row_with_joined_tuples(
     assert list(contacts[0]) == [c.name for c in CONTACT_COLUMNS]
     assert len(contacts) == result.customers
     handled = next(c for c in contacts if c["outcome"] == "handled")
-    record = next(r for r in result.records() if r.contact_id == handled["contact_id"]
+    record = next(r for r in result.records if r.contact_id == handled["contact_id"]
                   and r.replication == int(handled["replication"]))  # fmt: skip
     assert handled["agents"] == ";".join(record.agents)
     assert float(handled["arrived_at"]) == record.arrived_at
@@ -283,7 +283,7 @@ def test_to_frames_without_pyarrow(result: Result, monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     frames = result.to_frames()
     assert len(frames["contacts"]) == result.customers
-    assert frames["contacts"]["agents"].iloc[0] == tuple(next(result.records()).agents)
+    assert frames["contacts"]["agents"].iloc[0] == tuple(result.records[0].agents)
 
 
 def test_centre_agents_staffed_is_busy_plus_idle_per_interval(result: Result, built: Any) -> None:

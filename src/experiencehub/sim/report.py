@@ -102,7 +102,7 @@ def write_events(result: Result, path: str | Path, *, epoch: dt.datetime = EPOCH
     target.parent.mkdir(parents=True, exist_ok=True)
     start = result.scenario.simulation.warmup
     with target.open("w", encoding="utf-8") as out:
-        for record in result.records():
+        for record in result.records:
             envelope = contact_event(record, scenario=result.scenario.name, policy=result.policy,
                                      measured_from=start, epoch=epoch)  # fmt: skip
             out.write(json.dumps(envelope, separators=(",", ":")) + "\n")
@@ -523,4 +523,4 @@ def _plot_abandons(result: Result, ax: Any) -> None:
 def _measured(result: Result) -> Iterable[ContactRecord]:
     sim = result.scenario.simulation
     start, end = sim.warmup, sim.warmup + sim.duration
-    return (r for r in result.records() if start <= r.arrived_at < end)
+    return (r for r in result.records if start <= r.arrived_at < end)

@@ -8,6 +8,7 @@ KPI definitions are in :mod:`.kpi`. It never routes and never reads a clock for 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -31,6 +32,23 @@ __all__ = [
 ]
 
 Progress = Callable[[float], None]
+
+
+class Records(tuple[ContactRecord, ...]):
+    """A tuple of contact records (:attr:`Result.records`). Calling it, as code written when
+    ``Result.records`` was a method does, warns and returns an iterator over it."""
+
+    __slots__ = ()
+
+    def __call__(self) -> Iterator[ContactRecord]:
+        """Deprecated: ``result.records()`` is ``iter(result.records)``. Cost: O(1)."""
+        warnings.warn(
+            "Result.records is a sequence now, like RunResult.records: "
+            "write result.records instead of result.records()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return iter(self)
 
 
 @attrs.frozen
@@ -65,10 +83,13 @@ class Result:
     def wall_seconds(self) -> float:
         return sum(r.wall_seconds for r in self.runs)
 
-    def records(self) -> Iterator[ContactRecord]:
-        """Every contact record of every replication, in arrival order per replication."""
-        for run_result in self.runs:
-            yield from run_result.records
+    @property
+    def records(self) -> Records:
+        """Every contact record of every replication, in arrival order per replication: a
+        sequence, as ``RunResult.records`` is for one replication. Calling it
+        (``result.records()``, from when it was a method) still works but is deprecated.
+        Cost: O(records), a new tuple on every read."""
+        return Records(record for run_result in self.runs for record in run_result.records)
 
     def to_frames(self, *, start: dt.datetime | None = None) -> dict[str, Any]:
         """The tidy tables (contacts, intervals, agents, groups, kpis; docs/tables.md) as pandas

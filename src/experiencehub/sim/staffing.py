@@ -433,7 +433,7 @@ def check_plan(
     Cost: the simulation, plus O(records) to split them by queue and interval."""
     scenario = plan_scenario(plan, base)
     result = simulate(scenario, replications=replications, seed=seed, progress=progress)
-    cells = _cells(plan, result.records())
+    cells = _cells(plan, result.records)
     count = len(result.runs)
     checks = []
     for p in plan.rows:
