@@ -107,3 +107,18 @@ def test_journal_suites_run_once(monkeypatch: pytest.MonkeyPatch) -> None:
     recovery.setup(400, "every 10000")  # a snapshot only at the start: replays 399
     recovery.time_recover(400, "every 10000")
     recovery.teardown(400, "every 10000")
+
+
+def test_tables_suite_runs_once() -> None:
+    tables = _load("tables")
+    suite = tables.WriteTables()
+    from experiencehub.sim.runs import _TINY, simulate  # noqa: PLC0415
+    from experiencehub.sim.scenario import load_scenario_text  # noqa: PLC0415
+
+    result = simulate(load_scenario_text(_TINY))
+    for fmt in tables.FORMATS:
+        for timestamps in (False, True):
+            suite.setup(result, fmt, timestamps)
+            suite.time_write_tables(result, fmt, timestamps)
+            assert suite.track_bytes_per_contact(result, fmt, timestamps) > 0
+            suite.teardown(result, fmt, timestamps)
