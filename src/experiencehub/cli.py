@@ -44,6 +44,7 @@ from .sim.report import (
     format_difference,
     format_value,
     shown_kpis,
+    shown_load_kpis,
     write_comparison_report,
     write_events,
     write_html_report,
@@ -286,6 +287,10 @@ def _print_result(result: Result) -> None:
     _out.print(_kpi_table("By segment", _blocks(result, "by_segment")))
     if result.kpis.get("by_group"):
         _out.print(_kpi_table("By agent group", _blocks(result, "by_group"), kpi.GROUP_KPI_KEYS))
+    load = {"all agents": (result.kpis["overall"], result.ci95["overall"])}
+    load.update(_blocks(result, "by_group"))
+    load_keys = shown_load_kpis(v for v, _ in load.values())
+    _out.print(_kpi_table("Agent load and cost", load, load_keys))
     if result.kpis.get("away"):
         _out.print(_kpi_table("Time away, by reason", _blocks(result, "away"), kpi.AWAY_KPI_KEYS))
     _out.print(target_table(result))
@@ -322,6 +327,15 @@ _LABELS = {
     "contacts_handled": "contacts handled",
     "agent_hours": "agent hours",
     "away_share": "share of staffed time",
+    "staffed_hours": "staffed hours",
+    "agent_cost": "agent cost",
+    "cost_per_contact": "cost per contact",
+    "cost_per_resolved_issue": "cost per resolved issue",
+    "occupancy_min": "lowest occupancy",
+    "occupancy_max": "highest occupancy",
+    "occupancy_gini": "occupancy Gini",
+    "contacts_per_agent": "contacts/agent",
+    "longest_stretch": "longest stretch",
     "effort_proxy": "effort (proxy)",
 }
 

@@ -6,6 +6,7 @@ import attrs
 import pytest
 
 from experiencehub.sim.kpi import (
+    AGENT_LOAD_KPI_KEYS,
     GROUP_KPI_KEYS,
     KPI_KEYS,
     PRESETS,
@@ -278,7 +279,8 @@ def test_old_kpis_unchanged_by_the_issue_model() -> None:
         r.resolved, r.handle_seconds, r.wrap_seconds, r.asks, r.repeat_asks = True, 9.0, 9.0, 3, 2
     again = run_kpis(records, rule, agents, measured=(0.0, 1000.0), repeat_window_seconds=3600.0)
     assert {k: again["overall"][k] for k in before} == pytest.approx(before)
-    assert list(again["overall"]) == list(KPI_KEYS)
+    assert list(again["overall"]) == [*KPI_KEYS, *AGENT_LOAD_KPI_KEYS]
+    assert list(again["by_channel"]["chat"]) == list(KPI_KEYS)
 
 
 def _agent(name: str, group: str, busy: float, idle: float, **work: float) -> AgentTime:
@@ -301,14 +303,14 @@ def test_by_group_from_agent_time() -> None:
     out = run_kpis(ISSUES, EH, GROUP_AGENTS, measured=(0.0, 1000.0))
     assert list(out["by_group"]) == ["fast", "slow"]
     fast, slow = out["by_group"]["fast"], out["by_group"]["slow"]
-    assert list(fast) == list(GROUP_KPI_KEYS)
-    assert fast == pytest.approx({
+    assert list(fast) == [*GROUP_KPI_KEYS, *AGENT_LOAD_KPI_KEYS]
+    assert {k: fast[k] for k in GROUP_KPI_KEYS} == pytest.approx({
         "agents": 2, "occupancy": 80 / 100, "slot_utilisation": 95 / 120, "contacts_handled": 4,
         "aht": 220 / 4, "acw": 40 / 4, "fcr": 2 / 3, "resolution": 3 / 4,
     })  # fmt: skip
-    assert slow == {"agents": 1, "occupancy": None, "slot_utilisation": None,
-                    "contacts_handled": 0, "aht": None, "acw": None, "fcr": None,
-                    "resolution": None}  # fmt: skip
+    assert {k: slow[k] for k in GROUP_KPI_KEYS} == {"agents": 1, "occupancy": None,
+                    "slot_utilisation": None, "contacts_handled": 0, "aht": None, "acw": None,
+                    "fcr": None, "resolution": None}  # fmt: skip
     assert group_kpis([_agent("b", "", 1.0, 1.0)]) == {}
 
 

@@ -336,6 +336,7 @@ def _check_behaviour(group: AgentGroup, where: str, problems: Problems) -> None:
     if group.answer_delay_seconds is not None:
         _check_distribution(group.answer_delay_seconds, f"{where}.answer_delay_seconds", problems)
     _positive(problems, f"{where}.handle_time_factor", group.handle_time_factor)
+    _non_negative(problems, f"{where}.cost_per_hour", group.cost_per_hour)
     _probability(problems, f"{where}.resolution", group.resolution)
     _non_negative(problems, f"{where}.substitution_slowdown", group.substitution_slowdown)
     _non_negative(problems, f"{where}.concurrency_slowdown", group.concurrency_slowdown)

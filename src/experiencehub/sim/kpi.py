@@ -30,11 +30,14 @@ from typing import Any
 import attrs
 
 from ..records import ContactRecord
+from .agent_load import AGENT_LOAD_KPI_KEYS, COST_KPI_KEYS, agent_load_kpis
 from .confidence import Blocks, compare_runs, mean_ci, summarise, t_quantile_975
 
 __all__ = [
     "ABANDONS_WITHIN",
+    "AGENT_LOAD_KPI_KEYS",
     "AWAY_KPI_KEYS",
+    "COST_KPI_KEYS",
     "DENOMINATORS",
     "GROUP_KPI_KEYS",
     "KPI_KEYS",
@@ -55,7 +58,7 @@ __all__ = [
     "summarise",
     "t_quantile_975",
 ]  # Blocks, compare_runs, mean_ci, summarise and t_quantile_975 live in .confidence,
-# ContactRecord in experiencehub.records
+# ContactRecord in experiencehub.records, AGENT_LOAD_KPI_KEYS and COST_KPI_KEYS in .agent_load
 
 
 @attrs.frozen(kw_only=True)
@@ -244,7 +247,8 @@ KPI_KEYS = (
     "aht",
     "acw",
 )
-"""Keys of every KPI block, in report order."""
+"""Keys of every KPI block, in report order; the ``overall`` block then holds
+:data:`AGENT_LOAD_KPI_KEYS`."""
 
 GROUP_KPI_KEYS = (
     "agents",
@@ -256,7 +260,8 @@ GROUP_KPI_KEYS = (
     "fcr",
     "resolution",
 )
-"""Keys of every ``by_group`` block (agent groups, from :class:`AgentTime`), in report order."""
+"""Keys of every ``by_group`` block (agent groups, from :class:`AgentTime`), in report order;
+the ``overall`` and ``by_group`` blocks also hold :data:`AGENT_LOAD_KPI_KEYS`."""
 
 AWAY_KPI_KEYS = ("agent_hours", "away_share")
 """Keys of every ``away`` block (one per away reason: a break's reason, or the router's
@@ -276,6 +281,8 @@ class AgentTime:
     ``slot_seconds`` integrates the slots in use (contacts connected or in wrap-up) and
     ``capacity_seconds`` the slots the agent had while logged in and not away, both inside the
     measured window. ``away``: away reason → seconds away with nothing held, inside the window.
+    ``cost_per_hour`` is the group's rate; ``longest_stretch`` the longest time in seconds the
+    agent was logged in and not away, up to the window's end (:mod:`.agent_load`).
     """
 
     agent_id: str
@@ -294,6 +301,8 @@ class AgentTime:
     slot_seconds: float = 0.0
     capacity_seconds: float = 0.0
     away: Mapping[str, float] = attrs.field(factory=dict)
+    cost_per_hour: float = 0.0
+    longest_stretch: float = 0.0
 
 
 @attrs.define(slots=True)
@@ -516,6 +525,7 @@ def _group_block(group: Sequence[AgentTime]) -> dict[str, float | int | None]:
         "acw": _share(total("wrap_seconds"), answered),
         "fcr": _share(total("first_resolved"), total("first_contacts")),
         "resolution": _share(total("resolved"), total("ended")),
+        **agent_load_kpis(group, contacts=int(answered), resolved=int(total("resolved"))),
     }
 
 
@@ -596,7 +606,11 @@ def run_kpis(
             return [a for a in agents if key in a.queues]
         return [a for a in agents if a.queues & segment_queues[key]]
 
-    result: Blocks = {"overall": kpi_block(inside, rule, agents, repeats, issues, asks=asks)}
+    overall = kpi_block(inside, rule, agents, repeats, issues, asks=asks)
+    resolved = sum(1 for issue in issues if issue.resolving is not None)
+    answered = int(overall["answered"] or 0)
+    overall.update(agent_load_kpis(agents, contacts=answered, resolved=resolved))
+    result: Blocks = {"overall": overall}
     for group, parts in by.items():
         result[group] = {
             key: kpi_block(

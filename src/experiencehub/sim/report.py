@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..wire import Sequencer, rfc3339
-from .kpi import GROUP_KPI_KEYS, KPI_KEYS, Blocks, ContactRecord
+from .kpi import (
+    AGENT_LOAD_KPI_KEYS,
+    COST_KPI_KEYS,
+    GROUP_KPI_KEYS,
+    KPI_KEYS,
+    Blocks,
+    ContactRecord,
+)
 from .report_sections import (
     INTERVAL_PLOTS,
     comparison_warnings_html,
@@ -53,6 +60,7 @@ __all__ = [
     "format_difference",
     "format_value",
     "shown_kpis",
+    "shown_load_kpis",
     "write_comparison_report",
     "write_events",
     "write_html_report",
@@ -126,11 +134,21 @@ _OPTIONAL_KPIS = frozenset(
 
 _PERCENT = frozenset(
     {"p_wait", "p_abandon", "service_level", "occupancy", "fcr_proxy", "fcr", "p_resolved",
-     "slot_utilisation", "resolution", "away_share"}
+     "slot_utilisation", "resolution", "away_share", "occupancy_min", "occupancy_max"}
 )  # fmt: skip
 _SECONDS = frozenset({"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw"})
-_TWO_DECIMALS = frozenset({"effort_proxy", "repeat_asks", "asks"})
-_THREE_DECIMALS = frozenset({"contacts_per_issue"})  # differences of a few thousandths matter
+_TWO_DECIMALS = frozenset(
+    {
+        "effort_proxy",
+        "repeat_asks",
+        "asks",
+        "agent_cost",
+        "cost_per_contact",
+        "cost_per_resolved_issue",
+    }
+)
+_THREE_DECIMALS = frozenset({"contacts_per_issue", "occupancy_gini"})  # thousandths matter
+_HOURS = frozenset({"longest_stretch"})  # seconds, shown in hours
 
 
 def shown_kpis(blocks: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -143,6 +161,19 @@ def shown_kpis(blocks: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     """
     present = {key for block in blocks for key, value in block.items() if value is not None}
     return tuple(k for k in TABLE_KPIS if k not in _OPTIONAL_KPIS or k in present)
+
+
+def shown_load_kpis(blocks: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The :data:`~experiencehub.sim.kpi.AGENT_LOAD_KPI_KEYS` a table of these blocks shows: all,
+    except cost KPIs no block has a value for (no group has a ``cost_per_hour``).
+    Cost: O(blocks · KPIs).
+
+    >>> shown_load_kpis([{"agent_cost": None, "staffed_hours": 8.0}])[:2]
+    ('staffed_hours', 'occupancy_min')
+    """
+    present = {key for block in blocks for key, value in block.items() if value is not None}
+    costs = set(COST_KPI_KEYS) - {"staffed_hours"}
+    return tuple(k for k in AGENT_LOAD_KPI_KEYS if k not in costs or k in present)
 
 
 def block_of(blocks: Blocks, group: str, key: str | None = None) -> dict[str, Any]:
@@ -163,6 +194,8 @@ def format_value(key: str, value: Any, half: Any = None) -> str:
     ('81.2% ±1.0', '4.2 s', '12')
     >>> format_value("fcr", 0.7), format_value("aht", 312.04, 9.5), format_value("contacts_per_issue", 1.234)
     ('70.0%', '312.0 s ±9.5', '1.234')
+    >>> format_value("longest_stretch", 9000.0), format_value("cost_per_contact", 4.567)
+    ('2.50 h', '4.57')
     """
     if value is None:
         return "–"
@@ -171,6 +204,8 @@ def format_value(key: str, value: Any, half: Any = None) -> str:
         return text + (f" ±{100 * half:.1f}" if half else "")
     if key in _SECONDS:
         return f"{value:.1f} s" + (f" ±{half:.1f}" if half else "")
+    if key in _HOURS:
+        return f"{value / 3600:.2f} h" + (f" ±{half / 3600:.2f}" if half else "")
     if key in _TWO_DECIMALS:
         return f"{value:.2f}" + (f" ±{half:.2f}" if half else "")
     if key in _THREE_DECIMALS:
@@ -227,6 +262,9 @@ def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
     if groups:
         rows = {k: (v, result.ci95["by_group"].get(k, {})) for k, v in groups.items()}
         tables.append(_table("By agent group", rows, GROUP_KPI_KEYS))
+    load = {"all agents": (result.kpis["overall"], result.ci95["overall"])}
+    load.update({k: (v, result.ci95["by_group"].get(k, {})) for k, v in groups.items()})
+    tables.append(_table("Agent load and cost", load, shown_load_kpis(v for v, _ in load.values())))
     images = "".join(_figure(name, alt) for name, alt in plots)
     head += result_sections_html(result)  # warnings, targets met or missed, staffing
     return _document(

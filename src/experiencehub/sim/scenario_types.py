@@ -176,6 +176,7 @@ class AgentGroup:
     resolution: float = 1.0
     substitution_slowdown: float = 0.0
     concurrency_slowdown: float = 0.0
+    cost_per_hour: float = 0.0
 
 
 @attrs.frozen(kw_only=True)

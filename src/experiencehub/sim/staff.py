@@ -41,6 +41,8 @@ class Agent:
     first_contacts: int = 0
     first_resolved: int = 0
     away: dict[str, float] = attrs.field(factory=dict)  # reason → seconds away, nothing held
+    stretch_from: float | None = None  # start of the current stretch logged in and not away
+    longest_stretch: float = 0.0
 
     def time(self) -> AgentTime:
         """What the KPIs read of this agent."""
@@ -50,7 +52,8 @@ class Agent:
             wrap_seconds=self.wrap_seconds, ended=self.ended, resolved=self.resolved,
             first_contacts=self.first_contacts, first_resolved=self.first_resolved,
             slot_seconds=self.slot_seconds, capacity_seconds=self.capacity_seconds,
-            away=dict(self.away),
+            away=dict(self.away), cost_per_hour=self.group.cost_per_hour,
+            longest_stretch=self.longest_stretch,
         )  # fmt: skip
 
 
@@ -73,6 +76,7 @@ class Clock:
         busy = agent.held > 0
         last = finish if finish < self.end else self.end
         inside = last - (begin if begin > self.start else self.start)
+        _stretch(agent, begin, last, working=busy or agent.status == "available")
         if not busy and agent.status != "available":
             if agent.status == "away" and inside > 0:
                 reason = agent.reason or "away"
@@ -89,6 +93,18 @@ class Clock:
             if inside > 0:
                 agent.idle += inside
             _spread(self.idle, begin, last, self.interval)
+
+
+def _stretch(agent: Agent, begin: float, last: float, *, working: bool) -> None:
+    """Extend or end the agent's stretch of work (logged in and not away, busy or idle), and keep
+    its longest up to ``last`` (the window's end at the latest)."""
+    if not working:
+        agent.stretch_from = None
+        return
+    if agent.stretch_from is None:
+        agent.stretch_from = begin
+    length = last - agent.stretch_from
+    agent.longest_stretch = max(agent.longest_stretch, length)
 
 
 def _spread(buckets: list[float], begin: float, finish: float, interval: float) -> None:
