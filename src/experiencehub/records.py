@@ -105,7 +105,8 @@ class ContactRecord:
 
     @property
     def wait(self) -> float | None:
-        """Seconds until answered (or until abandoning); None when it never got either."""
+        """Seconds until answered (or until abandoning); None when it never got either.
+        Cost: O(1)."""
         if self.answered_at is not None:
             return self.answered_at - self.arrived_at
         if self.outcome == "abandoned" and self.ended_at is not None:
@@ -116,11 +117,11 @@ class ContactRecord:
 
     @property
     def queued(self) -> bool:
-        """True when no agent was offered the contact on arrival (it had to wait)."""
+        """True when no agent was offered the contact on arrival (it had to wait). Cost: O(1)."""
         return self.offered_at is None or self.offered_at > self.arrived_at
 
     def as_dict(self) -> dict[str, Any]:
-        """The fields as a dict (ready for ``json.dumps``), plus ``wait``."""
+        """The fields as a dict (ready for ``json.dumps``), plus ``wait``. Cost: O(fields)."""
         data = attrs.asdict(self)
         data["wait"] = self.wait
         return data

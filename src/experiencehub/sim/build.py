@@ -72,7 +72,8 @@ def agent_policy(scenario: Scenario, name: str) -> str | AgentPolicy:
 
 
 def agent_ids(group: AgentGroup) -> list[str]:
-    """The ids the simulator gives the agents of a group: ``<group>-1`` … ``<group>-<count>``."""
+    """The ids the simulator gives the agents of a group: ``<group>-1`` … ``<group>-<count>``.
+    Cost: O(count)."""
     return [f"{group.group}-{k + 1}" for k in range(group.count)]
 
 

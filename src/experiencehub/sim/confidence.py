@@ -44,6 +44,7 @@ def t_quantile_975(df: int) -> float:
 
 def mean_ci(values: Sequence[float]) -> tuple[float, float | None]:
     """Mean and 95% CI half-width (t-distribution); half-width None for a single value.
+    Cost: O(len(values)).
 
     >>> mean_ci([1.0, 2.0, 3.0])
     (2.0, 2.484...)

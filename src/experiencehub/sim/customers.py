@@ -200,7 +200,8 @@ class CustomerModel:
         self, issue: Issue, rng: random.Random, channel: str, now: float
     ) -> str | None:
         """The customer passes the workload's IVR/self-service step (or not) before queuing;
-        returns the store's customer id when context is on and the step verified facts."""
+        returns the store's customer id when context is on and the step verified facts.
+        Cost: O(facts) plus, with context on, the store's verification writes."""
         ivr = self.scenario.workload[issue.workload].ivr
         if ivr is None or channel not in ivr.channels or rng.random() >= ivr.share:
             return None

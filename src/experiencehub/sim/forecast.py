@@ -63,7 +63,7 @@ class ForecastRow:
 
     @property
     def per_hour(self) -> float:
-        """The arrival rate of the interval, per hour."""
+        """The arrival rate of the interval, per hour. Cost: O(1)."""
         return self.volume * 3600.0 / self.interval_seconds
 
 
@@ -90,7 +90,7 @@ class Forecast:
 
     @property
     def end(self) -> float:
-        """The end of the last interval, seconds."""
+        """The end of the last interval, seconds. Cost: O(1)."""
         return self.starts[-1] + self.interval_seconds
 
 

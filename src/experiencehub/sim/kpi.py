@@ -80,7 +80,7 @@ class ServiceLevelRule:
     description: str = ""
 
     def with_short_abandon(self, seconds: float | None) -> ServiceLevelRule:
-        """The same rule with another short-abandon cutoff (None keeps it)."""
+        """The same rule with another short-abandon cutoff (None keeps it). Cost: O(1)."""
         if seconds is None:
             return self
         return attrs.evolve(self, short_abandon_seconds=float(seconds))

@@ -71,16 +71,18 @@ class Result:
 
     @property
     def context(self) -> bool:
-        """Whether contacts ran through the context layer (``[context] enabled``)."""
+        """Whether contacts ran through the context layer (``[context] enabled``). Cost: O(1)."""
         return self.scenario.context.enabled
 
     @property
     def customers(self) -> int:
-        """Contacts simulated over all replications (warm-up and drain included)."""
+        """Contacts simulated over all replications (warm-up and drain included).
+        Cost: O(replications)."""
         return sum(len(r.records) for r in self.runs)
 
     @property
     def wall_seconds(self) -> float:
+        """Wall-clock seconds the replications took, summed. Cost: O(replications)."""
         return sum(r.wall_seconds for r in self.runs)
 
     @property
@@ -102,7 +104,8 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``experiencehub simulate --json``; ``per_replication``
-        holds each replication's KPI blocks beside the means (``kpis``) and ``ci95``."""
+        holds each replication's KPI blocks beside the means (``kpis``) and ``ci95``.
+        Cost: O(replications) (the KPI blocks are shared, not copied)."""
         sim = self.scenario.simulation
         return {
             "scenario": self.scenario.name,
@@ -238,12 +241,13 @@ class Comparison:
 
     @property
     def baseline(self) -> Result:
-        """The first variant: every difference is ``variant − baseline``."""
+        """The first variant: every difference is ``variant − baseline``. Cost: O(1)."""
         return self.results[0]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``experiencehub compare --json``: ``policies`` and
-        ``differences`` are keyed by label (the policy name when context does not vary)."""
+        ``differences`` are keyed by label (the policy name when context does not vary).
+        Cost: O(variants) (the KPI blocks are shared, not copied)."""
         base = self.baseline
         return {
             "scenario": base.scenario.name,

@@ -302,11 +302,12 @@ class Scenario:
         raise KeyError(name)
 
     def with_overrides(self, **simulation: Any) -> Scenario:
-        """A copy with some ``[simulation]`` settings replaced (policy, seed, replications…)."""
+        """A copy with some ``[simulation]`` settings replaced (policy, seed, replications…).
+        Not validated again. Cost: O(1) (the other sections are shared)."""
         return attrs.evolve(self, simulation=attrs.evolve(self.simulation, **simulation))
 
     def with_context(self, enabled: bool | None) -> Scenario:
-        """A copy with ``[context] enabled`` set (None keeps the file's setting)."""
+        """A copy with ``[context] enabled`` set (None keeps the file's setting). Cost: O(1)."""
         if enabled is None or enabled == self.context.enabled:
             return self
         return attrs.evolve(self, context=attrs.evolve(self.context, enabled=enabled))

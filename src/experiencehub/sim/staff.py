@@ -45,7 +45,7 @@ class Agent:
     longest_stretch: float = 0.0
 
     def time(self) -> AgentTime:
-        """What the KPIs read of this agent."""
+        """What the KPIs read of this agent. Cost: O(away reasons)."""
         return AgentTime(
             self.agent_id, self.busy, self.idle, self.channels, self.queues,
             group=self.group.group, answered=self.answered, handle_seconds=self.handle_seconds,

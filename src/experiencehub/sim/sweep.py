@@ -66,12 +66,12 @@ class SweepPoint:
 
     @property
     def label(self) -> str:
-        """``path=value`` of each axis, joined by `` · ``."""
+        """``path=value`` of each axis, joined by `` · ``. Cost: O(axes)."""
         return " · ".join(f"{path}={_show(value)}" for path, value in self.settings)
 
     @property
     def rule(self) -> ServiceLevelRule:
-        """The service-level rule of this point's scenario."""
+        """The service-level rule of this point's scenario. Cost: O(1)."""
         return service_rule(self.scenario)
 
 

@@ -74,13 +74,15 @@ class TargetCheck:
 
     @property
     def threshold_text(self) -> str:
-        """``"20 s"``, or ``"20–60 s"`` for a segment with several thresholds."""
+        """``"20 s"``, or ``"20–60 s"`` for a segment with several thresholds.
+        Cost: O(thresholds)."""
         low, high = min(self.thresholds), max(self.thresholds)
         return f"{low:g} s" if low == high else f"{low:g}–{high:g} s"
 
     @property
     def verdict_text(self) -> str:
-        """The verdict, with ``(CI spans the target)`` when the interval does not settle it."""
+        """The verdict, with ``(CI spans the target)`` when the interval does not settle it.
+        Cost: O(1)."""
         if self.verdict == "no contacts" or self.certain:
             return self.verdict
         return f"{self.verdict} (CI spans the target)"

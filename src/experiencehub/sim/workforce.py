@@ -41,13 +41,14 @@ class Loop(Protocol):
     now: float
 
     def push(self, at: float, action: Action, a: Any, b: Any, c: Any) -> None:
-        """Call ``action(a, b, c)`` at simulated time ``at``."""
+        """Call ``action(a, b, c)`` at simulated time ``at``. Cost: O(log heap)."""
 
     def send(self, event: ev.Event) -> None:
-        """Send one event to the router and carry out its decisions."""
+        """Send one event to the router and carry out its decisions. Cost: one router event."""
 
     def send_ending(self, event: ev.Event, outcome: str | None) -> None:
-        """Send an event that ends a contact (the context store records ``outcome``)."""
+        """Send an event that ends a contact (the context store records ``outcome``).
+        Cost: one router event."""
 
 
 class Workforce:
