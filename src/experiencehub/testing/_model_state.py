@@ -1,0 +1,234 @@
+"""ModelState: what the outside knows of a router (agents, contacts, outcomes), and the routing
+rules restated as questions over it (can this agent take this channel, where does it rank…).
+
+It owns the model's state and the questions; the prediction of errors (:mod:`._prediction`), the
+replay of events and decisions (:mod:`._oracle`) and the comparison with a router
+(:mod:`._router_checks`) build on it. It never calls the router's own rules: the model stays an
+independent oracle.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import attrs
+
+from ..core.queues import QueueSpec
+from ._model_config import RouterConfig, serving_costs
+
+__all__ = ["ModelAgent", "ModelContact", "ModelState", "ModelViolation", "check"]
+
+
+class ModelViolation(AssertionError):
+    """The router's decisions broke a rule the model checks."""
+
+
+def check(condition: object, message: str) -> None:
+    """Raise :class:`ModelViolation` with ``message`` unless ``condition`` holds. Cost: O(1)."""
+    if not condition:
+        raise ModelViolation(message)
+
+
+@attrs.define
+class ModelAgent:
+    """What the outside knows of a logged-in agent. ``slots``: contact id → (channel, phase)."""
+
+    agent_id: str
+    skills: dict[str, int]
+    capacity: dict[str, int]
+    status: str = "available"  # available | away | logging_out
+    reason: str | None = None  # why it is away (None unless away)
+    slots: dict[str, tuple[str, str]] = attrs.field(factory=dict)  # phase: offered|connected|wrap…
+    wrap_ends: dict[str, float | None] = attrs.field(factory=dict)
+    unanswered: int = 0
+    seq: int = 0  # login order (a new login is a new seq): the last tie-break between agents
+    idle_since: float = 0.0  # login, a freed slot, or becoming available again
+    last_offer: int = -1  # offers made before this agent's last one (-1: never offered)
+
+    def load(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for channel, _phase in self.slots.values():
+            counts[channel] = counts.get(channel, 0) + 1
+        return counts
+
+
+@attrs.define
+class ModelContact:
+    """What the outside knows of a live contact."""
+
+    contact_id: str
+    queue: str
+    priority: int
+    customer_id: str | None
+    key: tuple[float, float, int]  # (-base priority, enqueued_at, seq), as the router documents
+    status: str = "waiting"  # waiting | offered | connected
+    agent_id: str | None = None
+    excluded: set[str] = attrs.field(factory=set)
+    affinity: tuple[str, ...] = ()
+    offer_expires: float | None = None
+    started_at: float = 0.0  # when it last started waiting (arrival or transfer)
+    stage: int = 0  # as announced: set on (re)queueing, then by Expanded decisions
+    alerted: bool = False  # a service-level Alert since it last started waiting
+
+    @property
+    def enqueued_at(self) -> float:
+        return self.key[1]
+
+
+class ModelState:
+    """The model's state and the questions it answers about it (see the module docstring)."""
+
+    def __init__(self, config: RouterConfig) -> None:
+        self.config = config
+        self.queues = {q.name: q for q in config.queues}
+        self.rules = config.rules
+        self.now = 0.0
+        self.seq = 0
+        self.agents: dict[str, ModelAgent] = {}
+        self.contacts: dict[str, ModelContact] = {}
+        self.outcomes: dict[str, str] = {}  # contact id → handled | abandoned | refused
+        self.arrived: list[str] = []
+        self.gone_agents: set[str] = set()
+        self.rejoin: dict[tuple[str, str], tuple[tuple[float, float, int], float]] = {}
+        self.offers_made = 0
+        self.logins = 0
+        self.costs = serving_costs(config)
+        self._expect_forced: str | None = None
+
+    # -- questions -------------------------------------------------------------------------
+    def wrapping(self) -> list[tuple[str, str]]:
+        """(contact id, agent id) of every wrap-up in progress, sorted.
+
+        A transferred contact can be wrapped up by several agents at once.
+        """
+        return sorted(
+            (cid, agent.agent_id)
+            for agent in self.agents.values()
+            for cid, (_ch, phase) in agent.slots.items()
+            if phase == "wrap"
+        )
+
+    def waiting_count(self, queue: str) -> int:
+        """Contacts counted as waiting by the router's stats (waiting or offered)."""
+        return sum(
+            1 for c in self.contacts.values() if c.queue == queue and c.status != "connected"
+        )
+
+    def blocked(self, busy: str, channel: str) -> bool:
+        blocks = self.rules.get(busy, ())
+        return channel in blocks or ("*" in blocks and channel != busy)
+
+    def can_take(self, agent: ModelAgent, channel: str) -> bool:
+        """Available, a free slot on the channel, and no busy channel blocks it."""
+        if agent.status != "available":
+            return False
+        load = agent.load()
+        if load.get(channel, 0) >= agent.capacity.get(channel, 0):
+            return False
+        return not any(n and self.blocked(busy, channel) for busy, n in load.items())
+
+    def serving(self, agent: ModelAgent, queue: QueueSpec) -> tuple[float, int] | None:
+        """(cost, proficiency) of the agent for the queue, as docs/routing.md defines them, from
+        the model's own shortest costs: per required skill the cheapest of the agent's skills at
+        or above its minimum level (the higher level on equal cost); the cost is their sum, the
+        proficiency the lowest level among them (0 when nothing is required). None when some
+        requirement cannot be served."""
+        total, levels = 0.0, []
+        for need, minimum in queue.requires.items():
+            options = [
+                (cost, -level)
+                for have, level in agent.skills.items()
+                if level >= minimum and (cost := self.costs.get((have, need))) is not None
+            ]
+            if not options:
+                return None
+            cost, negative_level = min(options)
+            total += cost
+            levels.append(-negative_level)
+        return total, min(levels, default=0)
+
+    def serving_cost(self, agent: ModelAgent, queue: QueueSpec) -> float | None:
+        if agent.capacity.get(queue.channel, 0) <= 0:
+            return None
+        found = self.serving(agent, queue)
+        return None if found is None else found[0]
+
+    def policy_key(self, agent: ModelAgent, proficiency: int) -> tuple[float, ...] | None:
+        """The agent's key under the configuration's policy, restated from its documentation
+        (smaller is better); None for ``random``, whose draws the model cannot know."""
+        policy = self.config.agent_policy
+        if policy == "longest_idle":
+            return (agent.idle_since,)
+        if policy == "most_proficient":
+            return (-proficiency, agent.idle_since)
+        if policy == "least_occupied":
+            total = sum(agent.capacity.values())
+            used = sum(agent.load().values())
+            return (used / total if total else 0.0, agent.idle_since)
+        if policy == "round_robin":
+            return (agent.last_offer,)
+        if policy == "fewest_skills":
+            return (len(agent.skills), agent.idle_since)
+        return None
+
+    def agent_rank(
+        self, agent: ModelAgent, contact: ModelContact, stage: int
+    ) -> tuple[Any, ...] | None:
+        """Where the agent stands for the contact at ``stage``, smaller first: a preferred agent
+        by the policy's key; otherwise the lowest skill cost allowed by the stage, then — when
+        the stage takes any agent — everyone else on the channel (unskilled, or skilled beyond
+        the queue's last finite ring), then the policy's key, then login order. None when it may
+        not take the contact at that stage, or the policy is random."""
+        queue = self.queues[contact.queue]
+        found = self.serving(agent, queue) if agent.capacity.get(queue.channel, 0) > 0 else None
+        if contact.affinity:
+            proficiency = 0 if found is None else found[1]
+            key = self.policy_key(agent, proficiency)
+            return None if key is None else (*key, agent.seq)
+        max_cost = queue.stages[stage].max_cost
+        rings = [s.max_cost for s in queue.stages if s.max_cost is not None]
+        limit = max_cost if max_cost is not None else max(rings, default=math.inf)
+        if found is not None and found[0] <= limit:
+            tier, proficiency = (0, found[0]), found[1]
+        elif max_cost is None and agent.capacity.get(queue.channel, 0) > 0:
+            tier, proficiency = (1, 0.0), 0  # the "any agent" pool ranks everyone at level 0
+        else:
+            return None
+        key = self.policy_key(agent, proficiency)
+        return None if key is None else (*tier, *key, agent.seq)
+
+    def eligible_at(self, agent: ModelAgent, queue: QueueSpec, stage: int) -> bool:
+        """Skill-eligible for the queue at this stage (ignores status and load)."""
+        if agent.capacity.get(queue.channel, 0) <= 0:
+            return False
+        max_cost = queue.stages[stage].max_cost
+        if max_cost is None:
+            return True
+        cost = self.serving_cost(agent, queue)
+        return cost is not None and cost <= max_cost
+
+    def can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
+        agent = self.agents.get(agent_id)
+        return (
+            agent is not None
+            and agent.status != "logging_out"
+            and any(self.eligible_at(agent, queue, s) for s in range(len(queue.stages)))
+        )
+
+    def stage_of(self, contact: ModelContact, at: float, *, strict: bool = False) -> int:
+        """The contact's stage at ``at``; ``strict``: ignoring stages that begin exactly then."""
+        if contact.affinity:
+            return 0
+        waited = at - contact.enqueued_at
+        stages = self.queues[contact.queue].stages
+        return max(
+            i
+            for i, s in enumerate(stages)
+            if i == 0 or s.after < waited or (not strict and s.after == waited)
+        )
+
+    def rank(self, contact: ModelContact, now: float) -> tuple[float, float, int]:
+        queue = self.queues[contact.queue]
+        aging = queue.aging_per_minute / 60.0
+        return (contact.key[0] - aging * now, contact.key[1], contact.key[2])

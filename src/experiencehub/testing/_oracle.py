@@ -1,0 +1,399 @@
+"""ModelOracle: replays an event and the router's decisions for it on the model, checking each
+decision against the routing rules the outside can see (one offer per contact, capacity, stage
+and affinity eligibility, best contact and best agent, timers…).
+
+A broken rule raises :class:`~experiencehub.testing.model.ModelViolation` naming the contact or
+agent. It changes only the model's own state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import decisions as dc
+from ..core import events as ev
+from ._model_state import ModelAgent, ModelContact, ModelState, ModelViolation, check
+
+__all__ = ["ModelOracle"]
+
+
+class ModelOracle(ModelState):
+    """Applies events and replays decisions, checking each (see the module docstring)."""
+
+    # -- replay ----------------------------------------------------------------------------
+    def apply(self, event: ev.Event, decisions: list[dc.Decision]) -> None:
+        """Apply a valid event and the decisions the router returned for it, checking each.
+
+        The event's effect is applied first, then the decisions in order. Feed deadline
+        decisions separately, as the decisions of a ``Tick`` at the event's time (a driver can
+        split them off by sending the same Tick to a twin router), so that ``decisions`` holds
+        only what the event itself caused. Cost: O(d·(C+A)) for d decisions.
+        """
+        check(event.at >= self.now, f"{event!r}: time went backwards in the model")
+        effect = _EFFECTS.get(type(event))
+        refused_transfer = False
+        if isinstance(event, ev.ContactTransferred):
+            refused_transfer = self._transfer_refused(event, decisions)
+        if effect is not None and not refused_transfer:
+            effect(self, event, decisions)
+        for decision in decisions:
+            self._replay(decision)
+        check(self._expect_forced is None, f"{self._expect_forced}: AgentStatusForced missing")
+        self.now = event.at
+        for agent in self.agents.values():
+            for cid, (_ch, phase) in agent.slots.items():
+                check(phase != "wrap_pending", f"{agent.agent_id}/{cid}: no WrapUpStarted")
+
+    def _replay(self, decision: dc.Decision) -> None:
+        check(decision.at >= self.now, f"{decision!r}: decision before the model's time")
+        if self._expect_forced is not None and not isinstance(decision, dc.AgentStatusForced):
+            raise ModelViolation(f"{decision!r}: expected AgentStatusForced first")
+        self.now = decision.at
+        handler = _REPLAY.get(type(decision))
+        if handler is not None:
+            handler(self, decision)
+
+    def _live(self, contact_id: str, what: str) -> ModelContact:
+        contact = self.contacts.get(contact_id)
+        check(contact is not None, f"{what}: {contact_id} is not a live contact")
+        assert contact is not None
+        return contact
+
+    def _logged_in(self, agent_id: str, what: str) -> ModelAgent:
+        agent = self.agents.get(agent_id)
+        check(agent is not None, f"{what}: {agent_id} is not logged in")
+        assert agent is not None
+        return agent
+
+    # -- effects of events -------------------------------------------------------------------
+    def _e_login(self, e: ev.AgentLoggedIn, _d: list[dc.Decision]) -> None:
+        self.logins += 1
+        self.agents[e.agent_id] = ModelAgent(
+            e.agent_id, dict(e.skills), dict(e.capacity), seq=self.logins, idle_since=e.at
+        )
+        self.gone_agents.discard(e.agent_id)
+
+    def _e_status(self, e: ev.AgentStatusChanged, _d: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        if e.status == "available" and agent.status != "available":
+            agent.unanswered = 0
+            agent.idle_since = e.at
+        agent.status = e.status
+        agent.reason = e.reason if e.status == "away" else None
+
+    def _e_logout(self, e: ev.AgentLoggedOut, _d: list[dc.Decision]) -> None:
+        self.agents[e.agent_id].status, self.agents[e.agent_id].reason = "logging_out", None
+        for contact in self.contacts.values():  # a leaving agent is nobody's preferred agent
+            contact.affinity = tuple(a for a in contact.affinity if a != e.agent_id)
+
+    def _e_arrival(self, e: ev.ContactArrived, decisions: list[dc.Decision]) -> None:
+        self.arrived.append(e.contact_id)
+        queue = self.queues[e.queue]
+        refused = [
+            d for d in decisions if isinstance(d, dc.Refused) and d.contact_id == e.contact_id
+        ]
+        full = queue.max_length is not None and self.waiting_count(queue.name) >= queue.max_length
+        check(bool(refused) == full, f"{e.contact_id}: Refused={refused} but queue full={full}")
+        if full:
+            self.outcomes[e.contact_id] = "refused"
+            return
+        contact = ModelContact(e.contact_id, queue.name, e.priority, e.customer_id, (0.0, 0.0, 0))
+        self._start_waiting(contact, e.at, e.preferred_agents)
+        self.contacts[e.contact_id] = contact
+
+    def _start_waiting(
+        self, contact: ModelContact, at: float, preferred: tuple[str, ...] = ()
+    ) -> None:
+        queue = self.queues[contact.queue]
+        kept = None
+        if contact.customer_id is not None:
+            rid = (queue.name, contact.customer_id)
+            kept = self.rejoin.pop(rid, None)
+            if kept is not None and at >= kept[1]:
+                kept = None  # the window ran out before this event
+        if kept is not None:
+            contact.key = kept[0]
+        else:
+            self.seq += 1
+            # base priority as documented: priority_weight·priority − aging per second·enqueued_at
+            base = queue.priority_weight * contact.priority - queue.aging_per_minute / 60.0 * at
+            contact.key = (-base, at, self.seq)
+        usable = tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, queue)))
+        contact.affinity = usable if queue.affinity_seconds > 0 else ()
+        contact.started_at, contact.alerted = at, False
+        contact.stage = self.stage_of(contact, at)
+
+    def _e_accept(self, e: ev.OfferAccepted, _d: list[dc.Decision]) -> None:
+        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        contact.status, contact.offer_expires = "connected", None
+        agent.slots[e.contact_id] = (self.queues[contact.queue].channel, "connected")
+        agent.unanswered = 0
+
+    def _e_reject(self, e: ev.OfferRejected, _d: list[dc.Decision]) -> None:
+        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        del agent.slots[e.contact_id]
+        self._back_to_waiting(contact, exclude=e.agent_id)
+
+    def _back_to_waiting(self, contact: ModelContact, *, exclude: str | None) -> None:
+        contact.status, contact.agent_id, contact.offer_expires = "waiting", None, None
+        if exclude is not None:
+            contact.excluded.add(exclude)
+
+    def _e_end(self, e: ev.ContactEnded, _d: list[dc.Decision]) -> None:
+        contact = self.contacts.pop(e.contact_id)
+        self._finish(e.contact_id, "handled")
+        assert contact.agent_id is not None
+        self._wrap_up(self.agents[contact.agent_id], contact, e.at)
+
+    def _wrap_up(self, agent: ModelAgent, contact: ModelContact, at: float) -> None:
+        queue = self.queues[contact.queue]
+        if queue.wrap_up.mode == "none":
+            del agent.slots[contact.contact_id]
+            agent.idle_since = at
+            return
+        agent.slots[contact.contact_id] = (queue.channel, "wrap_pending")
+        agent.wrap_ends[contact.contact_id] = (
+            at + queue.wrap_up.seconds if queue.wrap_up.mode == "timed" else None
+        )
+
+    def _finish(self, contact_id: str, outcome: str) -> None:
+        check(contact_id not in self.outcomes, f"{contact_id}: ended twice")
+        self.outcomes[contact_id] = outcome
+
+    def _e_wrap_up_end(self, e: ev.WrapUpEnded, _d: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        del agent.slots[e.contact_id]
+        agent.wrap_ends.pop(e.contact_id, None)
+        agent.idle_since = e.at
+
+    def _e_abandon(self, e: ev.ContactAbandoned, _d: list[dc.Decision]) -> None:
+        contact = self.contacts.pop(e.contact_id)
+        self._finish(e.contact_id, "abandoned")
+        queue = self.queues[contact.queue]
+        if contact.customer_id is not None and queue.rejoin_seconds > 0:
+            rid = (queue.name, contact.customer_id)
+            self.rejoin[rid] = (contact.key, e.at + queue.rejoin_seconds)
+
+    def _transfer_refused(self, e: ev.ContactTransferred, decisions: list[dc.Decision]) -> bool:
+        target = self.queues[e.queue]
+        full = target.max_length is not None and self.waiting_count(e.queue) >= target.max_length
+        refused = [d for d in decisions if isinstance(d, dc.Refused)]
+        check(
+            bool(refused) == full,
+            f"transfer of {e.contact_id} to {e.queue}: Refused={refused} but full={full}",
+        )
+        if full:
+            check(len(decisions) == 1, f"refused transfer {e.contact_id} decided {decisions}")
+        return full
+
+    def _e_transfer(self, e: ev.ContactTransferred, _d: list[dc.Decision]) -> None:
+        contact = self.contacts[e.contact_id]
+        previous = contact.agent_id
+        if contact.status == "connected":
+            assert previous is not None
+            self._wrap_up(self.agents[previous], contact, e.at)
+        contact.status, contact.agent_id, contact.offer_expires = "waiting", None, None
+        contact.queue = e.queue
+        # never offered back to the agent it came from, nor to one still wrapping it up
+        contact.excluded = {
+            agent.agent_id
+            for agent in self.agents.values()
+            if agent.slots.get(e.contact_id, ("", ""))[1] in ("wrap", "wrap_pending")
+        }
+        if previous is not None:
+            contact.excluded.add(previous)
+        self._start_waiting(contact, e.at)
+
+    # -- replay of decisions -----------------------------------------------------------------
+    def _d_offer(self, d: dc.Offer) -> None:
+        contact = self._live(d.contact_id, "Offer")
+        agent = self._logged_in(d.agent_id, f"Offer of {d.contact_id}")
+        queue = self.queues[contact.queue]
+        where = f"Offer {d.contact_id}→{d.agent_id} at {d.at}"
+        check(
+            contact.status == "waiting",
+            f"{where}: contact is {contact.status} "
+            f"(with {contact.agent_id}): offered to two agents at once",
+        )
+        check((d.queue, d.channel) == (queue.name, queue.channel), f"{where}: wrong queue/channel")
+        check(d.agent_id not in contact.excluded, f"{where}: agent declined or ignored it before")
+        check(
+            self.can_take(agent, queue.channel),
+            f"{where}: agent cannot take {queue.channel} (status {agent.status}, "
+            f"load {agent.load()}, capacity {agent.capacity})",
+        )
+        check(d.contact_id not in agent.slots, f"{where}: agent already holds it {agent.slots}")
+        low, high = self.stage_of(contact, d.at, strict=True), self.stage_of(contact, d.at)
+        check(low <= d.stage <= high, f"{where}: offered at stage {d.stage}, expected {high}")
+        if contact.affinity:
+            check(
+                d.agent_id in contact.affinity, f"{where}: not a preferred agent {contact.affinity}"
+            )
+        else:
+            check(
+                self.eligible_at(agent, queue, d.stage), f"{where}: not eligible at stage {d.stage}"
+            )
+        timeout = self.config.offer_timeout
+        expected = None if timeout is None else d.at + timeout
+        check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
+        self._check_best_contact(agent, contact, d.at)
+        self._check_best_agent(agent, contact, d.stage, where)
+        contact.status, contact.agent_id, contact.offer_expires = "offered", d.agent_id, expected
+        agent.slots[d.contact_id] = (queue.channel, "offered")
+        agent.last_offer = self.offers_made
+        self.offers_made += 1
+
+    def _check_best_agent(
+        self, chosen: ModelAgent, contact: ModelContact, stage: int, where: str
+    ) -> None:
+        """No other agent that could take the contact now stands before the chosen one
+        (:meth:`agent_rank`). When the offer went to an agent that just freed, no other agent
+        could take the contact at all, or it would not have been waiting."""
+        mine = self.agent_rank(chosen, contact, stage)
+        if mine is None:
+            return
+        channel = self.queues[contact.queue].channel
+        for other in self.agents.values():
+            if (
+                other is chosen
+                or other.agent_id in contact.excluded
+                or (contact.affinity and other.agent_id not in contact.affinity)
+                or not self.can_take(other, channel)
+            ):
+                continue
+            rank = self.agent_rank(other, contact, stage)
+            check(
+                rank is None or mine < rank,
+                f"{where}: {other.agent_id} stands before {chosen.agent_id} "
+                f"(rank {rank} < {mine}: skill cost, policy {self.config.agent_policy!r} key, "
+                "login order) and could take it",
+            )
+
+    def _check_best_contact(self, agent: ModelAgent, chosen: ModelContact, at: float) -> None:
+        """No other waiting contact the agent could take now ranks better than the offered one."""
+        mine = self.rank(chosen, at)
+        for other in self.contacts.values():
+            if other is chosen or other.status != "waiting":
+                continue
+            if agent.agent_id in other.excluded:
+                continue
+            queue = self.queues[other.queue]
+            if not self.can_take(agent, queue.channel):
+                continue
+            if other.affinity:
+                if agent.agent_id not in other.affinity:
+                    continue
+            elif not self.eligible_at(agent, queue, self.stage_of(other, at, strict=True)):
+                continue
+            check(
+                mine <= self.rank(other, at),
+                f"{agent.agent_id} offered {chosen.contact_id} (rank {mine}) while "
+                f"{other.contact_id} ranks better ({self.rank(other, at)}) and it could take it",
+            )
+
+    def _d_enqueued(self, d: dc.Enqueued) -> None:
+        contact = self._live(d.contact_id, "Enqueued")
+        check(contact.status == "waiting", f"Enqueued {d.contact_id}: it is {contact.status}")
+        check(d.queue == contact.queue, f"Enqueued {d.contact_id}: queue {d.queue}")
+        check(d.position >= 1, f"Enqueued {d.contact_id}: position {d.position}")
+
+    def _d_expanded(self, d: dc.Expanded) -> None:
+        contact = self._live(d.contact_id, "Expanded")
+        check(contact.status != "connected", f"Expanded {d.contact_id}: connected")
+        contact.affinity = ()
+        stage = self.stage_of(contact, d.at)
+        check(d.stage == stage, f"Expanded {d.contact_id} to {d.stage} at {d.at}; expected {stage}")
+        contact.stage = d.stage
+
+    def _d_offer_expired(self, d: dc.OfferExpired) -> None:
+        contact = self._live(d.contact_id, "OfferExpired")
+        agent = self._logged_in(d.agent_id, "OfferExpired")
+        where = f"OfferExpired {d.contact_id}/{d.agent_id}"
+        check(contact.status == "offered" and contact.agent_id == d.agent_id, f"{where}: no offer")
+        check(d.at == contact.offer_expires, f"{where} at {d.at}, due {contact.offer_expires}")
+        del agent.slots[d.contact_id]
+        self._back_to_waiting(contact, exclude=d.agent_id)
+        agent.unanswered += 1
+        limit = self.config.max_unanswered_offers
+        if limit is not None and agent.unanswered >= limit and agent.status == "available":
+            agent.status, agent.reason = "away", "unanswered offers"
+            self._expect_forced = agent.agent_id
+
+    def _d_offer_withdrawn(self, d: dc.OfferWithdrawn) -> None:
+        agent = self._logged_in(d.agent_id, "OfferWithdrawn")
+        held = agent.slots.pop(d.contact_id, None)
+        check(held is not None and held[1] == "offered", f"{d!r}: no such offer held")
+        contact = self.contacts.get(d.contact_id)
+        if contact is not None and contact.status == "offered" and contact.agent_id == d.agent_id:
+            self._back_to_waiting(contact, exclude=None)
+
+    def _d_forced(self, d: dc.AgentStatusForced) -> None:
+        check(self._expect_forced == d.agent_id, f"{d!r}: not expected")
+        self._expect_forced = None
+
+    def _d_wrap_started(self, d: dc.WrapUpStarted) -> None:
+        agent = self._logged_in(d.agent_id, "WrapUpStarted")
+        held = agent.slots.get(d.contact_id)
+        check(held is not None and held[1] == "wrap_pending", f"{d!r}: no contact just ended")
+        assert held is not None
+        agent.slots[d.contact_id] = (held[0], "wrap")
+        expected = agent.wrap_ends.get(d.contact_id)
+        check(d.ends_at == expected, f"{d!r}: ends_at should be {expected}")
+
+    def _d_wrap_expired(self, d: dc.WrapUpExpired) -> None:
+        agent = self._logged_in(d.agent_id, "WrapUpExpired")
+        held = agent.slots.get(d.contact_id)
+        check(held is not None and held[1] == "wrap", f"{d!r}: not in wrap-up")
+        check(d.at == agent.wrap_ends.get(d.contact_id), f"{d!r}: not due")
+        del agent.slots[d.contact_id]
+        del agent.wrap_ends[d.contact_id]
+        agent.idle_since = d.at
+
+    def _d_logout(self, d: dc.LogoutCompleted) -> None:
+        agent = self._logged_in(d.agent_id, "LogoutCompleted")
+        check(agent.status == "logging_out", f"{d!r}: agent was {agent.status}")
+        check(not agent.slots, f"{d!r}: agent still holds {agent.slots}")
+        del self.agents[d.agent_id]
+        self.gone_agents.add(d.agent_id)
+
+    def _d_alert(self, d: dc.Alert) -> None:
+        contact = self._live(d.contact_id, "Alert")
+        threshold = self.queues[contact.queue].service_level_seconds
+        check(threshold is not None, f"{d!r}: queue has no service level")
+        assert threshold is not None
+        check(contact.status != "connected", f"{d!r}: contact connected")
+        due = max(contact.enqueued_at + threshold, contact.started_at)
+        check(d.at == due, f"{d!r}: due at {due}")
+        check(not contact.alerted, f"{d!r}: alerted twice")
+        contact.alerted = True
+
+    def _d_refused(self, d: dc.Refused) -> None:
+        check(d.queue in self.queues, f"{d!r}: unknown queue")
+
+
+_EFFECTS: dict[type, Any] = {
+    ev.AgentLoggedIn: ModelOracle._e_login,
+    ev.AgentStatusChanged: ModelOracle._e_status,
+    ev.AgentLoggedOut: ModelOracle._e_logout,
+    ev.ContactArrived: ModelOracle._e_arrival,
+    ev.OfferAccepted: ModelOracle._e_accept,
+    ev.OfferRejected: ModelOracle._e_reject,
+    ev.ContactEnded: ModelOracle._e_end,
+    ev.WrapUpEnded: ModelOracle._e_wrap_up_end,
+    ev.ContactAbandoned: ModelOracle._e_abandon,
+    ev.ContactTransferred: ModelOracle._e_transfer,
+}
+
+_REPLAY: dict[type, Any] = {
+    dc.Offer: ModelOracle._d_offer,
+    dc.Enqueued: ModelOracle._d_enqueued,
+    dc.Refused: ModelOracle._d_refused,
+    dc.Expanded: ModelOracle._d_expanded,
+    dc.OfferExpired: ModelOracle._d_offer_expired,
+    dc.OfferWithdrawn: ModelOracle._d_offer_withdrawn,
+    dc.AgentStatusForced: ModelOracle._d_forced,
+    dc.WrapUpStarted: ModelOracle._d_wrap_started,
+    dc.WrapUpExpired: ModelOracle._d_wrap_expired,
+    dc.LogoutCompleted: ModelOracle._d_logout,
+    dc.Alert: ModelOracle._d_alert,
+}

@@ -1,0 +1,104 @@
+"""ModelPrediction: whether an event is valid for the model's state, and if not, which
+:class:`~experiencehub.RoutingError` the router must raise for it.
+
+It only reads the model's state; it never changes it and never asks the router.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import events as ev
+from ..core.errors import (
+    ClockWentBackwards,
+    DuplicateId,
+    InvalidTransition,
+    OfferNotFound,
+    RoutingError,
+    UnknownAgent,
+    UnknownContact,
+    UnknownQueue,
+)
+from ._model_state import ModelState
+
+__all__ = ["ModelPrediction"]
+
+
+class ModelPrediction(ModelState):
+    """Predicts the router's error for an event (see the module docstring)."""
+
+    def predict_error(self, event: ev.Event) -> type[RoutingError] | None:
+        """The error class the router must raise for ``event`` now, or None if it is valid.
+
+        Exact when no deadline falls due before ``event.at``; for events past a deadline it is
+        exact only for ids that deadlines cannot create or remove (fresh or ended ids, agents
+        not logging out, live contacts).
+        """
+        if event.at < self.now:
+            return ClockWentBackwards
+        check = _PREDICT.get(type(event))
+        return None if check is None else check(self, event)
+
+    def _p_login(self, e: ev.AgentLoggedIn) -> type[RoutingError] | None:
+        return DuplicateId if e.agent_id in self.agents else None
+
+    def _p_status(self, e: ev.AgentStatusChanged | ev.AgentLoggedOut) -> type[RoutingError] | None:
+        agent = self.agents.get(e.agent_id)
+        if agent is None:
+            return UnknownAgent
+        return InvalidTransition if agent.status == "logging_out" else None
+
+    def _p_arrival(self, e: ev.ContactArrived) -> type[RoutingError] | None:
+        if e.queue not in self.queues:
+            return UnknownQueue
+        if e.contact_id in self.contacts or any(c == e.contact_id for c, _a in self.wrapping()):
+            return DuplicateId
+        return None
+
+    def _p_answer(self, e: ev.OfferAccepted | ev.OfferRejected) -> type[RoutingError] | None:
+        contact = self.contacts.get(e.contact_id)
+        if contact is None:
+            return UnknownContact
+        if e.agent_id not in self.agents:
+            return UnknownAgent
+        if contact.status != "offered" or contact.agent_id != e.agent_id:
+            return OfferNotFound
+        return None
+
+    def _p_end(self, e: ev.ContactEnded) -> type[RoutingError] | None:
+        contact = self.contacts.get(e.contact_id)
+        if contact is None:
+            return UnknownContact
+        return None if contact.status == "connected" else InvalidTransition
+
+    def _p_abandon(self, e: ev.ContactAbandoned) -> type[RoutingError] | None:
+        contact = self.contacts.get(e.contact_id)
+        if contact is None:
+            return UnknownContact
+        return InvalidTransition if contact.status == "connected" else None
+
+    def _p_transfer(self, e: ev.ContactTransferred) -> type[RoutingError] | None:
+        if e.contact_id not in self.contacts:
+            return UnknownContact
+        return None if e.queue in self.queues else UnknownQueue
+
+    def _p_wrap_up_end(self, e: ev.WrapUpEnded) -> type[RoutingError] | None:
+        agent = self.agents.get(e.agent_id)
+        if agent is None:
+            return UnknownAgent
+        held = agent.slots.get(e.contact_id)
+        return None if held is not None and held[1] == "wrap" else InvalidTransition
+
+
+_PREDICT: dict[type, Any] = {
+    ev.AgentLoggedIn: ModelPrediction._p_login,
+    ev.AgentStatusChanged: ModelPrediction._p_status,
+    ev.AgentLoggedOut: ModelPrediction._p_status,
+    ev.ContactArrived: ModelPrediction._p_arrival,
+    ev.OfferAccepted: ModelPrediction._p_answer,
+    ev.OfferRejected: ModelPrediction._p_answer,
+    ev.ContactEnded: ModelPrediction._p_end,
+    ev.WrapUpEnded: ModelPrediction._p_wrap_up_end,
+    ev.ContactAbandoned: ModelPrediction._p_abandon,
+    ev.ContactTransferred: ModelPrediction._p_transfer,
+}
