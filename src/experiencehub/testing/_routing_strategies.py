@@ -1,0 +1,360 @@
+"""Strategies for routing: configurations (skill graphs, stages, wrap-ups, queues, whole router
+configurations), agent logins, and events for the state a
+:class:`~experiencehub.testing.model.RouterModel` tracks — valid ones, and deliberately invalid
+ones (unknown ids, duplicates, answers in the wrong state, time going backwards).
+
+All times are multiples of 1/4 second and all configured durations multiples of 1/2 second, so the
+arithmetic the router does on deadlines is exact and a model can recompute it. Public through
+:mod:`experiencehub.testing.strategies`; registers nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import strategies as st
+
+from ..core import events as ev
+from ..core.policies import POLICIES
+from ..core.queues import QueueSpec, Stage, WrapUp
+from ..core.skills import SkillGraph
+from .model import RouterConfig, RouterModel
+
+__all__ = [
+    "CHANNELS",
+    "agent_logins",
+    "agent_logins_for",
+    "capacities",
+    "durations",
+    "invalid_events",
+    "queue_specs",
+    "router_configs",
+    "skill_edges",
+    "skill_graphs",
+    "skill_levels",
+    "skill_names",
+    "stages",
+    "time_steps",
+    "valid_events",
+    "wrap_ups",
+]
+
+CHANNELS = ("phone", "chat", "email")
+
+
+def durations(min_value: float = 0.5, max_value: float = 120.0) -> st.SearchStrategy[float]:
+    """Seconds, in multiples of 1/2 (exact in binary floating point)."""
+    return st.integers(int(min_value * 2), int(max_value * 2)).map(lambda n: n / 2)
+
+
+def time_steps(max_value: float = 60.0) -> st.SearchStrategy[float]:
+    """A time advance ≥ 0 in multiples of 1/4 s, often 0 (events at the same instant)."""
+    return st.one_of(st.just(0.0), st.integers(1, int(max_value * 4)).map(lambda n: n / 4))
+
+
+def skill_names(count: int = 5) -> list[str]:
+    """The names the strategies use: ``s0`` … ``s{count-1}``."""
+    return [f"s{i}" for i in range(count)]
+
+
+@st.composite
+def skill_edges(
+    draw: st.DrawFn, skills: Sequence[str] = tuple(skill_names()), max_edges: int = 6
+) -> list[tuple[str, str, float]]:
+    """(skill, serves, cost) edges: mostly hierarchy (a later skill serves an earlier one, DAG-like),
+    sometimes substitution either way (which may close a cycle, as real graphs can)."""
+    names = list(skills)
+    if len(names) < 2:
+        return []
+    edges: dict[tuple[str, str], float] = {}
+    for _ in range(draw(st.integers(0, max_edges))):
+        u, v = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+        if u == v:
+            continue
+        if draw(st.booleans()) and names.index(u) < names.index(v):
+            u, v = v, u  # hierarchy direction: child (later) serves parent (earlier)
+        edges[(u, v)] = draw(st.sampled_from([0.0, 1.0, 2.0, 3.0, 5.0]))
+    return [(u, v, c) for (u, v), c in sorted(edges.items())]
+
+
+@st.composite
+def skill_graphs(draw: st.DrawFn, skills: Sequence[str] = tuple(skill_names())) -> SkillGraph:
+    """An unfrozen :class:`SkillGraph` over ``skills`` with edges from :func:`skill_edges`."""
+    graph = SkillGraph.from_edges(draw(skill_edges(skills)))
+    for skill in skills:
+        if skill not in graph.skills:
+            graph.add_skill(skill)
+    return graph
+
+
+@st.composite
+def stages(draw: st.DrawFn, max_stages: int = 3) -> list[Stage]:
+    """Bullseye stages: first at 0 s, times strictly increasing, costs never shrinking; the last
+    may be ``max_cost=None`` (any agent on the channel)."""
+    count = draw(st.integers(1, max_stages))
+    after, cost = 0.0, draw(st.sampled_from([0.0, 1.0, 2.0]))
+    out = [Stage(after=0, max_cost=cost)]
+    for i in range(1, count):
+        after += draw(durations(0.5, 40.0))
+        if i == count - 1 and draw(st.booleans()):
+            out.append(Stage(after=after, max_cost=None))
+        else:
+            cost += draw(st.sampled_from([0.0, 1.0, 2.0, 3.0]))
+            out.append(Stage(after=after, max_cost=cost))
+    return out
+
+
+def wrap_ups() -> st.SearchStrategy[WrapUp]:
+    """None, timed (1/2 s multiples) or manual wrap-up."""
+    return st.one_of(
+        st.just(WrapUp("none")),
+        durations(0.5, 30.0).map(lambda s: WrapUp("timed", s)),
+        st.just(WrapUp("manual")),
+    )
+
+
+@st.composite
+def queue_specs(
+    draw: st.DrawFn,
+    name: str = "q0",
+    skills: Sequence[str] = tuple(skill_names()),
+    channels: Sequence[str] = CHANNELS,
+) -> QueueSpec:
+    """A queue with every option drawn: requirements, stages, aging, max length, service level,
+    wrap-up, rejoin and affinity windows."""
+    required = draw(st.lists(st.sampled_from(list(skills)), min_size=0, max_size=2, unique=True))
+    drawn_stages: list[Stage] = draw(stages())
+    return QueueSpec(
+        name,
+        channel=draw(st.sampled_from(list(channels))),
+        requires={s: draw(st.integers(0, 3)) for s in required},
+        stages=tuple(drawn_stages),  # type: ignore[arg-type]  # core: converter=tuple is untyped
+        priority_weight=draw(st.sampled_from([0.0, 1.0, 2.0])),
+        aging_per_minute=draw(st.sampled_from([0.0, 0.0, 1.0, 6.0])),
+        max_length=draw(st.one_of(st.none(), st.integers(1, 4))),
+        service_level_seconds=draw(st.one_of(st.none(), durations(0.0, 60.0))),
+        wrap_up=draw(wrap_ups()),
+        rejoin_seconds=draw(st.one_of(st.just(0.0), durations(0.5, 60.0))),
+        affinity_seconds=draw(st.one_of(st.just(0.0), durations(0.5, 60.0))),
+    )
+
+
+@st.composite
+def router_configs(
+    draw: st.DrawFn,
+    max_queues: int = 3,
+    channels: Sequence[str] = CHANNELS,
+    policies: Sequence[str] = tuple(POLICIES),
+) -> RouterConfig:
+    """A whole configuration: skill graph, 1..max_queues queues, policy, seed, offer timeout,
+    unanswered-offer limit."""
+    names = skill_names(draw(st.integers(1, 5)))
+    count = draw(st.integers(1, max_queues))
+    queues: list[QueueSpec] = [draw(queue_specs(f"q{i}", names, channels)) for i in range(count)]
+    return RouterConfig(
+        queues=queues,
+        skill_edges=draw(skill_edges(names)),
+        skills=tuple(names),
+        agent_policy=draw(st.sampled_from(list(policies))),
+        seed=draw(st.integers(0, 2**16)),
+        offer_timeout=draw(st.one_of(st.none(), durations(0.5, 40.0))),
+        max_unanswered_offers=draw(st.one_of(st.none(), st.integers(1, 3))),
+    )
+
+
+def skill_levels(skills: Sequence[str]) -> st.SearchStrategy[dict[str, int]]:
+    """An agent's skills: a few of ``skills`` at levels 0..3."""
+    return st.dictionaries(st.sampled_from(list(skills)), st.integers(0, 3), max_size=3)
+
+
+def capacities(channels: Sequence[str] = CHANNELS) -> st.SearchStrategy[dict[str, int]]:
+    """Capacity per channel; mostly the classic 1 phone / 3 chat / 5 email, sometimes 0 to 5."""
+    classic = {"phone": 1, "chat": 3, "email": 5}
+    return st.one_of(
+        st.just({c: classic.get(c, 1) for c in channels}),
+        st.just({c: classic.get(c, 1) for c in channels}),
+        st.fixed_dictionaries({c: st.sampled_from([0, 1, 3, 5]) for c in channels}),
+    )
+
+
+@st.composite
+def agent_logins(
+    draw: st.DrawFn,
+    agent_id: str,
+    at: float,
+    skills: Sequence[str] = tuple(skill_names()),
+    channels: Sequence[str] = CHANNELS,
+) -> ev.AgentLoggedIn:
+    """An AgentLoggedIn for ``agent_id`` at ``at`` with drawn skills and capacity."""
+    return ev.AgentLoggedIn(
+        at=at,
+        agent_id=agent_id,
+        skills=draw(skill_levels(skills)),
+        capacity=draw(capacities(channels)),
+    )
+
+
+@st.composite
+def agent_logins_for(
+    draw: st.DrawFn, config: RouterConfig, agent_id: str, at: float
+) -> ev.AgentLoggedIn:
+    """An AgentLoggedIn shaped by a configuration: usually skilled enough for one or more of its
+    queues (so offers happen), sometimes with random or no skills."""
+    names = config.all_skills or ("s0",)
+    skills: dict[str, int] = {}
+    skilled: int = draw(st.integers(0, 4))
+    if config.queues and skilled:
+        for queue in draw(st.lists(st.sampled_from(config.queues), min_size=1, max_size=2)):
+            for skill, level in queue.requires.items():
+                skills[skill] = max(skills.get(skill, 0), draw(st.integers(level, level + 1)))
+    skills.update(draw(skill_levels(names)) if draw(st.booleans()) else {})
+    return ev.AgentLoggedIn(
+        at=at, agent_id=agent_id, skills=skills, capacity=draw(capacities(config.channels))
+    )
+
+
+# -- events for a tracked state -----------------------------------------------------------------
+def _at(model: RouterModel, deadline: float | None) -> st.SearchStrategy[float]:
+    """A time at or after the model's, before ``deadline`` when one is given."""
+    now = model.now
+
+    def fit(t: float) -> float:
+        return now if deadline is not None and now + t >= deadline else now + t
+
+    return time_steps().map(fit)
+
+
+def valid_events(
+    model: RouterModel,
+    *,
+    deadline: float | None = None,
+    fresh: str = "new",
+    transfers: bool = True,
+) -> st.SearchStrategy[ev.Event]:
+    """One event the model predicts valid now, of any type that fits the state.
+
+    ``deadline``: the router's ``next_deadline()``; times stay before it, so the model's
+    prediction is exact. ``fresh``: a prefix for new agent and contact ids. ``transfers``: include
+    ContactTransferred.
+    """
+    at = _at(model, deadline)
+    cfg = model.config
+    options: list[st.SearchStrategy[ev.Event]] = [
+        st.builds(ev.Tick, at=at),
+        at.flatmap(lambda t: agent_logins_for(cfg, f"{fresh}-a{len(model.agents)}", t)),
+        st.builds(
+            ev.ContactArrived,
+            at=at,
+            contact_id=st.just(f"{fresh}-c{len(model.arrived)}"),
+            queue=st.sampled_from(sorted(model.queues)),
+            priority=st.integers(-1, 3),
+            customer_id=st.one_of(st.none(), st.sampled_from(["k1", "k2", "k3"])),
+            preferred_agents=st.lists(
+                st.sampled_from(sorted(model.agents) or ["nobody"]), max_size=2
+            ),
+        ),
+    ]
+    by_status: dict[str, list[str]] = {"waiting": [], "offered": [], "connected": []}
+    for cid, contact in sorted(model.contacts.items()):
+        by_status[contact.status].append(cid)
+    offered = [(c, model.contacts[c].agent_id) for c in by_status["offered"]]
+    if offered:
+        pair = st.sampled_from(offered)
+        options.append(
+            st.builds(lambda p, t: ev.OfferAccepted(at=t, contact_id=p[0], agent_id=p[1]), pair, at)
+        )
+        options.append(
+            st.builds(lambda p, t: ev.OfferRejected(at=t, contact_id=p[0], agent_id=p[1]), pair, at)
+        )
+    if by_status["connected"]:
+        options.append(
+            st.builds(ev.ContactEnded, at=at, contact_id=st.sampled_from(by_status["connected"]))
+        )
+    unconnected = by_status["waiting"] + by_status["offered"]
+    if unconnected:
+        options.append(
+            st.builds(ev.ContactAbandoned, at=at, contact_id=st.sampled_from(unconnected))
+        )
+    if model.contacts and transfers:
+        options.append(
+            st.builds(
+                ev.ContactTransferred,
+                at=at,
+                contact_id=st.sampled_from(sorted(model.contacts)),
+                queue=st.sampled_from(sorted(model.queues)),
+            )
+        )
+    active = sorted(a for a, agent in model.agents.items() if agent.status != "logging_out")
+    if active:
+        options.append(
+            st.builds(
+                ev.AgentStatusChanged,
+                at=at,
+                agent_id=st.sampled_from(active),
+                status=st.sampled_from(["available", "away"]),
+            )
+        )
+        options.append(st.builds(ev.AgentLoggedOut, at=at, agent_id=st.sampled_from(active)))
+    wrapping = model.wrapping()
+    if wrapping:
+        options.append(
+            st.builds(
+                lambda p, t: ev.WrapUpEnded(at=t, agent_id=p[1], contact_id=p[0]),
+                st.sampled_from(wrapping),
+                at,
+            )
+        )
+    return st.one_of(options)
+
+
+def invalid_events(
+    model: RouterModel, *, deadline: float | None = None, fresh: str = "ghost"
+) -> st.SearchStrategy[ev.Event]:
+    """One event the router must reject now: unknown ids, duplicates, wrong-state answers, time
+    going backwards. Use ``model.predict_error(event)`` for the error it must raise."""
+    at = _at(model, deadline)
+    known_contacts = sorted({*model.contacts, *model.outcomes}) or [f"{fresh}-c"]
+    known_agents = sorted({*model.agents, *model.gone_agents}) or [f"{fresh}-a"]
+    contact = st.one_of(st.just(f"{fresh}-c"), st.sampled_from(known_contacts))
+    agent = st.one_of(st.just(f"{fresh}-a"), st.sampled_from(known_agents))
+    options: list[st.SearchStrategy[ev.Event]] = [
+        st.builds(ev.OfferAccepted, at=at, contact_id=contact, agent_id=agent),
+        st.builds(ev.OfferRejected, at=at, contact_id=contact, agent_id=agent),
+        st.builds(ev.ContactEnded, at=at, contact_id=contact),
+        st.builds(ev.ContactAbandoned, at=at, contact_id=contact),
+        st.builds(ev.ContactTransferred, at=at, contact_id=contact, queue=st.just(f"{fresh}-q")),
+        st.builds(ev.WrapUpEnded, at=at, agent_id=agent, contact_id=contact),
+        st.builds(
+            ev.AgentStatusChanged,
+            at=at,
+            agent_id=agent,
+            status=st.sampled_from(["available", "away"]),
+        ),
+        st.builds(ev.AgentLoggedOut, at=at, agent_id=agent),
+        st.builds(
+            ev.ContactArrived, at=at, contact_id=st.just(f"{fresh}-c"), queue=st.just(f"{fresh}-q")
+        ),
+    ]
+    if model.agents:
+        options.append(
+            st.builds(
+                ev.AgentLoggedIn,
+                at=at,
+                agent_id=st.sampled_from(sorted(model.agents)),
+                skills=st.just({}),
+            )
+        )
+    live = sorted({*model.contacts, *(cid for cid, _agent in model.wrapping())})
+    if live:
+        options.append(
+            st.builds(
+                ev.ContactArrived,
+                at=at,
+                contact_id=st.sampled_from(live),
+                queue=st.sampled_from(sorted(model.queues)),
+            )
+        )
+    if model.now > 0:
+        back = st.integers(1, max(1, int(model.now * 4))).map(lambda n: max(0.0, model.now - n / 4))
+        options.append(st.builds(ev.Tick, at=back))
+    return st.one_of(options).filter(lambda e: model.predict_error(e) is not None)

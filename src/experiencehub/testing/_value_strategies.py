@@ -1,0 +1,312 @@
+"""Strategies of valid instances of every event, decision and context value type (``Identity``,
+``Fact``, ``ContactEntry``, ``JourneyStep``, ``HandoffBrief``, ``AuditEntry``, ``BriefedOffer``),
+and :data:`REGISTERED`, the table :func:`~experiencehub.testing.strategies.register_strategies`
+hands to hypothesis so that ``st.from_type`` draws them.
+
+Fields are drawn independently (not a consistent history: that is :mod:`._routing_strategies`),
+within what each type's constructor accepts; context values are what a store would accept and
+return as they are. Public through :mod:`experiencehub.testing.strategies`; registers nothing
+itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..context._store_protocol import AuditEntry, customer_id_of
+from ..context.brief import HandoffBrief, JourneyStep, build_brief
+from ..context.facts import DEFAULT_CHANNELS, ContactEntry, Fact
+from ..context.hub import BriefedOffer
+from ..context.identity import Identity
+from ..context.secrets import is_secret_name, secret_in_text
+from ..core import _validators
+from ..core import decisions as dc
+from ..core import events as ev
+from ..core.policies import POLICIES
+from ._routing_strategies import CHANNELS
+
+__all__ = [
+    "REGISTERED",
+    "contact_entries",
+    "decisions",
+    "event_times",
+    "events",
+    "facts",
+    "handoff_briefs",
+    "identifiers",
+    "identities",
+]
+
+
+def identifiers() -> st.SearchStrategy[str]:
+    """Ids as hosts send them: short, lower-case, safe in JSON and in every store."""
+    return st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
+
+
+def event_times() -> st.SearchStrategy[float]:
+    """Any valid event time: a float from 0 to 1e12 seconds (not only quarter seconds)."""
+    return st.floats(0.0, _validators.MAX_SECONDS, allow_nan=False)
+
+
+_TEXT = st.text(max_size=20)
+_COSTS = st.floats(0.0, 100.0, allow_nan=False)
+_JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), _TEXT)
+
+
+def _later(at: float) -> st.SearchStrategy[float]:
+    """A time at or after ``at`` (an expiry, the end of a wrap-up)."""
+    return st.floats(0.0, 1e6, allow_nan=False).map(lambda extra: at + extra)
+
+
+_EVENTS: dict[type, st.SearchStrategy[Any]] = {
+    ev.AgentLoggedIn: st.builds(
+        ev.AgentLoggedIn,
+        at=event_times(),
+        agent_id=identifiers(),
+        skills=st.dictionaries(identifiers(), st.integers(0, 5), max_size=3),
+        capacity=st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 5)),
+    ),
+    ev.AgentStatusChanged: st.builds(
+        ev.AgentStatusChanged,
+        at=event_times(),
+        agent_id=identifiers(),
+        status=st.sampled_from(["available", "away"]),
+        reason=st.none() | _TEXT,
+    ),
+    ev.AgentLoggedOut: st.builds(ev.AgentLoggedOut, at=event_times(), agent_id=identifiers()),
+    ev.ContactArrived: st.builds(
+        ev.ContactArrived,
+        at=event_times(),
+        contact_id=identifiers(),
+        queue=identifiers(),
+        priority=st.integers(-_validators.MAX_PRIORITY, _validators.MAX_PRIORITY),
+        customer_id=st.none() | identifiers(),
+        attributes=st.dictionaries(identifiers(), _JSON_VALUES, max_size=3),
+        preferred_agents=st.lists(identifiers(), max_size=3).map(tuple),
+    ),
+    ev.OfferAccepted: st.builds(
+        ev.OfferAccepted, at=event_times(), contact_id=identifiers(), agent_id=identifiers()
+    ),
+    ev.OfferRejected: st.builds(
+        ev.OfferRejected, at=event_times(), contact_id=identifiers(), agent_id=identifiers()
+    ),
+    ev.ContactEnded: st.builds(ev.ContactEnded, at=event_times(), contact_id=identifiers()),
+    ev.WrapUpEnded: st.builds(
+        ev.WrapUpEnded, at=event_times(), agent_id=identifiers(), contact_id=identifiers()
+    ),
+    ev.ContactAbandoned: st.builds(ev.ContactAbandoned, at=event_times(), contact_id=identifiers()),
+    ev.ContactTransferred: st.builds(
+        ev.ContactTransferred, at=event_times(), contact_id=identifiers(), queue=identifiers()
+    ),
+    ev.Tick: st.builds(ev.Tick, at=event_times()),
+}
+
+_CANDIDATES = st.builds(dc.Candidate, agent_id=identifiers(), cost=_COSTS, note=_TEXT)
+_EXPLANATIONS = st.builds(
+    dc.Explanation,
+    policy=st.sampled_from(sorted(POLICIES)),
+    summary=_TEXT,
+    candidates=st.lists(_CANDIDATES, max_size=3).map(tuple),
+)
+
+
+@st.composite
+def _offers(draw: st.DrawFn) -> dc.Offer:
+    at = draw(event_times())
+    return dc.Offer(
+        at=at,
+        contact_id=draw(identifiers()),
+        agent_id=draw(identifiers()),
+        queue=draw(identifiers()),
+        channel=draw(st.sampled_from(CHANNELS)),
+        stage=draw(st.integers(0, 3)),
+        expires_at=draw(st.none() | _later(at)),
+        explanation=draw(_EXPLANATIONS),
+    )
+
+
+@st.composite
+def _wrap_ups_started(draw: st.DrawFn) -> dc.WrapUpStarted:
+    at = draw(event_times())
+    return dc.WrapUpStarted(
+        at=at,
+        agent_id=draw(identifiers()),
+        contact_id=draw(identifiers()),
+        ends_at=draw(st.none() | _later(at)),
+    )
+
+
+_DECISIONS: dict[type, st.SearchStrategy[Any]] = {
+    dc.Offer: _offers(),
+    dc.Enqueued: st.builds(
+        dc.Enqueued,
+        at=event_times(),
+        contact_id=identifiers(),
+        queue=identifiers(),
+        position=st.integers(1, 1000),
+        waiting=st.integers(1, 1000),
+        explanation=_EXPLANATIONS,
+    ).filter(lambda d: d.position <= d.waiting),
+    dc.Refused: st.builds(
+        dc.Refused, at=event_times(), contact_id=identifiers(), queue=identifiers(), reason=_TEXT
+    ),
+    dc.Expanded: st.builds(
+        dc.Expanded,
+        at=event_times(),
+        contact_id=identifiers(),
+        queue=identifiers(),
+        stage=st.integers(1, 3),
+        max_cost=st.none() | _COSTS,
+    ),
+    dc.OfferExpired: st.builds(
+        dc.OfferExpired, at=event_times(), contact_id=identifiers(), agent_id=identifiers()
+    ),
+    dc.OfferWithdrawn: st.builds(
+        dc.OfferWithdrawn,
+        at=event_times(),
+        contact_id=identifiers(),
+        agent_id=identifiers(),
+        reason=_TEXT,
+    ),
+    dc.AgentStatusForced: st.builds(
+        dc.AgentStatusForced,
+        at=event_times(),
+        agent_id=identifiers(),
+        status=st.just("away"),
+        reason=_TEXT,
+    ),
+    dc.WrapUpStarted: _wrap_ups_started(),
+    dc.WrapUpExpired: st.builds(
+        dc.WrapUpExpired, at=event_times(), agent_id=identifiers(), contact_id=identifiers()
+    ),
+    dc.LogoutCompleted: st.builds(dc.LogoutCompleted, at=event_times(), agent_id=identifiers()),
+    dc.Alert: st.builds(
+        dc.Alert,
+        at=event_times(),
+        contact_id=identifiers(),
+        kind=st.sampled_from(["service_level", "repeat_contact", "abandoned"]),
+        detail=_TEXT,
+    ),
+}
+
+
+def events() -> st.SearchStrategy[ev.Event]:
+    """Any valid event, of any type (fields drawn independently: not a consistent history;
+    use :func:`valid_events` for that)."""
+    return st.one_of(list(_EVENTS.values()))
+
+
+def decisions() -> st.SearchStrategy[dc.Decision]:
+    """Any valid decision, of any type, with expiries and wrap-up ends at or after ``at``."""
+    return st.one_of(list(_DECISIONS.values()))
+
+
+# -- context values -----------------------------------------------------------------------------
+_QUARTERS = st.integers(0, 4 * 10**9).map(lambda n: n / 4)  # exact sums with _HALVES
+_HALVES = st.integers(1, 2 * 10**7).map(lambda n: n / 2)
+_CUSTOMERS = st.integers(1, 10**6).map(customer_id_of)
+_WORDS = st.from_regex(r"[a-z]{1,10}( [a-z]{1,10}){0,2}", fullmatch=True)
+_SAFE_TEXT = _WORDS.filter(lambda text: secret_in_text(text) is None)
+_FACT_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True).filter(
+    lambda name: not is_secret_name(name)
+)
+_CONTEXT_CHANNELS = st.sampled_from(DEFAULT_CHANNELS)
+
+_IDENTITY_VALUES: dict[str, st.SearchStrategy[str]] = {
+    "phone": st.from_regex(r"\+44 ?20 ?7946 ?0[0-9]{3}", fullmatch=True),
+    "email": st.from_regex(r"[a-z][a-z0-9.]{0,10}@[a-z]{1,10}\.(com|org|de)", fullmatch=True),
+    "chat_session": identifiers(),
+    "account": st.from_regex(r"AC-[0-9]{1,8}", fullmatch=True),
+}
+
+
+def identities(kinds: Sequence[str] = tuple(_IDENTITY_VALUES)) -> st.SearchStrategy[Identity]:
+    """Valid identities of the given kinds (phone numbers, e-mail addresses, chat sessions,
+    account numbers), normalised by the constructor."""
+    return st.one_of([st.builds(Identity, st.just(kind), _IDENTITY_VALUES[kind]) for kind in kinds])
+
+
+@st.composite
+def facts(draw: st.DrawFn, customer_id: str | None = None) -> Fact:
+    """A fact a store would accept and return as it is: a harmless name and value (no secret,
+    no card number), or a verification outcome (``value=None``, ``verified``, a ``method``);
+    ``expires_at`` is ``observed_at`` plus a validity period, exactly."""
+    observed_at = draw(_QUARTERS)
+    verification = draw(st.booleans())
+    return Fact(
+        customer_id=customer_id if customer_id is not None else draw(_CUSTOMERS),
+        name=draw(_FACT_NAMES),
+        value=None if verification else draw(_SAFE_TEXT),
+        channel=draw(_CONTEXT_CHANNELS),
+        observed_at=observed_at,
+        expires_at=observed_at + draw(_HALVES),
+        sensitivity="normal" if verification else draw(st.sampled_from(["normal", "personal"])),
+        verified=verification or draw(st.booleans()),
+        method=draw(st.sampled_from(["knowledge", "otp", "voice"])) if verification else None,
+        contact_id=draw(st.none() | identifiers()),
+    )
+
+
+@st.composite
+def contact_entries(draw: st.DrawFn, customer_id: str | None = None) -> ContactEntry:
+    """A row of contact history a store would accept: ends (if it has) at or after it starts."""
+    at = draw(_QUARTERS)
+    return ContactEntry(
+        customer_id=customer_id if customer_id is not None else draw(_CUSTOMERS),
+        contact_id=draw(identifiers()),
+        channel=draw(_CONTEXT_CHANNELS),
+        at=at,
+        agent_id=draw(st.none() | identifiers()),
+        outcome=draw(st.none() | st.sampled_from(["handled", "resolved", "dropped", "abandoned"])),
+        topic=draw(st.none() | _SAFE_TEXT),
+        queue=draw(st.none() | identifiers()),
+        ended_at=draw(st.none() | _HALVES.map(lambda length: at + length)),
+    )
+
+
+@st.composite
+def handoff_briefs(draw: st.DrawFn) -> HandoffBrief:
+    """A brief as the stores build it (:func:`~experiencehub.context.brief.build_brief`) from
+    drawn identities, facts and contacts of one customer, at a time after all of them."""
+    customer_id = draw(_CUSTOMERS)
+    known = draw(st.lists(facts(customer_id), max_size=4))
+    history = draw(
+        st.lists(contact_entries(customer_id), max_size=3, unique_by=lambda c: c.contact_id)
+    )
+    latest = max([0.0, *(f.observed_at for f in known), *(c.at for c in history)])
+    return build_brief(
+        customer_id,
+        at=latest + draw(_HALVES),
+        identities=draw(st.lists(identities(), max_size=3)),
+        facts=known,
+        contacts=history,
+        unmask=draw(st.booleans()),
+    )
+
+
+_CONTEXT: dict[type, st.SearchStrategy[Any]] = {
+    Identity: identities(),
+    Fact: facts(),
+    ContactEntry: contact_entries(),
+    HandoffBrief: handoff_briefs(),
+    JourneyStep: handoff_briefs().filter(lambda b: bool(b.journey)).map(lambda b: b.journey[0]),
+    AuditEntry: st.builds(
+        AuditEntry,
+        at=st.none() | _QUARTERS,
+        action=st.sampled_from(["forget", "purge", "discard"]),
+        detail=_SAFE_TEXT,
+    ),
+    BriefedOffer: st.builds(BriefedOffer, offer=_offers(), brief=st.none() | handoff_briefs()),
+}
+
+REGISTERED: dict[type, st.SearchStrategy[Any]] = {
+    **_EVENTS,
+    **_DECISIONS,
+    dc.Candidate: _CANDIDATES,
+    dc.Explanation: _EXPLANATIONS,
+    **_CONTEXT,
+}
+"""Every type :func:`register_strategies` registers, with its strategy."""
