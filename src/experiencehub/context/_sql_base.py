@@ -45,7 +45,7 @@ _UNUSED = (  # StoreBase.discard_new: nobody but its creator has resolved or use
 )
 
 
-class Cursor(Protocol):
+class _Cursor(Protocol):
     """What the shared primitives read from a statement's result (sqlite3 and psycopg alike)."""
 
     @property
@@ -54,10 +54,10 @@ class Cursor(Protocol):
     def __iter__(self) -> Iterator[Any]: ...
 
 
-class Connection(Protocol):
+class _Connection(Protocol):
     """What the shared code does with a back-end's connection: run a statement, close it."""
 
-    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> _Cursor: ...
     def close(self) -> None: ...
 
 
@@ -88,12 +88,12 @@ class SqlStoreBase(StoreBase):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._local = threading.local()
-        self._all: list[Connection] = []
+        self._all: list[_Connection] = []
         self._all_lock = threading.Lock()
 
     # -- connections and transactions ---------------------------------------------------------
     @abstractmethod
-    def _conn(self) -> Connection:
+    def _conn(self) -> _Connection:
         """This thread's connection, opened (and passed to :meth:`_keep`) on first use."""
 
     @abstractmethod
@@ -105,7 +105,7 @@ class SqlStoreBase(StoreBase):
     def _read(self, operation: str) -> AbstractContextManager[None]:
         return self._transaction(False, operation)
 
-    def _keep(self, conn: Connection) -> None:
+    def _keep(self, conn: _Connection) -> None:
         """Make ``conn`` this thread's connection, and one that ``close`` closes."""
         self._local.conn = conn
         with self._all_lock:
@@ -113,7 +113,7 @@ class SqlStoreBase(StoreBase):
 
     def _drop_connection(self) -> None:
         """Forget and close this thread's connection (the next call opens a new one)."""
-        conn: Connection | None = getattr(self._local, "conn", None)
+        conn: _Connection | None = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
             with self._all_lock:
@@ -122,11 +122,11 @@ class SqlStoreBase(StoreBase):
             with suppress(*self._CLOSE_ERRORS):
                 conn.close()
 
-    def _q(self, sql: str, *args: Any) -> Cursor:
+    def _q(self, sql: str, *args: Any) -> _Cursor:
         """Run ``sql``, written in this back-end's own dialect, on this thread's connection."""
         return self._conn().execute(sql, args)
 
-    def _run(self, sql: str, *args: Any) -> Cursor:
+    def _run(self, sql: str, *args: Any) -> _Cursor:
         """Run a shared statement (``?`` placeholders, ``{greatest}``) in this back-end's dialect."""
         text = self._TRANSLATED.get(sql)
         if text is None:

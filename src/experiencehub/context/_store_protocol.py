@@ -52,7 +52,11 @@ class AuditEntry:
 
 @runtime_checkable
 class ContextStore(Protocol):
-    """What the hub, the affinity provider and a platform need from a context back-end."""
+    """What the hub, the affinity provider and a platform need from a context back-end.
+
+    Cost: each back-end states its own; :class:`~experiencehub.context.store.StoreBase` (every
+    store here) documents each method's.
+    """
 
     def resolve(self, identity: Identity, *, at: float) -> str: ...
     def resolve_created(self, identity: Identity, *, at: float) -> tuple[str, bool]: ...

@@ -30,7 +30,10 @@ __all__ = ["AffinityProvider", "StoreAffinity"]
 
 @runtime_checkable
 class AffinityProvider(Protocol):
-    """Preferred agents for a customer at a time, best first (empty: no preference)."""
+    """Preferred agents for a customer at a time, best first (empty: no preference).
+
+    Cost: each provider states its own (:class:`StoreAffinity`: O(log n) in customers).
+    """
 
     def preferred_agents(self, customer_id: str, at: float) -> tuple[str, ...]: ...
 
@@ -53,6 +56,9 @@ class StoreAffinity:
         self.window_seconds = float(window_seconds)
 
     def preferred_agents(self, customer_id: str, at: float) -> tuple[str, ...]:
+        """The agent of the customer's newest contact within ``window_seconds`` before ``at``,
+        else its owning agent, else none. Cost: O(log n) in customers (two indexed reads).
+        """
         last = self.store.last_agent(customer_id, since=max(0.0, at - self.window_seconds))
         if last is not None:
             return (last,)

@@ -68,10 +68,12 @@ class BriefedOffer:
 
     @property
     def contact_id(self) -> str:
+        """The offered contact's id (the offer's). Cost: O(1)."""
         return self.offer.contact_id
 
     @property
     def agent_id(self) -> str:
+        """The agent the contact is offered to (the offer's). Cost: O(1)."""
         return self.offer.agent_id
 
 
@@ -152,6 +154,8 @@ class ExperienceHub:
         deadline decisions due by ``event.at`` are on its ``decisions``, offers briefed), or
         :class:`~experiencehub.context.errors.ContextNotRecorded` (routed, not recorded: carry
         out its ``decisions``).
+        Cost: the router's ``handle(event)``, plus the store's O(log n) calls (n customers) for
+        the event — resolve, check, record — and one brief per Offer.
         """
         try:
             routed: ev.Event = event
@@ -199,7 +203,10 @@ class ExperienceHub:
         return None if live is None else live[0]
 
     def brief_for(self, contact_id: str, *, at: float) -> HandoffBrief | None:
-        """A fresh brief for a contact still in the router (e.g. after a transfer)."""
+        """A fresh brief for a contact still in the router (e.g. after a transfer).
+
+        Cost: one store ``brief``: O(log n + identities + valid facts + journey limit).
+        """
         customer = self.customer_of(contact_id)
         if customer is None:
             return None
