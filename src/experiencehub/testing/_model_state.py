@@ -47,6 +47,10 @@ class ModelAgent:
     last_offer: int = -1  # offers made before this agent's last one (-1: never offered)
 
     def load(self) -> dict[str, int]:
+        """Slots held per channel (offered, connected or in wrap-up).
+
+        Cost: O(L) in the agent's slots.
+        """
         counts: dict[str, int] = {}
         for channel, _phase in self.slots.values():
             counts[channel] = counts.get(channel, 0) + 1
@@ -73,11 +77,16 @@ class ModelContact:
 
     @property
     def enqueued_at(self) -> float:
+        """When the contact was (first) queued: the second part of its ranking key. Cost: O(1)."""
         return self.key[1]
 
 
 class ModelState:
-    """The model's state and the questions it answers about it (see the module docstring)."""
+    """The model's state and the questions it answers about it (see the module docstring).
+
+    Costs name A logged-in agents, C live contacts, L an agent's slots, K its skills, R a queue's
+    requirements and G its stages.
+    """
 
     def __init__(self, config: RouterConfig) -> None:
         self.config = config
@@ -101,6 +110,7 @@ class ModelState:
         """(contact id, agent id) of every wrap-up in progress, sorted.
 
         A transferred contact can be wrapped up by several agents at once.
+        Cost: O(A·L log(A·L)) for A agents holding L slots each.
         """
         return sorted(
             (cid, agent.agent_id)
@@ -110,17 +120,26 @@ class ModelState:
         )
 
     def waiting_count(self, queue: str) -> int:
-        """Contacts counted as waiting by the router's stats (waiting or offered)."""
+        """Contacts counted as waiting by the router's stats (waiting or offered).
+
+        Cost: O(C) in live contacts.
+        """
         return sum(
             1 for c in self.contacts.values() if c.queue == queue and c.status != "connected"
         )
 
     def blocked(self, busy: str, channel: str) -> bool:
+        """Whether work on the ``busy`` channel keeps the agent from taking ``channel`` (the
+        cross-channel rules). Cost: O(1) (a rule lists a handful of channels).
+        """
         blocks = self.rules.get(busy, ())
         return channel in blocks or ("*" in blocks and channel != busy)
 
     def can_take(self, agent: ModelAgent, channel: str) -> bool:
-        """Available, a free slot on the channel, and no busy channel blocks it."""
+        """Available, a free slot on the channel, and no busy channel blocks it.
+
+        Cost: O(L) in the agent's slots.
+        """
         if agent.status != "available":
             return False
         load = agent.load()
@@ -133,7 +152,7 @@ class ModelState:
         the model's own shortest costs: per required skill the cheapest of the agent's skills at
         or above its minimum level (the higher level on equal cost); the cost is their sum, the
         proficiency the lowest level among them (0 when nothing is required). None when some
-        requirement cannot be served."""
+        requirement cannot be served. Cost: O(R·K) for R requirements and K agent skills."""
         total, levels = 0.0, []
         for need, minimum in queue.requires.items():
             options = [
@@ -149,6 +168,9 @@ class ModelState:
         return total, min(levels, default=0)
 
     def serving_cost(self, agent: ModelAgent, queue: QueueSpec) -> float | None:
+        """The agent's serving cost for the queue (:meth:`serving`), or None when it cannot
+        serve it or has no capacity on its channel. Cost: O(R·K) for R requirements, K skills.
+        """
         if agent.capacity.get(queue.channel, 0) <= 0:
             return None
         found = self.serving(agent, queue)
@@ -156,7 +178,9 @@ class ModelState:
 
     def policy_key(self, agent: ModelAgent, proficiency: int) -> tuple[float, ...] | None:
         """The agent's key under the configuration's policy, restated from its documentation
-        (smaller is better); None for ``random``, whose draws the model cannot know."""
+        (smaller is better); None for ``random``, whose draws the model cannot know.
+        Cost: O(L + channels).
+        """
         policy = self.config.agent_policy
         if policy == "longest_idle":
             return (agent.idle_since,)
@@ -179,7 +203,9 @@ class ModelState:
         by the policy's key; otherwise the lowest skill cost allowed by the stage, then — when
         the stage takes any agent — everyone else on the channel (unskilled, or skilled beyond
         the queue's last finite ring), then the policy's key, then login order. None when it may
-        not take the contact at that stage, or the policy is random."""
+        not take the contact at that stage, or the policy is random.
+        Cost: O(R·K + G + L) for G stages.
+        """
         queue = self.queues[contact.queue]
         found = self.serving(agent, queue) if agent.capacity.get(queue.channel, 0) > 0 else None
         if contact.affinity:
@@ -199,7 +225,7 @@ class ModelState:
         return None if key is None else (*tier, *key, agent.seq)
 
     def eligible_at(self, agent: ModelAgent, queue: QueueSpec, stage: int) -> bool:
-        """Skill-eligible for the queue at this stage (ignores status and load)."""
+        """Skill-eligible for the queue at this stage (ignores status and load). Cost: O(R·K)."""
         if agent.capacity.get(queue.channel, 0) <= 0:
             return False
         max_cost = queue.stages[stage].max_cost
@@ -209,6 +235,9 @@ class ModelState:
         return cost is not None and cost <= max_cost
 
     def can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
+        """Whether the agent may be a preferred agent for the queue: logged in, not leaving,
+        and eligible at some stage. Cost: O(G·R·K) for G stages.
+        """
         agent = self.agents.get(agent_id)
         return (
             agent is not None
@@ -217,7 +246,10 @@ class ModelState:
         )
 
     def stage_of(self, contact: ModelContact, at: float, *, strict: bool = False) -> int:
-        """The contact's stage at ``at``; ``strict``: ignoring stages that begin exactly then."""
+        """The contact's stage at ``at``; ``strict``: ignoring stages that begin exactly then.
+
+        Cost: O(G) in the queue's stages.
+        """
         if contact.affinity:
             return 0
         waited = at - contact.enqueued_at
@@ -229,6 +261,9 @@ class ModelState:
         )
 
     def rank(self, contact: ModelContact, now: float) -> tuple[float, float, int]:
+        """The contact's ranking key at ``now`` (priority aged by waiting time, then queue
+        time, then arrival order); smaller ranks first. Cost: O(1).
+        """
         queue = self.queues[contact.queue]
         aging = queue.aging_per_minute / 60.0
         return (contact.key[0] - aging * now, contact.key[1], contact.key[2])

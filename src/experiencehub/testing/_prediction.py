@@ -33,6 +33,7 @@ class ModelPrediction(ModelState):
         Exact when no deadline falls due before ``event.at``; for events past a deadline it is
         exact only for ids that deadlines cannot create or remove (fresh or ended ids, agents
         not logging out, live contacts).
+        Cost: O(1), or O(A·L) for an arrival (wrap-ups are searched).
         """
         if event.at < self.now:
             return ClockWentBackwards

@@ -22,7 +22,11 @@ class RouterChecks(ModelState):
     """Whole-state checks of a router against the model (see the module docstring)."""
 
     def check_router(self, router: Router) -> None:
-        """Compare the model with the router's public read-outs; assert the step-end rules."""
+        """Compare the model with the router's public read-outs; assert the step-end rules.
+
+        Cost: O(C·A·R·K) for C live contacts and A agents: the router's O(1) read-outs and the
+        model's questions.
+        """
         for agent in self.agents.values():
             load = {c: n for c, n in router.agent_load(agent.agent_id).items() if n}
             check(

@@ -43,17 +43,20 @@ CHANNELS = ("phone", "chat", "email")
 
 
 def durations(min_value: float = 0.5, max_value: float = 120.0) -> st.SearchStrategy[float]:
-    """Seconds, in multiples of 1/2 (exact in binary floating point)."""
+    """Seconds, in multiples of 1/2 (exact in binary floating point). Cost: O(1) per draw."""
     return st.integers(int(min_value * 2), int(max_value * 2)).map(lambda n: n / 2)
 
 
 def time_steps(max_value: float = 60.0) -> st.SearchStrategy[float]:
-    """A time advance ≥ 0 in multiples of 1/4 s, often 0 (events at the same instant)."""
+    """A time advance ≥ 0 in multiples of 1/4 s, often 0 (events at the same instant).
+
+    Cost: O(1) per draw.
+    """
     return st.one_of(st.just(0.0), st.integers(1, int(max_value * 4)).map(lambda n: n / 4))
 
 
 def skill_names(count: int = 5) -> list[str]:
-    """The names the strategies use: ``s0`` … ``s{count-1}``."""
+    """The names the strategies use: ``s0`` … ``s{count-1}``. Cost: O(count)."""
     return [f"s{i}" for i in range(count)]
 
 
@@ -62,7 +65,9 @@ def skill_edges(
     draw: st.DrawFn, skills: Sequence[str] = tuple(skill_names()), max_edges: int = 6
 ) -> list[tuple[str, str, float]]:
     """(skill, serves, cost) edges: mostly hierarchy (a later skill serves an earlier one, DAG-like),
-    sometimes substitution either way (which may close a cycle, as real graphs can)."""
+    sometimes substitution either way (which may close a cycle, as real graphs can).
+    Cost: O(max_edges·len(skills)) per draw.
+    """
     names = list(skills)
     if len(names) < 2:
         return []
@@ -79,7 +84,10 @@ def skill_edges(
 
 @st.composite
 def skill_graphs(draw: st.DrawFn, skills: Sequence[str] = tuple(skill_names())) -> SkillGraph:
-    """An unfrozen :class:`SkillGraph` over ``skills`` with edges from :func:`skill_edges`."""
+    """An unfrozen :class:`SkillGraph` over ``skills`` with edges from :func:`skill_edges`.
+
+    Cost: O(S + E) per draw for S skills and E edges.
+    """
     graph = SkillGraph.from_edges(draw(skill_edges(skills)))
     for skill in skills:
         if skill not in graph.skills:
@@ -90,7 +98,7 @@ def skill_graphs(draw: st.DrawFn, skills: Sequence[str] = tuple(skill_names())) 
 @st.composite
 def stages(draw: st.DrawFn, max_stages: int = 3) -> list[Stage]:
     """Bullseye stages: first at 0 s, times strictly increasing, costs never shrinking; the last
-    may be ``max_cost=None`` (any agent on the channel)."""
+    may be ``max_cost=None`` (any agent on the channel). Cost: O(max_stages) per draw."""
     count = draw(st.integers(1, max_stages))
     after, cost = 0.0, draw(st.sampled_from([0.0, 1.0, 2.0]))
     out = [Stage(after=0, max_cost=cost)]
@@ -105,7 +113,7 @@ def stages(draw: st.DrawFn, max_stages: int = 3) -> list[Stage]:
 
 
 def wrap_ups() -> st.SearchStrategy[WrapUp]:
-    """None, timed (1/2 s multiples) or manual wrap-up."""
+    """None, timed (1/2 s multiples) or manual wrap-up. Cost: O(1) per draw."""
     return st.one_of(
         st.just(WrapUp("none")),
         durations(0.5, 30.0).map(lambda s: WrapUp("timed", s)),
@@ -121,7 +129,7 @@ def queue_specs(
     channels: Sequence[str] = CHANNELS,
 ) -> QueueSpec:
     """A queue with every option drawn: requirements, stages, aging, max length, service level,
-    wrap-up, rejoin and affinity windows."""
+    wrap-up, rejoin and affinity windows. Cost: O(len(skills) + stages) per draw."""
     required = draw(st.lists(st.sampled_from(list(skills)), min_size=0, max_size=2, unique=True))
     drawn_stages: list[Stage] = draw(stages())
     return QueueSpec(
@@ -147,7 +155,7 @@ def router_configs(
     policies: Sequence[str] = tuple(POLICIES),
 ) -> RouterConfig:
     """A whole configuration: skill graph, 1..max_queues queues, policy, seed, offer timeout,
-    unanswered-offer limit."""
+    unanswered-offer limit. Cost: O(max_queues·(S + stages) + E) per draw."""
     names = skill_names(draw(st.integers(1, 5)))
     count = draw(st.integers(1, max_queues))
     queues: list[QueueSpec] = [draw(queue_specs(f"q{i}", names, channels)) for i in range(count)]
@@ -163,12 +171,18 @@ def router_configs(
 
 
 def skill_levels(skills: Sequence[str]) -> st.SearchStrategy[dict[str, int]]:
-    """An agent's skills: a few of ``skills`` at levels 0..3."""
+    """An agent's skills: a few of ``skills`` at levels 0..3.
+
+    Cost: O(len(skills)) to build; O(1) per draw.
+    """
     return st.dictionaries(st.sampled_from(list(skills)), st.integers(0, 3), max_size=3)
 
 
 def capacities(channels: Sequence[str] = CHANNELS) -> st.SearchStrategy[dict[str, int]]:
-    """Capacity per channel; mostly the classic 1 phone / 3 chat / 5 email, sometimes 0 to 5."""
+    """Capacity per channel; mostly the classic 1 phone / 3 chat / 5 email, sometimes 0 to 5.
+
+    Cost: O(len(channels)) per draw.
+    """
     classic = {"phone": 1, "chat": 3, "email": 5}
     return st.one_of(
         st.just({c: classic.get(c, 1) for c in channels}),
@@ -185,7 +199,10 @@ def agent_logins(
     skills: Sequence[str] = tuple(skill_names()),
     channels: Sequence[str] = CHANNELS,
 ) -> ev.AgentLoggedIn:
-    """An AgentLoggedIn for ``agent_id`` at ``at`` with drawn skills and capacity."""
+    """An AgentLoggedIn for ``agent_id`` at ``at`` with drawn skills and capacity.
+
+    Cost: O(len(skills) + len(channels)) per draw.
+    """
     return ev.AgentLoggedIn(
         at=at,
         agent_id=agent_id,
@@ -199,7 +216,9 @@ def agent_logins_for(
     draw: st.DrawFn, config: RouterConfig, agent_id: str, at: float
 ) -> ev.AgentLoggedIn:
     """An AgentLoggedIn shaped by a configuration: usually skilled enough for one or more of its
-    queues (so offers happen), sometimes with random or no skills."""
+    queues (so offers happen), sometimes with random or no skills.
+    Cost: O(Q·R + S) per draw, for Q queues of R requirements and S skills.
+    """
     names = config.all_skills or ("s0",)
     skills: dict[str, int] = {}
     skilled: int = draw(st.integers(0, 4))
@@ -236,6 +255,8 @@ def valid_events(
     ``deadline``: the router's ``next_deadline()``; times stay before it, so the model's
     prediction is exact. ``fresh``: a prefix for new agent and contact ids. ``transfers``: include
     ContactTransferred.
+    Cost: O(C log C + A·L log(A·L)) to build from the model (its contacts, agents and
+    wrap-ups, sorted); O(1) per draw besides a login's skills.
     """
     at = _at(model, deadline)
     cfg = model.config
@@ -311,7 +332,9 @@ def invalid_events(
     model: RouterModel, *, deadline: float | None = None, fresh: str = "ghost"
 ) -> st.SearchStrategy[ev.Event]:
     """One event the router must reject now: unknown ids, duplicates, wrong-state answers, time
-    going backwards. Use ``model.predict_error(event)`` for the error it must raise."""
+    going backwards. Use ``model.predict_error(event)`` for the error it must raise.
+    Cost: O(C log C + A·L log(A·L)) to build; each draw runs ``model.predict_error``, O(A·L).
+    """
     at = _at(model, deadline)
     known_contacts = sorted({*model.contacts, *model.outcomes}) or [f"{fresh}-c"]
     known_agents = sorted({*model.agents, *model.gone_agents}) or [f"{fresh}-a"]
