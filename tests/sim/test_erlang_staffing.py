@@ -6,6 +6,7 @@ The oracles compute independently: Erlang B and C from exact rational factorial 
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -281,3 +282,46 @@ def test_fewest_agents_refuses_an_unreachable_target() -> None:
 def test_bad_inputs_raise_config_error(call: object, names: str) -> None:
     with pytest.raises(ConfigError, match=names.replace("(", r"\(")):
         call()  # type: ignore[operator]
+
+
+def test_service_level_under_heavy_overload_is_not_rounding_noise() -> None:
+    # 117 erlangs on 81-83 agents, patience 20 min, T = 137 s: almost nobody is answered within
+    # T. 1 − cdf of the negative binomial read 1e-12 here, and more agents gave a lower figure.
+    load, handle, patience, t = 117.06993404301177, 10.0, 1200.0, 137.0
+    per_hour = load * 3600 / handle
+    levels = [erlang_a(per_hour, handle, n, patience, t).service_level for n in range(80, 96)]
+    assert all(b >= a for a, b in itertools.pairwise(levels))
+    assert levels[1] < 1e-100
+    # the tail summed from above agrees with uniformisation where both are representable
+    # 12 erlangs on 10 agents: the tails come from above, and agree with uniformisation
+    lam, mu, theta, agents = 0.12, 0.01, 1 / 600, 10
+    pi = _chain(lam, mu, theta, agents, states=400)
+    m = erlang_a(lam * 3600, 1 / mu, agents, 1 / theta, 5)
+    direct = sum(pi[:agents]) + sum(
+        p * _served_by_uniformisation(j, agents * mu, theta, 5)
+        for j, p in enumerate(pi[agents:])
+        if p > 1e-17
+    )
+    assert m.service_level == pytest.approx(direct, rel=1e-9)
+
+
+def _served_by_uniformisation(ahead: int, n_mu: float, theta: float, t: float) -> float:
+    """P(service starts before min(t, patience)) on the absorbing chain of customers ahead."""
+    size = ahead + 1
+    big = n_mu + (size + 1) * theta
+    state = [0.0] * size
+    state[ahead] = 1.0
+    served, result, weight = 0.0, 0.0, math.exp(-big * t)
+    for k in range(1, math.ceil(big * t + 12 * math.sqrt(big * t) + 40)):
+        result += weight * served
+        weight *= big * t / k
+        new = [0.0] * size
+        for i, p in enumerate(state):
+            move, leave = p * (n_mu + i * theta) / big, p * theta / big
+            new[i] += p - move - leave
+            if i == 0:
+                served += move
+            else:
+                new[i - 1] += move
+        state = new
+    return result

@@ -276,19 +276,51 @@ def _chain(load: float, agents: int, service: float, abandon: float) -> _Chain:
 
 def _negbin_tails(shape: float, abandon: float, threshold: float, count: int) -> list[float]:
     """P(N ≥ J) for J = 1 … count, N negative-binomial: failures before the ``shape``-th success,
-    success probability x = e^{−θT}. Terms accumulate in log space (see docs/erlang.md)."""
+    success probability x = e^{−θT}. Terms accumulate in log space (see docs/erlang.md).
+
+    1 − P(N < J) is exact enough while it is large; once it falls below one half the tail is
+    summed from above instead (the terms past ``count`` until their bound is negligible, then
+    backwards), because 1 − cdf near 1 is rounding noise of about 1e-16 per term, which made a
+    service level of 1e-139 read as 1e-12 under heavy overload.
+    """
     fail = -math.expm1(-abandon * threshold)  # 1 − e^{−θT}
     if fail == 0.0:  # T = 0 (or below float resolution): N = 0
         return [0.0] * count
     log_fail = math.log(fail)
     log_term = -shape * abandon * threshold  # log P(N = 0) = shape·log e^{−θT}
-    cdf = 0.0
-    tails = []
+    terms = []
     for j in range(count):
-        cdf += math.exp(log_term)  # P(N ≤ j)
+        terms.append(math.exp(log_term))  # P(N = j)
         log_term += math.log((shape + j) / (j + 1)) + log_fail
+    tails, cdf = [], 0.0
+    for term in terms:
+        cdf += term
         tails.append(max(0.0, 1.0 - cdf))
+    if not tails or tails[-1] >= 0.5:
+        return tails
+    above = _beyond(shape, log_fail, log_term, count)  # P(N ≥ count)
+    for j in range(count - 1, -1, -1):  # tails[j] = P(N ≥ j + 1)
+        if tails[j] >= 0.5:
+            break
+        tails[j] = above
+        above += terms[j]
     return tails
+
+
+def _beyond(shape: float, log_fail: float, log_term: float, first: int) -> float:
+    """Σ_{k ≥ first} P(N = k), from log P(N = first), until a geometric bound on the rest is
+    below 1e-17 of the sum (the term ratio (shape + k)/(k + 1)·(1 − x) falls towards 1 − x)."""
+    fail = math.exp(log_fail)
+    total, k = 0.0, first
+    while True:
+        term = math.exp(log_term)
+        total += term
+        ratio = (shape + k) / (k + 1) * fail
+        bound = max(ratio, fail) if shape < 1 else ratio  # the ratios to come stay below it
+        if bound < 1 and term * bound / (1 - bound) <= 1e-17 * total:
+            return total
+        log_term += math.log(ratio)
+        k += 1
 
 
 def _served_within(chain: _Chain, ratio_b: float, abandon: float, threshold: float) -> float:
