@@ -42,7 +42,8 @@ class Offers(Waiting):
     ) -> None:
         """Reserve the agent's slot for the contact. ``place=False``: the caller re-places the
         agent in its pools afterwards (``look_for_work`` does, once, after all its offers)."""
-        if contact.lines:
+        if contact.lines:  # it waited in a line: a departure the estimated wait learns from
+            self.stats.departed(contact.queue.name, self.now)
             self.leave_lines(contact)
         contact.move("offer")
         contact.agent_id, contact.since = agent.agent_id, self.now

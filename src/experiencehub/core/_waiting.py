@@ -57,7 +57,11 @@ class Waiting(RoutingState):
             self._enter_stage(contact, queue.stage_at(waited) if waited else 0)
         self.place(contact, out)
         if contact.status is ContactStatus.WAITING:
-            out.append(self._enqueued(contact))
+            enqueued = self._enqueued(contact)
+            out.append(enqueued)
+            limit = queue.estimated_wait_alert_seconds
+            if limit is not None and (enqueued.estimated_wait or 0.0) > limit:
+                out.append(self._estimated_wait_alert(enqueued, limit))
 
     def stays_preferred(self, agent_id: str, contact: ContactState) -> bool:
         """Is this preferred agent still the one the contact waits for? Not if it logged out,
@@ -276,13 +280,24 @@ class Waiting(RoutingState):
             cost = queue.stages[contact.stage].max_cost
             ring = "any agent" if cost is None else f"skill cost <= {cost:g}"
             summary = f"no eligible agent free at stage {contact.stage} ({ring}); {self.pools.available(queue.channel)} agent(s) free on {queue.channel}"
+        position = line.position(contact.key, contact.contact_id)
         return dc.new_enqueued(
             at=self.now,
             contact_id=contact.contact_id,
             queue=queue.name,
-            position=line.position(contact.key, contact.contact_id),
+            position=position,
             waiting=self.stats.waiting(queue.name),
             explanation=dc.new_explanation(policy=self.policy.name, summary=summary),
+            estimated_wait=self.stats.estimated_wait(queue.name, position),
+        )
+
+    def _estimated_wait_alert(self, enqueued: dc.Enqueued, limit: float) -> dc.Alert:
+        return dc.new_alert(
+            at=self.now,
+            contact_id=enqueued.contact_id,
+            kind="estimated_wait",
+            detail=f"estimated wait {enqueued.estimated_wait:.0f}s in {enqueued.queue} at "
+            f"position {enqueued.position}, above its threshold of {limit:g}s",
         )
 
     # -- moves the later layers provide ---------------------------------------------------

@@ -77,6 +77,8 @@ class Enqueued:
 
     A contact that starts at a final "any agent" stage (e.g. a returning customer who kept an old
     place) counts its position among all contacts at that stage on its channel, which share a line.
+    ``estimated_wait``: seconds it is expected to wait, from the queue's recent departures (see
+    ``Router.estimated_wait``); None while the queue has no history.
     """
 
     at: float = attrs.field(validator=v.time_seconds)
@@ -85,6 +87,7 @@ class Enqueued:
     position: int
     waiting: int
     explanation: Explanation
+    estimated_wait: float | None = attrs.field(default=None, validator=v.optional_time_seconds)
 
 
 @attrs.frozen(kw_only=True, slots=True)

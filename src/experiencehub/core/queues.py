@@ -131,6 +131,8 @@ class QueueSpec:
     - ``wrap_up``: after-contact work for agents who handled a contact of this queue.
     - ``rejoin_seconds``: a customer who abandons and comes back within it keeps its place.
     - ``affinity_seconds``: how long a contact with preferred agents waits for them alone.
+    - ``estimated_wait_alert_seconds``: an ``Alert`` (kind ``"estimated_wait"``) is raised when a
+      contact is queued with an estimated wait above it (offer a callback, say); None = never.
     """
 
     name: str
@@ -144,6 +146,7 @@ class QueueSpec:
     wrap_up: WrapUp = attrs.field(factory=WrapUp)
     rejoin_seconds: float = 0.0
     affinity_seconds: float = 30.0
+    estimated_wait_alert_seconds: float | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"queue {self.name!r}"
@@ -162,6 +165,11 @@ class QueueSpec:
         _seconds(f"{where}: service_level_seconds", self.service_level_seconds, allow_none=True)
         _seconds(f"{where}: rejoin_seconds", self.rejoin_seconds)
         _seconds(f"{where}: affinity_seconds", self.affinity_seconds)
+        _seconds(
+            f"{where}: estimated_wait_alert_seconds",
+            self.estimated_wait_alert_seconds,
+            allow_none=True,
+        )
         if self.max_length is not None and (
             isinstance(self.max_length, bool)
             or not isinstance(self.max_length, int)

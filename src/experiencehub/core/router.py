@@ -48,7 +48,14 @@ from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
 from .contacts import ContactState, ContactStatus
 from .deadlines import AT, KIND
 from .eligibility import ineligibility, serving_cost
-from .errors import ClockWentBackwards, ConfigError, InvalidEvent, RouterFailed, RoutingError
+from .errors import (
+    CallerError,
+    ClockWentBackwards,
+    ConfigError,
+    InvalidEvent,
+    RouterFailed,
+    RoutingError,
+)
 from .policies import AgentPolicy, make_policy
 from .queues import QueueSpec, WaitingLine
 from .skills import SkillGraph
@@ -246,6 +253,24 @@ class Router:
     def contact_status(self, contact_id: str) -> str:
         """``"waiting"``, ``"offered"`` or ``"connected"``. Cost: O(1)."""
         return self._core.contact(contact_id).status.value
+
+    def estimated_wait(self, queue: str, position: int | None = None) -> float | None:
+        """Seconds a contact at ``position`` (1-based) of the queue's line is expected to wait
+        from now; by default a contact arriving now (behind every contact not yet connected).
+        Estimated from the queue's recent departures from its lines (method in
+        :mod:`experiencehub.core.stats`); None while it has none. Cost: O(1).
+
+        >>> router = Router(SkillGraph(), [QueueSpec("q", channel="chat")])
+        >>> router.estimated_wait("q") is None
+        True
+        """
+        core = self._core
+        core.queue(queue)
+        if position is None:
+            position = core.stats.waiting(queue) + 1
+        elif isinstance(position, bool) or not isinstance(position, int) or position < 1:
+            raise CallerError(f"position={position!r}: must be an integer >= 1")
+        return core.stats.estimated_wait(queue, position)
 
     def contact_ids(self) -> list[str]:
         """The contacts in the router (waiting, offered or connected), in arrival order.

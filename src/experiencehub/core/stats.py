@@ -3,6 +3,15 @@
 "Waiting" counts contacts not yet connected (waiting or being offered). Counters are totals since
 the router was built; a host that wants intervals takes differences.
 
+Estimated wait time (:meth:`RouterStats.estimated_wait`): a contact at position ``k`` of its line
+is expected to wait ``k`` times the queue's recent *departure interval* — the mean time between
+two contacts leaving the queue's lines for an agent while contacts were waiting, over the last
+``EWT_WINDOW`` departures. An interval runs from the later of the previous departure and the time
+the queue last had nobody waiting (its oldest waiting contact's arrival) to the departure, so idle
+time is never counted. With every agent busy and service times memoryless this is exactly the mean
+wait (``k / (c·μ)`` for ``c`` agents serving at rate ``μ``); the tests check it against simulated
+waits. Unknown (None) until a queue has had one departure from a line.
+
 >>> s = RouterStats(["billing"])
 >>> s.queued("billing", 10.0, 1); s.waiting("billing"), s.oldest_enqueued_at("billing")
 (1, 10.0)
@@ -10,13 +19,19 @@ the router was built; a host that wants intervals takes differences.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 
 import attrs
 
 from ._lazyheap import LazyHeap
 
-__all__ = ["QueueCounters", "RouterStats"]
+__all__ = ["EWT_WINDOW", "QueueCounters", "RouterStats"]
+
+EWT_WINDOW = 32
+"""Departures the estimated wait time averages over: enough to smooth single service times (the
+mean of 32 exponential intervals is within ±35 % of the true mean 95 % of the time), few enough to
+follow a change of staffing within a few minutes of traffic."""
 
 
 @attrs.define(slots=True)
@@ -35,13 +50,15 @@ class QueueCounters:
 class RouterStats:
     """Waiting contacts, oldest wait and totals per queue; available agents per channel."""
 
-    __slots__ = ("_available", "_counters", "_waiting")
+    __slots__ = ("_available", "_counters", "_departures", "_waiting")
 
     def __init__(self, queues: Iterable[str]) -> None:
         # per queue: (enqueued_at, seq) of every contact not yet connected, oldest first
         self._waiting: dict[str, LazyHeap] = {q: LazyHeap() for q in queues}
         self._counters: dict[str, QueueCounters] = {q: QueueCounters() for q in self._waiting}
         self._available: Callable[[str], int] = _nobody_available
+        # per queue: the recent departure intervals, their sum and the last departure's time
+        self._departures: dict[str, _Departures] = {q: _Departures() for q in self._waiting}
 
     # -- written by the router -----------------------------------------------------------
     def queued(self, queue: str, enqueued_at: float, seq: int) -> None:
@@ -51,6 +68,12 @@ class RouterStats:
     def unqueued(self, queue: str, enqueued_at: float, seq: int) -> None:
         """A contact stops waiting (connected, abandoned, moved). Cost: O(1) amortised."""
         self._waiting[queue].discard((enqueued_at, seq))
+
+    def departed(self, queue: str, now: float) -> None:
+        """A contact of ``queue`` left its line for an agent (before ``unqueued``, so the queue
+        still counts it). Cost: O(1) amortised."""
+        oldest = self._waiting[queue].first()
+        self._departures[queue].add(now, now if oldest is None else float(oldest[0]))
 
     def counters(self, queue: str) -> QueueCounters:
         """Totals of a queue (mutable by the router; read-only for callers). Cost: O(1)."""
@@ -75,6 +98,14 @@ class RouterStats:
         oldest = self.oldest_enqueued_at(queue)
         return 0.0 if oldest is None else now - oldest
 
+    def estimated_wait(self, queue: str, position: int) -> float | None:
+        """Seconds a contact at ``position`` (1-based) of ``queue``'s line is expected to wait
+        from now (method in the module docstring); None until the queue has had a departure from
+        a line. Cost: O(1).
+        """
+        interval = self._departures[queue].mean()
+        return None if interval is None else position * interval
+
     def available_agents(self, channel: str) -> int:
         """Agents that can take a new contact on ``channel`` now. Cost: O(1)."""
         return self._available(channel)
@@ -82,3 +113,31 @@ class RouterStats:
 
 def _nobody_available(_channel: str) -> int:
     return 0
+
+
+class _Departures:
+    """The last ``EWT_WINDOW`` departure intervals of one queue, and their running sum."""
+
+    __slots__ = ("adds", "intervals", "last", "total")
+
+    def __init__(self) -> None:
+        self.intervals: deque[float] = deque()
+        self.total = 0.0
+        self.last: float | None = None
+        self.adds = 0
+
+    def add(self, now: float, busy_since: float) -> None:
+        start = busy_since if self.last is None else max(self.last, busy_since)
+        self.last = now
+        interval = now - start
+        intervals = self.intervals
+        intervals.append(interval)
+        self.total += interval
+        if len(intervals) > EWT_WINDOW:
+            self.total -= intervals.popleft()
+        self.adds += 1
+        if not self.adds % 1024:  # re-summed now and then: rounding would drift over millions
+            self.total = sum(intervals)
+
+    def mean(self) -> float | None:
+        return self.total / len(self.intervals) if self.intervals else None
