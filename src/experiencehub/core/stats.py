@@ -7,8 +7,8 @@ Estimated wait time (:meth:`RouterStats.estimated_wait`): a contact at position 
 is expected to wait ``k`` times the queue's recent *departure interval* — the mean time between
 two contacts leaving the queue's lines for an agent while contacts were waiting, over the last
 ``EWT_WINDOW`` departures. An interval runs from the later of the previous departure and the time
-the queue last had nobody waiting (its oldest waiting contact's arrival) to the departure, so idle
-time is never counted. With every agent busy and service times memoryless this is exactly the mean
+the queue last went from nobody waiting to someone waiting, to the departure, so idle time is never
+counted. With every agent busy and service times memoryless this is exactly the mean
 wait (``k / (c·μ)`` for ``c`` agents serving at rate ``μ``); the tests check it against simulated
 waits. Unknown (None) until a queue has had one departure from a line.
 
@@ -63,7 +63,10 @@ class RouterStats:
     # -- written by the router -----------------------------------------------------------
     def queued(self, queue: str, enqueued_at: float, seq: int) -> None:
         """A contact starts waiting. Cost: O(log n)."""
-        self._waiting[queue].push((enqueued_at, seq))
+        waiting = self._waiting[queue]
+        if not waiting:  # the queue had nobody waiting until now
+            self._departures[queue].busy_since = enqueued_at
+        waiting.push((enqueued_at, seq))
 
     def unqueued(self, queue: str, enqueued_at: float, seq: int) -> None:
         """A contact stops waiting (connected, abandoned, moved). Cost: O(1) amortised."""
@@ -72,8 +75,7 @@ class RouterStats:
     def departed(self, queue: str, now: float) -> None:
         """A contact of ``queue`` left its line for an agent (before ``unqueued``, so the queue
         still counts it). Cost: O(1) amortised."""
-        oldest = self._waiting[queue].first()
-        self._departures[queue].add(now, now if oldest is None else float(oldest[0]))
+        self._departures[queue].add(now)
 
     def counters(self, queue: str) -> QueueCounters:
         """Totals of a queue (mutable by the router; read-only for callers). Cost: O(1)."""
@@ -118,16 +120,19 @@ def _nobody_available(_channel: str) -> int:
 class _Departures:
     """The last ``EWT_WINDOW`` departure intervals of one queue, and their running sum."""
 
-    __slots__ = ("adds", "intervals", "last", "total")
+    __slots__ = ("adds", "busy_since", "intervals", "last", "total")
 
     def __init__(self) -> None:
         self.intervals: deque[float] = deque()
         self.total = 0.0
-        self.last: float | None = None
+        self.last = 0.0
         self.adds = 0
+        # when the queue last went from nobody waiting to someone (set by RouterStats.queued)
+        self.busy_since = 0.0
 
-    def add(self, now: float, busy_since: float) -> None:
-        start = busy_since if self.last is None else max(self.last, busy_since)
+    def add(self, now: float) -> None:
+        last, busy_since = self.last, self.busy_since
+        start = last if last > busy_since else busy_since
         self.last = now
         interval = now - start
         intervals = self.intervals
