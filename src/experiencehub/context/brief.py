@@ -69,7 +69,8 @@ class JourneyStep:
     queue: str | None
 
     def describe(self) -> str:
-        """One line: ``chat dropped 4 min ago (c7, topic: billing dispute, agent a3)``."""
+        """One line: ``chat dropped 4 min ago (c7, topic: billing dispute, agent a3)``.
+        Cost: O(1)."""
         details = [self.contact_id]
         if self.topic:
             details.append(f"topic: {self.topic}")

@@ -85,24 +85,28 @@ class RouterMachine(RuleBasedStateMachine):
 
     # -- hooks for subclasses ----------------------------------------------------------------
     def configure(self) -> st.SearchStrategy[RouterConfig]:
-        """The configurations to test: ``config`` when set, else random ones."""
+        """The configurations to test: ``config`` when set, else random ones.
+        Cost: O(1) (a strategy)."""
         if self.config is not None:
             return st.just(self.config)
         return router_configs()
 
     def build_router(self, config: RouterConfig) -> Router:
         """A router under test; called three times (router, determinism twin, clean twin).
-        Override to test a Router subclass, e.g. one with your own agent policy object."""
+        Override to test a Router subclass, e.g. one with your own agent policy object.
+        Cost: one Router built from the configuration."""
         return config.build()
 
     def login_for(self, agent_id: str, at: float) -> st.SearchStrategy[ev.AgentLoggedIn]:
-        """How agents log in: mostly skilled for some queues of the configuration."""
+        """How agents log in: mostly skilled for some queues of the configuration.
+        Cost: O(1) (a strategy)."""
         return agent_logins_for(self.model.config, agent_id, at)
 
     # -- set-up --------------------------------------------------------------------------------
     @initialize(target=agents, data=st.data())
     def start(self, data: st.DataObject) -> MultipleResults[str]:
-        """Draw the configuration, build the routers, and log a few agents in at time 0."""
+        """Draw the configuration, build the routers, and log a few agents in at time 0.
+        Cost: three routers built, and one send per agent logged in."""
         cfg = data.draw(self.configure(), label="config")
         self.router: Router = self.build_router(cfg)
         self.twin: Router = self.build_router(cfg)
@@ -119,6 +123,7 @@ class RouterMachine(RuleBasedStateMachine):
     # -- plumbing --------------------------------------------------------------------------------
     @property
     def now(self) -> float:
+        """The routers' time (the last event's). Cost: O(1)."""
         return self.router.now
 
     def _at(self, step: float, *, late: bool = False) -> float:
@@ -132,7 +137,8 @@ class RouterMachine(RuleBasedStateMachine):
 
     def send(self, event: ev.Event, expected: Any = _PREDICT) -> list[dc.Decision]:
         """Send to all routers; check the outcome against the model's prediction (or ``expected``:
-        None for valid, an error class for invalid). Returns the router's decisions."""
+        None for valid, an error class for invalid). Returns the router's decisions.
+        Cost: the event on each of the three routers, and the model's prediction and update."""
         if expected is _PREDICT:
             expected = self.model.predict_error(event)
         self.events.append(event)
@@ -202,7 +208,8 @@ class RouterMachine(RuleBasedStateMachine):
     )
     @rule(target=agents, data=st.data(), late=st.booleans())
     def log_in(self, data: st.DataObject, late: bool) -> str:
-        """A new agent logs in, possibly past pending deadlines."""
+        """A new agent logs in, possibly past pending deadlines.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         agent_id = self._fresh_agent()
         event = data.draw(self.login_for(agent_id, self._draw_at(data, late=late)), label="login")
         self.send(event, None)
@@ -211,14 +218,16 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.pending and self.model.gone_agents)
     @rule(data=st.data())
     def log_in_again(self, data: st.DataObject) -> None:
-        """An agent who finished logging out comes back."""
+        """An agent who finished logging out comes back.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         agent_id = data.draw(st.sampled_from(sorted(self.model.gone_agents)), label="agent")
         self.send(data.draw(self.login_for(agent_id, self._draw_at(data)), label="login"), None)
 
     @precondition(lambda self: not self.pending and self._active_agents())
     @rule(data=st.data(), what=st.sampled_from(["away", "available", "available", "logout"]))
     def change_status(self, data: st.DataObject, what: str) -> None:
-        """An agent goes away, comes back (or says available again), or logs out."""
+        """An agent goes away, comes back (or says available again), or logs out.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         agent_id = data.draw(st.sampled_from(self._active_agents()), label="agent")
         at = self._draw_at(data)
         if what == "logout":
@@ -232,6 +241,8 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.pending and self.model.wrapping())
     @rule(data=st.data())
     def end_wrap_up(self, data: st.DataObject) -> None:
+        """An agent in wrap-up ends it.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         contact_id, agent_id = data.draw(st.sampled_from(self.model.wrapping()))
         self.send(
             ev.WrapUpEnded(at=self._draw_at(data), agent_id=agent_id, contact_id=contact_id), None
@@ -250,7 +261,8 @@ class RouterMachine(RuleBasedStateMachine):
         customer=st.one_of(st.none(), st.sampled_from(["k1", "k2", "k3"])),
     )
     def arrive(self, data: st.DataObject, late: bool, priority: int, customer: str | None) -> str:
-        """A contact arrives (possibly past pending deadlines), maybe with preferred agents."""
+        """A contact arrives (possibly past pending deadlines), maybe with preferred agents.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         contact_id = f"c{len(self.model.arrived)}"
         known = sorted({*self.model.agents, *self.model.gone_agents, "nobody"})
         queue = data.draw(st.sampled_from(sorted(self.model.queues)), label="queue")
@@ -273,7 +285,8 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.pending and self._in("offered"))
     @rule(data=st.data(), accept=st.booleans())
     def answer(self, data: st.DataObject, accept: bool) -> None:
-        """The offered agent accepts or rejects."""
+        """The offered agent accepts or rejects.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         contact_id = data.draw(st.sampled_from(self._in("offered")), label="contact")
         agent_id = self.model.contacts[contact_id].agent_id
         assert agent_id is not None
@@ -283,12 +296,16 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.pending and self._in("connected"))
     @rule(data=st.data())
     def end(self, data: st.DataObject) -> None:
+        """A connected contact's handling ends.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         contact_id = data.draw(st.sampled_from(self._in("connected")), label="contact")
         self.send(ev.ContactEnded(at=self._draw_at(data), contact_id=contact_id), None)
 
     @precondition(lambda self: not self.pending and self._in("waiting", "offered"))
     @rule(data=st.data())
     def abandon(self, data: st.DataObject) -> None:
+        """A waiting or offered contact abandons.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         contact_id = data.draw(st.sampled_from(self._in("waiting", "offered")), label="contact")
         self.send(ev.ContactAbandoned(at=self._draw_at(data), contact_id=contact_id), None)
 
@@ -298,6 +315,8 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.pending and self._transferable())
     @rule(data=st.data())
     def transfer(self, data: st.DataObject) -> None:
+        """A contact is transferred to a queue.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         contact_id = data.draw(st.sampled_from(self._transferable()), label="contact")
         queue = data.draw(st.sampled_from(sorted(self.model.queues)), label="queue")
         self.send(
@@ -307,13 +326,15 @@ class RouterMachine(RuleBasedStateMachine):
     # -- rules: time ---------------------------------------------------------------------------------
     @rule(step=time_steps(120.0))
     def tick(self, step: float) -> None:
-        """Time passes by a random amount; due deadlines apply."""
+        """Time passes by a random amount; due deadlines apply.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         self.send(ev.Tick(at=self.now + step), None)
 
     @precondition(lambda self: self.router.next_deadline() is not None)
     @rule()
     def tick_to_next_deadline(self) -> None:
-        """Tick exactly at the next deadline, as a careful driver does."""
+        """Tick exactly at the next deadline, as a careful driver does.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         deadline = self.router.next_deadline()
         assert deadline is not None
         self.send(ev.Tick(at=max(deadline, self.now)), None)
@@ -322,14 +343,16 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.pending)
     @rule(contact=contacts, agent=agents, accept=st.booleans(), data=st.data())
     def answer_any(self, contact: str, agent: str, accept: bool, data: st.DataObject) -> None:
-        """Accept or reject for any pair of ids: valid only for the open offer."""
+        """Accept or reject for any pair of ids: valid only for the open offer.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         kind = ev.OfferAccepted if accept else ev.OfferRejected
         self.send(kind(at=self._draw_at(data), contact_id=contact, agent_id=agent))
 
     @precondition(lambda self: not self.pending)
     @rule(contact=contacts, what=st.sampled_from(["end", "abandon", "transfer"]), data=st.data())
     def contact_event_any(self, contact: str, what: str, data: st.DataObject) -> None:
-        """End, abandon or transfer any contact ever seen, in whatever state it is."""
+        """End, abandon or transfer any contact ever seen, in whatever state it is.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         at = self._draw_at(data)
         event: ev.Event
         if what == "end":
@@ -349,7 +372,8 @@ class RouterMachine(RuleBasedStateMachine):
         data=st.data(),
     )
     def agent_event_any(self, agent: str, contact: str, what: str, data: st.DataObject) -> None:
-        """Status change, logout or wrap-up end for any agent ever seen, in whatever state."""
+        """Status change, logout or wrap-up end for any agent ever seen, in whatever state.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         at = self._draw_at(data)
         event: ev.Event
         if what == "logout":
@@ -367,7 +391,8 @@ class RouterMachine(RuleBasedStateMachine):
     def invalid(self, data: st.DataObject, late: bool) -> None:
         """An event that stays invalid whatever deadlines fall due first: unknown or ended ids,
         unknown queues, duplicate ids of agents and contacts that deadlines cannot remove, time
-        going backwards. ``late`` puts it past pending deadlines, which apply as a Tick would."""
+        going backwards. ``late`` puts it past pending deadlines, which apply as a Tick would.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         at = self._draw_at(data, late=late)
         live = sorted(c for c, m in self.model.contacts.items())
         ended = sorted(self.model.outcomes)
@@ -404,14 +429,16 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.pending)
     @rule()
     def flush(self) -> None:
-        """A Tick at the router's own time: returns decisions a rejected late event left behind."""
+        """A Tick at the router's own time: returns decisions a rejected late event left behind.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         self.send(ev.Tick(at=self.now), None)
 
     # -- invariants ------------------------------------------------------------------------------
     @invariant()
     def router_invariants(self) -> None:
         """The router's own invariant check (capacity, single offer, pools, deadlines, work
-        conservation), the stream comparison with the clean twin, and the model's view."""
+        conservation), the stream comparison with the clean twin, and the model's view.
+        Cost: O(routing state): the router's _check and the model's comparison."""
         if not self.started:
             return
         self.router._check()
