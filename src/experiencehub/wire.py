@@ -63,7 +63,7 @@ EVENT_TYPES: dict[str, type] = {
     for cls in (
         ev.AgentLoggedIn, ev.AgentStatusChanged, ev.AgentLoggedOut, ev.ContactArrived,
         ev.OfferAccepted, ev.OfferRejected, ev.ContactEnded, ev.WrapUpEnded,
-        ev.ContactAbandoned, ev.ContactTransferred, ev.Tick,
+        ev.ContactAbandoned, ev.ContactTransferred, ev.Tick, ev.AgentSkillsChanged,
     )
 }  # fmt: skip
 """Stable type name → event class."""

@@ -38,10 +38,13 @@ class RoutingCore(Matching):
         super().__init__(**config)
         # the login checked last and the agent it makes, applied by _login right after
         self._admitting: tuple[ev.AgentLoggedIn, AgentState] | None = None
+        # the skill change checked last and its agent's new eligibility (None: skills unchanged)
+        self._reskilling: tuple[ev.AgentSkillsChanged, AgentState | None] | None = None
         self.handlers: dict[type, tuple[Check, Apply]] = {
             ev.AgentLoggedIn: (self._check_login, self._login),
             ev.AgentStatusChanged: (self._check_status, self._status),
             ev.AgentLoggedOut: (self._check_logout, self._logout),
+            ev.AgentSkillsChanged: (self._check_skills, self._skills),
             ev.ContactArrived: (self._check_arrival, self._arrive),
             ev.OfferAccepted: (self._check_offer_answer, self._accept),
             ev.OfferRejected: (self._check_offer_answer, self._reject),
@@ -102,6 +105,29 @@ class RoutingCore(Matching):
     def _check_logout(self, e: ev.AgentLoggedOut) -> None:
         next_status(e.agent_id, self.agent(e.agent_id).status, "logout")
 
+    def _check_skills(self, e: ev.AgentSkillsChanged) -> None:
+        """The agent is logged in and not logging out, and the policy's keys for it with the
+        new skills have the policy's one length. Its new eligibility is computed here, on a
+        stand-in agent (validate first, mutate after: ``_skills`` applies it).
+        Cost: O(c·R·K + c log c), as at login."""
+        agent = self.agent(e.agent_id)
+        if agent.status is AgentStatus.LOGGING_OUT:
+            raise InvalidTransition(
+                f"{e.agent_id}: cannot change skills while logging_out (an agent logging out "
+                "finishes its work and takes no new work)"
+            )
+        self._reskilling = None
+        if dict(e.skills) == agent.skills:
+            self._reskilling = (e, None)
+            return
+        made = AgentState(
+            e.agent_id, seq=agent.seq, skills=e.skills, capacity=agent.capacity, at=self.now
+        )
+        self.fill_eligibility(made)
+        self.pools.enrol(made)
+        self.pools.check_keys(made)
+        self._reskilling = (e, made)
+
     def _check_arrival(self, e: ev.ContactArrived) -> None:
         self.queue(e.queue)
         if e.contact_id in self.contacts or e.contact_id in self.wrapping:
@@ -158,6 +184,27 @@ class RoutingCore(Matching):
         self.drop_affinity(agent.agent_id, out)
         self.withdraw_offers(agent, "agent logged out", out)
         self.finish_logout_if_idle(agent, out)
+
+    def _skills(self, e: ev.AgentSkillsChanged, out: list[dc.Decision]) -> None:
+        """The agent's skills become the new ones: eligibility as at login, re-placed in its
+        pools; contacts waiting for it as a preferred agent of a queue it no longer serves, and
+        open offers it could no longer be made, go to other agents; connected work and
+        wrap-ups stay. Then it looks for work, as it may serve more. Cost: O(c·R·K + q log n)
+        like a login, plus the contacts that move."""
+        reskilling, self._reskilling = self._reskilling, None
+        assert reskilling is not None and reskilling[0] is e, "a change is applied after its check"
+        made = reskilling[1]
+        if made is None:
+            return
+        agent = self.agents[e.agent_id]
+        agent.skills, agent.serving, agent.lines = made.skills, made.serving, made.lines
+        self.pools.reenrol(agent)
+        own = self.affinity_lines.get(agent.agent_id, {})
+        lost = [name for name in own if not self.can_prefer(agent.agent_id, self.queues[name])]
+        if lost:
+            self.drop_affinity(agent.agent_id, out, queues=lost)
+        self.withdraw_offers_out_of_reach(agent, "agent's skills changed", out)
+        self.look_for_work(agent, out)
 
     def _arrive(self, e: ev.ContactArrived, out: list[dc.Decision]) -> None:
         queue = self.queues[e.queue]

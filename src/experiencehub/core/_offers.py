@@ -2,8 +2,9 @@
 layer of the router's state, see :mod:`._state`).
 
 An offer comes back in one of three ways (:class:`OfferReturn`): the agent rejects it, lets it
-expire, or the router withdraws it (the agent went away or logged out). The contact keeps its place
-and goes to the next agent; after a reject or an expiry it is never offered to that agent again.
+expire, or the router withdraws it (the agent went away, logged out, or its skills changed so
+that it may no longer have the contact). The contact keeps its place and goes to the next agent;
+after a reject or an expiry it is never offered to that agent again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ._state import OFFER
 from ._waiting import Waiting
 from .agents import AgentState, AgentStatus, WorkPhase
 from .contacts import ContactState
+from .eligibility import ineligibility
 
 
 class OfferReturn(enum.Enum):
@@ -93,6 +95,28 @@ class Offers(Waiting):
             self.return_offer(
                 self.contacts[cid], agent, OfferReturn.WITHDRAWN, out, reason=reason
             )
+
+    def withdraw_offers_out_of_reach(
+        self, agent: AgentState, reason: str, out: list[dc.Decision]
+    ) -> None:
+        """The agent's skills changed: each open offer it could no longer be made (see
+        :meth:`may_keep_offer`) comes back, and the contact goes to the next agent. Cost:
+        O(w) for the agent's w held contacts, plus returning those offers."""
+        offered = [cid for cid, (_ch, phase) in agent.work.items() if phase is WorkPhase.OFFERED]
+        for cid in offered:
+            contact = self.contacts[cid]
+            if not self.may_keep_offer(agent, contact):
+                self.return_offer(contact, agent, OfferReturn.WITHDRAWN, out, reason=reason)
+
+    def may_keep_offer(self, agent: AgentState, contact: ContactState) -> bool:
+        """Could the contact, at its current stage, be offered to the agent as it is now? A
+        preferred agent while it may still be preferred; any other agent when eligible by
+        :func:`.eligibility.ineligibility`. Cost: O(stages)."""
+        if agent.agent_id in contact.affinity:
+            return self.stays_preferred(agent.agent_id, contact)
+        queue = contact.queue
+        served = agent.serving.get(queue.name)
+        return ineligibility(queue, contact.stage, agent.capacity, served) is None
 
     def return_offer(
         self,

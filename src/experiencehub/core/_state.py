@@ -109,9 +109,8 @@ class RoutingState:
     def new_agent(
         self, agent_id: str, skills: Mapping[str, int], capacity: Mapping[str, int]
     ) -> AgentState:
-        """An agent about to log in, its eligibility per queue computed once; changes nothing
-        (``add_agent`` logs it in). Visits only the queues whose first required skill one of the
-        agent's skills serves, plus the queues requiring nothing (:meth:`_candidate_queues`).
+        """An agent about to log in, its eligibility per queue computed once
+        (:meth:`fill_eligibility`); changes nothing (``add_agent`` logs it in).
 
         Cost: O(c·R·K + c log c) for the c candidate queues, plus the "any agent" lines of its
         channels.
@@ -119,6 +118,24 @@ class RoutingState:
         agent = AgentState(
             agent_id, seq=self.agent_seq + 1, skills=skills, capacity=capacity, at=self.now
         )
+        self.fill_eligibility(agent)
+        agent.radix, agent.taking_table = self._profiles.setdefault(
+            tuple(agent.capacity.items()), (agent.radix, agent.taking_table)
+        )
+        self.pools.enrol(agent)
+        return agent
+
+    def fill_eligibility(self, agent: AgentState) -> None:
+        """Set ``agent.serving`` and ``agent.lines`` from its skills and capacity: the one
+        computation of eligibility, at login and when its skills change. Visits only the queues
+        whose first required skill one of the agent's skills serves, plus the queues requiring
+        nothing (:meth:`_candidate_queues`); touches nothing but the agent.
+
+        Cost: O(c·R·K + c log c) for the c candidate queues, plus the "any agent" lines of its
+        channels.
+        """
+        skills, capacity = agent.skills, agent.capacity
+        serving: dict[str, tuple[float, int]] = {}
         lines: dict[int, WaitingLine] = {}  # shared lines counted once
         for queue in self._candidate_queues(skills):
             served = serving_cost(self.skills, skills, queue)
@@ -129,7 +146,7 @@ class RoutingState:
             if first is None:
                 continue
             # the few distinct (cost, proficiency) pairs are shared by all agents (memory)
-            agent.serving[queue.name] = self._served.setdefault(served, served)
+            serving[queue.name] = self._served.setdefault(served, served)
             for stage in range(first, len(queue.stages)):
                 line = self.lines[(queue.name, stage)]
                 lines[id(line)] = line
@@ -137,12 +154,8 @@ class RoutingState:
             if capacity.get(channel, 0) > 0:
                 for line in any_lines:
                     lines[id(line)] = line
+        agent.serving = serving
         agent.lines = list(lines.values())
-        agent.radix, agent.taking_table = self._profiles.setdefault(
-            tuple(agent.capacity.items()), (agent.radix, agent.taking_table)
-        )
-        self.pools.enrol(agent)
-        return agent
 
     def _candidate_queues(self, skills: Mapping[str, int]) -> list[QueueSpec]:
         """Queues the agent's skills may serve, in configuration order (the order the pools'

@@ -9,6 +9,8 @@ tries to match the contact first, so a contact offered at once never enters a li
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from . import decisions as dc
 from ._state import AFFINITY, ALERT, OFFER, REJOIN, STAGE, RoutingState
 from .agents import AgentStatus
@@ -42,7 +44,7 @@ class Waiting(RoutingState):
         if queue.service_level_seconds is not None:
             self._schedule_alert(contact, out)
         usable = (
-            tuple(dict.fromkeys(a for a in preferred if self._can_prefer(a, queue)))
+            tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, queue)))
             if preferred
             else ()
         )
@@ -65,15 +67,18 @@ class Waiting(RoutingState):
 
     def stays_preferred(self, agent_id: str, contact: ContactState) -> bool:
         """Is this preferred agent still the one the contact waits for? Not if it logged out,
-        even if it has logged in again since (a later login has a later ``seq``)."""
+        even if it has logged in again since (a later login has a later ``seq``), nor once its
+        skills changed so that it could no longer be preferred for the queue."""
         agent = self.agents.get(agent_id)
         return (
             agent is not None
-            and agent.status is not AgentStatus.LOGGING_OUT
             and agent.seq <= contact.affinity_logins
+            and self.can_prefer(agent_id, contact.queue)
         )
 
-    def _can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
+    def can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
+        """May a contact of ``queue`` wait for this agent (logged in, not logging out, and
+        serving the queue at some stage)? Cost: O(1)."""
         agent = self.agents.get(agent_id)
         return (
             agent is not None
@@ -211,18 +216,22 @@ class Waiting(RoutingState):
         if waiting:
             self.place(contact, out)
 
-    def drop_affinity(self, agent_id: str, out: list[dc.Decision]) -> None:
-        """The agent leaves: contacts waiting for it alone fall back to normal routing, the
-        best first (highest effective priority, then longest wait, across its queues), so a
-        better contact is never left waiting while a worse one takes the agent it could have
-        had. Cost: O(k log k) for the k contacts that waited for it, plus placing them."""
+    def drop_affinity(
+        self, agent_id: str, out: list[dc.Decision], *, queues: Collection[str] | None = None
+    ) -> None:
+        """The agent leaves (or, given ``queues``, may no longer be preferred for those):
+        contacts waiting for it alone fall back to normal routing, the best first (highest
+        effective priority, then longest wait, across its queues), so a better contact is never
+        left waiting while a worse one takes the agent it could have had. Cost: O(k log k) for
+        the k contacts that waited for it, plus placing them."""
         lines = self.affinity_lines.get(agent_id)
         if lines is None:
             return
         now = self.now
         released = sorted(
             ((key[KEY_RANK] - line.aging_rate * now, key[KEY_ENQUEUED_AT], key[KEY_SEQ]), cid)
-            for line in lines.values()
+            for name, line in lines.items()
+            if queues is None or name in queues
             for key, cid in line
         )
         for _rank, cid in released:

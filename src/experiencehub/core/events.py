@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_CAPACITY",
     "AgentLoggedIn",
     "AgentLoggedOut",
+    "AgentSkillsChanged",
     "AgentStatusChanged",
     "ContactAbandoned",
     "ContactArrived",
@@ -69,6 +70,21 @@ class AgentLoggedIn:
     capacity: Mapping[str, int] = attrs.field(
         factory=_default_capacity, converter=v.frozen_map, validator=v.levels
     )
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class AgentSkillsChanged:
+    """A logged-in agent's skills (name → level) changed: these replace the old ones.
+
+    E.g. a supervisor raised a level or removed a skill. Status, load and work stay.
+
+    >>> AgentSkillsChanged(at=60.0, agent_id="a1", skills={"billing": 3})
+    AgentSkillsChanged(at=60.0, agent_id='a1', skills={'billing': 3})
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    agent_id: str = attrs.field(validator=v.identifier)
+    skills: Mapping[str, int] = attrs.field(converter=v.frozen_map, validator=v.levels)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -172,6 +188,7 @@ class Tick:
 
 Event: TypeAlias = (
     AgentLoggedIn
+    | AgentSkillsChanged
     | AgentStatusChanged
     | AgentLoggedOut
     | ContactArrived

@@ -124,6 +124,17 @@ class AgentPools:
         steps += [(channel, 0, channel) for channel in sorted(agent.channels & self._any_channels)]
         agent.plan = tuple(self._steps.setdefault(step, step) for step in steps)
 
+    def reenrol(self, agent: AgentState) -> None:
+        """The agent's skills changed (its ``serving`` was recomputed): its plan is made again
+        and it is re-placed at once. The entries of the pools it left die where they lie (lazy
+        deletion, see the module docstring); pools it stays in keep an equal entry.
+
+        Cost: O(q log n) for its q pools.
+        """
+        self.enrol(agent)
+        agent.placed = None  # the plan changed: refresh must rebuild, not trust the last build
+        self.refresh(agent)
+
     def _heap(self, pool_id: PoolId) -> _Heap:
         """The pool, created on first use. Cost: O(costs) the first time, O(1) after."""
         found = self._heaps.get(pool_id)
