@@ -327,6 +327,7 @@ def _check_agents(scenario: Scenario, problems: Problems) -> None:
         _check_behaviour(group, where, problems)
         for j, shift in enumerate(group.shifts):
             _check_shift(shift, f"{where}.shifts[{j}]", problems)
+        _check_skill_changes(group, where, problems)
 
 
 def _check_behaviour(group: AgentGroup, where: str, problems: Problems) -> None:
@@ -340,6 +341,20 @@ def _check_behaviour(group: AgentGroup, where: str, problems: Problems) -> None:
     _probability(problems, f"{where}.resolution", group.resolution)
     _non_negative(problems, f"{where}.substitution_slowdown", group.substitution_slowdown)
     _non_negative(problems, f"{where}.concurrency_slowdown", group.concurrency_slowdown)
+
+
+def _check_skill_changes(group: AgentGroup, where: str, problems: Problems) -> None:
+    """Each change has a time (>= 0, in order) and levels >= 0."""
+    previous = None
+    for j, change in enumerate(group.skill_changes):
+        path = f"{where}.skill_changes[{j}]"
+        _non_negative(problems, f"{path}.at", change.at)
+        if previous is not None:
+            _need(problems, change.at > previous, f"{path}.at",
+                  f"> the previous change's {previous}", change.at)  # fmt: skip
+        previous = change.at
+        for skill, level in change.skills.items():
+            _need(problems, level >= 0, f"{path}.skills.{skill}", ">= 0", level)
 
 
 def _check_shift(shift: Shift, where: str, problems: Problems) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "Scenario",
     "Shift",
     "Simulation",
+    "SkillChange",
     "StageConfig",
     "Substitution",
     "Transfer",
@@ -162,6 +163,15 @@ class Shift:
 
 
 @attrs.frozen(kw_only=True)
+class SkillChange:
+    """From ``at`` (seconds of simulated time) the group's agents have these ``skills`` (name →
+    level, replacing the old ones): those logged in are told at once, later logins use them."""
+
+    at: float
+    skills: dict[str, int]
+
+
+@attrs.frozen(kw_only=True)
 class AgentGroup:
     """``count`` identical agents: skills (name → level), capacity per channel, shifts, behaviour."""
 
@@ -170,6 +180,7 @@ class AgentGroup:
     skills: dict[str, int]
     capacity: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_CAPACITY))
     shifts: tuple[Shift, ...] = ()
+    skill_changes: tuple[SkillChange, ...] = ()
     answer_delay_seconds: Distribution | None = None
     reject_probability: float = 0.0
     handle_time_factor: float = 1.0

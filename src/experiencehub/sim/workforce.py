@@ -68,6 +68,8 @@ class Workforce:
         # the contact being released: (agent, contact, queue, wrap-up started, record)
         self.releasing: list[Any] = ["", "", "", False, None]
         self.wrapping: dict[tuple[str, str], tuple[ContactRecord, float]] = {}
+        # agent id → its skills since the group's last skill change (absent: the group's skills)
+        self.skills: dict[str, Mapping[str, int]] = {}
         self.agents = self._make_agents(scenario, graph)
 
     def decision_handlers(self) -> Mapping[type, Callable[[Any], None]]:
@@ -97,6 +99,8 @@ class Workforce:
 
     def _schedule_shifts(self, agent: Agent, k: int) -> None:
         group, push, act = agent.group, self.loop.push, self.agent_action
+        for change in group.skill_changes:
+            push(change.at, self.change_skills, agent.agent_id, change.skills, None)
         if not group.shifts:
             push(0.0, act, agent.agent_id, "login", None)
             return
@@ -117,7 +121,8 @@ class Workforce:
         if action == "login" and status == "offline":
             self.set_status(agent, "available")
             g = agent.group
-            send(ev.AgentLoggedIn(at=now, agent_id=agent_id, skills=g.skills, capacity=g.capacity))
+            skills = self.skills.get(agent_id, g.skills)
+            send(ev.AgentLoggedIn(at=now, agent_id=agent_id, skills=skills, capacity=g.capacity))
         elif action == "logout" and status in ("available", "away"):
             self.set_status(agent, "logging_out")
             send(ev.AgentLoggedOut(at=now, agent_id=agent_id))
@@ -127,6 +132,14 @@ class Workforce:
         elif action == "back" and status == "away":
             self.set_status(agent, "available")
             send(ev.AgentStatusChanged(at=now, agent_id=agent_id, status="available"))
+
+    def change_skills(self, agent_id: str, skills: Mapping[str, int], _c: Any) -> None:
+        """The agent's group changed skills (``skill_changes``): a logged-in agent's router is
+        told now; a later login uses them. Cost: one router event, or O(1) when offline."""
+        self.skills[agent_id] = skills
+        if self.agents[agent_id].status in ("available", "away"):
+            send = self.loop.send
+            send(ev.AgentSkillsChanged(at=self.loop.now, agent_id=agent_id, skills=skills))
 
     def on_forced(self, d: dc.AgentStatusForced) -> None:
         """The router set the agent away: it comes back by itself later. Cost: O(log heap)."""
