@@ -14,7 +14,10 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ._model_state import ModelAgent, ModelContact, ModelState, ModelViolation, check
 
-__all__ = ["ModelOracle"]
+__all__ = ["SKILLS_CHANGED", "ModelOracle"]
+
+SKILLS_CHANGED = "agent's skills changed"
+"""The reason of an offer the router withdrew because the agent's skills changed."""
 
 
 class ModelOracle(ModelState):
@@ -85,6 +88,15 @@ class ModelOracle(ModelState):
         self.agents[e.agent_id].status, self.agents[e.agent_id].reason = "logging_out", None
         for contact in self.contacts.values():  # a leaving agent is nobody's preferred agent
             contact.affinity = tuple(a for a in contact.affinity if a != e.agent_id)
+
+    def _e_skills(self, e: ev.AgentSkillsChanged, _d: list[dc.Decision]) -> None:
+        agent = self.agents[e.agent_id]
+        agent.skills = dict(e.skills)
+        for contact in self.contacts.values():  # preferred only while it may still serve the queue
+            if e.agent_id in contact.affinity and not self.can_prefer(
+                e.agent_id, self.queues[contact.queue]
+            ):
+                contact.affinity = tuple(a for a in contact.affinity if a != e.agent_id)
 
     def _e_arrival(self, e: ev.ContactArrived, decisions: list[dc.Decision]) -> None:
         self.arrived.append(e.contact_id)
@@ -325,6 +337,13 @@ class ModelOracle(ModelState):
         check(held is not None and held[1] == "offered", f"{d!r}: no such offer held")
         contact = self.contacts.get(d.contact_id)
         if contact is not None and contact.status == "offered" and contact.agent_id == d.agent_id:
+            if d.reason == SKILLS_CHANGED:  # only an offer the agent may no longer have
+                queue = self.queues[contact.queue]
+                check(
+                    d.agent_id not in contact.affinity
+                    and not self.eligible_at(agent, queue, contact.stage),
+                    f"{d!r}: the agent may still have it (stage {contact.stage})",
+                )
             self._back_to_waiting(contact, exclude=None)
 
     def _d_forced(self, d: dc.AgentStatusForced) -> None:
@@ -375,6 +394,7 @@ _EFFECTS: dict[type, Any] = {
     ev.AgentLoggedIn: ModelOracle._e_login,
     ev.AgentStatusChanged: ModelOracle._e_status,
     ev.AgentLoggedOut: ModelOracle._e_logout,
+    ev.AgentSkillsChanged: ModelOracle._e_skills,
     ev.ContactArrived: ModelOracle._e_arrival,
     ev.OfferAccepted: ModelOracle._e_accept,
     ev.OfferRejected: ModelOracle._e_reject,

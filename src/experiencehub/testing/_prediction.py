@@ -43,7 +43,9 @@ class ModelPrediction(ModelState):
     def _p_login(self, e: ev.AgentLoggedIn) -> type[RoutingError] | None:
         return DuplicateId if e.agent_id in self.agents else None
 
-    def _p_status(self, e: ev.AgentStatusChanged | ev.AgentLoggedOut) -> type[RoutingError] | None:
+    def _p_status(
+        self, e: ev.AgentStatusChanged | ev.AgentLoggedOut | ev.AgentSkillsChanged
+    ) -> type[RoutingError] | None:
         agent = self.agents.get(e.agent_id)
         if agent is None:
             return UnknownAgent
@@ -95,6 +97,7 @@ _PREDICT: dict[type, Any] = {
     ev.AgentLoggedIn: ModelPrediction._p_login,
     ev.AgentStatusChanged: ModelPrediction._p_status,
     ev.AgentLoggedOut: ModelPrediction._p_status,
+    ev.AgentSkillsChanged: ModelPrediction._p_status,
     ev.ContactArrived: ModelPrediction._p_arrival,
     ev.OfferAccepted: ModelPrediction._p_answer,
     ev.OfferRejected: ModelPrediction._p_answer,

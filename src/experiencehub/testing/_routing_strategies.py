@@ -316,6 +316,15 @@ def valid_events(
             )
         )
         options.append(st.builds(ev.AgentLoggedOut, at=at, agent_id=st.sampled_from(active)))
+        options.append(
+            st.builds(
+                lambda login, agent_id: ev.AgentSkillsChanged(
+                    at=login.at, agent_id=agent_id, skills=login.skills
+                ),
+                at.flatmap(lambda t: agent_logins_for(cfg, "skills", t)),
+                st.sampled_from(active),
+            )
+        )
     wrapping = model.wrapping()
     if wrapping:
         options.append(

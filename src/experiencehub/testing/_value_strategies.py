@@ -83,6 +83,12 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         reason=st.none() | _TEXT,
     ),
     ev.AgentLoggedOut: st.builds(ev.AgentLoggedOut, at=event_times(), agent_id=identifiers()),
+    ev.AgentSkillsChanged: st.builds(
+        ev.AgentSkillsChanged,
+        at=event_times(),
+        agent_id=identifiers(),
+        skills=st.dictionaries(identifiers(), st.integers(0, 5), max_size=3),
+    ),
     ev.ContactArrived: st.builds(
         ev.ContactArrived,
         at=event_times(),

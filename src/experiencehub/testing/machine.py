@@ -238,6 +238,14 @@ class RouterMachine(RuleBasedStateMachine):
                 ev.AgentStatusChanged(at=at, agent_id=agent_id, status=what, reason=reason), None
             )
 
+    @precondition(lambda self: not self.pending and self._active_agents())
+    @rule(data=st.data())
+    def change_skills(self, data: st.DataObject) -> None:
+        """A supervisor changes an agent's skills (raised, lowered, added or removed)."""
+        agent_id = data.draw(st.sampled_from(self._active_agents()), label="agent")
+        login = data.draw(self.login_for(agent_id, self._draw_at(data)), label="skills")
+        self.send(ev.AgentSkillsChanged(at=login.at, agent_id=agent_id, skills=login.skills), None)
+
     @precondition(lambda self: not self.pending and self.model.wrapping())
     @rule(data=st.data())
     def end_wrap_up(self, data: st.DataObject) -> None:
@@ -408,6 +416,7 @@ class RouterMachine(RuleBasedStateMachine):
             ),
             ev.AgentStatusChanged(at=at, agent_id=unknown_agent, status="away"),
             ev.AgentLoggedOut(at=at, agent_id=unknown_agent),
+            ev.AgentSkillsChanged(at=at, agent_id=unknown_agent, skills={}),
             ev.WrapUpEnded(at=at, agent_id=unknown_agent, contact_id=unknown_contact),
             ev.ContactArrived(at=at, contact_id="ghost-c", queue="no-such-queue"),
         ]
@@ -459,6 +468,8 @@ def _robust_error(event: ev.Event) -> type[RoutingError]:
         return errors.UnknownQueue if event.queue == "no-such-queue" else errors.DuplicateId
     if isinstance(event, ev.ContactTransferred) and event.queue == "no-such-queue":
         return errors.UnknownQueue
-    if isinstance(event, (ev.AgentStatusChanged, ev.AgentLoggedOut, ev.WrapUpEnded)):
+    if isinstance(
+        event, (ev.AgentStatusChanged, ev.AgentLoggedOut, ev.AgentSkillsChanged, ev.WrapUpEnded)
+    ):
         return errors.UnknownAgent
     return errors.UnknownContact
