@@ -241,7 +241,8 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: not self.pending and self._active_agents())
     @rule(data=st.data())
     def change_skills(self, data: st.DataObject) -> None:
-        """A supervisor changes an agent's skills (raised, lowered, added or removed)."""
+        """A supervisor changes an agent's skills (raised, lowered, added or removed).
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
         agent_id = data.draw(st.sampled_from(self._active_agents()), label="agent")
         login = data.draw(self.login_for(agent_id, self._draw_at(data)), label="skills")
         self.send(ev.AgentSkillsChanged(at=login.at, agent_id=agent_id, skills=login.skills), None)
