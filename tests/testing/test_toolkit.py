@@ -189,6 +189,23 @@ def test_model_catches_work_not_conserved() -> None:
         model._check_work_conserved()
 
 
+def test_model_catches_an_offer_kept_beyond_new_skills() -> None:
+    model = _model_with({"a1": {"chat": 3}})
+    model.apply(ev.ContactArrived(at=0.0, contact_id="c1", queue="q"), [_offer("c1", "a1")])
+    with pytest.raises(ModelViolation, match="should have been withdrawn"):
+        model.apply(ev.AgentSkillsChanged(at=1.0, agent_id="a1", skills={}), [])
+
+
+def test_model_rejects_a_withdrawal_the_new_skills_do_not_explain() -> None:
+    model = _model_with({"a1": {"chat": 3}})
+    model.apply(ev.ContactArrived(at=0.0, contact_id="c1", queue="q"), [_offer("c1", "a1")])
+    withdrawn = dc.OfferWithdrawn(
+        at=1.0, contact_id="c1", agent_id="a1", reason="agent's skills changed"
+    )
+    with pytest.raises(ModelViolation, match="may still have it"):
+        model.apply(ev.AgentSkillsChanged(at=1.0, agent_id="a1", skills={"s": 2}), [withdrawn])
+
+
 # -- the machine catches routers that break the rules --------------------------------------------
 class _ForgetsErrorDecisions(Router):
     """Drops the deadline decisions a rejected late event's error should carry."""

@@ -41,6 +41,8 @@ class ModelOracle(ModelState):
             effect(self, event, decisions)
         for decision in decisions:
             self._replay(decision)
+        if isinstance(event, ev.AgentSkillsChanged):
+            self._check_offers_in_reach(event.agent_id)
         check(self._expect_forced is None, f"{self._expect_forced}: AgentStatusForced missing")
         self.now = event.at
         for agent in self.agents.values():
@@ -97,6 +99,20 @@ class ModelOracle(ModelState):
                 e.agent_id, self.queues[contact.queue]
             ):
                 contact.affinity = tuple(a for a in contact.affinity if a != e.agent_id)
+
+    def _check_offers_in_reach(self, agent_id: str) -> None:
+        """After its skill change the agent holds only offers it may still be made: as a
+        preferred agent, or eligible at the contact's stage by its new skills."""
+        agent = self.agents[agent_id]
+        for cid, (_ch, phase) in agent.slots.items():
+            if phase == "offered":
+                contact = self.contacts[cid]
+                check(
+                    agent_id in contact.affinity
+                    or self.eligible_at(agent, self.queues[contact.queue], contact.stage),
+                    f"{cid}: still offered to {agent_id}, whose new skills do not reach stage "
+                    f"{contact.stage} (the offer should have been withdrawn)",
+                )
 
     def _e_arrival(self, e: ev.ContactArrived, decisions: list[dc.Decision]) -> None:
         self.arrived.append(e.contact_id)
