@@ -19,6 +19,7 @@ from .agents import AgentState, AgentStatus, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
 from .errors import (
     DuplicateId,
+    InvalidEvent,
     InvalidTransition,
     OfferNotFound,
     UnknownAgent,
@@ -154,8 +155,28 @@ class RoutingCore(Matching):
         next_contact_status(e.contact_id, self.contact(e.contact_id).status, "abandon")
 
     def _check_transfer(self, e: ev.ContactTransferred) -> None:
-        self.contact(e.contact_id)
-        self.queue(e.queue)
+        contact = self.contact(e.contact_id)
+        queue = self.queue(e.queue)
+        if e.agent_id is not None:
+            self._check_transfer_to_agent(contact, queue, e.agent_id)
+
+    def _check_transfer_to_agent(
+        self, contact: ContactState, queue: QueueSpec, agent_id: str
+    ) -> None:
+        agent = self.agent(agent_id)
+        where = f"{contact.contact_id}: cannot transfer to {agent_id}"
+        if agent.status is AgentStatus.LOGGING_OUT:
+            raise InvalidTransition(f"{where}: it is logging out and takes no new work")
+        if agent_id == contact.agent_id or agent_id in self.wrapping.get(contact.contact_id, ()):
+            raise InvalidTransition(f"{where}: it is the agent transferring or wrapping it up")
+        if queue.affinity_seconds <= 0:
+            raise InvalidEvent(
+                f"{where}: queue {queue.name} has affinity_seconds=0, no time to wait for an agent"
+            )
+        if not self.can_prefer(agent_id, queue):
+            raise InvalidEvent(
+                f"{where}: it cannot serve queue {queue.name} (skills or {queue.channel} capacity)"
+            )
 
     # -- applications (the check passed) --------------------------------------------------
     def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
@@ -279,7 +300,8 @@ class RoutingCore(Matching):
                 )
             )
             return
-        self.transfer(contact, target, out)
+        preferred = () if e.agent_id is None else (e.agent_id,)
+        self.transfer(contact, target, out, preferred=preferred)
 
 
 def _no_check(_event: object) -> None:

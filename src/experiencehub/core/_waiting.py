@@ -255,9 +255,17 @@ class Waiting(RoutingState):
         entry = self.deadlines.add(self.now + queue.rejoin_seconds, REJOIN, rid)
         self.rejoin[rid] = (contact.key, entry)
 
-    def transfer(self, contact: ContactState, target: QueueSpec, out: list[dc.Decision]) -> None:
-        """The contact moves to ``target`` and waits there; its agent (if it was connected)
-        starts wrap-up, and neither that agent nor any still wrapping it is offered it again."""
+    def transfer(
+        self,
+        contact: ContactState,
+        target: QueueSpec,
+        out: list[dc.Decision],
+        *,
+        preferred: tuple[str, ...] = (),
+    ) -> None:
+        """The contact moves to ``target`` and waits there (for ``preferred`` agents first);
+        its agent (if it was connected) starts wrap-up, and neither that agent nor any still
+        wrapping it is offered it again."""
         previous_agent = contact.agent_id
         if contact.status is ContactStatus.OFFERED:
             self.withdraw(contact, "contact transferred", out)
@@ -278,7 +286,7 @@ class Waiting(RoutingState):
         contact.excluded = frozenset(excluded)
         self.pools.forget_contact(contact.contact_id)  # its own pool heaps held the old exclusions
         contact.affinity = ()
-        self.start_waiting(contact, out)
+        self.start_waiting(contact, out, preferred=preferred)
 
     def _enqueued(self, contact: ContactState) -> dc.Enqueued:
         queue = contact.queue

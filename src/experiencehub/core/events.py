@@ -172,11 +172,18 @@ class ContactAbandoned:
 
 @attrs.frozen(kw_only=True, slots=True)
 class ContactTransferred:
-    """The contact moves to another queue; a connected agent is released into wrap-up."""
+    """The contact moves to another queue; a connected agent is released into wrap-up.
+
+    ``agent_id``: a transfer to that agent (a blind transfer to a named colleague). The contact
+    waits in ``queue`` for that agent alone — offered to it at once if it can take it — for the
+    queue's ``affinity_seconds``, then any eligible agent may take it. The agent must be logged in,
+    not logging out, able to serve the queue, and not the one transferring or wrapping it up.
+    """
 
     at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
     queue: str = attrs.field(validator=v.identifier)
+    agent_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -97,7 +97,7 @@ class ModelState:
         self.agents: dict[str, ModelAgent] = {}
         self.contacts: dict[str, ModelContact] = {}
         self.outcomes: dict[str, str] = {}  # contact id → handled | abandoned | refused
-        self.arrived: list[str] = []
+        self.arrived: dict[str, None] = {}  # every contact id that arrived, in order
         self.gone_agents: set[str] = set()
         self.rejoin: dict[tuple[str, str], tuple[tuple[float, float, int], float]] = {}
         self.offers_made = 0

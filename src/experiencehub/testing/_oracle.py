@@ -115,7 +115,10 @@ class ModelOracle(ModelState):
                 )
 
     def _e_arrival(self, e: ev.ContactArrived, decisions: list[dc.Decision]) -> None:
-        self.arrived.append(e.contact_id)
+        # an id whose contact has left the router (and every wrap-up of it) may come again: a
+        # new life, so the outcome of the old one is forgotten
+        self.outcomes.pop(e.contact_id, None)
+        self.arrived[e.contact_id] = None
         queue = self.queues[e.queue]
         refused = [
             d for d in decisions if isinstance(d, dc.Refused) and d.contact_id == e.contact_id
@@ -230,7 +233,7 @@ class ModelOracle(ModelState):
         }
         if previous is not None:
             contact.excluded.add(previous)
-        self._start_waiting(contact, e.at)
+        self._start_waiting(contact, e.at, () if e.agent_id is None else (e.agent_id,))
 
     # -- replay of decisions -----------------------------------------------------------------
     def _d_offer(self, d: dc.Offer) -> None:

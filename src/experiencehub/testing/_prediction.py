@@ -12,6 +12,7 @@ from ..core import events as ev
 from ..core.errors import (
     ClockWentBackwards,
     DuplicateId,
+    InvalidEvent,
     InvalidTransition,
     OfferNotFound,
     RoutingError,
@@ -81,9 +82,23 @@ class ModelPrediction(ModelState):
         return InvalidTransition if contact.status == "connected" else None
 
     def _p_transfer(self, e: ev.ContactTransferred) -> type[RoutingError] | None:
-        if e.contact_id not in self.contacts:
+        contact = self.contacts.get(e.contact_id)
+        if contact is None:
             return UnknownContact
-        return None if e.queue in self.queues else UnknownQueue
+        if e.queue not in self.queues:
+            return UnknownQueue
+        if e.agent_id is None:
+            return None
+        agent = self.agents.get(e.agent_id)
+        if agent is None:
+            return UnknownAgent
+        wrapping = agent.slots.get(e.contact_id, ("", ""))[1] in ("wrap", "wrap_pending")
+        if agent.status == "logging_out" or e.agent_id == contact.agent_id or wrapping:
+            return InvalidTransition
+        queue = self.queues[e.queue]
+        if queue.affinity_seconds <= 0 or not self.can_prefer(e.agent_id, queue):
+            return InvalidEvent
+        return None
 
     def _p_wrap_up_end(self, e: ev.WrapUpEnded) -> type[RoutingError] | None:
         agent = self.agents.get(e.agent_id)

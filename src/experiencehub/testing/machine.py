@@ -328,9 +328,16 @@ class RouterMachine(RuleBasedStateMachine):
         Cost: one send (an event on each of the three routers, and the model's prediction)."""
         contact_id = data.draw(st.sampled_from(self._transferable()), label="contact")
         queue = data.draw(st.sampled_from(sorted(self.model.queues)), label="queue")
-        self.send(
-            ev.ContactTransferred(at=self._draw_at(data), contact_id=contact_id, queue=queue), None
-        )
+        # now and then to a named agent, any of them: the model predicts the refusals, exactly
+        # when no deadline falls due first, so such a transfer is sent at the current time
+        agent_id = data.draw(st.none() | st.sampled_from(sorted(self.model.agents) or ["nobody"]),
+                             label="to agent")  # fmt: skip
+        if agent_id is None:
+            event = ev.ContactTransferred(at=self._draw_at(data), contact_id=contact_id, queue=queue)
+            self.send(event, None)
+        else:
+            self.send(ev.ContactTransferred(at=self.model.now, contact_id=contact_id, queue=queue,
+                                            agent_id=agent_id))  # fmt: skip
 
     # -- rules: time ---------------------------------------------------------------------------------
     @rule(step=time_steps(120.0))
