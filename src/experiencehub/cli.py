@@ -162,6 +162,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
     ] = None,
     replications: Replications = None,
     seed: Seed = None,
+    workers: Workers = None,
     preset: PresetOption = None,
     short_abandon: ShortAbandon = None,
     exclude_short: ExcludeShort = None,
@@ -217,6 +218,7 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
             replications=replications,
             seed=seed,
             progress=step,
+            workers=workers,
         )
     if events is not None:
         with _writing("--events", events):
@@ -415,6 +417,7 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
             replications=replications,
             seed=seed,
             progress=step,
+            workers=workers,
         )
     if report is not None:
         with _writing("--report", report):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiencehub.sim.runs import compare, simulate
+from experiencehub.sim.runs import _TINY, compare, simulate
 from experiencehub.sim.scenario import Scenario, load_scenario_text
 
 TEXT = """
@@ -103,3 +103,16 @@ def test_calling_result_records_as_the_old_method_warns_and_still_works(scenario
     with pytest.warns(DeprecationWarning, match=r"write result.records instead"):
         old = list(result.records())
     assert old == list(result.records)
+
+
+def test_replications_in_worker_processes_equal_the_serial_run() -> None:
+    """Same seed, same records and KPIs, whether the replications run here or in two spawned
+    worker processes (and whichever way the policy is given)."""
+    tiny = load_scenario_text(_TINY, name="tiny").with_overrides(replications=3)
+    serial = simulate(tiny, policy="round_robin")
+    parallel = simulate(tiny, policy="round_robin", workers=2)
+    assert parallel.per_run == serial.per_run and parallel.kpis == serial.kpis
+    assert parallel.records == serial.records
+    assert parallel.scenario == serial.scenario and parallel.policy == serial.policy
+    both = compare(tiny, ["longest_idle", "round_robin"], workers=2)
+    assert both.differences == compare(tiny, ["longest_idle", "round_robin"]).differences

@@ -136,6 +136,7 @@ def simulate(
     replications: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    workers: int | None = 1,
 ) -> Result:
     """Run the scenario's replications under ``policy`` (default: the scenario's) and compute KPIs.
 
@@ -144,12 +145,17 @@ def simulate(
 
     ``context`` switches the context layer on or off (None keeps ``[context] enabled``).
     Replication ``r`` uses streams seeded from (seed, r, stream name), so the same seed gives the
-    same customers under every policy. Cost: replications × one run.
+    same customers under every policy. ``workers``: processes running the replications at once
+    (None: every core; 1, the default: one after another here); the results are the same either
+    way. Cost: replications × one run (divided among the workers, plus starting them, about a
+    second each, and sending each run's records back).
     """
     scenario = _overridden(scenario, seed, replications).with_context(context)
     name = policy or scenario.simulation.policy
     scenario = _checked(scenario, name)
     count = scenario.simulation.replications
+    if workers != 1 and count > 1:
+        return _simulate_in_workers(scenario, name, workers, progress)
     runs: list[RunResult] = []
     running = None if progress is None else _share(progress, 0.0, RUNS_SHARE)
     for r in range(count):
@@ -165,6 +171,22 @@ def simulate(
     per_run = tuple(per_run_kpis)
     means, halves = summarise(per_run)
     return Result(scenario, name, service_rule(scenario), tuple(runs), per_run, means, halves)
+
+
+def _simulate_in_workers(
+    scenario: Scenario, name: str, workers: int | None, progress: Progress | None
+) -> Result:
+    """:func:`simulate`'s replications in worker processes, records sent back."""
+    # parallel imports this module (replication_kpis): imported when used
+    from .parallel import Task, run_tasks  # noqa: PLC0415
+
+    own = scenario.with_overrides(policy=name)
+    tasks = [Task(own, r, keep_records=True) for r in range(scenario.simulation.replications)]
+    done = run_tasks(tasks, workers=workers, progress=progress)
+    runs = tuple(d.run for d in done if d.run is not None)
+    per_run = tuple(d.kpis for d in done)
+    means, halves = summarise(per_run)
+    return Result(scenario, name, service_rule(scenario), runs, per_run, means, halves)
 
 
 def service_rule(scenario: Scenario) -> ServiceLevelRule:
@@ -276,13 +298,15 @@ def compare(
     replications: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    workers: int | None = 1,
 ) -> Comparison:
     """Simulate every (policy, context) variant, policies outer, with common random numbers;
     differences are ``variant − first variant``, paired by replication.
 
     ``contexts`` holds context settings (None keeps the file's). Labels are the policy names,
     with `` · context on``/``off`` when the variants differ in context; two variants with the same
-    label are a ValueError. Cost: len(policies) × len(contexts) × simulate.
+    label are a ValueError. ``workers`` as for :func:`simulate`. Cost: len(policies) ×
+    len(contexts) × simulate.
 
     >>> from experiencehub.sim.scenario import load_scenario_text
     >>> tiny = load_scenario_text(_TINY, name="tiny")
@@ -303,6 +327,7 @@ def compare(
             replications=replications,
             seed=seed,
             progress=step,
+            workers=workers,
         )
         results.append(attrs.evolve(result, label=label))
     base = results[0]
