@@ -275,6 +275,8 @@ def test_every_offer_goes_to_an_agent_eligible_by_its_current_skills(
         if event is None:
             continue
         arrived += kind == "arrive"
+        # the deadlines due by then apply first, under the skills the agents had until now
+        _check_offers(router.handle(ev.Tick(at=at)), graph, skills, capacity)
         try:
             decisions = router.handle(event)
         except RoutingError as err:
@@ -283,11 +285,20 @@ def test_every_offer_goes_to_an_agent_eligible_by_its_current_skills(
             if isinstance(event, (ev.AgentLoggedIn, ev.AgentSkillsChanged)):
                 skills[event.agent_id] = dict(event.skills)
         router._check()
-        for d in decisions:
-            if isinstance(d, dc.Offer):
-                queue = router.queues[d.queue]
-                served = serving_cost(graph, skills[d.agent_id], queue)
-                assert ineligibility(queue, d.stage, capacity, served) is None, (d, skills)
+        _check_offers(decisions, graph, skills, capacity)
+
+
+def _check_offers(
+    decisions: list[dc.Decision],
+    graph: SkillGraph,
+    skills: dict[str, dict[str, int]],
+    capacity: dict[str, int],
+) -> None:
+    for d in decisions:
+        if isinstance(d, dc.Offer):
+            queue = QUEUES[[q.name for q in QUEUES].index(d.queue)]
+            served = serving_cost(graph, skills[d.agent_id], queue)
+            assert ineligibility(queue, d.stage, capacity, served) is None, (d, skills)
 
 
 def _event(
