@@ -325,3 +325,13 @@ def _served_by_uniformisation(ahead: int, n_mu: float, theta: float, t: float) -
                 new[i - 1] += move
         state = new
     return result
+
+
+def test_abandoned_within_a_long_threshold_and_a_short_patience_is_prompt() -> None:
+    """Half-loaded single agent, 10 s patience, 190 s threshold: the tail of the abandon count
+    used to be summed term by term, about 40 / e^{−θT} ≈ 10^10 terms (it hung a random test)."""
+    got = erlang_a_abandoned_within(4.540180575274815, 396.46, 1, 10, 190.48741760012996)
+    total = erlang_a(4.540180575274815, 396.46, 1, 10, 190.48741760012996).p_abandon
+    assert 0 < got <= total + 1e-12
+    assert got == pytest.approx(erlang_a_abandoned_within(4.540180575274815, 396.46, 1, 10, 1e9),
+                                rel=1e-6)  # fmt: skip

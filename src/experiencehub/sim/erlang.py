@@ -298,7 +298,7 @@ def _negbin_tails(shape: float, abandon: float, threshold: float, count: int) ->
         tails.append(max(0.0, 1.0 - cdf))
     if not tails or tails[-1] >= 0.5:
         return tails
-    above = _beyond(shape, log_fail, log_term, count)  # P(N ≥ count)
+    above = _negbin_tail(shape, abandon, threshold, count)  # P(N ≥ count)
     for j in range(count - 1, -1, -1):  # tails[j] = P(N ≥ j + 1)
         if tails[j] >= 0.5:
             break
@@ -307,20 +307,49 @@ def _negbin_tails(shape: float, abandon: float, threshold: float, count: int) ->
     return tails
 
 
-def _beyond(shape: float, log_fail: float, log_term: float, first: int) -> float:
-    """Σ_{k ≥ first} P(N = k), from log P(N = first), until a geometric bound on the rest is
-    below 1e-17 of the sum (the term ratio (shape + k)/(k + 1)·(1 − x) falls towards 1 − x)."""
-    fail = math.exp(log_fail)
-    total, k = 0.0, first
-    while True:
-        term = math.exp(log_term)
-        total += term
-        ratio = (shape + k) / (k + 1) * fail
-        bound = max(ratio, fail) if shape < 1 else ratio  # the ratios to come stay below it
-        if bound < 1 and term * bound / (1 - bound) <= 1e-17 * total:
-            return total
-        log_term += math.log(ratio)
-        k += 1
+def _negbin_tail(shape: float, abandon: float, threshold: float, first: int) -> float:
+    """P(N ≥ first) = I_x(first, shape), the regularized incomplete beta function at the
+    failure probability x = 1 − e^{−θT}. Summing the terms from ``first`` upwards (as this once
+    did) needs about 40 / e^{−θT} of them when ``shape`` < 1 and x is near 1 — billions for a
+    short patience and a long threshold — where the continued fraction needs a few dozen.
+    Cost: O(√first + √shape) iterations."""
+    return _incomplete_beta(float(first), shape, -math.expm1(-abandon * threshold),
+                            math.exp(-abandon * threshold))  # fmt: skip
+
+
+def _incomplete_beta(a: float, b: float, x: float, y: float) -> float:
+    """I_x(a, b), with y = 1 − x given exactly (x may lie within rounding of 1). In the region
+    where the continued fraction converges fast it is evaluated directly (in log space: tails
+    far below 1e-300 stay exact relative to themselves), else through I_x(a, b) = 1 − I_y(b, a),
+    which happens only when the result is above about one half (no cancellation)."""
+    if x <= 0.0:
+        return 0.0
+    if y <= 0.0:
+        return 1.0
+    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                 + a * math.log(x) + b * math.log(y))  # fmt: skip
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, y) / b
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz's method)."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 100_000):
+        for aa in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                   -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):  # fmt: skip
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-16:
+            break
+    return h
 
 
 def _served_within(chain: _Chain, ratio_b: float, abandon: float, threshold: float) -> float:
