@@ -26,7 +26,7 @@ import attrs
 
 from .confidence import Blocks
 from .engine import RunResult, run
-from .runs import replication_kpis
+from .replica import replication_kpis
 from .scenario import Scenario
 
 __all__ = ["Task", "TaskResult", "default_workers", "run_task", "run_tasks"]

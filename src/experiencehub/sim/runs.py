@@ -16,7 +16,9 @@ import attrs
 
 from .engine import RunResult
 from .engine import run as _run
-from .kpi import Blocks, ContactRecord, ServiceLevelRule, compare_runs, run_kpis, summarise
+from .kpi import Blocks, ContactRecord, ServiceLevelRule, compare_runs, summarise
+from .parallel import Task, run_tasks
+from .replica import replication_kpis, service_rule
 from .scenario import Scenario, checked_scenario
 
 __all__ = [
@@ -177,9 +179,6 @@ def _simulate_in_workers(
     scenario: Scenario, name: str, workers: int | None, progress: Progress | None
 ) -> Result:
     """:func:`simulate`'s replications in worker processes, records sent back."""
-    # parallel imports this module (replication_kpis): imported when used
-    from .parallel import Task, run_tasks  # noqa: PLC0415
-
     own = scenario.with_overrides(policy=name)
     tasks = [Task(own, r, keep_records=True) for r in range(scenario.simulation.replications)]
     done = run_tasks(tasks, workers=workers, progress=progress)
@@ -187,25 +186,6 @@ def _simulate_in_workers(
     per_run = tuple(d.kpis for d in done)
     means, halves = summarise(per_run)
     return Result(scenario, name, service_rule(scenario), runs, per_run, means, halves)
-
-
-def service_rule(scenario: Scenario) -> ServiceLevelRule:
-    """The service-level rule of the scenario's ``[kpis]`` (the preset with its switches).
-    Cost: O(1)."""
-    return scenario.kpis.rule()
-
-
-def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
-    """The KPI blocks of one replication of ``scenario`` (what :class:`Result` keeps per run).
-    Cost: O(records · log records)."""
-    return run_kpis(
-        result.records,
-        service_rule(scenario),
-        result.agents,
-        measured=result.measured,
-        repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
-        asks=bool(scenario.context.asks),
-    )
 
 
 def _overridden(scenario: Scenario, seed: int | None, replications: int | None) -> Scenario:

@@ -28,7 +28,7 @@ from .engine import RunResult
 from .kpi import ServiceLevelRule
 from .overrides import Axis, OverrideError, axes_from_mapping, format_value, with_value
 from .parallel import Progress, Task, TaskResult, run_tasks
-from .runs import service_rule
+from .replica import service_rule
 from .scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
 
 __all__ = [

@@ -1,0 +1,33 @@
+"""One replication's KPIs: the service-level rule of a scenario and the KPI blocks of one run.
+
+Shared by the replications run here (:mod:`.runs`) and those run in worker processes or on a
+cluster (:mod:`.parallel`), so both compute exactly the same blocks. It never simulates.
+"""
+
+from __future__ import annotations
+
+from .confidence import Blocks
+from .engine import RunResult
+from .kpi import ServiceLevelRule, run_kpis
+from .scenario import Scenario
+
+__all__ = ["replication_kpis", "service_rule"]
+
+
+def service_rule(scenario: Scenario) -> ServiceLevelRule:
+    """The service-level rule of the scenario's ``[kpis]`` (the preset with its switches).
+    Cost: O(1)."""
+    return scenario.kpis.rule()
+
+
+def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
+    """The KPI blocks of one replication of ``scenario`` (what :class:`Result` keeps per run).
+    Cost: O(records · log records)."""
+    return run_kpis(
+        result.records,
+        service_rule(scenario),
+        result.agents,
+        measured=result.measured,
+        repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
+        asks=bool(scenario.context.asks),
+    )
