@@ -180,3 +180,15 @@ def test_a_write_that_fails_after_the_run_is_one_line_and_exit_2(
     assert (
         line == f"error: --events {tmp_path / 'ev.jsonl'}: cannot write (No space left on device)"
     )
+
+
+def test_an_existing_events_file_is_kept_unless_forced(small: Path, tmp_path: Path) -> None:
+    events = tmp_path / "ev.jsonl"
+    events.write_text("keep me\n")
+    result = runner.invoke(app, ["simulate", str(small), "--events", str(events)])
+    assert result.exit_code == 2
+    assert f"--events {events}: already exists; add --force" in one_error_line(result.stderr)
+    assert events.read_text() == "keep me\n"
+    result = runner.invoke(app, ["simulate", str(small), "--events", str(events), "--force"])
+    assert result.exit_code == 0, result.output
+    assert events.read_text() != "keep me\n"

@@ -3,7 +3,7 @@ ends in a traceback because its report cannot be written.
 
 This module owns the rules for ``--report DIR`` (a directory for ``index.html`` and its plots; an
 existing report there is kept unless forced) and ``--events FILE`` (a file in a directory that can
-be written). Each check returns a one-line problem naming the option, or None. It never simulates
+be written; an existing file is kept unless forced). Each check returns a one-line problem naming the option, or None. It never simulates
 and writes nothing that it leaves behind (a probe file is removed at once).
 
 >>> import tempfile, pathlib
@@ -38,10 +38,14 @@ def report_problem(option: str, directory: Path, *, force: bool) -> str | None:
     return _writable(option, directory, directory)
 
 
-def events_problem(option: str, path: Path) -> str | None:
+def events_problem(option: str, path: Path, *, force: bool = False) -> str | None:
     """Why the events file cannot be written at ``path``, or None. Cost: one probe file."""
     if path.is_dir():
         return f"{option} {path}: is a directory; give a file name (e.g. contacts.jsonl)"
+    if path.exists() and not force:
+        return (
+            f"{option} {path}: already exists; add --force to overwrite it, or give another name"
+        )
     return _writable(option, path, path.parent)
 
 

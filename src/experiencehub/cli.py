@@ -172,8 +172,8 @@ def simulate_command(  # noqa: PLR0917 (typer maps parameters to options)
         bool,
         typer.Option(
             "--force",
-            help="Overwrite a report already in the --report directory; write --out tables "
-            "into a directory that is not empty.",
+            help="Overwrite a report already in the --report directory and an existing "
+            "--events file; write --out tables into a directory that is not empty.",
         ),
     ] = False,
     out: Annotated[
@@ -875,7 +875,7 @@ def _check_outputs(report: Path | None, force: bool, events: Path | None) -> Non
         problems.append(missing_extra("matplotlib", "report", "--report"))
         problems.append(report_problem("--report", report, force=force))
     if events is not None:
-        problems.append(events_problem("--events", events))
+        problems.append(events_problem("--events", events, force=force))
     for problem in problems:
         if problem is not None:
             _fail_file(problem)
