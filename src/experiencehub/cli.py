@@ -387,17 +387,26 @@ def compare_command(  # noqa: PLR0917 (typer maps parameters to options)
     replications: Replications = None,
     seed: Seed = None,
     preset: PresetOption = None,
+    short_abandon: ShortAbandon = None,
+    exclude_short: ExcludeShort = None,
+    abandons_within: AbandonsWithin = None,
+    denominator: Denominator = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
     force: Force = False,
 ) -> None:
     """Simulate the same customers under each policy and context setting, or in each scenario
     file; KPIs side by side with the paired differences against the first."""
+
+    def load(file: Path) -> Scenario:
+        loaded = _load(file, preset)
+        return _with_switches(loaded, short_abandon, exclude_short, abandons_within, denominator)
+
     if len(files) > 1:
         options = _FileOptions(policy, context, replications, seed, workers, scheduler)
-        _compare_files(files, preset, options, as_json=as_json, report=report)
+        _compare_files(files, load, options, as_json=as_json, report=report)
         return
-    scenario = _load(files[0], preset)
+    scenario = load(files[0])
     policies = policy or [scenario.simulation.policy]
     for name in policies:
         _check_policy(name)
@@ -484,7 +493,12 @@ class _FileOptions:
 
 
 def _compare_files(
-    files: list[Path], preset: str | None, options: _FileOptions, *, as_json: bool, report: Any
+    files: list[Path],
+    load: Callable[[Path], Scenario],
+    options: _FileOptions,
+    *,
+    as_json: bool,
+    report: Any,
 ) -> None:
     """``compare A.toml B.toml``: scenario against scenario under common random numbers."""
     if report is not None:
@@ -494,7 +508,7 @@ def _compare_files(
             _fail(
                 [f"{name}: give it at most once when comparing scenario files (it applies to all)"]
             )
-    scenarios = [_load(file, preset) for file in files]
+    scenarios = [load(file) for file in files]
     _check_policy(options.policy[0] if options.policy else None)
     enabled = _context_setting(options.context[0]) if options.context else None
     chosen = {}

@@ -115,3 +115,25 @@ def test_erlang_b_on_the_command_line() -> None:
 def test_erlang_help_lists_the_presets() -> None:
     out = runner.invoke(app, ["erlang", "--help"], env={"COLUMNS": "200"})
     assert all(name in out.stdout for name in PRESETS)
+
+
+@pytest.mark.parametrize("mode", ["policies", "files"])
+def test_compare_takes_the_switches(tmp_path: Path, mode: str) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(BASE)
+    other = tmp_path / "t.toml"
+    other.write_text(BASE)
+    variants = ["--context", "off", "--context", "on"] if mode == "policies" else [str(other)]
+    base = ["compare", str(path), *variants, "--json", "--preset", "genesys", "--workers", "1"]
+
+    def short_abandons(*switches: str) -> list[float]:
+        out = runner.invoke(app, [*base, *switches])
+        assert out.exit_code == 0, out.output
+        data = json.loads(out.stdout)
+        blocks = list(data["policies"].values()) if mode == "policies" else data["points"]
+        return [block["kpis"]["overall"]["short_abandoned"] for block in blocks]
+
+    assert all(count > 0 for count in short_abandons())  # genesys counts abandons under 5 s
+    assert short_abandons("--short-abandon", "0") == [0.0, 0.0]
+    bad = runner.invoke(app, [*base, "--denominator", "all"])
+    assert bad.exit_code == 1 and "--denominator" in bad.stderr
