@@ -39,3 +39,21 @@ def test_skill_changes_are_checked_with_key_paths(tmp_path: Path) -> None:
         "agents[0].skill_changes[0].skills.s: must be >= 0, got -1",
         "agents[0].skill_changes[1].at: must be > the previous change's 50.0, got 10.0",
     ]
+
+
+def test_an_agent_counts_for_every_queue_it_served_during_the_run(tmp_path: Path) -> None:
+    later = '\n[[queues]]\nname = "later"\nchannel = "phone"\nrequires = ["t"]\n'
+    agent = "skill_changes = [{ at = 150, skills = { t = 1 } }]"
+    result = run(scenario(tmp_path, [0.0], agent=agent, extra=later))
+    (served,) = result.agents
+    # per-queue KPIs (occupancy, staffing) count it for "later" too, and still for "q"
+    assert served.queues == {"q", "other", "later"}
+
+
+def test_a_skill_change_to_an_unknown_skill_names_its_key_path(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        scenario(tmp_path, [0.0], agent="skill_changes = [{ at = 10, skills = { sx = 1 } }]")
+    assert raised.value.problems == [
+        "agents[0].skill_changes[0].skills.sx: unknown skill 'sx' (no queue requires it and no "
+        "substitution names it)"
+    ]

@@ -585,7 +585,11 @@ def _check_asks(asks: tuple[Ask, ...], problems: Problems) -> None:
 
 
 def _check_skills(scenario: Scenario, problems: Problems) -> None:
+    # the skills groups have at any time of the run: at the start and after each skill change
     agent_skills = {skill for group in scenario.agents for skill in group.skills}
+    agent_skills |= {
+        skill for group in scenario.agents for change in group.skill_changes for skill in change.skills
+    }
     needed = {skill for queue in scenario.queues for skill in queue.requires}
     known = agent_skills | needed
     for i, edge in enumerate(scenario.substitutions):

@@ -33,7 +33,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
 
 def unused_skill_problems(scenario: Scenario) -> list[str]:
-    """A problem for each agent skill that no queue requires and no substitution names.
+    """A problem for each agent skill (at the start or after a skill change) that no queue
+    requires and no substitution names.
 
     Cost: O(G·S·K) for G groups of S skills against K used skill names.
     """
@@ -41,10 +42,16 @@ def unused_skill_problems(scenario: Scenario) -> list[str]:
     used |= {name for edge in scenario.substitutions for name in (edge.skill, edge.serves)}
     problems = []
     for i, group in enumerate(scenario.agents):
-        for skill in group.skills:
-            if skill not in used:
-                problems.append(
-                    f"agents[{i}].skills.{skill}: unknown skill {skill!r} (no queue requires it "
-                    f"and no substitution names it{did_you_mean(skill, used)})"
-                )
+        paths = [(f"agents[{i}].skills", group.skills)]
+        paths += [
+            (f"agents[{i}].skill_changes[{j}].skills", change.skills)
+            for j, change in enumerate(group.skill_changes)
+        ]
+        for where, skills in paths:
+            for skill in skills:
+                if skill not in used:
+                    problems.append(
+                        f"{where}.{skill}: unknown skill {skill!r} (no queue requires it "
+                        f"and no substitution names it{did_you_mean(skill, used)})"
+                    )
     return problems

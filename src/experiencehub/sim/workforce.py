@@ -20,6 +20,7 @@ from ..core.skills import SkillGraph
 from ..records import ContactRecord
 from .build import agent_ids, can_serve
 from .kpi import AgentTime
+from .router_config import group_can_serve
 from .scenario import Scenario
 from .staff import Agent, Clock
 from .workload import Sampler, sampler, stream
@@ -70,6 +71,9 @@ class Workforce:
         self.wrapping: dict[tuple[str, str], tuple[ContactRecord, float]] = {}
         # agent id → its skills since the group's last skill change (absent: the group's skills)
         self.skills: dict[str, Mapping[str, int]] = {}
+        self.graph, self.scenario_queues = graph, scenario.queues
+        # id of a skill_changes entry's skills → the queues agents with them serve (one per change)
+        self.serving: dict[int, frozenset[str]] = {}
         self.agents = self._make_agents(scenario, graph)
 
     def decision_handlers(self) -> Mapping[type, Callable[[Any], None]]:
@@ -137,9 +141,25 @@ class Workforce:
         """The agent's group changed skills (``skill_changes``): a logged-in agent's router is
         told now; a later login uses them. Cost: one router event, or O(1) when offline."""
         self.skills[agent_id] = skills
-        if self.agents[agent_id].status in ("available", "away"):
+        agent = self.agents[agent_id]
+        agent.queues |= self._queues_served(agent, skills)
+        if agent.status in ("available", "away"):
             send = self.loop.send
             send(ev.AgentSkillsChanged(at=self.loop.now, agent_id=agent_id, skills=skills))
+
+    def _queues_served(self, agent: Agent, skills: Mapping[str, int]) -> frozenset[str]:
+        """The queues an agent of this group serves with ``skills``, computed once per skill
+        change (the agent's per-queue KPIs count every queue it served during the run)."""
+        served = self.serving.get(id(skills))
+        if served is None:
+            capacity = {c: agent.group.capacity[c] for c in agent.channels}
+            served = frozenset(
+                q.name
+                for q in self.scenario_queues
+                if group_can_serve(self.graph, skills, capacity, q)
+            )
+            self.serving[id(skills)] = served
+        return served
 
     def on_forced(self, d: dc.AgentStatusForced) -> None:
         """The router set the agent away: it comes back by itself later. Cost: O(log heap)."""
