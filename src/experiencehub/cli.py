@@ -67,6 +67,7 @@ from .sim.runs import Result, simulate
 from .sim.scenario import (
     Scenario,
 )
+from .sim.self_service import SELF_SERVICE_KPI_KEYS, self_service_columns
 from .sim.verdicts import wide_interval_warnings
 
 __all__ = ["app", "main"]
@@ -262,6 +263,9 @@ def _print_result(result: Result) -> None:
         console.print(
             kpi_table("Time away, by reason", kpi_blocks(result, "away"), kpi.AWAY_KPI_KEYS)
         )
+    if result.kpis.get("self_service"):
+        columns = self_service_columns(result.kpis, result.ci95)
+        console.print(kpi_table("Self-service", columns, SELF_SERVICE_KPI_KEYS))
     console.print(target_table(result))
     console.print(staffing_table(result.scenario))
     warn(wide_interval_warnings(result))

@@ -38,6 +38,7 @@ from .scenario_types import (
     QueueConfig,
     Repeat,
     Scenario,
+    SelfService,
     Shift,
     StageConfig,
     Transfer,
@@ -102,6 +103,9 @@ def validate(
         _check_workload(
             item, f"workload[{i}]", problems, queues=known, asks=asks, scenario=scenario
         )
+    for i, queue in enumerate(scenario.queues):
+        if queue.self_service is not None:
+            _check_self_service(queue.self_service, f"queues[{i}].self_service", asks, problems)
     channels = None if {"queues", "agents"} & set(incomplete) else _channels(scenario)
     _check_channel_rules(scenario.simulation.channel_rules, channels, problems)
     if not {"queues", "agents", "substitutions"} & set(incomplete):
@@ -412,6 +416,8 @@ def _check_workload(
         _check_unresolved(item.unresolved, f"{where}.unresolved", queues, problems)
     if item.ivr is not None:
         _check_ivr(item.ivr, f"{where}.ivr", asks, problems)
+    if item.self_service is not None:
+        _check_self_service(item.self_service, f"{where}.self_service", asks, problems)
 
 
 def _check_callback(
@@ -470,6 +476,23 @@ def _check_ivr(ivr: Ivr, path: str, asks: tuple[str, ...] | None, problems: Prob
     _need(problems, bool(ivr.channels), f"{path}.channels", "at least one channel", [])
     for j, channel in enumerate(ivr.channels):
         _need(problems, bool(channel), f"{path}.channels[{j}]", "a non-empty string", channel)
+
+
+def _check_self_service(
+    step: SelfService, path: str, asks: tuple[str, ...] | None, problems: Problems
+) -> None:
+    """Probabilities in [0, 1], a time distribution; facts only when there are asks to know."""
+    for key in ("share", "contained", "verified"):
+        _probability(problems, f"{path}.{key}", getattr(step, key))
+    _check_distribution(step.seconds, f"{path}.seconds", problems)
+    if asks is None:
+        return
+    if step.verified > 0 and not asks:
+        problems.append(f"{path}.verified: nothing to verify: add [[context.asks]]")
+    for j, fact in enumerate(step.facts or ()):
+        if fact not in asks:
+            known = ", ".join(asks) or "none defined"
+            problems.append(f"{path}.facts[{j}]: unknown fact {fact!r} (asks: {known})")
 
 
 def _known_queue(name: str, path: str, queues: set[str] | None, problems: Problems) -> None:

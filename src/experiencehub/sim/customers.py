@@ -211,6 +211,16 @@ class CustomerModel:
             given[fact] = now + self.valid_for[fact]
         return self._verified(issue, channel, facts, now, method="ivr", where="ivr")
 
+    def collected(self, issue: Issue, channel: str, facts: Iterable[str], now: float) -> None:
+        """The customer gave ``facts`` in a self-service step of ``channel`` (IVR on the phone,
+        a bot or web form elsewhere): an agent who asks again makes a repeat ask; with context
+        on the store records them as verified. Cost: O(facts) plus the store's writes."""
+        given = _given(issue)
+        for fact in facts:
+            given[fact] = now + self.valid_for[fact]
+        where = "ivr" if channel == "phone" else "web"
+        self._verified(issue, channel, facts, now, method="self_service", where=where)
+
     def ask(
         self, issue: Issue, record: ContactRecord, known: Iterable[str], channel: str, now: float
     ) -> float:

@@ -41,6 +41,7 @@ from .build import build_router, router_seed, skill_graph
 from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime
 from .scenario import Scenario
+from .self_service import SelfServiceDesk, SelfServiceVisit
 from .staff import Agent, Clock
 from .workforce import FORCED_AWAY_SECONDS, Action, Workforce
 from .workload import Customer, CustomerSource, sampler, stream
@@ -64,6 +65,7 @@ class RunResult:
     measured: tuple[float, float]
     router_events: int
     wall_seconds: float
+    self_service: tuple[SelfServiceVisit, ...] = ()
 
 
 class _Simulation:
@@ -97,6 +99,7 @@ class _Simulation:
         self.live: dict[str, LiveContact] = {}
         self.ids = itertools.count(1)
         self.queues = {q.name: q for q in scenario.queues}
+        self.desk = SelfServiceDesk.of(scenario)  # None: no self-service step anywhere
         self.sources = [
             CustomerSource(scenario, i, replication) for i in range(len(scenario.workload))
         ]
@@ -173,6 +176,7 @@ class _Simulation:
             measured=(self.start, self.end),
             router_events=self.sent,
             wall_seconds=wallclock.perf_counter() - started,
+            self_service=() if self.desk is None else tuple(self.desk.visits),
         )
 
     def push(self, at: float, action: Action, a: Any, b: Any, c: Any) -> None:
@@ -225,10 +229,33 @@ class _Simulation:
         customer = source.customer(self.now)
         self._next_arrival(source)
         issue = Issue(f"u{next(self.ids)}", customer.workload, customer.issue_seed)
-        self._enter(customer, source.workload.queue, issue, "new")
+        self._reach(customer, source.workload.queue, issue, "new")
 
     def _spawn(self, customer: Customer, queue: str, who: tuple[Issue, str]) -> None:
-        self._enter(customer, queue, who[0], who[1])
+        self._reach(customer, queue, who[0], who[1])
+
+    def _reach(self, customer: Customer, queue_name: str, issue: Issue, origin: str) -> None:
+        """The contact passes its self-service step first, if it has one (see .self_service)."""
+        desk = self.desk
+        step = None if desk is None else desk.step(customer.workload, queue_name)
+        if desk is None or step is None:
+            self._enter(customer, queue_name, issue, origin)
+            return
+        drawn = desk.visit(step, issue.customer_id, queue_name, self.now,
+                                seed=issue.seed, number=issue.contacts + 1)  # fmt: skip
+        if drawn is None:
+            self._enter(customer, queue_name, issue, origin)
+        elif not drawn.contained:  # a contained contact never reaches the queue
+            self.push(self.now + drawn.seconds, self._self_served, customer, queue_name,
+                      (issue, origin, drawn.facts))  # fmt: skip
+
+    def _self_served(
+        self, customer: Customer, queue_name: str, who: tuple[Issue, str, tuple[str, ...]]
+    ) -> None:
+        issue, origin, facts = who
+        if facts:
+            self.model.collected(issue, self.queues[queue_name].channel, facts, self.now)
+        self._enter(customer, queue_name, issue, origin)
 
     def _enter(self, customer: Customer, queue_name: str, issue: Issue, origin: str) -> None:
         queue = self.queues[queue_name]

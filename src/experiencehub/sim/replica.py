@@ -10,6 +10,7 @@ from .confidence import Blocks
 from .engine import RunResult
 from .kpi import ServiceLevelRule, run_kpis
 from .scenario import Scenario
+from .self_service import SelfServiceDesk, self_service_kpis
 
 __all__ = ["replication_kpis", "service_rule"]
 
@@ -22,8 +23,9 @@ def service_rule(scenario: Scenario) -> ServiceLevelRule:
 
 def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
     """The KPI blocks of one replication of ``scenario`` (what :class:`Result` keeps per run).
-    Cost: O(records · log records)."""
-    return run_kpis(
+    With a self-service step anywhere in the scenario the blocks gain ``self_service``
+    (:func:`~.self_service.self_service_kpis`). Cost: O(records · log records)."""
+    blocks = run_kpis(
         result.records,
         service_rule(scenario),
         result.agents,
@@ -31,3 +33,8 @@ def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
         repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
         asks=bool(scenario.context.asks),
     )
+    if SelfServiceDesk.of(scenario) is not None:
+        blocks["self_service"] = self_service_kpis(
+            result.self_service, result.records, result.measured
+        )
+    return blocks

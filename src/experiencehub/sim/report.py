@@ -48,6 +48,7 @@ from .report_sections import (
     interval_means,
     result_sections_html,
 )
+from .self_service import SELF_SERVICE_KPI_KEYS, self_service_columns
 
 if TYPE_CHECKING:
     from .runs import Comparison, Result
@@ -134,9 +135,12 @@ _OPTIONAL_KPIS = frozenset(
 
 _PERCENT = frozenset(
     {"p_wait", "p_abandon", "service_level", "occupancy", "fcr_proxy", "fcr", "p_resolved",
-     "slot_utilisation", "resolution", "away_share", "occupancy_min", "occupancy_max"}
+     "slot_utilisation", "resolution", "away_share", "occupancy_min", "occupancy_max",
+     "deflection_rate", "facts_share"}
 )  # fmt: skip
-_SECONDS = frozenset({"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw"})
+_SECONDS = frozenset(
+    {"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw", "time_in_self_service"}
+)
 _TWO_DECIMALS = frozenset(
     {
         "effort_proxy",
@@ -265,6 +269,8 @@ def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
     load = {"all agents": (result.kpis["overall"], result.ci95["overall"])}
     load.update({k: (v, result.ci95["by_group"].get(k, {})) for k, v in groups.items()})
     tables.append(_table("Agent load and cost", load, shown_load_kpis(v for v, _ in load.values())))
+    if result.kpis.get("self_service"):
+        tables.append(_table("Self-service", self_service_columns(result.kpis, result.ci95), SELF_SERVICE_KPI_KEYS))
     images = "".join(_figure(name, alt) for name, alt in plots)
     head += result_sections_html(result)  # warnings, targets met or missed, staffing
     return _document(

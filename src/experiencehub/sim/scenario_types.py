@@ -28,6 +28,7 @@ __all__ = [
     "QueueConfig",
     "Repeat",
     "Scenario",
+    "SelfService",
     "Shift",
     "Simulation",
     "SkillChange",
@@ -110,6 +111,20 @@ class Ivr:
 
 
 @attrs.frozen(kw_only=True)
+class SelfService:
+    """A self-service step (IVR menu, bot, FAQ) before the queue: a ``share`` of the contacts try
+    it and spend ``seconds`` in it; of those, ``contained`` (a probability) are resolved there and
+    never reach an agent. The rest go on to the queue, and ``verified`` (a probability) of them
+    have given ``facts`` there (default: every fact in ``[[context.asks]]``)."""
+
+    contained: float
+    seconds: Distribution
+    share: float = 1.0
+    verified: float = 0.0
+    facts: tuple[str, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Transfer:
     """A share of handled contacts are transferred to another queue at the end of handling."""
 
@@ -139,6 +154,7 @@ class Workload:
     transfer: Transfer | None = None
     unresolved: Unresolved | None = None
     ivr: Ivr | None = None
+    self_service: SelfService | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -222,6 +238,7 @@ class QueueConfig:
     aging_per_minute: float = 0.0
     affinity_seconds: float = 30.0
     rejoin_seconds: float = 0.0
+    self_service: SelfService | None = None
 
 
 @attrs.frozen(kw_only=True)
