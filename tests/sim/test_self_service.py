@@ -10,14 +10,17 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from experiencehub.cli import app
 from experiencehub.sim.engine import run
 from experiencehub.sim.report import write_html_report
 from experiencehub.sim.runs import simulate
 from experiencehub.sim.scenario import Distribution, ScenarioError, SelfService, load_scenario
 from experiencehub.sim.self_service import SELF_SERVICE_KPI_KEYS, draw_visit
+from experiencehub.sim.tables import tables
 
-from .test_customers import CONTEXT, make
+from .test_customers import CONTEXT, ONE_AGENT, TEXT, make
 
 ROOT = Path(__file__).resolve().parents[2]
 ARRIVALS = [float(t) for t in range(10, 3000, 20)]
@@ -130,6 +133,21 @@ def test_the_reports_show_self_service(tmp_path: Path) -> None:
     assert "<h2>Self-service</h2>" in page and "deflection_rate" in page
     as_json = json.loads(json.dumps(result.to_dict()))
     assert set(as_json["kpis"]["self_service"]) == {"overall", "by_queue"}
+
+
+def test_the_terminal_json_and_tables_show_self_service(tmp_path: Path) -> None:
+    scenario = make(tmp_path, ARRIVALS, workload=step(0.5), duration=3000)
+    path = tmp_path / "ss.toml"
+    path.write_text(TEXT.format(duration=3000, sim="", context="", queue="", agents=ONE_AGENT,
+                                workload=step(0.5), channel="phone"))  # fmt: skip
+    text = CliRunner().invoke(app, ["simulate", str(path)], env={"COLUMNS": "120"})
+    assert text.exit_code == 0, text.output
+    assert "Self-service" in text.output and "deflection rate" in text.output
+    as_json = json.loads(CliRunner().invoke(app, ["simulate", str(path), "--json"]).output)
+    assert as_json["kpis"]["self_service"]["overall"]["offered"] == len(ARRIVALS)
+    kpis = tables(simulate(scenario))["kpis"]
+    rows = {(b, k) for b, k in zip(kpis["block"], kpis["kpi"], strict=True)}
+    assert ("self_service", "deflection_rate") in rows
 
 
 def test_the_example_scenario_deflects_and_spares_asks() -> None:
