@@ -24,6 +24,8 @@ from .core.events import (
     Event,
     OfferAccepted,
     OfferRejected,
+    QueueClosed,
+    QueueOpened,
     Tick,
     WrapUpEnded,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "Event",
     "OfferAccepted",
     "OfferRejected",
+    "QueueClosed",
+    "QueueOpened",
     "Tick",
     "WrapUpEnded",
 ]

@@ -818,6 +818,7 @@ def test_router_shows_only_its_public_surface() -> None:
     public = {name for name in dir(Router) if not name.startswith("_")}
     assert public == {
         "agent_ids", "agent_load", "agent_status", "agent_view", "contact_ids", "estimated_wait",
+        "is_open",
         "contact_status", "deadline_may_be_due", "explain", "handle", "next_deadline", "now",
         "policy_name", "queues", "stats", "work",
     }  # fmt: skip

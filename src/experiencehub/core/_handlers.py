@@ -13,8 +13,8 @@ from typing import Any
 
 from . import decisions as dc
 from . import events as ev
-from ._matching import Matching
 from ._offers import OfferReturn
+from ._queue_runtime import QueueRuntime
 from .agents import AgentState, AgentStatus, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
 from .errors import (
@@ -32,7 +32,7 @@ Check = Callable[[Any], None]
 Apply = Callable[[Any, list[dc.Decision]], None]
 
 
-class RoutingCore(Matching):
+class RoutingCore(QueueRuntime):
     """The router's whole state, with a check and an application for every event type."""
 
     def __init__(self, **config: Any) -> None:
@@ -53,6 +53,8 @@ class RoutingCore(Matching):
             ev.WrapUpEnded: (self._check_wrap_up_end, self._wrap_up_end),
             ev.ContactAbandoned: (self._check_abandon, self._abandon),
             ev.ContactTransferred: (self._check_transfer, self._transfer),
+            ev.QueueClosed: (self._check_queue_named, self._close),
+            ev.QueueOpened: (self._check_queue_named, self._open),
             ev.Tick: (_no_check, _no_apply),
         }
 
@@ -178,6 +180,9 @@ class RoutingCore(Matching):
                 f"{where}: it cannot serve queue {queue.name} (skills or {queue.channel} capacity)"
             )
 
+    def _check_queue_named(self, e: ev.QueueClosed | ev.QueueOpened) -> None:
+        self.queue(e.queue)
+
     # -- applications (the check passed) --------------------------------------------------
     def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
         admitting, self._admitting = self._admitting, None
@@ -231,6 +236,11 @@ class RoutingCore(Matching):
         queue = self.queues[e.queue]
         counters = self.stats.counters(queue.name)
         counters.arrived += 1
+        if self.closed and queue.name in self.closed:
+            target = self.arrival_queue(queue, e.contact_id, out)
+            if target is None:
+                return
+            queue, counters = target, self.stats.counters(target.name)
         if queue.max_length is not None and self.stats.waiting(queue.name) >= queue.max_length:
             counters.refused += 1
             out.append(
@@ -300,8 +310,24 @@ class RoutingCore(Matching):
                 )
             )
             return
+        if target.name in self.closed:
+            out.append(
+                dc.Refused(
+                    at=self.now,
+                    contact_id=contact.contact_id,
+                    queue=target.name,
+                    reason="transfer target closed; the contact stays where it was",
+                )
+            )
+            return
         preferred = () if e.agent_id is None else (e.agent_id,)
         self.transfer(contact, target, out, preferred=preferred)
+
+    def _close(self, e: ev.QueueClosed, out: list[dc.Decision]) -> None:
+        self.close_queue(e.queue, e.reason, out)
+
+    def _open(self, e: ev.QueueOpened, _out: list[dc.Decision]) -> None:
+        self.open_queue(e.queue)
 
 
 def _no_check(_event: object) -> None:

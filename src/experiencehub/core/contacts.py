@@ -36,6 +36,7 @@ _TRANSITIONS: dict[ContactStatus, dict[str, ContactStatus | None]] = {
         "offer": ContactStatus.OFFERED,
         "abandon": GONE,
         "transfer": ContactStatus.WAITING,
+        "close": GONE,  # its queue closed with closed_rule "end" (an offer is withdrawn first)
     },
     ContactStatus.OFFERED: {
         "accept": ContactStatus.CONNECTED,

@@ -48,6 +48,8 @@ __all__ = [
     "Event",
     "OfferAccepted",
     "OfferRejected",
+    "QueueClosed",
+    "QueueOpened",
     "Tick",
     "WrapUpEnded",
 ]
@@ -187,6 +189,37 @@ class ContactTransferred:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class QueueClosed:
+    """A supervisor closed the queue (e.g. an emergency, or the site went home early).
+
+    While closed, arrivals are refused, or go to the queue's ``closed_queue`` when it names one;
+    contacts already waiting follow the queue's ``closed_rule`` (see
+    :class:`~experiencehub.core.queues.QueueSpec`). ``reason`` (at most 200 characters) is
+    quoted in the decisions. Closing a closed queue changes nothing.
+
+    >>> QueueClosed(at=60.0, queue="billing", reason="fire drill")
+    QueueClosed(at=60.0, queue='billing', reason='fire drill')
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    queue: str = attrs.field(validator=v.identifier)
+    reason: str | None = attrs.field(default=None, validator=v.reason)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class QueueOpened:
+    """A supervisor opened a closed queue again: arrivals are routed to it as before. Opening
+    an open queue changes nothing.
+
+    >>> QueueOpened(at=120.0, queue="billing")
+    QueueOpened(at=120.0, queue='billing')
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    queue: str = attrs.field(validator=v.identifier)
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class Tick:
     """Time passed; apply every deadline due at or before ``at``."""
 
@@ -205,6 +238,8 @@ Event: TypeAlias = (
     | WrapUpEnded
     | ContactAbandoned
     | ContactTransferred
+    | QueueClosed
+    | QueueOpened
     | Tick
 )
 

@@ -101,6 +101,10 @@ class WrapUp:
             raise ConfigError(f"WrapUp.seconds={self.seconds!r}: timed wrap-up needs seconds > 0")
 
 
+CLOSED_RULES: Final = ("keep", "move", "end")
+"""What a closing queue does with contacts waiting in it (see :class:`QueueSpec`)."""
+
+
 def _requires(value: Mapping[str, int] | Sequence[str]) -> Mapping[str, int]:
     """Converter: a read-only copy (``QueueSpec`` is frozen all the way down)."""
     if isinstance(value, str):
@@ -133,6 +137,14 @@ class QueueSpec:
     - ``affinity_seconds``: how long a contact with preferred agents waits for them alone.
     - ``estimated_wait_alert_seconds``: an ``Alert`` (kind ``"estimated_wait"``) is raised when a
       contact is queued with an estimated wait above it (offer a callback, say); None = never.
+    - ``closed_queue``: while this queue is closed (``QueueClosed``), arrivals go to that queue
+      instead (one hop: if it is closed too they are refused); None = arrivals are refused
+      (``Refused``, reason ``"queue <name> closed"``).
+    - ``closed_rule``: what happens to contacts already waiting (or ringing) when the queue
+      closes: ``"keep"`` (the default, as in Amazon Connect and Genesys: they keep being
+      served), ``"move"`` (they are transferred to ``closed_queue``, which must be named) or
+      ``"end"`` (each leaves the router with a ``Refused`` whose reason says the queue closed,
+      for the caller to play a message or offer a callback). Connected contacts always stay.
     """
 
     name: str
@@ -147,6 +159,8 @@ class QueueSpec:
     rejoin_seconds: float = 0.0
     affinity_seconds: float = 30.0
     estimated_wait_alert_seconds: float | None = None
+    closed_queue: str | None = None
+    closed_rule: str = "keep"
 
     def __attrs_post_init__(self) -> None:
         where = f"queue {self.name!r}"
@@ -176,6 +190,21 @@ class QueueSpec:
             or self.max_length < 1
         ):
             raise ConfigError(f"{where}: max_length={self.max_length!r} must be an integer >= 1")
+        self._check_closing(where)
+
+    def _check_closing(self, where: str) -> None:
+        if self.closed_queue is not None and (
+            not isinstance(self.closed_queue, str) or self.closed_queue in ("", self.name)
+        ):
+            raise ConfigError(
+                f"{where}: closed_queue={self.closed_queue!r} must name another queue"
+            )
+        if self.closed_rule not in CLOSED_RULES:
+            raise ConfigError(
+                f"{where}: closed_rule={self.closed_rule!r} must be one of {', '.join(CLOSED_RULES)}"
+            )
+        if self.closed_rule == "move" and self.closed_queue is None:
+            raise ConfigError(f"{where}: closed_rule='move' needs a closed_queue to move to")
 
     def _check_stages(self, where: str) -> None:
         stages = self.stages

@@ -272,6 +272,12 @@ class Router:
             raise CallerError(f"position={position!r}: must be an integer >= 1")
         return core.stats.estimated_wait(queue, position)
 
+    def is_open(self, queue: str) -> bool:
+        """Does the queue take arrivals now (not closed by ``QueueClosed``)? ``UnknownQueue``
+        for a name that is not configured. Cost: O(1)."""
+        core = self._core
+        return core.queue(queue).name not in core.closed
+
     def contact_ids(self) -> list[str]:
         """The contacts in the router (waiting, offered or connected), in arrival order.
         Cost: O(contacts)."""
@@ -496,6 +502,11 @@ def _check_config(
         if queue.name in names:
             raise ConfigError(f"queue {queue.name!r}: defined twice")
         names.add(queue.name)
+    for queue in queues:
+        if queue.closed_queue is not None and queue.closed_queue not in names:
+            raise ConfigError(
+                f"queue {queue.name!r}: closed_queue={queue.closed_queue!r} is not a configured queue"
+            )
     # finite and bounded, so every expiry (event time + timeout) is a finite time; None: no expiry
     if offer_timeout is not None and (
         isinstance(offer_timeout, bool)

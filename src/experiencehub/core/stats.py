@@ -45,6 +45,8 @@ class QueueCounters:
     transferred_in: int = 0
     transferred_out: int = 0
     answered_wait_seconds: float = 0.0
+    closed_refused: int = 0  # arrivals refused, and contacts ended, because the queue was closed
+    closed_moved: int = 0  # arrivals sent to, and contacts moved to, the queue's closed_queue
 
 
 class RouterStats:

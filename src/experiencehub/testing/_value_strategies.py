@@ -113,6 +113,10 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
     ev.ContactTransferred: st.builds(
         ev.ContactTransferred, at=event_times(), contact_id=identifiers(), queue=identifiers()
     ),
+    ev.QueueClosed: st.builds(
+        ev.QueueClosed, at=event_times(), queue=identifiers(), reason=st.none() | _TEXT
+    ),
+    ev.QueueOpened: st.builds(ev.QueueOpened, at=event_times(), queue=identifiers()),
     ev.Tick: st.builds(ev.Tick, at=event_times()),
 }
 

@@ -1,0 +1,117 @@
+"""Queues that change while contacts flow: closing and opening (private; the layer between
+:mod:`._matching` and :mod:`._handlers`, see :mod:`._state`).
+
+A closed queue takes no new contacts: an arrival goes to the queue's ``closed_queue`` when it
+names one that is open, else it is refused; a transfer into a closed queue is refused and the
+contact stays where it was. Contacts already in the queue follow its ``closed_rule``: ``"keep"``
+(served as before), ``"move"`` (transferred to ``closed_queue``) or ``"end"`` (they leave with a
+``Refused``). Connected contacts always stay with their agents. This layer never validates a
+caller's event: the checks in :mod:`._handlers` did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import decisions as dc
+from ._matching import Matching
+from .contacts import ContactState, ContactStatus
+from .queues import QueueSpec
+
+
+class QueueRuntime(Matching):
+    """Open and closed queues, and what closing does to arrivals and waiting contacts."""
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        # closed queue name → the reason it was closed (None when none was given)
+        self.closed: dict[str, str | None] = {}
+
+    def close_queue(self, name: str, reason: str | None, out: list[dc.Decision]) -> None:
+        """Close the queue (idempotent) and apply its closing rule to the contacts in it that
+        are not connected. Cost: O(1) for the rule ``"keep"``; else O(contacts in the router)
+        to find them (closing is rare) plus moving or ending each."""
+        if name in self.closed:
+            return
+        self.closed[name] = reason
+        queue = self.queues[name]
+        if queue.closed_rule == "keep":
+            return
+        # waiting contacts first, then ringing ones: an agent whose offer is withdrawn then
+        # finds none of the queue's contacts left to take in the meantime
+        waiting, ringing = ContactStatus.WAITING, ContactStatus.OFFERED
+        leaving = [c for c in self.contacts.values() if c.queue is queue and c.status is waiting]
+        leaving += [c for c in self.contacts.values() if c.queue is queue and c.status is ringing]
+        moving = queue.closed_rule == "move"
+        for contact in leaving:
+            target = self._open_target(queue) if moving else None
+            if target is None:
+                why = self._closed_reason(queue, "while it waited", full=moving)
+                self._end_at_close(contact, why, out)
+                continue
+            self.stats.counters(name).closed_moved += 1
+            if contact.status is ringing:  # withdrawn first, so its agent is not excluded
+                self.withdraw(contact, self._closed_reason(queue, "", full=False), out)
+            self.transfer(contact, target, out)
+
+    def open_queue(self, name: str) -> None:
+        """Open the queue again (idempotent): arrivals are routed to it. Cost: O(1)."""
+        self.closed.pop(name, None)
+
+    def arrival_queue(
+        self, queue: QueueSpec, contact_id: str, out: list[dc.Decision]
+    ) -> QueueSpec | None:
+        """The queue an arrival to ``queue`` joins: itself when open, else its open
+        ``closed_queue``; None (and a ``Refused``) when there is none. Cost: O(1)."""
+        if queue.name not in self.closed:
+            return queue
+        counters = self.stats.counters(queue.name)
+        target = self._open_target(queue)
+        if target is not None:
+            counters.closed_moved += 1
+            self.stats.counters(target.name).transferred_in += 1
+            return target
+        counters.refused += 1
+        counters.closed_refused += 1
+        out.append(
+            dc.Refused(
+                at=self.now,
+                contact_id=contact_id,
+                queue=queue.name,
+                reason=self._closed_reason(queue, "", full=queue.closed_queue is not None),
+            )
+        )
+        return None
+
+    def _open_target(self, queue: QueueSpec) -> QueueSpec | None:
+        """The queue's ``closed_queue`` if it names one that is open and not full (one hop)."""
+        name = queue.closed_queue
+        if name is None or name in self.closed:
+            return None
+        target = self.queues[name]
+        if target.max_length is not None and self.stats.waiting(name) >= target.max_length:
+            return None
+        return target
+
+    def _closed_reason(self, queue: QueueSpec, when: str, *, full: bool) -> str:
+        why = self.closed.get(queue.name)
+        text = f"queue {queue.name} closed" + (f" {when}" if when else "")
+        if why:
+            text += f" ({why})"
+        if full:
+            text += f"; {queue.closed_queue} closed or full"
+        return text
+
+    def _end_at_close(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
+        """The contact leaves the router because its queue closed, like an abandon the router
+        decides: a ``Refused`` tells the caller to play a message or offer a callback."""
+        cid = contact.contact_id
+        del self.contacts[cid]
+        if contact.status is ContactStatus.OFFERED:
+            self.withdraw(contact, reason, out)
+        contact.move("close")
+        self.stop_waiting(contact)
+        self.pools.forget_contact(cid)
+        counters = self.stats.counters(contact.queue.name)
+        counters.closed_refused += 1
+        out.append(dc.Refused(at=self.now, contact_id=cid, queue=contact.queue.name, reason=reason))
