@@ -206,6 +206,20 @@ def test_model_rejects_a_withdrawal_the_new_skills_do_not_explain() -> None:
         model.apply(ev.AgentSkillsChanged(at=1.0, agent_id="a1", skills={"s": 2}), [withdrawn])
 
 
+def test_model_expects_an_arrival_to_a_closed_queue_to_be_refused_saying_closed() -> None:
+    model = _model_with({"a1": {"chat": 3}})
+    model.apply(ev.QueueClosed(at=0.0, queue="q"), [])
+    with pytest.raises(ModelViolation, match="queue full=True"):
+        model.apply(ev.ContactArrived(at=1.0, contact_id="c1", queue="q"), [_offer("c1", "a1")])
+    model = _model_with({"a1": {"chat": 3}})
+    model.apply(ev.QueueClosed(at=0.0, queue="q"), [])
+    wrong = dc.Refused(at=1.0, contact_id="c1", queue="q", reason="queue full")
+    with pytest.raises(ModelViolation, match="must say closed"):
+        model.apply(ev.ContactArrived(at=1.0, contact_id="c1", queue="q"), [wrong])
+    model.apply(ev.QueueOpened(at=2.0, queue="q"), [])
+    model.apply(ev.ContactArrived(at=3.0, contact_id="c2", queue="q"), [_offer("c2", "a1", 3.0)])
+
+
 # -- the machine catches routers that break the rules --------------------------------------------
 class _ForgetsErrorDecisions(Router):
     """Drops the deadline decisions a rejected late event's error should carry."""
@@ -257,8 +271,19 @@ class _PrefersCostlyRecentAgentsCore(RoutingCore):
             self.offer(contact, agent, why, out)
 
 
+class _IgnoresClosingCore(RoutingCore):
+    """Takes QueueClosed but keeps routing arrivals to the closed queue."""
+
+    def close_queue(self, name, reason, out):  # type: ignore[no-untyped-def]
+        return None
+
+
 class _IgnoresPriority(Router):
     _Core = _IgnoresPriorityCore
+
+
+class _IgnoresClosing(Router):
+    _Core = _IgnoresClosingCore
 
 
 class _PrefersCostlyRecentAgents(Router):
@@ -281,6 +306,7 @@ BROKEN = settings(
         (_ForgetsErrorDecisions, "a rejected event must act as Tick"),
         (_IgnoresPriority, "ranks better"),
         (_PrefersCostlyRecentAgents, "stands before"),
+        (_IgnoresClosing, "Refused=\\[\\] but (queue )?full=True"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:

@@ -100,6 +100,7 @@ class ModelState:
         self.arrived: dict[str, None] = {}  # every contact id that arrived, in order
         self.gone_agents: set[str] = set()
         self.rejoin: dict[tuple[str, str], tuple[tuple[float, float, int], float]] = {}
+        self.closed: set[str] = set()  # queues a QueueClosed closed (and no QueueOpened opened)
         self.offers_made = 0
         self.logins = 0
         self.costs = serving_costs(config)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core import decisions as dc
 from ..core import events as ev
+from ..core.queues import QueueSpec
 from ._model_state import ModelAgent, ModelContact, ModelState, ModelViolation, check
 
 __all__ = ["SKILLS_CHANGED", "ModelOracle"]
@@ -119,18 +120,44 @@ class ModelOracle(ModelState):
         # new life, so the outcome of the old one is forgotten
         self.outcomes.pop(e.contact_id, None)
         self.arrived[e.contact_id] = None
-        queue = self.queues[e.queue]
+        queue = self._arrival_queue(self.queues[e.queue])
         refused = [
             d for d in decisions if isinstance(d, dc.Refused) and d.contact_id == e.contact_id
         ]
-        full = queue.max_length is not None and self.waiting_count(queue.name) >= queue.max_length
+        full = queue is None or (
+            queue.max_length is not None and self.waiting_count(queue.name) >= queue.max_length
+        )
         check(bool(refused) == full, f"{e.contact_id}: Refused={refused} but queue full={full}")
-        if full:
+        if queue is None:
+            check("closed" in refused[0].reason, f"{refused[0]!r}: the reason must say closed")
+        if full or queue is None:
             self.outcomes[e.contact_id] = "refused"
             return
         contact = ModelContact(e.contact_id, queue.name, e.priority, e.customer_id, (0.0, 0.0, 0))
         self._start_waiting(contact, e.at, e.preferred_agents)
         self.contacts[e.contact_id] = contact
+
+    def _arrival_queue(self, queue: QueueSpec) -> QueueSpec | None:
+        """Where an arrival to ``queue`` waits: the queue while open, else its open (and not
+        full) ``closed_queue``; None when refused because closed."""
+        if queue.name not in self.closed:
+            return queue
+        other = None if queue.closed_queue is None else self.queues[queue.closed_queue]
+        if other is None or other.name in self.closed:
+            return None
+        if other.max_length is not None and self.waiting_count(other.name) >= other.max_length:
+            return None
+        return other
+
+    def _e_close(self, e: ev.QueueClosed, _d: list[dc.Decision]) -> None:
+        check(
+            self.queues[e.queue].closed_rule == "keep",
+            f"{e.queue}: the model knows the closing rule 'keep' only",
+        )
+        self.closed.add(e.queue)
+
+    def _e_open(self, e: ev.QueueOpened, _d: list[dc.Decision]) -> None:
+        self.closed.discard(e.queue)
 
     def _start_waiting(
         self, contact: ModelContact, at: float, preferred: tuple[str, ...] = ()
@@ -207,7 +234,9 @@ class ModelOracle(ModelState):
 
     def _transfer_refused(self, e: ev.ContactTransferred, decisions: list[dc.Decision]) -> bool:
         target = self.queues[e.queue]
-        full = target.max_length is not None and self.waiting_count(e.queue) >= target.max_length
+        full = e.queue in self.closed or (
+            target.max_length is not None and self.waiting_count(e.queue) >= target.max_length
+        )
         refused = [d for d in decisions if isinstance(d, dc.Refused)]
         check(
             bool(refused) == full,
@@ -421,6 +450,8 @@ _EFFECTS: dict[type, Any] = {
     ev.WrapUpEnded: ModelOracle._e_wrap_up_end,
     ev.ContactAbandoned: ModelOracle._e_abandon,
     ev.ContactTransferred: ModelOracle._e_transfer,
+    ev.QueueClosed: ModelOracle._e_close,
+    ev.QueueOpened: ModelOracle._e_open,
 }
 
 _REPLAY: dict[type, Any] = {

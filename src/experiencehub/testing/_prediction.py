@@ -59,6 +59,9 @@ class ModelPrediction(ModelState):
             return DuplicateId
         return None
 
+    def _p_queue(self, e: ev.QueueClosed | ev.QueueOpened) -> type[RoutingError] | None:
+        return None if e.queue in self.queues else UnknownQueue
+
     def _p_answer(self, e: ev.OfferAccepted | ev.OfferRejected) -> type[RoutingError] | None:
         contact = self.contacts.get(e.contact_id)
         if contact is None:
@@ -109,6 +112,8 @@ class ModelPrediction(ModelState):
 
 
 _PREDICT: dict[type, Any] = {
+    ev.QueueClosed: ModelPrediction._p_queue,
+    ev.QueueOpened: ModelPrediction._p_queue,
     ev.AgentLoggedIn: ModelPrediction._p_login,
     ev.AgentStatusChanged: ModelPrediction._p_status,
     ev.AgentLoggedOut: ModelPrediction._p_status,

@@ -305,6 +305,14 @@ def valid_events(
                 queue=st.sampled_from(sorted(model.queues)),
             )
         )
+    closable = sorted(n for n, q in model.queues.items() if q.closed_rule == "keep")
+    if closable:  # a queue closed or opened by a supervisor (the model knows the rule "keep")
+        options.append(
+            st.one_of(
+                st.builds(ev.QueueClosed, at=at, queue=st.sampled_from(closable)),
+                st.builds(ev.QueueOpened, at=at, queue=st.sampled_from(sorted(model.queues))),
+            )
+        )
     active = sorted(a for a, agent in model.agents.items() if agent.status != "logging_out")
     if active:
         options.append(

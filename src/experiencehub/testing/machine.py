@@ -247,6 +247,21 @@ class RouterMachine(RuleBasedStateMachine):
         login = data.draw(self.login_for(agent_id, self._draw_at(data)), label="skills")
         self.send(ev.AgentSkillsChanged(at=login.at, agent_id=agent_id, skills=login.skills), None)
 
+    @precondition(lambda self: not self.pending and self.started)
+    @rule(data=st.data(), close=st.booleans())
+    def close_or_open_queue(self, data: st.DataObject, close: bool) -> None:
+        """A supervisor closes a queue (arrivals and transfers to it are refused, or go to its
+        closed queue) or opens it again.
+        Cost: one send (an event on each of the three routers, and the model's prediction)."""
+        keep = sorted(n for n, q in self.model.queues.items() if q.closed_rule == "keep")
+        name = data.draw(st.sampled_from(keep if close and keep else sorted(self.model.queues)))
+        at = self._draw_at(data)
+        if close and name in keep:  # the model knows the closing rule "keep"
+            reason = data.draw(REASONS, label="reason")
+            self.send(ev.QueueClosed(at=at, queue=name, reason=reason), None)
+        else:
+            self.send(ev.QueueOpened(at=at, queue=name), None)
+
     @precondition(lambda self: not self.pending and self.model.wrapping())
     @rule(data=st.data())
     def end_wrap_up(self, data: st.DataObject) -> None:
@@ -427,6 +442,8 @@ class RouterMachine(RuleBasedStateMachine):
             ev.AgentSkillsChanged(at=at, agent_id=unknown_agent, skills={}),
             ev.WrapUpEnded(at=at, agent_id=unknown_agent, contact_id=unknown_contact),
             ev.ContactArrived(at=at, contact_id="ghost-c", queue="no-such-queue"),
+            ev.QueueClosed(at=at, queue="no-such-queue"),
+            ev.QueueOpened(at=at, queue="no-such-queue"),
         ]
         if self._active_agents():
             options.append(ev.AgentLoggedIn(at=at, agent_id=self._active_agents()[0], skills={}))
@@ -474,6 +491,8 @@ def _robust_error(event: ev.Event) -> type[RoutingError]:
         return errors.DuplicateId
     if isinstance(event, ev.ContactArrived):
         return errors.UnknownQueue if event.queue == "no-such-queue" else errors.DuplicateId
+    if isinstance(event, (ev.QueueClosed, ev.QueueOpened)):
+        return errors.UnknownQueue
     if isinstance(event, ev.ContactTransferred) and event.queue == "no-such-queue":
         return errors.UnknownQueue
     if isinstance(
