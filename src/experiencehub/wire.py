@@ -64,7 +64,7 @@ EVENT_TYPES: dict[str, type] = {
         ev.AgentLoggedIn, ev.AgentStatusChanged, ev.AgentLoggedOut, ev.ContactArrived,
         ev.OfferAccepted, ev.OfferRejected, ev.ContactEnded, ev.WrapUpEnded,
         ev.ContactAbandoned, ev.ContactTransferred, ev.Tick, ev.AgentSkillsChanged,
-        ev.QueueClosed, ev.QueueOpened,
+        ev.QueueClosed, ev.QueueOpened, ev.QueueAdded,
     )
 }  # fmt: skip
 """Stable type name → event class."""

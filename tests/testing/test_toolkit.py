@@ -278,8 +278,21 @@ class _IgnoresClosingCore(RoutingCore):
         return None
 
 
+class _AddsQueuesForLaterLoginsOnlyCore(RoutingCore):
+    """Configures an added queue but never re-enrols the agents already logged in."""
+
+    def fill_eligibility(self, agent):  # type: ignore[no-untyped-def]
+        if agent.agent_id in self.agents and agent is self.agents[agent.agent_id]:
+            return  # an agent already logged in keeps its old eligibility
+        super().fill_eligibility(agent)
+
+
 class _IgnoresPriority(Router):
     _Core = _IgnoresPriorityCore
+
+
+class _AddsQueuesForLaterLoginsOnly(Router):
+    _Core = _AddsQueuesForLaterLoginsOnlyCore
 
 
 class _IgnoresClosing(Router):
@@ -307,6 +320,7 @@ BROKEN = settings(
         (_IgnoresPriority, "ranks better"),
         (_PrefersCostlyRecentAgents, "stands before"),
         (_IgnoresClosing, "Refused=\\[\\] but (queue )?full=True"),
+        (_AddsQueuesForLaterLoginsOnly, "work not conserved"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:

@@ -53,6 +53,7 @@ class RoutingCore(QueueRuntime):
             ev.WrapUpEnded: (self._check_wrap_up_end, self._wrap_up_end),
             ev.ContactAbandoned: (self._check_abandon, self._abandon),
             ev.ContactTransferred: (self._check_transfer, self._transfer),
+            ev.QueueAdded: (self._check_queue_added, self._add_queue),
             ev.QueueClosed: (self._check_queue_named, self._close),
             ev.QueueOpened: (self._check_queue_named, self._open),
             ev.Tick: (_no_check, _no_apply),
@@ -182,6 +183,15 @@ class RoutingCore(QueueRuntime):
 
     def _check_queue_named(self, e: ev.QueueClosed | ev.QueueOpened) -> None:
         self.queue(e.queue)
+
+    def _check_queue_added(self, e: ev.QueueAdded) -> None:
+        spec = e.spec
+        if spec.name in self.queues:
+            raise DuplicateId(
+                f"queue {spec.name}: already configured (QueueChanged replaces a queue's spec)"
+            )
+        if spec.closed_queue is not None:
+            self.queue(spec.closed_queue)
 
     # -- applications (the check passed) --------------------------------------------------
     def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
@@ -328,6 +338,9 @@ class RoutingCore(QueueRuntime):
 
     def _open(self, e: ev.QueueOpened, _out: list[dc.Decision]) -> None:
         self.open_queue(e.queue)
+
+    def _add_queue(self, e: ev.QueueAdded, _out: list[dc.Decision]) -> None:
+        self.add_queue(e.spec)
 
 
 def _no_check(_event: object) -> None:

@@ -1,4 +1,4 @@
-"""Queues that change while contacts flow: closing and opening (private; the layer between
+"""Queues that change while contacts flow: added, closed and opened (private; the layer between
 :mod:`._matching` and :mod:`._handlers`, see :mod:`._state`).
 
 A closed queue takes no new contacts: an arrival goes to the queue's ``closed_queue`` when it
@@ -16,7 +16,7 @@ from typing import Any
 from . import decisions as dc
 from ._matching import Matching
 from .contacts import ContactState, ContactStatus
-from .queues import QueueSpec
+from .queues import QueueSpec, WaitingLine, build_lines
 
 
 class QueueRuntime(Matching):
@@ -115,3 +115,54 @@ class QueueRuntime(Matching):
         counters = self.stats.counters(contact.queue.name)
         counters.closed_refused += 1
         out.append(dc.Refused(at=self.now, contact_id=cid, queue=contact.queue.name, reason=reason))
+
+    # -- queues added at run time ----------------------------------------------------------------
+    def add_queue(self, queue: QueueSpec) -> None:
+        """Configure a new queue (checked: its name is new, its ``closed_queue`` known): its
+        lines, its place in the login index, its pools and statistics; then every logged-in
+        agent's eligibility is computed again and it is re-placed in its pools, so agents who
+        can serve the queue are found for its first contact. Nothing waits in it yet, so no
+        decision. Cost: O(Q) to find a line to share, plus O(A·(c·R·K + q log n)) for the A
+        logged-in agents, as if each logged in again (queues are added rarely).
+        """
+        self.queues[queue.name] = queue
+        self.lines.update(self._lines_of(queue))
+        self._index_for_login(queue)
+        self.pools.add_queue(queue)
+        self.stats.add_queue(queue.name)
+        for agent in self.agents.values():
+            self.fill_eligibility(agent)
+            self.pools.reenrol(agent)
+
+    def _lines_of(self, queue: QueueSpec) -> dict[tuple[str, int], WaitingLine]:
+        """The new queue's lines, its final "any agent" stage sharing the line of the queues on
+        its channel at its aging rate, as :func:`.queues.build_lines` would have made it."""
+        lines = build_lines([queue])
+        last = len(queue.stages) - 1
+        if last == 0 or queue.stages[last].max_cost is not None:
+            return lines
+        for other in self.queues.values():
+            other_last = len(other.stages) - 1
+            if (
+                other is not queue
+                and other_last > 0
+                and other.stages[other_last].max_cost is None
+                and (other.channel, other.aging_rate) == (queue.channel, queue.aging_rate)
+            ):
+                lines[(queue.name, last)] = self.lines[(other.name, other_last)]
+                break
+        return lines
+
+    def _index_for_login(self, queue: QueueSpec) -> None:
+        """The login index learns the queue (last in configuration order)."""
+        index = len(self._queue_order)
+        self._queue_order.append(queue)
+        if queue.requires:
+            self._queues_by_need.setdefault(next(iter(queue.requires)), []).append(index)
+        else:
+            self._requiring_nothing.append(index)
+        if queue.stages[-1].max_cost is None:
+            last = self.lines[(queue.name, len(queue.stages) - 1)]
+            known = self._any_lines.setdefault(queue.channel, [])
+            if all(line is not last for line in known):
+                known.append(last)

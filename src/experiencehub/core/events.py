@@ -34,6 +34,8 @@ import attrs
 
 from . import _validators as v
 from ._trusted import trusted
+from .errors import InvalidEvent
+from .queues import QueueSpec
 
 __all__ = [
     "DEFAULT_CAPACITY",
@@ -48,6 +50,7 @@ __all__ = [
     "Event",
     "OfferAccepted",
     "OfferRejected",
+    "QueueAdded",
     "QueueClosed",
     "QueueOpened",
     "Tick",
@@ -188,6 +191,26 @@ class ContactTransferred:
     agent_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
 
 
+def _queue_spec(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, QueueSpec):
+        raise InvalidEvent(f"{attr.name}={value!r:.80}: must be a QueueSpec")
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class QueueAdded:
+    """A queue was configured while contacts flow (e.g. a new campaign's line opened).
+
+    The router computes every logged-in agent's eligibility for it once and it takes arrivals
+    from ``at``. Its name must be new; its ``closed_queue``, if any, must be configured.
+
+    >>> QueueAdded(at=60.0, spec=QueueSpec("promo", channel="chat")).spec.name
+    'promo'
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    spec: QueueSpec = attrs.field(validator=_queue_spec)
+
+
 @attrs.frozen(kw_only=True, slots=True)
 class QueueClosed:
     """A supervisor closed the queue (e.g. an emergency, or the site went home early).
@@ -238,6 +261,7 @@ Event: TypeAlias = (
     | WrapUpEnded
     | ContactAbandoned
     | ContactTransferred
+    | QueueAdded
     | QueueClosed
     | QueueOpened
     | Tick

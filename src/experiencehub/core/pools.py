@@ -124,6 +124,15 @@ class AgentPools:
         steps += [(channel, 0, channel) for channel in sorted(agent.channels & self._any_channels)]
         agent.plan = tuple(self._steps.setdefault(step, step) for step in steps)
 
+    def add_queue(self, queue: QueueSpec) -> None:
+        """A queue added at run time (already in the router's queues): its skill pools start
+        empty, and its channel gets a channel pool if its last stage takes any agent. Agents
+        join through :meth:`reenrol`. Cost: O(1)."""
+        self._queue_costs.setdefault(queue.name, [])
+        if queue.stages[-1].max_cost is None and queue.channel not in self._any_channels:
+            self._any_channels.add(queue.channel)
+            self._heaps[queue.channel] = _Heap(queue.channel)
+
     def reenrol(self, agent: AgentState) -> None:
         """The agent's skills changed (its ``serving`` was recomputed): its plan is made again
         and it is re-placed at once. The entries of the pools it left die where they lie (lazy

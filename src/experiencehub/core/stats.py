@@ -63,6 +63,12 @@ class RouterStats:
         self._departures: dict[str, _Departures] = {q: _Departures() for q in self._waiting}
 
     # -- written by the router -----------------------------------------------------------
+    def add_queue(self, queue: str) -> None:
+        """A queue added at run time starts with nothing waiting and zero totals. Cost: O(1)."""
+        self._waiting.setdefault(queue, LazyHeap())
+        self._counters.setdefault(queue, QueueCounters())
+        self._departures.setdefault(queue, _Departures())
+
     def queued(self, queue: str, enqueued_at: float, seq: int) -> None:
         """A contact starts waiting. Cost: O(log n)."""
         waiting = self._waiting[queue]

@@ -78,7 +78,14 @@ def encode(event: ev.Event) -> bytes:
         data[name] = getattr(event, name)
     if "attributes" in data:
         data["attributes"] = {}
-    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(data, separators=(",", ":"), allow_nan=False, default=_nested).encode()
+
+
+def _nested(value: Any) -> Any:
+    """A nested value object (the QueueSpec of a QueueAdded) as its plain JSON object."""
+    if attrs.has(type(value)):
+        return attrs.asdict(value, recurse=True)
+    raise TypeError(f"{type(value).__name__} has no JSON form")
 
 
 def decode(payload: bytes) -> ev.Event:

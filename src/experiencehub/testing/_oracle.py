@@ -159,6 +159,12 @@ class ModelOracle(ModelState):
     def _e_open(self, e: ev.QueueOpened, _d: list[dc.Decision]) -> None:
         self.closed.discard(e.queue)
 
+    def _e_add_queue(self, e: ev.QueueAdded, decisions: list[dc.Decision]) -> None:
+        check(not decisions, f"{e.spec.name}: a new queue has nobody waiting, yet {decisions}")
+        self.queues[e.spec.name] = e.spec
+        for need in e.spec.requires:  # a skill new to the graph serves itself only
+            self.costs.setdefault((need, need), 0.0)
+
     def _start_waiting(
         self, contact: ModelContact, at: float, preferred: tuple[str, ...] = ()
     ) -> None:
@@ -450,6 +456,7 @@ _EFFECTS: dict[type, Any] = {
     ev.WrapUpEnded: ModelOracle._e_wrap_up_end,
     ev.ContactAbandoned: ModelOracle._e_abandon,
     ev.ContactTransferred: ModelOracle._e_transfer,
+    ev.QueueAdded: ModelOracle._e_add_queue,
     ev.QueueClosed: ModelOracle._e_close,
     ev.QueueOpened: ModelOracle._e_open,
 }

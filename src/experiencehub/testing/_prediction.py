@@ -62,6 +62,12 @@ class ModelPrediction(ModelState):
     def _p_queue(self, e: ev.QueueClosed | ev.QueueOpened) -> type[RoutingError] | None:
         return None if e.queue in self.queues else UnknownQueue
 
+    def _p_queue_added(self, e: ev.QueueAdded) -> type[RoutingError] | None:
+        if e.spec.name in self.queues:
+            return DuplicateId
+        closed_queue = e.spec.closed_queue
+        return UnknownQueue if closed_queue is not None and closed_queue not in self.queues else None
+
     def _p_answer(self, e: ev.OfferAccepted | ev.OfferRejected) -> type[RoutingError] | None:
         contact = self.contacts.get(e.contact_id)
         if contact is None:
@@ -112,6 +118,7 @@ class ModelPrediction(ModelState):
 
 
 _PREDICT: dict[type, Any] = {
+    ev.QueueAdded: ModelPrediction._p_queue_added,
     ev.QueueClosed: ModelPrediction._p_queue,
     ev.QueueOpened: ModelPrediction._p_queue,
     ev.AgentLoggedIn: ModelPrediction._p_login,

@@ -26,7 +26,7 @@ from ..core import _validators
 from ..core import decisions as dc
 from ..core import events as ev
 from ..core.policies import POLICIES
-from ._routing_strategies import CHANNELS
+from ._routing_strategies import CHANNELS, queue_specs
 
 __all__ = [
     "REGISTERED",
@@ -112,6 +112,11 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
     ev.ContactAbandoned: st.builds(ev.ContactAbandoned, at=event_times(), contact_id=identifiers()),
     ev.ContactTransferred: st.builds(
         ev.ContactTransferred, at=event_times(), contact_id=identifiers(), queue=identifiers()
+    ),
+    ev.QueueAdded: st.builds(
+        ev.QueueAdded,
+        at=event_times(),
+        spec=identifiers().flatmap(lambda name: queue_specs(name, ("s", "t"))),
     ),
     ev.QueueClosed: st.builds(
         ev.QueueClosed, at=event_times(), queue=identifiers(), reason=st.none() | _TEXT

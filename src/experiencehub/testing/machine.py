@@ -46,7 +46,7 @@ from ..core import events as ev
 from ..core.errors import ClockWentBackwards, RoutingError
 from ..core.router import Router
 from .model import RouterConfig, RouterModel
-from .strategies import agent_logins_for, router_configs, time_steps
+from .strategies import agent_logins_for, queue_specs, router_configs, time_steps
 
 __all__ = ["RouterMachine"]
 
@@ -77,6 +77,7 @@ class RouterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.started = False
+        self.added = 0  # queues added by the add_queue rule
         self.pending = False  # kept for subclasses; a rejected event now leaves nothing pending
         self.stream: list[dc.Decision] = []
         self.clean_stream: list[dc.Decision] = []
@@ -262,6 +263,18 @@ class RouterMachine(RuleBasedStateMachine):
         else:
             self.send(ev.QueueOpened(at=at, queue=name), None)
 
+    @precondition(lambda self: not self.pending and self.started and self.added < 3)
+    @rule(data=st.data())
+    def add_queue(self, data: st.DataObject) -> None:
+        """A queue is configured while contacts flow; agents who can serve it are found for
+        its first contact. Cost: one send (an event on each of the three routers, and the
+        model's prediction)."""
+        self.added += 1
+        skills = self.model.config.all_skills or ("s",)
+        channels = self.model.config.channels
+        spec = data.draw(queue_specs(f"added{self.added}", skills, channels), label="queue")
+        self.send(ev.QueueAdded(at=self._draw_at(data), spec=spec), None)
+
     @precondition(lambda self: not self.pending and self.model.wrapping())
     @rule(data=st.data())
     def end_wrap_up(self, data: st.DataObject) -> None:
@@ -443,6 +456,7 @@ class RouterMachine(RuleBasedStateMachine):
             ev.WrapUpEnded(at=at, agent_id=unknown_agent, contact_id=unknown_contact),
             ev.ContactArrived(at=at, contact_id="ghost-c", queue="no-such-queue"),
             ev.QueueClosed(at=at, queue="no-such-queue"),
+            ev.QueueAdded(at=at, spec=next(iter(self.model.queues.values()))),
             ev.QueueOpened(at=at, queue="no-such-queue"),
         ]
         if self._active_agents():
@@ -493,6 +507,8 @@ def _robust_error(event: ev.Event) -> type[RoutingError]:
         return errors.UnknownQueue if event.queue == "no-such-queue" else errors.DuplicateId
     if isinstance(event, (ev.QueueClosed, ev.QueueOpened)):
         return errors.UnknownQueue
+    if isinstance(event, ev.QueueAdded):
+        return errors.DuplicateId
     if isinstance(event, ev.ContactTransferred) and event.queue == "no-such-queue":
         return errors.UnknownQueue
     if isinstance(
