@@ -72,9 +72,12 @@ def test_data_survives_reopening(tmp_path: Path) -> None:
     with SqliteContextStore(tmp_path / "c.db") as store:
         cust = store.resolve(Identity("phone", "+442079460000"), at=0.0)
         store.record_verification(cust, "date_of_birth", channel="ivr", at=1.0, valid_for=900)
+        store.set_preferred_channel(cust, "chat", at=1.0, said_on="phone", source="agent")
     with SqliteContextStore(tmp_path / "c.db") as store:
         assert store.find(Identity("phone", "+44 20 7946 0000")) == cust
         assert store.brief(cust, at=2.0).do_not_ask == ("date_of_birth",)
+        preferred = store.preferred_channel(cust, at=2.0)
+        assert preferred is not None and (preferred.channel, preferred.source) == ("chat", "agent")
         assert store.migrated_from == SCHEMA_VERSION
 
 

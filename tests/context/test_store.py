@@ -303,3 +303,84 @@ def test_brief_from_store(store: StoreBase) -> None:
     assert [f.value for f in unmasked.facts if f.name == "postcode"] == ["SW1A 1AA"]
     assert "SW1A" not in repr(unmasked)  # a Fact's repr masks personal values even then
     assert store.brief(cust, at=1000.0).do_not_ask == ()
+
+
+# -- preferred channel ----------------------------------------------------------------------
+def test_a_stated_preferred_channel_is_kept_with_provenance(store: StoreBase) -> None:
+    cust = store.resolve(PHONE, at=0.0)
+    fact = store.set_preferred_channel(cust, "chat", at=5.0, said_on="phone", contact_id="c1")
+    assert (fact.name, fact.value, fact.channel, fact.method, fact.contact_id) == (
+        "preferred_channel", "chat", "phone", "customer", "c1"
+    )  # fmt: skip
+    assert fact.expires_at == 5.0 + store.retention_seconds
+    found = store.preferred_channel(cust, at=6.0)
+    assert found is not None
+    assert (found.channel, found.source, found.since, found.said_on, found.contact_id) == (
+        "chat", "customer", 5.0, "phone", "c1"
+    )  # fmt: skip
+    assert store.preferred_channel(cust, at=4.0) is None  # not said yet, no contacts
+
+
+def test_the_newest_statement_wins_over_older_ones_and_over_learning(store: StoreBase) -> None:
+    cust = store.resolve(PHONE, at=0.0)
+    for i in range(3):
+        store.record_contact(cust, contact_id=f"p{i}", channel="phone", at=float(i))
+    store.set_preferred_channel(cust, "chat", at=10.0, said_on="phone")
+    store.set_preferred_channel(cust, "email", at=20.0, said_on="chat", source="agent")
+    found = store.preferred_channel(cust, at=30.0)
+    assert found is not None and (found.channel, found.source) == ("email", "agent")
+    between = store.preferred_channel(cust, at=15.0)
+    assert between is not None and between.channel == "chat"
+
+
+def test_without_a_statement_the_preference_is_learned_from_contacts(store: StoreBase) -> None:
+    cust = store.resolve(PHONE, at=0.0)
+    assert store.preferred_channel(cust, at=0.0) is None
+    for i, channel in enumerate(["phone", "chat", "phone", "chat"]):
+        store.record_contact(cust, contact_id=f"c{i}", channel=channel, at=float(i))
+    found = store.preferred_channel(cust, at=10.0)
+    assert found is not None
+    assert (found.channel, found.source, found.contact_id) == ("chat", "learned", "c3")  # a tie
+
+
+def test_a_bad_preferred_channel_raises_and_writes_nothing(store: StoreBase) -> None:
+    cust = store.resolve(PHONE, at=0.0)
+    before = snapshot(store, cust)
+    with pytest.raises(InvalidChannel):
+        store.set_preferred_channel(cust, "pigeon", at=1.0, said_on="phone")
+    with pytest.raises(InvalidChannel):
+        store.set_preferred_channel(cust, "chat", at=1.0, said_on="pigeon")
+    with pytest.raises(InvalidFact):
+        store.set_preferred_channel(cust, "chat", at=1.0, said_on="phone", source="Bad Source")
+    with pytest.raises(InvalidFact):
+        store.set_preferred_channel(cust, "chat", at=-1.0, said_on="phone")
+    with pytest.raises(UnknownCustomer):
+        store.set_preferred_channel("cust-999", "chat", at=1.0, said_on="phone")
+    with pytest.raises(UnknownCustomer):
+        store.preferred_channel("cust-999", at=1.0)
+    assert snapshot(store, cust) == before
+
+
+def test_the_preferred_channel_survives_a_merge_and_goes_with_forget(store: StoreBase) -> None:
+    first = store.resolve(PHONE, at=0.0)
+    second = store.resolve(EMAIL, at=1.0)
+    store.set_preferred_channel(second, "email", at=2.0, said_on="email")
+    kept = store.link(PHONE, EMAIL, at=3.0, evidence="same account")
+    for cust in (first, second, kept):
+        found = store.preferred_channel(cust, at=4.0)
+        assert found is not None and found.channel == "email"
+    store.forget(kept, at=5.0)
+    with pytest.raises(UnknownCustomer):
+        store.preferred_channel(kept, at=6.0)
+
+
+def test_the_brief_shows_the_preferred_channel_once(store: StoreBase) -> None:
+    cust = store.resolve(PHONE, at=0.0)
+    store.record_contact(cust, contact_id="c1", channel="phone", at=1.0, ended_at=2.0)
+    learned = store.brief(cust, at=3.0).preferred_channel
+    assert learned is not None and (learned.channel, learned.source) == ("phone", "learned")
+    store.set_preferred_channel(cust, "chat", at=4.0, said_on="phone", contact_id="c1")
+    brief = store.brief(cust, at=5.0)
+    assert brief.preferred_channel == store.preferred_channel(cust, at=5.0)
+    assert [f.name for f in brief.facts] == []  # not repeated as a plain fact
+    assert "Preferred channel: chat (customer, said on phone in c1)" in brief.render()

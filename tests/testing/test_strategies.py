@@ -24,6 +24,7 @@ from experiencehub.context import (
     Identity,
     JourneyStep,
     MemoryContextStore,
+    PreferredChannel,
 )
 from experiencehub.core import decisions as dc
 from experiencehub.testing import strategies as hs
@@ -38,7 +39,8 @@ WIRE_TYPES = sorted({**wire.EVENT_TYPES, **wire.DECISION_TYPES}.items())
 
 
 def test_every_event_decision_and_context_type_is_registered() -> None:
-    context = {Identity, Fact, ContactEntry, JourneyStep, HandoffBrief, AuditEntry, BriefedOffer}
+    context = {Identity, Fact, ContactEntry, JourneyStep, HandoffBrief, AuditEntry, BriefedOffer,
+               PreferredChannel}  # fmt: skip
     wanted = {*wire.EVENT_TYPES.values(), *wire.DECISION_TYPES.values(), *context}
     assert wanted | {dc.Candidate, dc.Explanation} == set(hs.REGISTERED)
 

@@ -6,7 +6,7 @@ The context layer may do I/O (through a store); the routing core never does. Pub
 - :class:`MemoryContextStore`, :class:`SqliteContextStore`, :class:`PostgresContextStore` (needs
   the ``postgres`` extra) — the :class:`ContextStore` back-ends;
 - :class:`Fact`, :class:`ContactEntry` — what a store remembers; :class:`HandoffBrief` — what the
-  next agent gets;
+  next agent gets; :class:`PreferredChannel` — the channel a customer prefers, stated or learned;
 - :class:`StoreAffinity` (an :class:`AffinityProvider`) — preferred agents for the Router;
 - :class:`ExperienceHub`, :class:`BriefedOffer` — Router + store behind one ``handle(event)``;
 - typed errors, all :class:`ContextError` (a ``RoutingError``): :class:`UnknownCustomer`,
@@ -41,6 +41,7 @@ from .hub import BriefedOffer, ExperienceHub
 from .identity import Identity
 from .memory_store import MemoryContextStore
 from .postgres_store import PostgresContextStore
+from .preferences import PreferredChannel
 from .sqlite_store import SqliteContextStore
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "JourneyStep",
     "MemoryContextStore",
     "PostgresContextStore",
+    "PreferredChannel",
     "SchemaTooNew",
     "SecretValueRefused",
     "SqliteContextStore",

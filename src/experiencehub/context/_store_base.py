@@ -58,12 +58,14 @@ from .facts import (
     SENSITIVITIES,
     ContactEntry,
     Fact,
+    check_channel,
     check_name,
     check_text,
     check_time,
     refuse_secrets,
 )
 from .identity import Identity
+from .preferences import LEARNED_FROM, PREFERRED_CHANNEL, PreferredChannel, preferred_channel_of
 
 __all__ = ["StoreBase"]
 
@@ -348,6 +350,42 @@ class StoreBase(StorePrimitives):
         with self._read("facts"):
             number = self._customer(customer_id)
             return tuple(self._facts(number, t))
+
+    def set_preferred_channel(
+        self, customer_id: str, channel: str, *, at: float, said_on: str,
+        source: str = "customer", contact_id: str | None = None,
+    ) -> Fact:  # fmt: skip
+        """Record that the customer prefers ``channel`` (one of the store's channels), said on
+        ``said_on`` by ``source`` (``customer``, ``agent``…) in ``contact_id``; kept as a
+        ``preferred_channel`` fact for the retention period. Cost: O(log n)."""
+        check_name(source, "source")
+        fact = checked_fact(
+            customer_id, name=PREFERRED_CHANNEL, value=check_channel(channel, self.channels),
+            channel=said_on, at=at, sensitivity="normal", valid_for=None, contact_id=contact_id,
+            channels=self.channels, retention_seconds=self.retention_seconds,
+        )  # fmt: skip
+        return self._store_fact(attrs.evolve(fact, method=source))
+
+    def preferred_channel(self, customer_id: str, *, at: float) -> PreferredChannel | None:
+        """The customer's preferred channel at ``at``: stated, else learned from their newest
+        contacts (:mod:`~experiencehub.context.preferences`). Cost: O(log n + facts).
+
+        >>> from experiencehub.context import Identity, MemoryContextStore
+        >>> store = MemoryContextStore()
+        >>> cust = store.resolve(Identity("phone", "+44 20 7946 0000"), at=0.0)
+        >>> _ = store.record_contact(cust, contact_id="c1", channel="phone", at=1.0)
+        >>> store.preferred_channel(cust, at=2.0).describe()
+        'phone (learned from recent contacts)'
+        >>> _ = store.set_preferred_channel(cust, "chat", at=3.0, said_on="phone", contact_id="c1")
+        >>> store.preferred_channel(cust, at=4.0).describe()
+        'chat (customer, said on phone in c1)'
+        """
+        t = check_time(at)
+        with self._read("preferred_channel"):
+            number = self._customer(customer_id)
+            facts = self._facts(number, t)
+            contacts = self._contacts(number, LEARNED_FROM)  # newest first; as the brief reads
+        return preferred_channel_of(facts, contacts, at=t)
 
     def contacts(self, customer_id: str, *, limit: int | None = None) -> tuple[ContactEntry, ...]:
         """The customer's contacts, newest first (at most ``limit``). Cost: O(log n + k)."""

@@ -22,6 +22,7 @@ from .brief import HandoffBrief
 from .errors import InvalidFact, InvalidIdentity, UnknownCustomer
 from .facts import ContactEntry, Fact, check_channel, check_text, check_time, check_valid_for
 from .identity import Identity
+from .preferences import PreferredChannel
 
 __all__ = [
     "DEFAULT_RETENTION_SECONDS",
@@ -88,6 +89,11 @@ class ContextStore(Protocol):
     def contacts(
         self, customer_id: str, *, limit: int | None = ...
     ) -> tuple[ContactEntry, ...]: ...
+    def set_preferred_channel(
+        self, customer_id: str, channel: str, *, at: float, said_on: str, source: str = ...,
+        contact_id: str | None = ...,
+    ) -> Fact: ...  # fmt: skip
+    def preferred_channel(self, customer_id: str, *, at: float) -> PreferredChannel | None: ...
     def contact_customer(self, contact_id: str) -> str | None: ...
     def last_agent(self, customer_id: str, *, since: float) -> str | None: ...
     def set_owner(self, customer_id: str, agent_id: str | None, *, at: float) -> None: ...

@@ -24,6 +24,7 @@ import attrs
 
 from .facts import ContactEntry, Fact
 from .identity import Identity
+from .preferences import PREFERRED_CHANNEL, PreferredChannel, preferred_channel_of
 
 __all__ = ["HandoffBrief", "JourneyStep", "build_brief", "fact_valid_at"]
 
@@ -88,7 +89,9 @@ class HandoffBrief:
     - ``journey``: earlier contacts across channels, newest first;
     - ``repeat_contact``: an earlier contact started within the repeat window;
     - ``open_items``: earlier contacts not known to be resolved (dropped, abandoned…);
-    - ``identities`` and ``facts``: masked unless ``unmasked``.
+    - ``identities`` and ``facts``: masked unless ``unmasked``;
+    - ``preferred_channel``: the channel the customer prefers, stated or learned
+      (:mod:`~experiencehub.context.preferences`); the stated one is not repeated in ``facts``.
     """
 
     customer_id: str
@@ -102,6 +105,7 @@ class HandoffBrief:
     open_items: tuple[str, ...]
     repeat_contact: bool
     unmasked: bool = False
+    preferred_channel: PreferredChannel | None = None
 
     def render(self) -> str:
         """The brief as short text for an agent desktop. Cost: O(size of the brief)."""
@@ -112,6 +116,8 @@ class HandoffBrief:
             lines.append("Known as: " + ", ".join(self.identities))
         if self.do_not_ask:
             lines.append("Already verified, do not ask: " + ", ".join(self.do_not_ask))
+        if self.preferred_channel is not None:
+            lines.append(f"Preferred channel: {self.preferred_channel.describe()}")
         lines.extend(f"Fact: {f.name} = {f.value} ({f.channel})" for f in self.facts)
         lines.extend(f"Journey: {step.describe()}" for step in self.journey)
         lines.extend(f"Open: {item}" for item in self.open_items)
@@ -175,7 +181,9 @@ def build_brief(
     latest = _latest_by_name(valid)
     shown = {n: (f if unmask else f.masked()) for n, f in latest.items()}
     verifications = tuple(f for n, f in sorted(shown.items()) if f.is_verification)
-    plain = tuple(f for n, f in sorted(shown.items()) if not f.is_verification)
+    plain = tuple(
+        f for n, f in sorted(shown.items()) if not f.is_verification and n != PREFERRED_CHANNEL
+    )
     topics = sorted(
         (f if unmask else f.masked() for f in valid if f.name == "topic"),
         key=lambda f: -f.observed_at,
@@ -205,4 +213,5 @@ def build_brief(
         ),
         repeat_contact=any(s.started_at >= at - repeat_window_seconds for s in journey),
         unmasked=unmask,
+        preferred_channel=preferred_channel_of(valid, earlier, at=at),
     )

@@ -1,5 +1,6 @@
 """Strategies of valid instances of every event, decision and context value type (``Identity``,
-``Fact``, ``ContactEntry``, ``JourneyStep``, ``HandoffBrief``, ``AuditEntry``, ``BriefedOffer``),
+``Fact``, ``ContactEntry``, ``JourneyStep``, ``HandoffBrief``, ``PreferredChannel``, ``AuditEntry``,
+``BriefedOffer``),
 and :data:`REGISTERED`, the table :func:`~experiencehub.testing.strategies.register_strategies`
 hands to hypothesis so that ``st.from_type`` draws them.
 
@@ -21,6 +22,7 @@ from ..context.brief import HandoffBrief, JourneyStep, build_brief
 from ..context.facts import DEFAULT_CHANNELS, ContactEntry, Fact
 from ..context.hub import BriefedOffer
 from ..context.identity import Identity
+from ..context.preferences import PREFERRED_CHANNEL, PreferredChannel, preferred_channel_of
 from ..context.secrets import is_secret_name, secret_in_text
 from ..core import _validators
 from ..core import decisions as dc
@@ -38,6 +40,7 @@ __all__ = [
     "handoff_briefs",
     "identifiers",
     "identities",
+    "preferred_channels",
 ]
 
 
@@ -316,12 +319,36 @@ def handoff_briefs(draw: st.DrawFn) -> HandoffBrief:
     )
 
 
+@st.composite
+def preferred_channels(draw: st.DrawFn) -> PreferredChannel:
+    """A preferred channel as the stores find it (:func:`~experiencehub.context.preferences.
+    preferred_channel_of`): learned from one to three contacts, or stated in a
+    ``preferred_channel`` fact. Cost: O(1) per draw."""
+    customer_id = draw(_CUSTOMERS)
+    history = draw(st.lists(contact_entries(customer_id), min_size=1, max_size=3,
+                            unique_by=lambda c: c.contact_id))  # fmt: skip
+    latest = max(c.at for c in history)
+    stated: tuple[Fact, ...] = ()
+    if draw(st.booleans()):
+        stated = (Fact(
+            customer_id=customer_id, name=PREFERRED_CHANNEL,
+            value=draw(st.sampled_from(DEFAULT_CHANNELS)),
+            channel=draw(st.sampled_from(DEFAULT_CHANNELS)), observed_at=latest,
+            expires_at=latest + draw(_HALVES), method=draw(st.sampled_from(["customer", "agent"])),
+            contact_id=draw(st.none() | identifiers()),
+        ),)  # fmt: skip
+    found = preferred_channel_of(stated, history, at=latest)
+    assert found is not None  # there is at least one contact
+    return found
+
+
 _CONTEXT: dict[type, st.SearchStrategy[Any]] = {
     Identity: identities(),
     Fact: facts(),
     ContactEntry: contact_entries(),
     HandoffBrief: handoff_briefs(),
     JourneyStep: handoff_briefs().filter(lambda b: bool(b.journey)).map(lambda b: b.journey[0]),
+    PreferredChannel: preferred_channels(),
     AuditEntry: st.builds(
         AuditEntry,
         at=st.none() | _QUARTERS,

@@ -8,7 +8,8 @@ All times are multiples of 1/4 second and all configured durations multiples of 
 arithmetic the router does on deadlines is exact and a model can recompute it.
 
 Every event and decision class, and the context layer's value types (``Identity``, ``Fact``,
-``ContactEntry``, ``JourneyStep``, ``HandoffBrief``, ``AuditEntry``, ``BriefedOffer``), has a
+``ContactEntry``, ``JourneyStep``, ``HandoffBrief``, ``PreferredChannel``, ``AuditEntry``,
+``BriefedOffer``), has a
 strategy of valid instances, registered with hypothesis when this module is imported (by
 ``experiencehub.testing`` too), so ``st.from_type(ContactArrived)`` works; see
 :func:`register_strategies`.
