@@ -31,6 +31,7 @@ from .scenario_types import (
     Arrivals,
     Ask,
     Callback,
+    ChannelPreference,
     ContextSettings,
     Distribution,
     Ivr,
@@ -418,6 +419,8 @@ def _check_workload(
         _check_ivr(item.ivr, f"{where}.ivr", asks, problems)
     if item.self_service is not None:
         _check_self_service(item.self_service, f"{where}.self_service", asks, problems)
+    if item.preferred_channel is not None:
+        _check_preference(item.preferred_channel, f"{where}.preferred_channel", scenario, problems)
 
 
 def _check_callback(
@@ -493,6 +496,19 @@ def _check_self_service(
         if fact not in asks:
             known = ", ".join(asks) or "none defined"
             problems.append(f"{path}.facts[{j}]: unknown fact {fact!r} (asks: {known})")
+
+
+def _check_preference(
+    preference: ChannelPreference, path: str, scenario: Scenario, problems: Problems
+) -> None:
+    """Shares in [0, 1]; a channel some queue serves (a preference nobody serves is never used)."""
+    _probability(problems, f"{path}.stated", preference.stated)
+    _probability(problems, f"{path}.used", preference.used)
+    channels = sorted({q.channel for q in scenario.queues})
+    if preference.channel not in channels:
+        problems.append(
+            f"{path}.channel: no queue serves {preference.channel!r} (channels: {', '.join(channels)})"
+        )
 
 
 def _known_queue(name: str, path: str, queues: set[str] | None, problems: Problems) -> None:

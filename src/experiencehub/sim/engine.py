@@ -40,6 +40,7 @@ from ..records import ContactRecord, merged
 from .build import build_router, router_seed, skill_graph
 from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime
+from .preferred import ChannelPreferences
 from .scenario import Scenario
 from .self_service import SelfServiceDesk, SelfServiceVisit
 from .staff import Agent, Clock
@@ -100,6 +101,7 @@ class _Simulation:
         self.ids = itertools.count(1)
         self.queues = {q.name: q for q in scenario.queues}
         self.desk = SelfServiceDesk.of(scenario)  # None: no self-service step anywhere
+        self.prefs = ChannelPreferences.of(scenario, self.model)  # None: none stated or used
         self.sources = [
             CustomerSource(scenario, i, replication) for i in range(len(scenario.workload))
         ]
@@ -232,6 +234,8 @@ class _Simulation:
         self._reach(customer, source.workload.queue, issue, "new")
 
     def _spawn(self, customer: Customer, queue: str, who: tuple[Issue, str]) -> None:
+        if self.prefs is not None:  # a returning customer may take the preferred channel
+            queue = self.prefs.return_queue(who[0], queue, self.now)
         self._reach(customer, queue, who[0], who[1])
 
     def _reach(self, customer: Customer, queue_name: str, issue: Issue, origin: str) -> None:
@@ -367,6 +371,8 @@ class _Simulation:
             record.preferred_agent = None if routed is None else routed.preferred_agent
         channel = self.queues[live.queue].channel
         handle = self.model.answer_seconds(live, agent.group, agent.talking, channel, self.now)
+        if live.first and first and self.prefs is not None:
+            self.prefs.answered(live.issue, channel, contact_id, self.now)
         record.handle_seconds += handle
         if self.start <= record.arrived_at < self.end:
             agent.answered += 1

@@ -21,6 +21,7 @@ __all__ = [
     "Ask",
     "Break",
     "Callback",
+    "ChannelPreference",
     "ContextSettings",
     "Distribution",
     "Ivr",
@@ -125,6 +126,17 @@ class SelfService:
 
 
 @attrs.frozen(kw_only=True)
+class ChannelPreference:
+    """This workload's customers prefer ``channel``: a ``stated`` share tell the agent at their
+    first answered contact, and a ``used`` share of those who come back take the preferred channel
+    the context store offers them (stated, else learned). Needs ``[context] enabled``."""
+
+    channel: str
+    used: float
+    stated: float = 1.0
+
+
+@attrs.frozen(kw_only=True)
 class Transfer:
     """A share of handled contacts are transferred to another queue at the end of handling."""
 
@@ -155,6 +167,7 @@ class Workload:
     unresolved: Unresolved | None = None
     ivr: Ivr | None = None
     self_service: SelfService | None = None
+    preferred_channel: ChannelPreference | None = None
 
 
 @attrs.frozen(kw_only=True)
