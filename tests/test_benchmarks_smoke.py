@@ -122,3 +122,12 @@ def test_tables_suite_runs_once() -> None:
             suite.time_write_tables(result, fmt, timestamps)
             assert suite.track_bytes_per_contact(result, fmt, timestamps) > 0
             suite.teardown(result, fmt, timestamps)
+
+
+def test_router_feature_suites_run_once() -> None:
+    features = _load("router_features")
+    for name, cls in vars(features).items():
+        if isinstance(cls, type) and hasattr(cls, "params"):
+            for method in _benchmark_methods(cls):
+                features.run_once(cls(), method, 20, 60)
+            assert cls.params == (list(features.AGENT_SIZES), list(features.WAITING_SIZES)), name

@@ -1,0 +1,66 @@
+"""asv suites of the router features added after the hot path: one class per feature, over
+agent and waiting sizes like :mod:`benchmarks.router`, so that growth shows (O(1) and O(log n)
+events stay flat; the documented O(agents) configuration changes grow with agents only).
+
+Nothing here runs at import time: asv imports every module of ``benchmarks/`` while discovering.
+"""
+
+from __future__ import annotations
+
+from experiencehub import QueueSpec, Router, SkillGraph, Stage
+from experiencehub import events as ev
+
+AGENT_SIZES = (100, 10_000)
+WAITING_SIZES = (1_000, 100_000)
+QUEUES = 20
+
+
+def _queue(name: str, need: str) -> QueueSpec:
+    return QueueSpec(name, channel="phone", requires={need: 1},
+                     stages=[Stage(after=0, max_cost=0), Stage(after=3600, max_cost=None)])  # fmt: skip
+
+
+class QueueRuntime:
+    """Queues closed, opened and added while contacts flow: agents logged in but away (so they
+    are enrolled everywhere and take nothing) and contacts waiting across 20 queues."""
+
+    params = (list(AGENT_SIZES), list(WAITING_SIZES))
+    param_names = ("agents", "waiting")
+    timeout = 600.0
+    repeat = (1, 5, 30.0)
+    number = 0
+
+    def setup(self, agents: int, waiting: int) -> None:
+        self.router = Router(SkillGraph(), [_queue(f"q{i}", f"s{i}") for i in range(QUEUES)])
+        for i in range(agents):
+            skills = {f"s{i % QUEUES}": 1, f"s{(i + 1) % QUEUES}": 1}
+            self.router.handle(ev.AgentLoggedIn(at=0.0, agent_id=f"a{i}", skills=skills,
+                                                capacity={"phone": 1}))  # fmt: skip
+            self.router.handle(ev.AgentStatusChanged(at=0.0, agent_id=f"a{i}", status="away"))
+        for i in range(waiting):
+            queue = f"q{1 + i % (QUEUES - 1)}"  # q0 stays empty: closing it touches nothing
+            self.router.handle(ev.ContactArrived(at=1.0, contact_id=f"c{i}", queue=queue))
+        self.router.handle(ev.QueueClosed(at=1.0, queue="q1"))
+        self.serial = 0
+
+    def time_close_and_open(self, agents: int, waiting: int) -> None:
+        """QueueClosed then QueueOpened of a queue that keeps its contacts: O(1) each."""
+        self.router.handle(ev.QueueClosed(at=2.0, queue="q0", reason="drill"))
+        self.router.handle(ev.QueueOpened(at=2.0, queue="q0"))
+
+    def time_arrival_to_closed_queue(self, agents: int, waiting: int) -> None:
+        """An arrival to a closed queue, refused: O(1)."""
+        self.serial += 1
+        self.router.handle(ev.ContactArrived(at=2.0, contact_id=f"x{self.serial}", queue="q1"))
+
+    def time_add_queue(self, agents: int, waiting: int) -> None:
+        """QueueAdded: every logged-in agent's eligibility again, O(agents) (documented)."""
+        self.serial += 1
+        self.router.handle(ev.QueueAdded(at=2.0, spec=_queue(f"new{self.serial}", "s0")))
+
+
+def run_once(obj: object, method: str, *args: object) -> object:
+    """Call ``setup`` (if any) then one benchmark method: used by the smoke test."""
+    if hasattr(obj, "setup"):
+        obj.setup(*args)  # type: ignore[attr-defined]
+    return getattr(obj, method)(*args)
