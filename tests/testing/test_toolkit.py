@@ -287,8 +287,20 @@ class _AddsQueuesForLaterLoginsOnlyCore(RoutingCore):
         super().fill_eligibility(agent)
 
 
+class _IgnoresAgentWrapUpCore(RoutingCore):
+    """Applies the queue's wrap-up even to an agent that logged in with its own."""
+
+    def start_wrap_up(self, agent, contact, out):  # type: ignore[no-untyped-def]
+        self.agent_wrap_ups.clear()
+        super().start_wrap_up(agent, contact, out)
+
+
 class _IgnoresPriority(Router):
     _Core = _IgnoresPriorityCore
+
+
+class _IgnoresAgentWrapUp(Router):
+    _Core = _IgnoresAgentWrapUpCore
 
 
 class _AddsQueuesForLaterLoginsOnly(Router):
@@ -321,6 +333,7 @@ BROKEN = settings(
         (_PrefersCostlyRecentAgents, "stands before"),
         (_IgnoresClosing, "Refused=\\[\\] but (queue )?full=True"),
         (_AddsQueuesForLaterLoginsOnly, "work not conserved"),
+        (_IgnoresAgentWrapUp, "no WrapUpStarted"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:

@@ -198,6 +198,10 @@ class RoutingCore(QueueRuntime):
         admitting, self._admitting = self._admitting, None
         assert admitting is not None and admitting[0] is e, "a login is applied after its check"
         agent = admitting[1]
+        if e.wrap_up is not None:
+            self.agent_wrap_ups[e.agent_id] = e.wrap_up
+        elif self.agent_wrap_ups:
+            self.agent_wrap_ups.pop(e.agent_id, None)
         self.add_agent(agent)
         self.look_for_work(agent, out)
 

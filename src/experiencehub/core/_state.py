@@ -28,7 +28,7 @@ from .deadlines import Deadline, Deadlines
 from .eligibility import first_stage, serving_cost
 from .policies import AgentPolicy
 from .pools import AgentPools
-from .queues import DeclinedViews, QueueSpec, WaitingKey, WaitingLine, build_lines
+from .queues import DeclinedViews, QueueSpec, WaitingKey, WaitingLine, WrapUp, build_lines
 from .skills import SkillGraph
 from .stats import RouterStats
 
@@ -79,6 +79,8 @@ class RoutingState:
         self.declined = DeclinedViews()
         self.deadlines = Deadlines()
         self.rejoin: dict[str, tuple[WaitingKey, Deadline]] = {}
+        # agent id → its own wrap-up from AgentLoggedIn, overriding the queue's (set at login)
+        self.agent_wrap_ups: dict[str, WrapUp] = {}
         self.pools = AgentPools(self.queues, policy, rules, self.agents)
         self.stats = RouterStats(self.queues)
         self.stats.bind_available(self.pools.available)
@@ -237,9 +239,9 @@ class RoutingState:
     def start_wrap_up(
         self, agent: AgentState, contact: ContactState, out: list[dc.Decision]
     ) -> None:
-        """The agent's contact ended (or was transferred on): after-contact work by the queue's
-        wrap-up rule, or the slot frees at once."""
-        wrap = contact.queue.wrap_up
+        """The agent's contact ended (or was transferred on): after-contact work by the agent's
+        own wrap-up rule if it logged in with one, else the queue's; or the slot frees at once."""
+        wrap = self.agent_wrap_ups.get(agent.agent_id) or contact.queue.wrap_up
         cid = contact.contact_id
         if wrap.mode == "none":
             self.free_slot(agent, cid, out)

@@ -35,7 +35,7 @@ import attrs
 from . import _validators as v
 from ._trusted import trusted
 from .errors import InvalidEvent
-from .queues import QueueSpec
+from .queues import QueueSpec, WrapUp
 
 __all__ = [
     "DEFAULT_CAPACITY",
@@ -65,9 +65,18 @@ def _default_capacity() -> Mapping[str, int]:
     return DEFAULT_CAPACITY
 
 
+def _optional_wrap_up(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, WrapUp):
+        raise InvalidEvent(f"{attr.name}={value!r:.80}: must be a WrapUp or None")
+
+
 @attrs.frozen(kw_only=True, slots=True)
 class AgentLoggedIn:
-    """An agent logged in and is available, with skills (name → level) and capacity per channel."""
+    """An agent logged in and is available, with skills (name → level) and capacity per channel.
+
+    ``wrap_up``: the agent's own after-contact work, which overrides the queue's ``wrap_up`` for
+    every contact it handles this shift (e.g. a trainee gets 60 s more); None = the queue's.
+    """
 
     at: float = attrs.field(validator=v.event_time)
     agent_id: str = attrs.field(validator=v.identifier)
@@ -75,6 +84,7 @@ class AgentLoggedIn:
     capacity: Mapping[str, int] = attrs.field(
         factory=_default_capacity, converter=v.frozen_map, validator=v.levels
     )
+    wrap_up: WrapUp | None = attrs.field(default=None, validator=_optional_wrap_up)
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ..core.queues import QueueSpec
+from ..core.queues import QueueSpec, WrapUp
 from ._model_config import RouterConfig, serving_costs
 
 __all__ = ["ModelAgent", "ModelContact", "ModelState", "ModelViolation", "check"]
@@ -45,6 +45,7 @@ class ModelAgent:
     seq: int = 0  # login order (a new login is a new seq): the last tie-break between agents
     idle_since: float = 0.0  # login, a freed slot, or becoming available again
     last_offer: int = -1  # offers made before this agent's last one (-1: never offered)
+    wrap_up: WrapUp | None = None  # its own wrap-up from AgentLoggedIn, overriding the queue's
 
     def load(self) -> dict[str, int]:
         """Slots held per channel (offered, connected or in wrap-up).

@@ -75,7 +75,12 @@ class ModelOracle(ModelState):
     def _e_login(self, e: ev.AgentLoggedIn, _d: list[dc.Decision]) -> None:
         self.logins += 1
         self.agents[e.agent_id] = ModelAgent(
-            e.agent_id, dict(e.skills), dict(e.capacity), seq=self.logins, idle_since=e.at
+            e.agent_id,
+            dict(e.skills),
+            dict(e.capacity),
+            seq=self.logins,
+            idle_since=e.at,
+            wrap_up=e.wrap_up,
         )
         self.gone_agents.discard(e.agent_id)
 
@@ -211,14 +216,13 @@ class ModelOracle(ModelState):
 
     def _wrap_up(self, agent: ModelAgent, contact: ModelContact, at: float) -> None:
         queue = self.queues[contact.queue]
-        if queue.wrap_up.mode == "none":
+        wrap = agent.wrap_up or queue.wrap_up  # the agent's own overrides the queue's
+        if wrap.mode == "none":
             del agent.slots[contact.contact_id]
             agent.idle_since = at
             return
         agent.slots[contact.contact_id] = (queue.channel, "wrap_pending")
-        agent.wrap_ends[contact.contact_id] = (
-            at + queue.wrap_up.seconds if queue.wrap_up.mode == "timed" else None
-        )
+        agent.wrap_ends[contact.contact_id] = at + wrap.seconds if wrap.mode == "timed" else None
 
     def _finish(self, contact_id: str, outcome: str) -> None:
         check(contact_id not in self.outcomes, f"{contact_id}: ended twice")

@@ -227,8 +227,10 @@ def agent_logins_for(
             for skill, level in queue.requires.items():
                 skills[skill] = max(skills.get(skill, 0), draw(st.integers(level, level + 1)))
     skills.update(draw(skill_levels(names)) if draw(st.booleans()) else {})
+    capacity = draw(capacities(config.channels))
+    own_wrap_up = draw(st.one_of(st.none(), st.none(), wrap_ups()))  # mostly the queue's
     return ev.AgentLoggedIn(
-        at=at, agent_id=agent_id, skills=skills, capacity=draw(capacities(config.channels))
+        at=at, agent_id=agent_id, skills=skills, capacity=capacity, wrap_up=own_wrap_up
     )
 
 

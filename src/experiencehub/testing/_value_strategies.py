@@ -28,7 +28,7 @@ from ..core import _validators
 from ..core import decisions as dc
 from ..core import events as ev
 from ..core.policies import POLICIES
-from ._routing_strategies import CHANNELS, queue_specs
+from ._routing_strategies import CHANNELS, queue_specs, wrap_ups
 
 __all__ = [
     "REGISTERED",
@@ -77,6 +77,7 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         agent_id=identifiers(),
         skills=st.dictionaries(identifiers(), st.integers(0, 5), max_size=3),
         capacity=st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 5)),
+        wrap_up=st.none() | wrap_ups(),
     ),
     ev.AgentStatusChanged: st.builds(
         ev.AgentStatusChanged,
