@@ -280,7 +280,27 @@ def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:
         _non_negative(problems, f"{where}.aging_per_minute", queue.aging_per_minute)
         _non_negative(problems, f"{where}.affinity_seconds", queue.affinity_seconds)
         _non_negative(problems, f"{where}.rejoin_seconds", queue.rejoin_seconds)
+        _check_closures(queue, where, problems)
     return names
+
+
+def _check_closures(queue: QueueConfig, where: str, problems: Problems) -> None:
+    """Each closure starts at >= 0, after the previous one ended, and ends after it starts."""
+    previous_end: float | None = 0.0
+    for j, closure in enumerate(queue.closed):
+        path = f"{where}.closed[{j}]"
+        if previous_end is None:
+            problems.append(f"{path}: the previous closure has no end (closed to the end of the run)")
+            return
+        _need(problems, closure.start >= previous_end, f"{path}.start",
+              f">= {previous_end} (0, or the previous closure's end)", closure.start)  # fmt: skip
+        if closure.end is not None:
+            _need(problems, closure.end > closure.start, f"{path}.end",
+                  f"> start ({closure.start})", closure.end)  # fmt: skip
+        if closure.reason is not None:
+            _need(problems, len(closure.reason) <= 200, f"{path}.reason",
+                  "at most 200 characters", len(closure.reason))  # fmt: skip
+        previous_end = closure.end
 
 
 def _check_stages(queue: QueueConfig, where: str, problems: Problems) -> None:
@@ -333,6 +353,10 @@ def _check_agents(scenario: Scenario, problems: Problems) -> None:
         for j, shift in enumerate(group.shifts):
             _check_shift(shift, f"{where}.shifts[{j}]", problems)
         _check_skill_changes(group, where, problems)
+        if group.wrap_up is not None:
+            _check_wrap_up(group.wrap_up, f"{where}.wrap_up", problems)
+            _need(problems, group.wrap_up.mode != "manual", f"{where}.wrap_up.mode",
+                  "none or timed (a group's manual wrap-up is not simulated)", group.wrap_up.mode)  # fmt: skip
 
 
 def _check_behaviour(group: AgentGroup, where: str, problems: Problems) -> None:

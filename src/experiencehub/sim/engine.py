@@ -38,6 +38,7 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ..records import ContactRecord, merged
 from .build import build_router, router_seed, skill_graph
+from .closures import schedule_closures
 from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime
 from .preferred import ChannelPreferences
@@ -141,6 +142,7 @@ class _Simulation:
                 gc.enable()
 
     def _loop(self, started: float) -> RunResult:
+        schedule_closures(self.scenario.queues, self.push, self.send)
         for source in self.sources:
             self._next_arrival(source)
         heap, router, pop = self.heap, self.router, heapq.heappop

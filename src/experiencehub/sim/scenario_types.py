@@ -26,6 +26,7 @@ __all__ = [
     "Distribution",
     "Ivr",
     "KpiSettings",
+    "QueueClosure",
     "QueueConfig",
     "Repeat",
     "Scenario",
@@ -201,6 +202,17 @@ class SkillChange:
 
 
 @attrs.frozen(kw_only=True)
+class QueueClosure:
+    """From ``start`` to ``end`` (seconds of simulated time; omit ``end``: to the end of the
+    run) the queue is closed: arrivals are refused, contacts already waiting keep being
+    served. ``reason`` is quoted in the refusals."""
+
+    start: float
+    end: float | None = None
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class AgentGroup:
     """``count`` identical agents: skills (name → level), capacity per channel, shifts, behaviour."""
 
@@ -210,6 +222,7 @@ class AgentGroup:
     capacity: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_CAPACITY))
     shifts: tuple[Shift, ...] = ()
     skill_changes: tuple[SkillChange, ...] = ()
+    wrap_up: WrapUpConfig | None = None  # the group's own (none or timed), overriding the queue's
     answer_delay_seconds: Distribution | None = None
     reject_probability: float = 0.0
     handle_time_factor: float = 1.0
@@ -252,6 +265,7 @@ class QueueConfig:
     affinity_seconds: float = 30.0
     rejoin_seconds: float = 0.0
     self_service: SelfService | None = None
+    closed: tuple[QueueClosure, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

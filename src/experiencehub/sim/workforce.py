@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from ..core import decisions as dc
 from ..core import events as ev
+from ..core.queues import WrapUp
 from ..core.skills import SkillGraph
 from ..records import ContactRecord
 from .build import agent_ids, can_serve
@@ -126,7 +127,10 @@ class Workforce:
             self.set_status(agent, "available")
             g = agent.group
             skills = self.skills.get(agent_id, g.skills)
-            send(ev.AgentLoggedIn(at=now, agent_id=agent_id, skills=skills, capacity=g.capacity))
+            own = g.wrap_up  # the group's own wrap-up (checked: none or timed)
+            wrap_up = None if own is None else WrapUp(own.mode, own.seconds)
+            send(ev.AgentLoggedIn(at=now, agent_id=agent_id, skills=skills, capacity=g.capacity,
+                                  wrap_up=wrap_up))  # fmt: skip
         elif action == "logout" and status in ("available", "away"):
             self.set_status(agent, "logging_out")
             send(ev.AgentLoggedOut(at=now, agent_id=agent_id))

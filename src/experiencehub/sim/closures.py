@@ -1,0 +1,35 @@
+"""Queues closed for part of a simulated run (``[[queues]] closed``): the router is told
+``QueueClosed`` at each closure's start and ``QueueOpened`` at its end, at their own times.
+
+This module only schedules those events; the router decides what closing means (arrivals
+refused, contacts already waiting served on). It never reads the router's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..core import events as ev
+from .scenario_types import QueueConfig
+
+__all__ = ["schedule_closures"]
+
+Push = Callable[[float, Callable[..., None], Any, Any, Any], None]
+
+
+def schedule_closures(
+    queues: tuple[QueueConfig, ...], push: Push, send: Callable[[ev.Event], None]
+) -> None:
+    """Push every queue's closing and opening onto the run's event heap.
+    Cost: O(c log h) for c closures on a heap of h entries."""
+    for queue in queues:
+        for closure in queue.closed:
+            closed = ev.QueueClosed(at=closure.start, queue=queue.name, reason=closure.reason)
+            push(closure.start, _send, send, closed, None)
+            if closure.end is not None:
+                push(closure.end, _send, send, ev.QueueOpened(at=closure.end, queue=queue.name), None)
+
+
+def _send(send: Callable[[ev.Event], None], event: ev.Event, _unused: Any) -> None:
+    send(event)
