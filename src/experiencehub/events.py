@@ -12,11 +12,14 @@ events are defined and documented; it owns nothing of its own.
 from __future__ import annotations
 
 from .core.events import (
+    CONSULT_OUTCOMES,
     DEFAULT_CAPACITY,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentSkillsChanged,
     AgentStatusChanged,
+    ConsultEnded,
+    ConsultRequested,
     ContactAbandoned,
     ContactArrived,
     ContactEnded,
@@ -32,11 +35,14 @@ from .core.events import (
 )
 
 __all__ = [
+    "CONSULT_OUTCOMES",
     "DEFAULT_CAPACITY",
     "AgentLoggedIn",
     "AgentLoggedOut",
     "AgentSkillsChanged",
     "AgentStatusChanged",
+    "ConsultEnded",
+    "ConsultRequested",
     "ContactAbandoned",
     "ContactArrived",
     "ContactEnded",

@@ -65,6 +65,7 @@ EVENT_TYPES: dict[str, type] = {
         ev.OfferAccepted, ev.OfferRejected, ev.ContactEnded, ev.WrapUpEnded,
         ev.ContactAbandoned, ev.ContactTransferred, ev.Tick, ev.AgentSkillsChanged,
         ev.QueueClosed, ev.QueueOpened, ev.QueueAdded,
+        ev.ConsultRequested, ev.ConsultEnded,
     )
 }  # fmt: skip
 """Stable type name → event class."""

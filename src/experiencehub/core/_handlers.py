@@ -13,8 +13,8 @@ from typing import Any
 
 from . import decisions as dc
 from . import events as ev
+from ._consult import Consulting
 from ._offers import OfferReturn
-from ._queue_runtime import QueueRuntime
 from .agents import AgentState, AgentStatus, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
 from .errors import (
@@ -32,7 +32,7 @@ Check = Callable[[Any], None]
 Apply = Callable[[Any, list[dc.Decision]], None]
 
 
-class RoutingCore(QueueRuntime):
+class RoutingCore(Consulting):
     """The router's whole state, with a check and an application for every event type."""
 
     def __init__(self, **config: Any) -> None:
@@ -56,6 +56,8 @@ class RoutingCore(QueueRuntime):
             ev.QueueAdded: (self._check_queue_added, self._add_queue),
             ev.QueueClosed: (self._check_queue_named, self._close),
             ev.QueueOpened: (self._check_queue_named, self._open),
+            ev.ConsultRequested: (self.check_consult_request, self.start_consult),
+            ev.ConsultEnded: (self.check_consult_end, self.end_consult),
             ev.Tick: (_no_check, _no_apply),
         }
 
@@ -148,6 +150,7 @@ class RoutingCore(QueueRuntime):
             )
 
     def _check_end(self, e: ev.ContactEnded) -> None:
+        self.check_not_leg(e.contact_id, "end")
         next_contact_status(e.contact_id, self.contact(e.contact_id).status, "end")
 
     def _check_wrap_up_end(self, e: ev.WrapUpEnded) -> None:
@@ -155,10 +158,13 @@ class RoutingCore(QueueRuntime):
             raise InvalidTransition(f"{e.agent_id}: not in wrap-up for {e.contact_id}")
 
     def _check_abandon(self, e: ev.ContactAbandoned) -> None:
+        self.check_not_leg(e.contact_id, "abandon")
         next_contact_status(e.contact_id, self.contact(e.contact_id).status, "abandon")
 
     def _check_transfer(self, e: ev.ContactTransferred) -> None:
         contact = self.contact(e.contact_id)
+        self.check_not_leg(e.contact_id, "transfer")
+        self.check_no_consult(e.contact_id, "transfer")
         queue = self.queue(e.queue)
         if e.agent_id is not None:
             self._check_transfer_to_agent(contact, queue, e.agent_id)
@@ -290,6 +296,8 @@ class RoutingCore(QueueRuntime):
         self.return_offer(contact, agent, OfferReturn.REJECTED, out)
 
     def _end(self, e: ev.ContactEnded, out: list[dc.Decision]) -> None:
+        if self.consults:
+            self.end_contact_consult(e.contact_id, out)
         contact = self.contacts.pop(e.contact_id)
         contact.move("end")
         assert contact.agent_id is not None

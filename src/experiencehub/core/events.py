@@ -38,11 +38,14 @@ from .errors import InvalidEvent
 from .queues import QueueSpec, WrapUp
 
 __all__ = [
+    "CONSULT_OUTCOMES",
     "DEFAULT_CAPACITY",
     "AgentLoggedIn",
     "AgentLoggedOut",
     "AgentSkillsChanged",
     "AgentStatusChanged",
+    "ConsultEnded",
+    "ConsultRequested",
     "ContactAbandoned",
     "ContactArrived",
     "ContactEnded",
@@ -219,6 +222,60 @@ class QueueAdded:
 
     at: float = attrs.field(validator=v.event_time)
     spec: QueueSpec = attrs.field(validator=_queue_spec)
+CONSULT_OUTCOMES = ("transfer", "conference", "return", "cancel")
+"""How a consult ends: a warm ``transfer`` (the consulted agent keeps the contact, the first
+agent wraps up), a ``conference`` (both keep it until ``ContactEnded``), ``return`` (the
+consulted agent leaves, the first keeps the contact) or ``cancel`` (before anyone took it)."""
+
+
+def _consult_target(instance: ConsultRequested, _attribute: Any, agent_id: str | None) -> None:
+    if instance.queue is None and agent_id is None:
+        raise InvalidEvent(
+            f"ConsultRequested for {instance.contact_id}: name a queue, an agent_id, or both"
+        )
+
+
+def _own_leg(instance: ConsultRequested, _attribute: Any, consult_id: str) -> None:
+    if consult_id == instance.contact_id:
+        raise InvalidEvent(f"consult_id={consult_id!r}: must differ from the contact's id")
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ConsultRequested:
+    """The agent connected to ``contact_id`` consults a colleague while the customer holds.
+
+    The consult is a call leg of its own, ``consult_id``, routed like a contact of the same
+    channel: to an eligible agent of ``queue`` (by default the contact's own), and with
+    ``agent_id`` to that agent first (waiting for it alone for the queue's
+    ``affinity_seconds``, then any eligible agent of the queue); never to the agent who asked.
+    Its offers are accepted, rejected or expire like any offer; it holds a slot of the
+    contact's channel of the agent who takes it. It ends with :class:`ConsultEnded`, or with
+    the contact (``ContactEnded``).
+
+    >>> ConsultRequested(at=30.0, contact_id="c1", consult_id="c1-k", queue="tier2")
+    ConsultRequested(at=30.0, contact_id='c1', consult_id='c1-k', queue='tier2', agent_id=None)
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    contact_id: str = attrs.field(validator=v.identifier)
+    consult_id: str = attrs.field(validator=[v.identifier, _own_leg])
+    queue: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    agent_id: str | None = attrs.field(
+        default=None, validator=[v.optional_identifier, _consult_target]
+    )
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ConsultEnded:
+    """The consult of ``contact_id`` ended with ``outcome`` (see :data:`CONSULT_OUTCOMES`).
+
+    >>> ConsultEnded(at=90.0, contact_id="c1", outcome="transfer")
+    ConsultEnded(at=90.0, contact_id='c1', outcome='transfer')
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    contact_id: str = attrs.field(validator=v.identifier)
+    outcome: str = attrs.field(validator=v.one_of(*CONSULT_OUTCOMES))
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -274,6 +331,8 @@ Event: TypeAlias = (
     | QueueAdded
     | QueueClosed
     | QueueOpened
+    | ConsultRequested
+    | ConsultEnded
     | Tick
 )
 
@@ -291,4 +350,6 @@ new_contact_ended = trusted(ContactEnded)
 new_contact_abandoned = trusted(ContactAbandoned)
 new_contact_transferred = trusted(ContactTransferred)
 new_wrap_up_ended = trusted(WrapUpEnded)
+new_consult_requested = trusted(ConsultRequested)
+new_consult_ended = trusted(ConsultEnded)
 new_tick = trusted(Tick)

@@ -343,7 +343,8 @@ class Router:
         if contact.status is not ContactStatus.WAITING:
             return dc.Explanation(
                 policy=policy,
-                summary=f"{contact_id} is {contact.status.value} with {contact.agent_id}",
+                summary=f"{contact_id} is {contact.status.value} with {contact.agent_id}"
+                f"{core.consult_note(contact_id)}",
             )
         queue = contact.queue
         stage = queue.stages[contact.stage]
@@ -366,6 +367,7 @@ class Router:
             summary=(
                 f"{contact_id} waits in {queue.name} at stage {contact.stage} ({target}), "
                 f"{core.now - contact.enqueued_at:g}s so far: {counts}"
+                f"{core.consult_note(contact_id)}"
             ),
             candidates=tuple(c for found in reasons.values() for c in found),
         )

@@ -126,6 +126,26 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         ev.QueueClosed, at=event_times(), queue=identifiers(), reason=st.none() | _TEXT
     ),
     ev.QueueOpened: st.builds(ev.QueueOpened, at=event_times(), queue=identifiers()),
+    ev.ConsultRequested: st.builds(
+        lambda at, contact_id, leg, queue, agent_id: ev.ConsultRequested(
+            at=at,
+            contact_id=contact_id,
+            consult_id=f"{contact_id}~{leg}",
+            queue=contact_id if queue is None and agent_id is None else queue,
+            agent_id=agent_id,
+        ),
+        event_times(),
+        identifiers(),
+        identifiers(),
+        st.none() | identifiers(),
+        st.none() | identifiers(),
+    ),
+    ev.ConsultEnded: st.builds(
+        ev.ConsultEnded,
+        at=event_times(),
+        contact_id=identifiers(),
+        outcome=st.sampled_from(ev.CONSULT_OUTCOMES),
+    ),
     ev.Tick: st.builds(ev.Tick, at=event_times()),
 }
 
