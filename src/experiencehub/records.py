@@ -144,6 +144,16 @@ class _Open:
     briefed: tuple[str, tuple[str, ...]] | None = None  # (agent, do-not-ask) of the last offer
 
 
+@attrs.define(slots=True, eq=False)
+class _Leg:
+    """The leg of a consult of a followed contact: who took it, and the brief with its offer."""
+
+    contact_id: str
+    queue: str | None
+    agent_id: str | None = None
+    briefed: tuple[str, tuple[str, ...]] | None = None
+
+
 class ContactRecorder:
     """Builds one :class:`ContactRecord` per contact from Router events and decisions.
 
@@ -162,6 +172,8 @@ class ContactRecorder:
         self._queues = queues
         self.default_threshold = float(default_threshold)
         self._open: dict[str, _Open] = {}
+        self._legs: dict[str, _Leg] = {}  # consult leg id → its leg
+        self._leg_of: dict[str, str] = {}  # contact id → the leg of its open consult
 
     def observe(
         self, event: ev.Event, decisions: Sequence[Any], *, outcome: str | None = None
@@ -188,7 +200,7 @@ class ContactRecorder:
         """The offer of ``contact_id`` to ``agent_id`` came with a brief whose do-not-ask list
         is ``do_not_ask``: if the agent accepts, the record's ``not_asked`` gains it. Cost: O(1).
         """
-        found = self._open.get(contact_id)
+        found = self._open.get(contact_id) or self._legs.get(contact_id)
         if found is not None:
             found.briefed = (agent_id, tuple(do_not_ask))
 
@@ -207,9 +219,15 @@ class ContactRecorder:
         if isinstance(event, ev.ContactArrived):
             self._arrive(event)
             return
+        if self._legs and event.contact_id in self._legs:
+            if isinstance(event, ev.OfferAccepted):
+                self._legs[event.contact_id].agent_id = event.agent_id
+            return
         found = self._open.get(event.contact_id)
         if found is None:
             return
+        if self._leg_of and isinstance(event, (ev.ConsultEnded, ev.ContactEnded)):
+            self._end_consult(found, event)
         record = found.record
         if isinstance(event, ev.OfferAccepted):
             self._answer(found, event.agent_id, event.at)
@@ -224,6 +242,27 @@ class ContactRecorder:
         elif isinstance(event, ev.WrapUpEnded):
             found.wrapping.discard(event.agent_id)
             record.wrap_ended_at = event.at
+        elif isinstance(event, ev.ConsultRequested):
+            self._legs[event.consult_id] = _Leg(event.contact_id, event.queue)
+            self._leg_of[event.contact_id] = event.consult_id
+
+    def _end_consult(self, found: _Open, event: ev.ConsultEnded | ev.ContactEnded) -> None:
+        """A warm transfer or a conference adds the consulted agent to ``agents`` (and what its
+        brief spared it to ``not_asked``); a warm transfer counts as a transfer."""
+        outcome = event.outcome if isinstance(event, ev.ConsultEnded) else "ended"
+        leg_id = self._leg_of.pop(event.contact_id, None)
+        if leg_id is None:
+            return
+        leg = self._legs.pop(leg_id)
+        if outcome not in ("transfer", "conference") or leg.agent_id is None:
+            return
+        record = found.record
+        record.agents += (leg.agent_id,)
+        if outcome == "transfer":
+            record.transfers += 1
+            record.final_queue = leg.queue or record.final_queue
+        if leg.briefed is not None and leg.briefed[0] == leg.agent_id:
+            record.not_asked = merged(record.not_asked, leg.briefed[1])
 
     def _arrive(self, e: ev.ContactArrived) -> None:
         queues = self._queues.queues if isinstance(self._queues, Router) else self._queues

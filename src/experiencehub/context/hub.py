@@ -203,13 +203,19 @@ class ExperienceHub:
         return None if live is None else live[0]
 
     def brief_for(self, contact_id: str, *, at: float) -> HandoffBrief | None:
-        """A fresh brief for a contact still in the router (e.g. after a transfer).
+        """A fresh brief for a contact still in the router (e.g. after a transfer); for the leg
+        of a consult, its contact's brief, so the consulted agent knows what the first one does.
 
         Cost: one store ``brief``: O(log n + identities + valid facts + journey limit).
         """
         customer = self.customer_of(contact_id)
         if customer is None:
-            return None
+            consulted = self.router.consult_of(contact_id)
+            if consulted is None:
+                return None
+            contact_id, customer = consulted, self.customer_of(consulted)
+            if customer is None:
+                return None
         return self.store.brief(customer, at=at, contact_id=contact_id, unmask=self.unmask_briefs)
 
     def next_deadline(self) -> float | None:

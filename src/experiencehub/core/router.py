@@ -278,6 +278,17 @@ class Router:
         core = self._core
         return core.queue(queue).name not in core.closed
 
+    def consult_of(self, contact_id: str) -> str | None:
+        """The contact whose consult ``contact_id`` is (the leg of an open consult), else None.
+        Cost: O(1).
+
+        >>> router = Router(SkillGraph(), [QueueSpec("q", channel="chat")])
+        >>> router.consult_of("c1") is None
+        True
+        """
+        consult = self._core.consult_legs.get(contact_id)
+        return None if consult is None else consult.contact_id
+
     def contact_ids(self) -> list[str]:
         """The contacts in the router (waiting, offered or connected), in arrival order.
         Cost: O(contacts)."""
