@@ -7,8 +7,16 @@ Nothing here runs at import time: asv imports every module of ``benchmarks/`` wh
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from experiencehub import QueueSpec, Router, SkillGraph, Stage
+from experiencehub import decisions as dc
 from experiencehub import events as ev
+
+# the scenario of benchmarks/router.py, also when this file is loaded alone (the smoke test)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.router import Scenario, _offer_of, _timed, median_us
 
 AGENT_SIZES = (100, 10_000)
 WAITING_SIZES = (1_000, 100_000)
@@ -57,6 +65,59 @@ class QueueRuntime:
         """QueueAdded: every logged-in agent's eligibility again, O(agents) (documented)."""
         self.serial += 1
         self.router.handle(ev.QueueAdded(at=2.0, spec=_queue(f"new{self.serial}", "s0")))
+
+
+def measure_consult(sc: Scenario, reps: int) -> dict[str, list[int]]:
+    """ns per consult request (→ offer of the leg to a free group-B agent), per accept of the
+    leg, and per ``ConsultEnded(outcome="return")`` (the consulted agent is free again): a busy
+    group-A agent consults a group-B queue, so the state is the same after every cycle."""
+    request: list[int] = []
+    accept: list[int] = []
+    ended: list[int] = []
+    for _ in range(reps):
+        cid, _agent = sc.connected[sc.rng.randrange(len(sc.connected))]
+        leg = sc.next_id()
+        asked = ev.ConsultRequested(
+            at=sc.tick_time(), contact_id=cid, consult_id=leg, queue=sc.rng.choice(sc.served_b)
+        )
+        ns, out = _timed(sc.router, asked)
+        offer = _offer_of(out)
+        request.append(ns)
+        ns, _out = _timed(
+            sc.router, ev.OfferAccepted(at=sc.tick_time(), contact_id=leg, agent_id=offer.agent_id)
+        )
+        accept.append(ns)
+        ns, out = _timed(
+            sc.router, ev.ConsultEnded(at=sc.tick_time(), contact_id=cid, outcome="return")
+        )
+        if any(isinstance(d, dc.Offer) for d in out):
+            raise AssertionError(f"the consulted agent found work: {out!r}")
+        ended.append(ns)
+    return {"request": request, "accept": accept, "return": ended}
+
+
+class Consult:
+    """A busy agent consults a queue with free agents (the scenario of benchmarks/router.py):
+    median µs of the request (the leg offered at once), of the leg's accept and of its return,
+    each timed alone. O(log n) like an arrival, an accept and an agent freed."""
+
+    params = (list(AGENT_SIZES), list(WAITING_SIZES))
+    param_names = ("agents", "waiting")
+    timeout = 600.0
+    unit = "µs"
+    reps = 2000
+
+    def setup(self, agents: int, waiting: int) -> None:
+        self.sc = Scenario(agents, waiting)
+
+    def track_consult_request_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_consult(self.sc, self.reps)["request"])
+
+    def track_consult_accept_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_consult(self.sc, self.reps)["accept"])
+
+    def track_consult_return_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_consult(self.sc, self.reps)["return"])
 
 
 def run_once(obj: object, method: str, *args: object) -> object:
