@@ -817,8 +817,8 @@ def test_router_shows_only_its_public_surface() -> None:
     """The state is held by composition: a host sees the event call, the clock and views."""
     public = {name for name in dir(Router) if not name.startswith("_")}
     assert public == {
-        "agent_ids", "agent_load", "agent_status", "agent_view", "contact_ids", "estimated_wait",
-        "is_open",
+        "agent_ids", "agent_load", "agent_status", "agent_view", "consult_of", "contact_ids",
+        "estimated_wait", "is_open",
         "contact_status", "deadline_may_be_due", "explain", "handle", "next_deadline", "now",
         "policy_name", "queues", "stats", "work",
     }  # fmt: skip
