@@ -393,3 +393,40 @@ def _step_event(made: Router, what: str, outcome: str, cid: str, *, at: float, n
         status = "away" if what == "away" else "available"
         return ev.AgentStatusChanged(at=at, agent_id=agent, status=status)
     return ev.Tick(at=at)
+
+
+@pytest.mark.parametrize("why", ["closed", "full"])
+def test_a_leg_for_a_closed_or_full_queue_is_refused_and_no_consult_starts(why: str) -> None:
+    queues = [QueueSpec("front", channel="chat", requires={"front": 1}),
+              QueueSpec("tier2", channel="chat", requires={"tier2": 1}, max_length=1)]  # fmt: skip
+    made = Router(SkillGraph(), queues)
+    login(made, "a1", skills={"front": 1})
+    made.handle(ev.ContactArrived(at=1.0, contact_id="c1", queue="front"))
+    made.handle(ev.OfferAccepted(at=2.0, contact_id="c1", agent_id="a1"))
+    if why == "closed":
+        made.handle(ev.QueueClosed(at=2.5, queue="tier2"))
+    else:
+        made.handle(ev.ContactArrived(at=2.5, contact_id="c2", queue="tier2"))
+    out = consult(made)
+    assert [(d.contact_id, why in d.reason) for d in out if isinstance(d, dc.Refused)] == [
+        ("k1", True)
+    ]
+    assert made.consult_of("k1") is None and "k1" not in made.contact_ids()
+    assert made.explain("c1").summary == "c1 is connected with a1"
+    made._check()
+
+
+def test_a_waiting_leg_whose_queue_closes_with_the_rule_end_ends_the_consult() -> None:
+    queues = [QueueSpec("front", channel="chat", requires={"front": 1}),
+              QueueSpec("tier2", channel="chat", requires={"tier2": 1}, closed_rule="end")]  # fmt: skip
+    made = Router(SkillGraph(), queues)
+    login(made, "a1", skills={"front": 1})
+    made.handle(ev.ContactArrived(at=1.0, contact_id="c1", queue="front"))
+    made.handle(ev.OfferAccepted(at=2.0, contact_id="c1", agent_id="a1"))
+    assert kinds(consult(made)) == ["Enqueued"]
+    out = made.handle(ev.QueueClosed(at=4.0, queue="tier2"))
+    assert [d.contact_id for d in out if isinstance(d, dc.Refused)] == ["k1"]
+    assert made.consult_of("k1") is None
+    made._check()
+    made.handle(ev.ConsultRequested(at=5.0, contact_id="c1", consult_id="k1", queue="front"))
+    made._check()
