@@ -222,6 +222,8 @@ class QueueAdded:
 
     at: float = attrs.field(validator=v.event_time)
     spec: QueueSpec = attrs.field(validator=_queue_spec)
+
+
 CONSULT_OUTCOMES = ("transfer", "conference", "return", "cancel")
 """How a consult ends: a warm ``transfer`` (the consulted agent keeps the contact, the first
 agent wraps up), a ``conference`` (both keep it until ``ContactEnded``), ``return`` (the
