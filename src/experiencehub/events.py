@@ -27,9 +27,11 @@ from .core.events import (
     Event,
     OfferAccepted,
     OfferRejected,
+    ProfileQueue,
     QueueAdded,
     QueueClosed,
     QueueOpened,
+    RoutingProfile,
     Tick,
     WrapUpEnded,
 )
@@ -50,9 +52,11 @@ __all__ = [
     "Event",
     "OfferAccepted",
     "OfferRejected",
+    "ProfileQueue",
     "QueueAdded",
     "QueueClosed",
     "QueueOpened",
+    "RoutingProfile",
     "Tick",
     "WrapUpEnded",
 ]

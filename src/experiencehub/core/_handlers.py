@@ -26,6 +26,7 @@ from .errors import (
     UnknownContact,
     UnknownQueue,
 )
+from .profiles import RoutingProfile
 from .queues import KEY_SEQ, QueueSpec
 
 Check = Callable[[Any], None]
@@ -101,9 +102,21 @@ class RoutingCore(Consulting):
         if agent is not None:
             raise DuplicateId(f"{e.agent_id}: already logged in ({agent.status.value})")
         self._admitting = None
-        made = self.new_agent(e.agent_id, e.skills, e.capacity)
+        if e.profile is not None:
+            self._check_profile(e)
+        made = self.new_agent(e.agent_id, e.skills, e.capacity, e.profile)
         self.pools.check_keys(made)
         self._admitting = (e, made)
+
+    def _check_profile(self, e: ev.AgentLoggedIn) -> None:
+        """Every queue of the agent's routing profile is configured (else UnknownQueue)."""
+        assert e.profile is not None
+        for name in e.profile.queues:
+            if name not in self.queues:
+                raise UnknownQueue(
+                    f"{e.agent_id}: routing profile lists queue {name!r}, which is not "
+                    f"configured (known: {', '.join(self.queues)})"
+                )
 
     def _check_status(self, e: ev.AgentStatusChanged) -> None:
         next_status(e.agent_id, self.agent(e.agent_id).status, e.status)
@@ -129,6 +142,7 @@ class RoutingCore(Consulting):
         made = AgentState(
             e.agent_id, seq=agent.seq, skills=e.skills, capacity=agent.capacity, at=self.now
         )
+        made.profile, made.selection = agent.profile, agent.selection
         self.fill_eligibility(made)
         self.pools.enrol(made)
         self.pools.check_keys(made)
@@ -209,7 +223,25 @@ class RoutingCore(Consulting):
         elif self.agent_wrap_ups:
             self.agent_wrap_ups.pop(e.agent_id, None)
         self.add_agent(agent)
+        if agent.profile is not None:
+            self._learn_delays(agent.profile)
         self.look_for_work(agent, out)
+
+    def _learn_delays(self, profile: RoutingProfile) -> None:
+        """The profile's positive delays become delay classes of their queues; a new class
+        gives each contact of the queue still waiting short of it a deadline at it. Cost: O(1)
+        per known delay; O(n + w log n) once per new delay class, for the n contacts the router holds, w of them
+        waiting in that queue."""
+        for name, listed in profile.queues.items():
+            delay = listed.delay
+            known = self.delay_classes.setdefault(name, [])
+            if delay == 0 or delay in known:
+                continue
+            known.append(delay)
+            known.sort()
+            for contact in self.contacts.values():
+                if contact.queue.name == name and contact.status is ContactStatus.WAITING:
+                    self.schedule_delays(contact, (delay,))
 
     def _status(self, e: ev.AgentStatusChanged, out: list[dc.Decision]) -> None:
         agent = self.agents[e.agent_id]

@@ -10,13 +10,15 @@ any event no contact waits while an eligible agent could take it.
 from __future__ import annotations
 
 import functools
+import math
 
 from . import decisions as dc
 from ._offers import Offers
-from ._state import AFFINITY, ALERT, OFFER, REJOIN, STAGE, WRAP_UP
+from ._state import AFFINITY, ALERT, DELAY, OFFER, REJOIN, STAGE, WRAP_UP
 from .agents import AgentState
-from .contacts import ContactState
+from .contacts import ContactState, ContactStatus
 from .deadlines import DETAIL, KIND, SUBJECT, Deadline
+from .profiles import ContactSelection, RoutingProfile
 from .queues import ENTRY_CONTACT, KEY_ENQUEUED_AT, KEY_RANK, KEY_SEQ, LineEntry, WaitingLine
 
 # what an agent's policy key is computed from when it serves a queue only at an "any agent" stage
@@ -33,18 +35,21 @@ class Matching(Offers):
             return
         queue = contact.queue
         max_cost = queue.stages[contact.stage].max_cost
-        found = self.pools.best_agent(queue, max_cost, contact.excluded, contact.contact_id)
+        found = self.pools.best_agent(
+            queue, max_cost, contact.excluded, contact.contact_id,
+            enqueued_at=contact.enqueued_at, now=self.now,
+        )  # fmt: skip
         if found is not None:
             agent_id, cost, read = found
+            agent = self.agents[agent_id]
             ring = _ring_name(cost)
+            profile = "" if agent.profile is None else _profile_note(agent, queue.name)
             why = dc.new_explanation(
                 policy=self.policy.name,
-                summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read)",
-                candidates=(
-                    dc.new_candidate(agent_id=agent_id, cost=-1.0 if cost is None else cost),
-                ),
+                summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read){profile}",
+                candidates=(dc.new_candidate(agent_id=agent_id, cost=_shown_cost(cost)),),
             )
-            self.offer(contact, self.agents[agent_id], why, out)
+            self.offer(contact, agent, why, out)
 
     def _match_preferred(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """The best of the contact's preferred agents that can take it now, by the policy."""
@@ -78,6 +83,9 @@ class Matching(Offers):
         Called by ``look_for_work`` only, which places the agent in its pools afterwards: the
         offers made here update only what the agent can take, not its pool entries.
         """
+        if agent.profile is not None:
+            self._match_profiled(agent, out)
+            return
         while agent.taking:
             best = self._best_contact(agent)
             if best is None:
@@ -96,6 +104,81 @@ class Matching(Offers):
                 ),
             )
             self.offer(contact, agent, why, out, place=False)
+
+    def _match_profiled(self, agent: AgentState, out: list[dc.Decision]) -> None:
+        """:meth:`match_agent` for an agent with a routing profile: its contact selection
+        over the contacts of its listed queues that waited their queue's delay."""
+        selection = agent.selection
+        assert selection is not None
+        while agent.taking:
+            best = self._best_profiled(agent, selection)
+            if best is None:
+                return
+            contact = self.contacts[best]
+            name = contact.queue.name
+            why = dc.new_explanation(
+                policy=selection.name,
+                summary=f"{agent.agent_id} freed; {best} is first by {selection.name} among "
+                f"contacts of its routing profile that waited their queue's delay"
+                f"{_profile_note(agent, name)}",
+                candidates=(
+                    dc.new_candidate(
+                        agent_id=agent.agent_id,
+                        cost=_shown_cost(agent.serving.get(name, (None, 0))[0]),
+                    ),
+                ),
+            )
+            self.offer(contact, agent, why, out, place=False)
+
+    def _best_profiled(self, agent: AgentState, selection: ContactSelection) -> str | None:
+        """The contact the agent's selection ranks first among those it may take: in its
+        lines, the first entry of a listed queue that waited that queue's delay and that it
+        has not declined; contacts waiting for it as a preferred agent (no delay).
+
+        Cost: O(l + k) for the l lines it serves and the k entries passed over at their
+        heads (too young for the delay, of unlisted queues sharing an "any agent" line, or
+        declined); k is 0 when every line's head may be taken.
+        """
+        profile, taking, now = agent.profile, agent.taking, self.now
+        assert profile is not None
+        best: tuple[tuple[float, ...], str] | None = None
+        own = self.affinity_lines.get(agent.agent_id)
+        lines = [(line, True) for line in agent.lines]
+        if own is not None:
+            lines += [(line, False) for line in own.values()]
+        for line, delayed in lines:
+            if line.first is None or line.channel not in taking:
+                continue
+            found = self._first_allowed(line, agent, profile, now, delayed)
+            if found is None:
+                continue
+            entry, priority = found
+            rank = (entry[KEY_RANK] - line.aging_rate * now, entry[KEY_ENQUEUED_AT], entry[KEY_SEQ])
+            key = (selection.key(priority, rank), entry[ENTRY_CONTACT])
+            if best is None or key < best:
+                best = key
+        return None if best is None else best[1]
+
+    def _first_allowed(
+        self,
+        line: WaitingLine,
+        agent: AgentState,
+        profile: RoutingProfile,
+        now: float,
+        delayed: bool,
+    ) -> tuple[LineEntry, int] | None:
+        """The first entry of the line the profiled agent may take, with its queue's profile
+        priority (``delayed=False``: a line of contacts preferring it, no delay)."""
+        agent_id, contacts, queues = agent.agent_id, self.contacts, profile.queues
+        for entry in line.entries():
+            contact = contacts[entry[ENTRY_CONTACT]]
+            listed = queues.get(contact.queue.name)
+            if listed is None or agent_id in contact.excluded:
+                continue
+            if delayed and contact.enqueued_at + listed.delay > now:
+                continue
+            return entry, listed.priority
+        return None
 
     def _best_contact(self, agent: AgentState) -> str | None:
         """Head of each line the agent serves (skipping contacts it declined); the best wins.
@@ -161,8 +244,23 @@ class Matching(Offers):
             self.expand(contact, out)
         elif kind == AFFINITY:
             self.affinity_expired(contact, out)
+        elif kind == DELAY:
+            if contact.status is ContactStatus.WAITING and not contact.affinity:
+                self.match_contact(contact, out)
         elif kind == OFFER:
             self.expire_offer(contact, out)
+
+
+def _shown_cost(cost: float | None) -> float:
+    """A candidate's skill cost as explanations show it (-1.0: found as "any agent")."""
+    return -1.0 if cost is None or cost == math.inf else cost
+
+
+def _profile_note(agent: AgentState, queue: str) -> str:
+    """What an explanation says of the agent's routing profile for the queue."""
+    assert agent.profile is not None
+    listed = agent.profile.queues[queue]
+    return f"; routing profile: {queue} priority {listed.priority}, delay {listed.delay:g}s"
 
 
 @functools.cache

@@ -17,6 +17,7 @@ are stale, so nothing may read the pools then (``AgentPools.settling`` guards th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import networkx as nx
@@ -28,19 +29,25 @@ from .deadlines import Deadline, Deadlines
 from .eligibility import first_stage, serving_cost
 from .policies import AgentPolicy
 from .pools import AgentPools
+from .profiles import ContactSelection, RoutingProfile, make_selection
 from .queues import DeclinedViews, QueueSpec, WaitingKey, WaitingLine, WrapUp, build_lines
 from .skills import SkillGraph
 from .stats import RouterStats
 
 # deadline kinds
-STAGE, OFFER, WRAP_UP, ALERT, AFFINITY, REJOIN = (
+STAGE, OFFER, WRAP_UP, ALERT, AFFINITY, REJOIN, DELAY = (
     "stage",
     "offer",
     "wrap_up",
     "alert",
     "affinity",
     "rejoin",
+    "delay",
 )
+
+# the (skill cost, proficiency) of a profiled agent that serves a listed queue at its "any agent"
+# stage only: its skill pool for the queue is read last, as the channel pool is for the others
+ANY_STAGE_ONLY = (math.inf, 0)
 
 
 class RoutingState:
@@ -52,6 +59,7 @@ class RoutingState:
         skills: SkillGraph,
         queues: Mapping[str, QueueSpec],
         policy: AgentPolicy,
+        selection: ContactSelection,
         rules: ChannelRules,
         offer_timeout: float | None,
         max_unanswered: int | None,
@@ -59,6 +67,10 @@ class RoutingState:
         self.skills = skills
         self.queues = dict(queues)
         self.policy = policy
+        self.selection = selection
+        # queue → sorted distinct positive delays of the routing profiles seen (delay classes):
+        # a waiting contact gets a deadline at each, when agents of that class may take it
+        self.delay_classes: dict[str, list[float]] = {}
         self.rules = rules
         self.offer_timeout = offer_timeout
         self.max_unanswered = max_unanswered
@@ -109,7 +121,11 @@ class RoutingState:
 
     # -- agents ---------------------------------------------------------------------------
     def new_agent(
-        self, agent_id: str, skills: Mapping[str, int], capacity: Mapping[str, int]
+        self,
+        agent_id: str,
+        skills: Mapping[str, int],
+        capacity: Mapping[str, int],
+        profile: RoutingProfile | None = None,
     ) -> AgentState:
         """An agent about to log in, its eligibility per queue computed once
         (:meth:`fill_eligibility`); changes nothing (``add_agent`` logs it in).
@@ -120,6 +136,11 @@ class RoutingState:
         agent = AgentState(
             agent_id, seq=self.agent_seq + 1, skills=skills, capacity=capacity, at=self.now
         )
+        if profile is not None:
+            agent.profile = profile
+            agent.selection = (
+                self.selection if profile.selection is None else make_selection(profile.selection)
+            )
         self.fill_eligibility(agent)
         agent.radix, agent.taking_table = self._profiles.setdefault(
             tuple(agent.capacity.items()), (agent.radix, agent.taking_table)
@@ -136,6 +157,9 @@ class RoutingState:
         Cost: O(c·R·K + c log c) for the c candidate queues, plus the "any agent" lines of its
         channels.
         """
+        if agent.profile is not None:
+            self._fill_profiled(agent)
+            return
         skills, capacity = agent.skills, agent.capacity
         serving: dict[str, tuple[float, int]] = {}
         lines: dict[int, WaitingLine] = {}  # shared lines counted once
@@ -156,6 +180,32 @@ class RoutingState:
             if capacity.get(channel, 0) > 0:
                 for line in any_lines:
                     lines[id(line)] = line
+        agent.serving = serving
+        agent.lines = list(lines.values())
+
+    def _fill_profiled(self, agent: AgentState) -> None:
+        """:meth:`fill_eligibility` for an agent with a routing profile: the queues it lists
+        that its skills and capacity allow; one it serves at the "any agent" stage only gets
+        the skill pool :data:`ANY_STAGE_ONLY` (it sits in no channel pool). Cost: O(p·R·K)
+        for the p queues of its profile."""
+        assert agent.profile is not None
+        skills, capacity = agent.skills, agent.capacity
+        serving: dict[str, tuple[float, int]] = {}
+        lines: dict[int, WaitingLine] = {}
+        for name in agent.profile.queues:
+            queue = self.queues[name]
+            served = serving_cost(self.skills, skills, queue)
+            if served is not None and not queue.within_rings(served[0]):
+                served = None
+            first = first_stage(queue, capacity, served)
+            if first is None:
+                continue
+            if served is None:
+                served = ANY_STAGE_ONLY
+            serving[name] = self._served.setdefault(served, served)
+            for stage in range(first, len(queue.stages)):
+                line = self.lines[(name, stage)]
+                lines[id(line)] = line
         agent.serving = serving
         agent.lines = list(lines.values())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from . import decisions as dc
-from ._state import AFFINITY, ALERT, OFFER, REJOIN, STAGE, RoutingState
+from ._state import AFFINITY, ALERT, DELAY, OFFER, REJOIN, STAGE, RoutingState
 from .agents import AgentStatus
 from .contacts import ContactState, ContactStatus
 from .deadlines import KIND
@@ -43,6 +43,8 @@ class Waiting(RoutingState):
         self.stats.queued(queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
         if queue.service_level_seconds is not None:
             self._schedule_alert(contact, out)
+        if self.delay_classes:
+            self.schedule_delays(contact, self.delay_classes.get(queue.name, ()))
         usable = (
             tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, queue)))
             if preferred
@@ -83,6 +85,7 @@ class Waiting(RoutingState):
         return (
             agent is not None
             and agent.status is not AgentStatus.LOGGING_OUT
+            and (agent.profile is None or queue.name in agent.serving)
             and (
                 queue.name in agent.serving
                 or (agent.capacity.get(queue.channel, 0) > 0 and queue.stages[-1].max_cost is None)
@@ -96,6 +99,15 @@ class Waiting(RoutingState):
         if stage + 1 < len(stages):
             at = contact.enqueued_at + stages[stage + 1].after
             contact.deadlines.append(self.deadlines.add(at, STAGE, contact.contact_id))
+
+    def schedule_delays(self, contact: ContactState, delays: Collection[float]) -> None:
+        """A deadline at each routing-profile delay of the contact's queue it has not waited
+        out yet: then agents of that delay class may take it. Cost: O(d log n) for d delays."""
+        enqueued_at, now, cid = contact.enqueued_at, self.now, contact.contact_id
+        for delay in delays:
+            at = enqueued_at + delay
+            if at > now:
+                contact.deadlines.append(self.deadlines.add(at, DELAY, cid))
 
     def _schedule_alert(self, contact: ContactState, out: list[dc.Decision]) -> None:
         threshold = contact.queue.service_level_seconds

@@ -26,6 +26,7 @@ import attrs
 from .errors import ConfigError, InvalidTransition
 
 if TYPE_CHECKING:
+    from .profiles import ContactSelection, RoutingProfile
     from .queues import WaitingLine
 
 __all__ = ["AgentState", "AgentStatus", "ChannelRules", "WorkPhase", "next_status"]
@@ -144,8 +145,10 @@ class AgentState:
         "placed",
         "plan",
         "pools",
+        "profile",
         "radix",
         "reason",
+        "selection",
         "seq",
         "serving",
         "skills",
@@ -206,6 +209,10 @@ class AgentState:
         self.taking: frozenset[str] = frozenset()
         # every waiting line whose contacts this agent may serve (the router's, shared by agents)
         self.lines: list[WaitingLine] = []
+        # the agent's routing profile and contact selection (None: every queue its skills
+        # allow, no delay, the router's default order; see core/profiles.py)
+        self.profile: RoutingProfile | None = None
+        self.selection: ContactSelection | None = None
 
     def can_take(self, channel: str, rules: ChannelRules) -> bool:
         """Available, a free slot on ``channel``, and not blocked. Cost: O(channels)."""

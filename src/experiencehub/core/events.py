@@ -35,6 +35,7 @@ import attrs
 from . import _validators as v
 from ._trusted import trusted
 from .errors import InvalidEvent
+from .profiles import ProfileQueue, RoutingProfile
 from .queues import QueueSpec, WrapUp
 
 __all__ = [
@@ -53,15 +54,22 @@ __all__ = [
     "Event",
     "OfferAccepted",
     "OfferRejected",
+    "ProfileQueue",
     "QueueAdded",
     "QueueClosed",
     "QueueOpened",
+    "RoutingProfile",
     "Tick",
     "WrapUpEnded",
 ]
 
 DEFAULT_CAPACITY: Mapping[str, int] = v.FrozenDict({"phone": 1, "chat": 3, "email": 5})
 """Capacity per channel of an agent who logs in without one (read-only)."""
+
+
+def _optional_profile(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, RoutingProfile):
+        raise InvalidEvent(f"{attr.name}={value!r:.60}: must be None or a RoutingProfile")
 
 
 def _default_capacity() -> Mapping[str, int]:
@@ -79,6 +87,8 @@ class AgentLoggedIn:
 
     ``wrap_up``: the agent's own after-contact work, which overrides the queue's ``wrap_up`` for
     every contact it handles this shift (e.g. a trainee gets 60 s more); None = the queue's.
+    ``profile``: its :class:`~.profiles.RoutingProfile` (the queues it serves, each with a
+    priority and a delay), or None to serve every queue its skills allow.
     """
 
     at: float = attrs.field(validator=v.event_time)
@@ -88,6 +98,7 @@ class AgentLoggedIn:
         factory=_default_capacity, converter=v.frozen_map, validator=v.levels
     )
     wrap_up: WrapUp | None = attrs.field(default=None, validator=_optional_wrap_up)
+    profile: RoutingProfile | None = attrs.field(default=None, validator=_optional_profile)
 
 
 @attrs.frozen(kw_only=True, slots=True)

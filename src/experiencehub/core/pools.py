@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import math
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -46,7 +47,9 @@ OWN_HEAP_AFTER = 32
 ``own_heap_after``; tests lower it to make every contact that excluded anyone do so)."""
 
 PoolId = object
-"""``(queue name, skill cost)`` for a skill pool, or a channel name for a channel pool."""
+"""``(queue name, skill cost)`` for a skill pool, ``(queue name, skill cost, delay)`` for the
+agents whose routing profile delays that queue (a *delay class*: agents with equal delays share
+it), or a channel name for a channel pool."""
 
 
 class _Heap:
@@ -65,6 +68,7 @@ class AgentPools:
         "_agents",
         "_any_channels",
         "_available",
+        "_delays",
         "_heaps",
         "_key_width",
         "_own_heaps",
@@ -96,6 +100,8 @@ class AgentPools:
         self._heaps: dict[PoolId, _Heap] = {}
         # queue → sorted distinct skill costs that have a pool (few: one per cost level)
         self._queue_costs: dict[str, list[float]] = {name: [] for name in queues}
+        # (queue, cost) → sorted distinct positive profile delays that have a pool (few)
+        self._delays: dict[tuple[str, float], list[float]] = {}
         self._any_channels = {q.channel for q in queues.values() if q.stages[-1].max_cost is None}
         for channel in self._any_channels:
             self._heaps[channel] = _Heap(channel)
@@ -118,10 +124,13 @@ class AgentPools:
         deriving the pools from its skills each time. Cost: O(q).
         """
         steps: list[tuple[PoolId, int, str]] = [
-            ((queue, cost), proficiency, self._queues[queue].channel)
+            (_skill_pool(agent, queue, cost), proficiency, self._queues[queue].channel)
             for queue, (cost, proficiency) in agent.serving.items()
         ]
-        steps += [(channel, 0, channel) for channel in sorted(agent.channels & self._any_channels)]
+        if agent.profile is None:  # a profiled agent serves listed queues only: no channel pool
+            steps += [
+                (channel, 0, channel) for channel in sorted(agent.channels & self._any_channels)
+            ]
         agent.plan = tuple(self._steps.setdefault(step, step) for step in steps)
 
     def add_queue(self, queue: QueueSpec) -> None:
@@ -148,8 +157,16 @@ class AgentPools:
         """The pool, created on first use. Cost: O(costs) the first time, O(1) after."""
         found = self._heaps.get(pool_id)
         if found is None:
-            found = self._heaps[pool_id] = _Heap(pool_id)
             assert isinstance(pool_id, tuple)
+            if len(pool_id) == 3:  # a delay class: its cost level's pool exists too
+                name, cost, delay = pool_id
+                self._heaps.get((name, cost)) or self._heap((name, cost))
+                delays = self._delays.setdefault((name, cost), [])
+                delays.append(delay)
+                delays.sort()
+                found = self._heaps[pool_id] = _Heap(pool_id)
+                return found
+            found = self._heaps[pool_id] = _Heap(pool_id)
             costs = self._queue_costs[pool_id[0]]
             costs.append(pool_id[1])
             costs.sort()
@@ -236,11 +253,12 @@ class AgentPools:
         (derived from its skills: ``_check`` compares it with the plan made at login)."""
         queues = self._queues
         found: list[tuple[PoolId, int]] = [
-            ((queue, cost), proficiency)
+            (_skill_pool(agent, queue, cost), proficiency)
             for queue, (cost, proficiency) in agent.serving.items()
             if queues[queue].channel in taking
         ]
-        found.extend((channel, 0) for channel in taking & self._any_channels)
+        if agent.profile is None:
+            found.extend((channel, 0) for channel in taking & self._any_channels)
         return found
 
     def _keys(self, agent: AgentState, taking: frozenset[str]) -> dict[int, PoolEntry]:
@@ -339,6 +357,9 @@ class AgentPools:
         max_cost: float | None,
         excluded: AbstractSet[str],
         contact_id: str | None = None,
+        *,
+        enqueued_at: float = math.inf,
+        now: float = 0.0,
     ) -> tuple[str, float | None, int] | None:
         """Best available agent for a contact of ``queue`` at a stage allowing ``max_cost``.
 
@@ -350,6 +371,10 @@ class AgentPools:
         that excluded ``own_heap_after`` agents or more (and names itself, ``contact_id``)
         searches heaps of its own instead, where an entry it excludes is dropped for good:
         O(c·log n) amortised, after O(n) once per pool to make the heap (see :meth:`_own_heap`).
+
+        Agents whose routing profile delays the queue sit in delay-class pools, read only when
+        ``enqueued_at + delay <= now`` (the contact has waited the delay); at one cost level
+        the best head of its eligible pools wins: O(d·log n) more for d delay classes.
         """
         assert self.settling is None, f"pools read while {self.settling}'s entries are stale"
         read = 0
@@ -362,7 +387,13 @@ class AgentPools:
                 break
             read += 1
             heap = self._heaps[(name, cost)]
-            if heap.entries and (agent_id := search(heap, excluded)) is not None:
+            agent_id = search(heap, excluded) if heap.entries else None
+            if self._delays and (delays := self._delays.get((name, cost))):
+                agent_id = self._best_delayed(
+                    (name, cost), delays, agent_id,
+                    enqueued_at=enqueued_at, now=now, search=search, excluded=excluded,
+                )  # fmt: skip
+            if agent_id is not None:
                 return agent_id, cost, read
         if max_cost is None:
             read += 1
@@ -370,6 +401,32 @@ class AgentPools:
             if heap.entries and (agent_id := search(heap, excluded)) is not None:
                 return agent_id, None, read
         return None
+
+    def _best_delayed(
+        self,
+        pool_id: tuple[str, float],
+        delays: list[float],
+        found: str | None,
+        *,
+        enqueued_at: float,
+        now: float,
+        search: Callable[[_Heap, AbstractSet[str]], str | None],
+        excluded: AbstractSet[str],
+    ) -> str | None:
+        """The best of ``found`` (from the undelayed pool) and the heads of the delay classes
+        the contact has waited out, by pool entry. Cost: O(d·log n) for d delay classes."""
+        agents = self._agents
+        best = None if found is None else agents[found].pools[pool_id]
+        for delay in delays:
+            if enqueued_at + delay > now:
+                break
+            delayed = (*pool_id, delay)
+            heap = self._heaps[delayed]
+            if heap.entries and (agent_id := search(heap, excluded)) is not None:
+                entry = agents[agent_id].pools[delayed]
+                if best is None or entry < best:
+                    best = entry
+        return None if best is None else best[-1]
 
     def _search_own(self, contact_id: str, heap: _Heap, excluded: AbstractSet[str]) -> str | None:
         return self._best_own(self._own_heap(heap, excluded, contact_id), excluded)
@@ -463,6 +520,15 @@ class AgentPools:
                 assert any(e is entry for e in self._heaps[pool_id].entries), (agent, pool_id)
         for channel, count in self._available.items():
             assert count == sum(channel in a.taking for a in agents.values()), channel
+
+
+def _skill_pool(agent: AgentState, queue: str, cost: float) -> PoolId:
+    """The skill pool of an agent for a queue: its delay class when its profile delays it."""
+    profile = agent.profile
+    if profile is None:
+        return (queue, cost)
+    delay = profile.queues[queue].delay
+    return (queue, cost) if delay == 0 else (queue, cost, delay)
 
 
 def _declares_width(policy: AgentPolicy) -> bool:

@@ -32,6 +32,7 @@ shows only what a host needs: ``handle``, the clock and the next deadline, and r
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
@@ -57,6 +58,7 @@ from .errors import (
     RoutingError,
 )
 from .policies import AgentPolicy, make_policy
+from .profiles import ContactSelection, make_selection
 from .queues import QueueSpec, WaitingLine
 from .skills import SkillGraph
 from .stats import RouterStats
@@ -117,6 +119,7 @@ class Router:
         offer_timeout: float | None = 30.0,
         max_unanswered_offers: int | None = 3,
         channel_rules: Mapping[str, Collection[str]] | None = None,
+        contact_selection: str | ContactSelection = "priority_then_wait",
     ) -> None:
         queue_list = _queue_list(queues)
         _check_config(skills, queue_list, offer_timeout, max_unanswered_offers)
@@ -134,6 +137,7 @@ class Router:
             skills=skills,
             queues={q.name: q for q in queue_list},
             policy=make_policy(agent_policy, rng),
+            selection=make_selection(contact_selection),
             rules=rules,
             offer_timeout=offer_timeout,
             max_unanswered=max_unanswered_offers,
@@ -389,14 +393,20 @@ class Router:
         queue = contact.queue
         # agents skilled beyond the queue's last finite stage are not among its pools' agents
         # (found at an "any agent" stage through the channel), but they are not unskilled
-        served = agent.serving.get(queue.name) or serving_cost(
-            self._core.skills, agent.skills, queue
-        )
+        served = agent.serving.get(queue.name)
+        if served is None or served[0] == math.inf:  # inf: a profiled agent's "any agent" pool
+            served = serving_cost(self._core.skills, agent.skills, queue)
         cost = -1.0 if served is None else served[0]
         if contact.affinity and agent.agent_id not in contact.affinity:
             return "not a preferred agent (affinity window)", cost
         if agent.agent_id in contact.excluded:
             return "declined it, let its offer expire, or transferred it", cost
+        profile = agent.profile
+        if profile is not None:
+            since = -math.inf if contact.affinity else contact.enqueued_at  # affinity: no delay
+            held = profile.why_not(queue.name, since, self._core.now)
+            if held is not None:
+                return held, cost
         why = ineligibility(queue, contact.stage, agent.capacity, served)
         if why is not None:
             return why, cost
