@@ -42,6 +42,7 @@ def build_router(scenario: Scenario, *, policy: str | None = None, seed: int = 0
         offer_timeout=scenario.simulation.offer_timeout,
         max_unanswered_offers=scenario.simulation.max_unanswered_offers,
         channel_rules=scenario.simulation.channel_rules,
+        contact_selection=scenario.simulation.contact_selection,
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from ..core.agents import ANY_CHANNEL
 from .kpi import ABANDONS_WITHIN, DENOMINATORS, PRESETS
 from .names import unused_skill_problems
+from .profiles import SELECTIONS, check_profile
 from .scenario_types import (
     AgentGroup,
     Arrivals,
@@ -152,6 +153,8 @@ def _check_simulation(scenario: Scenario, problems: Problems) -> None:
         _need(problems, sim.max_unanswered_offers >= 1, f"{where}.max_unanswered_offers", ">= 1",
               sim.max_unanswered_offers)  # fmt: skip
     _check_policy(sim.policy, f"{where}.policy", problems)
+    _need(problems, sim.contact_selection in SELECTIONS, f"{where}.contact_selection",
+          f"one of {', '.join(SELECTIONS)}", sim.contact_selection)  # fmt: skip
     if sim.start is not None:
         try:
             parse_start(sim.start)
@@ -357,6 +360,7 @@ def _check_agents(scenario: Scenario, problems: Problems) -> None:
             _check_wrap_up(group.wrap_up, f"{where}.wrap_up", problems)
             _need(problems, group.wrap_up.mode != "manual", f"{where}.wrap_up.mode",
                   "none or timed (a group's manual wrap-up is not simulated)", group.wrap_up.mode)  # fmt: skip
+        check_profile(group, where, {q.name for q in scenario.queues}, problems)
 
 
 def _check_behaviour(group: AgentGroup, where: str, problems: Problems) -> None:

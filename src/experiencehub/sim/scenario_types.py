@@ -213,6 +213,15 @@ class QueueClosure:
 
 
 @attrs.frozen(kw_only=True)
+class ProfileEntry:
+    """One queue of a group's routing profile: ``priority`` (1 first) and ``delay`` (seconds a
+    contact must have waited before it is routed to the group's agents)."""
+
+    priority: int = 1
+    delay: float = 0.0
+
+
+@attrs.frozen(kw_only=True)
 class AgentGroup:
     """``count`` identical agents: skills (name → level), capacity per channel, shifts, behaviour."""
 
@@ -223,6 +232,7 @@ class AgentGroup:
     shifts: tuple[Shift, ...] = ()
     skill_changes: tuple[SkillChange, ...] = ()
     wrap_up: WrapUpConfig | None = None  # the group's own (none or timed), overriding the queue's
+    profile: dict[str, ProfileEntry] | None = None
     answer_delay_seconds: Distribution | None = None
     reject_probability: float = 0.0
     handle_time_factor: float = 1.0
@@ -288,6 +298,7 @@ class Simulation:
     max_unanswered_offers: int | None = 3
     drain_seconds: float = 86400.0
     channel_rules: dict[str, tuple[str, ...]] | None = None
+    contact_selection: str = "priority_then_wait"
     start: str | None = None  # date and time of second 0 in tables (ISO 8601), see docs/tables.md
 
 

@@ -16,11 +16,13 @@ from typing import Any, Protocol
 
 from ..core import decisions as dc
 from ..core import events as ev
+from ..core.profiles import RoutingProfile
 from ..core.queues import WrapUp
 from ..core.skills import SkillGraph
 from ..records import ContactRecord
 from .build import agent_ids, can_serve
 from .kpi import AgentTime
+from .profiles import routing_profile
 from .router_config import group_can_serve
 from .scenario import Scenario
 from .staff import Agent, Clock
@@ -75,6 +77,8 @@ class Workforce:
         self.graph, self.scenario_queues = graph, scenario.queues
         # id of a skill_changes entry's skills → the queues agents with them serve (one per change)
         self.serving: dict[int, frozenset[str]] = {}
+        # group → the routing profile its agents log in with (None: no profile)
+        self.profiles: dict[str, RoutingProfile | None] = {}
         self.agents = self._make_agents(scenario, graph)
 
     def decision_handlers(self) -> Mapping[type, Callable[[Any], None]]:
@@ -91,9 +95,13 @@ class Workforce:
     def _make_agents(self, scenario: Scenario, graph: SkillGraph) -> dict[str, Agent]:
         agents: dict[str, Agent] = {}
         for group in scenario.agents:
+            self.profiles[group.group] = routing_profile(group)
             channels = frozenset(c for c, n in group.capacity.items() if n > 0)
             serves = frozenset(
-                q.name for q in scenario.queues if can_serve(graph, group, q, channels)
+                q.name
+                for q in scenario.queues
+                if can_serve(graph, group, q, channels)
+                and (group.profile is None or q.name in group.profile)
             )
             slots = sum(group.capacity.values())
             for k, agent_id in enumerate(agent_ids(group)):
@@ -129,8 +137,12 @@ class Workforce:
             skills = self.skills.get(agent_id, g.skills)
             own = g.wrap_up  # the group's own wrap-up (checked: none or timed)
             wrap_up = None if own is None else WrapUp(own.mode, own.seconds)
-            send(ev.AgentLoggedIn(at=now, agent_id=agent_id, skills=skills, capacity=g.capacity,
-                                  wrap_up=wrap_up))  # fmt: skip
+            send(
+                ev.AgentLoggedIn(
+                    at=now, agent_id=agent_id, skills=skills, capacity=g.capacity,
+                    wrap_up=wrap_up, profile=self.profiles[g.group],
+                )
+            )  # fmt: skip
         elif action == "logout" and status in ("available", "away"):
             self.set_status(agent, "logging_out")
             send(ev.AgentLoggedOut(at=now, agent_id=agent_id))
@@ -161,6 +173,7 @@ class Workforce:
                 q.name
                 for q in self.scenario_queues
                 if group_can_serve(self.graph, skills, capacity, q)
+                and (agent.group.profile is None or q.name in agent.group.profile)
             )
             self.serving[id(skills)] = served
         return served
