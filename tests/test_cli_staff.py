@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from experiencehub import cli
+from experiencehub import cli_common
 from experiencehub.cli import app
 
 runner = CliRunner()
@@ -20,7 +20,7 @@ BASE = ROOT / "scenarios" / "staffing-base.toml"
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """The console measured its width when first used; the table needs about 160 columns."""
-    monkeypatch.setattr(cli._out, "width", 220)
+    monkeypatch.setattr(cli_common.console, "width", 220)
 
 
 def test_staff_prints_plan_and_verdicts() -> None:
