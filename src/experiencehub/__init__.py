@@ -20,6 +20,7 @@ from .core.errors import (
     UnknownContact,
     UnknownQueue,
 )
+from .core.hours import OpenHours
 from .core.queues import QueueSpec, Stage, WrapUp
 from .core.router import AgentView, Router, Work
 from .core.skills import SkillGraph
@@ -36,6 +37,7 @@ __all__ = [
     "InvalidEvent",
     "InvalidTransition",
     "OfferNotFound",
+    "OpenHours",
     "QueueSpec",
     "Router",
     "RouterFailed",

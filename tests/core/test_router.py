@@ -818,7 +818,7 @@ def test_router_shows_only_its_public_surface() -> None:
     public = {name for name in dir(Router) if not name.startswith("_")}
     assert public == {
         "agent_ids", "agent_load", "agent_status", "agent_view", "consult_of", "contact_ids",
-        "estimated_wait", "is_open",
+        "estimated_wait", "is_open", "next_hours_change",
         "contact_status", "deadline_may_be_due", "explain", "handle", "next_deadline", "now",
         "policy_name", "queues", "stats", "work",
     }  # fmt: skip

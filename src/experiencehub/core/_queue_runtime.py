@@ -16,7 +16,14 @@ from typing import Any
 from . import decisions as dc
 from ._matching import Matching
 from .contacts import ContactState, ContactStatus
+from .deadlines import KIND, SUBJECT, Deadline
 from .queues import QueueSpec, WaitingLine, build_lines
+
+HOURS = "hours"
+"""Deadline kind: a queue's hours of operation open or close it."""
+
+OUTSIDE_HOURS = "outside opening hours"
+"""The reason a queue closed by its hours gives in its refusals."""
 
 
 class QueueRuntime(Matching):
@@ -26,6 +33,36 @@ class QueueRuntime(Matching):
         super().__init__(**config)
         # closed queue name → the reason it was closed (None when none was given)
         self.closed: dict[str, str | None] = {}
+        # queue name → its pending hours deadline (the next time its hours open or close it)
+        self.hours_deadlines: dict[str, Deadline] = {}
+        for queue in self.queues.values():
+            self.start_hours(queue, [])
+
+    # -- hours of operation ---------------------------------------------------------------
+    def start_hours(self, queue: QueueSpec, out: list[dc.Decision]) -> None:
+        """A queue with hours takes the state they give now, and a deadline at their next
+        change. Cost: O(1) without hours; O((W + H)²) with them (see ``OpenHours``)."""
+        hours = queue.hours
+        if hours is None:
+            return
+        if hours.is_open_at(self.now):
+            self.open_queue(queue.name)
+        else:
+            self.close_queue(queue.name, OUTSIDE_HOURS, out)
+        change = hours.next_change(self.now)
+        if change is not None:
+            self.hours_deadlines[queue.name] = self.deadlines.add(change, HOURS, queue.name)
+
+    def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
+        """An hours deadline opens or closes its queue (and sets the next); every other kind
+        is the matching layer's. Cost: O(1) more per deadline."""
+        if entry[KIND] != HOURS:
+            super().apply_deadline(entry, out)
+            return
+        name = entry[SUBJECT]
+        del self.hours_deadlines[name]
+        self.closed.pop(name, None)  # the hours' state replaces a manual close or open
+        self.start_hours(self.queues[name], out)
 
     def close_queue(self, name: str, reason: str | None, out: list[dc.Decision]) -> None:
         """Close the queue (idempotent) and apply its closing rule to the contacts in it that
@@ -133,6 +170,7 @@ class QueueRuntime(Matching):
         for agent in self.agents.values():
             self.fill_eligibility(agent)
             self.pools.reenrol(agent)
+        self.start_hours(queue, [])  # nothing waits in it yet: closing decides nothing
 
     def _lines_of(self, queue: QueueSpec) -> dict[tuple[str, int], WaitingLine]:
         """The new queue's lines, its final "any agent" stage sharing the line of the queues on

@@ -24,6 +24,7 @@ from sortedcontainers import SortedList
 
 from ._validators import MAX_SECONDS, MAX_WEIGHT, FrozenDict
 from .errors import ConfigError
+from .hours import OpenHours
 
 __all__ = [
     "ENTRY_CONTACT",
@@ -145,6 +146,9 @@ class QueueSpec:
       served), ``"move"`` (they are transferred to ``closed_queue``, which must be named) or
       ``"end"`` (each leaves the router with a ``Refused`` whose reason says the queue closed,
       for the caller to play a message or offer a callback). Connected contacts always stay.
+    - ``hours``: :class:`~.hours.OpenHours`; outside them the queue is closed as by
+      ``QueueClosed`` (same rules), and it opens and closes exactly at their edges; None = open
+      until closed by hand.
     """
 
     name: str
@@ -161,6 +165,7 @@ class QueueSpec:
     estimated_wait_alert_seconds: float | None = None
     closed_queue: str | None = None
     closed_rule: str = "keep"
+    hours: OpenHours | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"queue {self.name!r}"
@@ -203,6 +208,8 @@ class QueueSpec:
             raise ConfigError(
                 f"{where}: closed_rule={self.closed_rule!r} must be one of {', '.join(CLOSED_RULES)}"
             )
+        if self.hours is not None and not isinstance(self.hours, OpenHours):
+            raise ConfigError(f"{where}: hours={self.hours!r:.60} must be an OpenHours or None")
         if self.closed_rule == "move" and self.closed_queue is None:
             raise ConfigError(f"{where}: closed_rule='move' needs a closed_queue to move to")
 

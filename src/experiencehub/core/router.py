@@ -293,6 +293,14 @@ class Router:
         consult = self._core.consult_legs.get(contact_id)
         return None if consult is None else consult.contact_id
 
+    def next_hours_change(self, queue: str) -> float | None:
+        """When the queue's hours of operation next open or close it (the pending deadline);
+        None for a queue without hours, or whose hours never change again. ``UnknownQueue``
+        for a name that is not configured. Cost: O(1)."""
+        core = self._core
+        entry = core.hours_deadlines.get(core.queue(queue).name)
+        return None if entry is None else entry[AT]
+
     def contact_ids(self) -> list[str]:
         """The contacts in the router (waiting, offered or connected), in arrival order.
         Cost: O(contacts)."""
