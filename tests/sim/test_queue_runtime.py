@@ -47,3 +47,24 @@ def test_closures_and_group_wrap_up_are_checked_with_key_paths(tmp_path: Path) -
         "agents[0].wrap_up.mode: must be none or timed (a group's manual wrap-up is not "
         "simulated), got 'manual'",
     ]
+
+
+HOURS = "hours = { weekly = [{ day = 0, start = 100, end = 200 }, { day = 0, start = 300, end = 400 }] }"
+
+
+def test_a_queue_with_hours_refuses_arrivals_outside_them_and_closures_are_holidays(
+    tmp_path: Path,
+) -> None:
+    queue = HOURS + "\nclosed = [{ start = 300, end = 400 }]"  # the second interval: a holiday
+    result = run(scenario(tmp_path, [50.0, 150.0, 250.0, 350.0], queue=queue))
+    assert [r.outcome for r in result.records] == ["refused", "handled", "refused", "refused"]
+
+
+def test_hours_are_checked_with_key_paths(tmp_path: Path) -> None:
+    queue = "hours = { weekly = [{ day = 7, start = 100, end = 90000 }] }"
+    with pytest.raises(ScenarioError) as raised:
+        scenario(tmp_path, [0.0], queue=queue)
+    assert raised.value.problems == [
+        "queues[0].hours.weekly[0].day: must be 0 to 6, got 7",
+        "queues[0].hours.weekly[0].end: must be > start (100.0) and <= 86400, got 90000.0",
+    ]

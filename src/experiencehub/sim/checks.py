@@ -284,7 +284,21 @@ def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:
         _non_negative(problems, f"{where}.affinity_seconds", queue.affinity_seconds)
         _non_negative(problems, f"{where}.rejoin_seconds", queue.rejoin_seconds)
         _check_closures(queue, where, problems)
+        _check_hours(queue, where, problems)
     return names
+
+
+def _check_hours(queue: QueueConfig, where: str, problems: Problems) -> None:
+    """Each weekly interval names a day 0-6 and 0 <= start < end <= 86400."""
+    if queue.hours is None:
+        return
+    for j, interval in enumerate(queue.hours.weekly):
+        path = f"{where}.hours.weekly[{j}]"
+        _need(problems, 0 <= interval.day <= 6, f"{path}.day", "0 to 6", interval.day)
+        _need(problems, 0 <= interval.start < 86_400, f"{path}.start", ">= 0 and < 86400",
+              interval.start)  # fmt: skip
+        _need(problems, interval.start < interval.end <= 86_400, f"{path}.end",
+              f"> start ({interval.start}) and <= 86400", interval.end)  # fmt: skip
 
 
 def _check_closures(queue: QueueConfig, where: str, problems: Problems) -> None:

@@ -1,5 +1,6 @@
 """Queues closed for part of a simulated run (``[[queues]] closed``): the router is told
-``QueueClosed`` at each closure's start and ``QueueOpened`` at its end, at their own times.
+``QueueClosed`` at each closure's start and ``QueueOpened`` at its end, at their own times. A
+queue with ``hours`` is opened and closed by the router itself; its closures are holidays.
 
 This module only schedules those events; the router decides what closing means (arrivals
 refused, contacts already waiting served on). It never reads the router's state.
@@ -24,6 +25,8 @@ def schedule_closures(
     """Push every queue's closing and opening onto the run's event heap.
     Cost: O(c log h) for c closures on a heap of h entries."""
     for queue in queues:
+        if queue.hours is not None:  # its closures are holidays of its hours (router_config)
+            continue
         for closure in queue.closed:
             closed = ev.QueueClosed(at=closure.start, queue=queue.name, reason=closure.reason)
             push(closure.start, _send, send, closed, None)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..core._validators import MAX_SECONDS
 from ..core.eligibility import can_serve
+from ..core.hours import OpenHours
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.skills import SkillGraph
 
@@ -57,6 +59,19 @@ def queue_spec(q: QueueConfig) -> QueueSpec:
         wrap_up=WrapUp(wrap.mode, wrap.seconds if wrap.mode == "timed" else 0.0),
         affinity_seconds=q.affinity_seconds,
         rejoin_seconds=q.rejoin_seconds,
+        hours=open_hours(q),
+    )
+
+
+def open_hours(q: QueueConfig) -> OpenHours | None:
+    """The queue's hours for the router, its ``closed`` periods as holidays within them (a
+    closure without end: to the latest time the router accepts). Cost: O(intervals)."""
+    if q.hours is None:
+        return None
+    return OpenHours(
+        weekly=[(i.day, i.start, i.end) for i in q.hours.weekly],
+        week_starts_at=q.hours.week_starts_at,
+        closed=[(c.start, MAX_SECONDS if c.end is None else c.end) for c in q.closed],
     )
 
 

@@ -26,8 +26,10 @@ __all__ = [
     "Distribution",
     "Ivr",
     "KpiSettings",
+    "OpenInterval",
     "QueueClosure",
     "QueueConfig",
+    "QueueHours",
     "Repeat",
     "Scenario",
     "SelfService",
@@ -222,6 +224,25 @@ class ProfileEntry:
 
 
 @attrs.frozen(kw_only=True)
+class OpenInterval:
+    """Open on week day ``day`` (0-6 from the week's start) from ``start`` to ``end`` seconds of
+    that day."""
+
+    day: int
+    start: float
+    end: float
+
+
+@attrs.frozen(kw_only=True)
+class QueueHours:
+    """Weekly hours of operation on the simulated clock: a week starts at ``week_starts_at``
+    seconds; the queue's ``closed`` periods are then holidays within these hours."""
+
+    weekly: tuple[OpenInterval, ...] = ()
+    week_starts_at: float = 0.0
+
+
+@attrs.frozen(kw_only=True)
 class AgentGroup:
     """``count`` identical agents: skills (name → level), capacity per channel, shifts, behaviour."""
 
@@ -276,6 +297,7 @@ class QueueConfig:
     rejoin_seconds: float = 0.0
     self_service: SelfService | None = None
     closed: tuple[QueueClosure, ...] = ()
+    hours: QueueHours | None = None
 
 
 @attrs.frozen(kw_only=True)
