@@ -232,7 +232,7 @@ def test_journey_ivr_chat_drop_then_call_goes_to_the_same_agent(tmp_path: Path) 
         "offered_at": 130.0, "answered_at": 140.0, "ended_at": 400.0, "agent_id": "a1",
         "outcome": "dropped", "transfers": 0, "final_queue": None, "offers": 1, "agents": ["a1"],
         "wrap_ended_at": None, "preferred_agent": None, "not_asked": ["date_of_birth"],
-        "wait": 10.0,
+        "estimated_wait": None, "wait": 10.0,
     }  # fmt: skip
     assert call == {
         **SIM_ONLY, "contact_id": "call-1", "customer_id": "cust-1", "channel": "phone",
@@ -240,7 +240,7 @@ def test_journey_ivr_chat_drop_then_call_goes_to_the_same_agent(tmp_path: Path) 
         "offered_at": 580.0, "answered_at": 585.0, "ended_at": 700.0, "agent_id": "a1",
         "outcome": "resolved", "transfers": 0, "final_queue": None, "offers": 1, "agents": ["a1"],
         "wrap_ended_at": None, "preferred_agent": True, "not_asked": ["date_of_birth"],
-        "wait": 5.0,
+        "estimated_wait": None, "wait": 5.0,
     }  # fmt: skip
 
 
@@ -277,7 +277,8 @@ def test_the_host_ticks_on_the_next_deadline(tmp_path: Path) -> None:
         "queue": "calls", "segment": "default", "arrived_at": 10.0, "threshold": 20.0,
         "offered_at": 10.0, "answered_at": None, "ended_at": 50.0, "agent_id": None,
         "outcome": "abandoned", "transfers": 0, "final_queue": None, "offers": 1, "agents": [],
-        "wrap_ended_at": None, "preferred_agent": None, "not_asked": [], "wait": 40.0,
+        "wrap_ended_at": None, "preferred_agent": None, "not_asked": [], "estimated_wait": None,
+        "wait": 40.0,
     }  # fmt: skip
 
 

@@ -48,7 +48,9 @@ def test_the_sim_and_the_hub_share_one_contact_record() -> None:
     assert experiencehub.sim.kpi.ContactRecord is ContactRecord
     assert experiencehub.ContactRecord is ContactRecord
     fields = [a.name for a in ContactRecord.__attrs_attrs__]  # type: ignore[attr-defined]
-    assert fields[-5:] == ["offers", "agents", "wrap_ended_at", "preferred_agent", "not_asked"]
+    assert fields[-6:] == [
+        "offers", "agents", "wrap_ended_at", "preferred_agent", "not_asked", "estimated_wait"
+    ]  # fmt: skip
     record = ContactRecord("c1", "u1", "phone", "q", "s", 0.0, 20.0)  # positional, as the sim
     assert (record.offers, record.agents, record.not_asked) == (0, (), ())
 
@@ -78,7 +80,7 @@ def test_a_journey_with_expiry_transfer_and_two_wrap_ups_is_one_record() -> None
         "offered_at": 10.0, "answered_at": 45.0, "ended_at": 200.0, "agent_id": "a2",
         "outcome": "resolved", "transfers": 1, "final_queue": "tech", "offers": 3,
         "agents": ("a2", "a3"), "wrap_ended_at": 230.0, "preferred_agent": False,
-        "not_asked": ("date_of_birth",), "wait": 35.0,
+        "not_asked": ("date_of_birth",), "estimated_wait": None, "wait": 35.0,
     }  # fmt: skip
     assert j.hub.open_record("c1") is None and len(j.hub.recorder) == 0
     assert j.hub.finished_records() == []  # drained
@@ -95,7 +97,8 @@ def test_an_abandon_and_a_refusal_finish_at_once() -> None:
     blank = {**SIM_ONLY, "customer_id": None, "channel": "phone", "queue": "tech",
              "segment": "default", "threshold": 60.0, "offered_at": None, "answered_at": None,
              "agent_id": None, "transfers": 0, "final_queue": None, "offers": 0, "agents": (),
-             "wrap_ended_at": None, "preferred_agent": None, "not_asked": ()}  # fmt: skip
+             "wrap_ended_at": None, "preferred_agent": None, "not_asked": (),
+             "estimated_wait": None}  # fmt: skip
     assert refused == {**blank, "contact_id": "c3", "arrived_at": 115.0, "ended_at": 115.0,
                        "outcome": "refused", "wait": 0.0}  # fmt: skip
     assert abandoned == {**blank, "contact_id": "c2", "arrived_at": 110.0, "ended_at": 130.0,
@@ -155,7 +158,8 @@ def test_keep_records_false_follows_but_drops(keep: bool) -> None:
 
 
 SAME = ("offered_at", "answered_at", "ended_at", "agent_id", "transfers", "final_queue", "offers",
-        "agents", "wrap_ended_at", "preferred_agent", "not_asked", "channel", "queue")  # fmt: skip
+        "agents", "wrap_ended_at", "preferred_agent", "not_asked", "channel", "queue",
+        "estimated_wait")  # fmt: skip
 
 
 @pytest.mark.parametrize("name", ["omnichannel-day", "customer-journeys"])

@@ -73,7 +73,9 @@ class ContactRecord:
     is when the last agent's wrap-up ended (None: no wrap-up); ``preferred_agent`` says whether the
     answering agent was one of the contact's preferred agents (None when it had none, or nobody
     answered); ``not_asked`` lists the facts an answering agent did not ask because the handoff
-    brief with its offer already had them.
+    brief with its offer already had them. ``estimated_wait`` is the wait the router estimated
+    when the contact queued on arrival (``Enqueued.estimated_wait``; None when it was offered at
+    once or its queue had no history yet).
     """
 
     contact_id: str
@@ -102,6 +104,7 @@ class ContactRecord:
     wrap_ended_at: float | None = None
     preferred_agent: bool | None = None
     not_asked: tuple[str, ...] = ()
+    estimated_wait: float | None = None
 
     @property
     def wait(self) -> float | None:
@@ -307,6 +310,8 @@ class ContactRecorder:
             record.wrap_ended_at = d.at
         elif isinstance(d, dc.Refused) and isinstance(event, ev.ContactArrived):
             record.outcome, record.ended_at, found.left = "refused", d.at, True
+        elif isinstance(d, dc.Enqueued) and isinstance(event, ev.ContactArrived):
+            record.estimated_wait = d.estimated_wait  # the estimate given on arrival
         return d.contact_id  # type: ignore[no-any-return]
 
     def _finish(self, contact_id: str) -> ContactRecord | None:

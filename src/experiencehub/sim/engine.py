@@ -121,6 +121,7 @@ class _Simulation:
             dc.OfferExpired: self._on_offer_lost,
             dc.OfferWithdrawn: self._on_offer_lost,
             dc.Refused: self._on_refused,
+            dc.Enqueued: self._on_enqueued,
             **self.staff.decision_handlers(),
         }
 
@@ -396,6 +397,11 @@ class _Simulation:
         if live is not None and live.status == "offered" and live.agent_id == d.agent_id:
             live.status, live.agent_id = "waiting", None
             live.offer_seq += 1
+
+    def _on_enqueued(self, d: dc.Enqueued) -> None:
+        live = self.live.get(d.contact_id)
+        if live is not None and not live.record.offers and d.at == live.record.arrived_at:
+            live.record.estimated_wait = d.estimated_wait  # the estimate given on arrival
 
     def _on_refused(self, d: dc.Refused) -> None:
         live = self.live.get(d.contact_id)
