@@ -66,7 +66,7 @@ def test_simulate_json_has_the_documented_shape(small: Path) -> None:
     data = json.loads(result.stdout)
     assert data["scenario"] == "small" and data["preset"] == "experiencehub"
     assert data["context"] is False  # the file has no [context] section
-    blocks = {"overall", "by_channel", "by_queue", "by_segment", "by_group", "away"}
+    blocks = {"overall", "by_channel", "by_queue", "by_segment", "by_group", "away", "estimated_wait"}
     assert set(data["kpis"]) == blocks
     assert set(data["kpis"]["by_group"]) == {"a", "b"}
     assert set(data["kpis"]["by_channel"]) == {"phone", "chat"}

@@ -57,6 +57,7 @@ from .cli_plan import erlang_command, staff_command
 from .cli_verdicts import staffing_table, target_table
 from .sim import kpi, tablefiles
 from .sim.checks import parse_start
+from .sim.confidence import block_columns
 from .sim.report import (
     EPOCH,
     shown_load_kpis,
@@ -69,6 +70,7 @@ from .sim.scenario import (
 )
 from .sim.self_service import SELF_SERVICE_KPI_KEYS, self_service_columns
 from .sim.verdicts import wide_interval_warnings
+from .sim.wait_estimates import ESTIMATED_WAIT_KPI_KEYS
 
 __all__ = ["app", "main"]
 
@@ -263,6 +265,9 @@ def _print_result(result: Result) -> None:
         console.print(
             kpi_table("Time away, by reason", kpi_blocks(result, "away"), kpi.AWAY_KPI_KEYS)
         )
+    if (result.kpis.get("estimated_wait") or {}).get("overall", {}).get("estimated"):
+        columns = block_columns(result.kpis, result.ci95, "estimated_wait")
+        console.print(kpi_table("Estimated wait accuracy", columns, ESTIMATED_WAIT_KPI_KEYS))
     if result.kpis.get("self_service"):
         columns = self_service_columns(result.kpis, result.ci95)
         console.print(kpi_table("Self-service", columns, SELF_SERVICE_KPI_KEYS))

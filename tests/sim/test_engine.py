@@ -250,7 +250,7 @@ def test_simulate_result_shape_and_overrides(tmp_path: Path) -> None:
     result = simulate(sc, replications=2, seed=9, progress=seen.append)
     data = result.to_dict()
     assert data["preset"] == "experiencehub" and data["replications"] == 2 and data["seed"] == 9
-    blocks = {"overall", "by_channel", "by_queue", "by_segment", "by_group", "away"}
+    blocks = {"overall", "by_channel", "by_queue", "by_segment", "by_group", "away", "estimated_wait"}
     assert set(data["kpis"]) == blocks
     for key in ("offered", "answered", "abandoned", "p_wait", "p_abandon", "asa",
                 "service_level", "mean_wait_all", "occupancy"):  # fmt: skip

@@ -9,10 +9,10 @@ simulates.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["Blocks", "compare_runs", "mean_ci", "summarise", "t_quantile_975"]
+__all__ = ["Blocks", "block_columns", "compare_runs", "mean_ci", "summarise", "t_quantile_975"]
 
 Blocks = dict[str, Any]
 
@@ -102,3 +102,24 @@ def _combine(runs: Sequence[Any], reduce: Any) -> tuple[Any, Any]:
     if len(runs) == 1 and isinstance(first, int):
         return first, half
     return mean, half
+
+
+def block_columns(
+    kpis: Mapping[str, Any], ci95: Mapping[str, Any], name: str
+) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """An ``{"overall", "by_queue"}`` block family of a result's KPIs as table columns, ``all``
+    queues first: column → (means, 95% half-widths). Empty when the result has no such block.
+    Cost: O(queues).
+
+    >>> kpis = {"estimated_wait": {"overall": {"estimated": 4}, "by_queue": {"q": {"estimated": 4}}}}
+    >>> list(block_columns(kpis, {}, "estimated_wait"))
+    ['all', 'q']
+    """
+    means, halves = kpis.get(name) or {}, ci95.get(name) or {}
+    if not means:
+        return {}
+    columns = {"all": (means["overall"], halves.get("overall") or {})}
+    by_queue = halves.get("by_queue") or {}
+    for queue, block in means["by_queue"].items():
+        columns[queue] = (block, by_queue.get(queue) or {})
+    return columns

@@ -11,6 +11,7 @@ from .engine import RunResult
 from .kpi import ServiceLevelRule, run_kpis
 from .scenario import Scenario
 from .self_service import SelfServiceDesk, self_service_kpis
+from .wait_estimates import estimated_wait_kpis
 
 __all__ = ["replication_kpis", "service_rule"]
 
@@ -23,8 +24,10 @@ def service_rule(scenario: Scenario) -> ServiceLevelRule:
 
 def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
     """The KPI blocks of one replication of ``scenario`` (what :class:`Result` keeps per run).
-    With a self-service step anywhere in the scenario the blocks gain ``self_service``
-    (:func:`~.self_service.self_service_kpis`). Cost: O(records · log records)."""
+    Besides :func:`~.kpi.run_kpis`' blocks, ``estimated_wait`` (the router's estimates against
+    the waits, :func:`~.wait_estimates.estimated_wait_kpis`) and, with a self-service step anywhere
+    in the scenario, ``self_service`` (:func:`~.self_service.self_service_kpis`).
+    Cost: O(records · log records)."""
     blocks = run_kpis(
         result.records,
         service_rule(scenario),
@@ -33,6 +36,7 @@ def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
         repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
         asks=bool(scenario.context.asks),
     )
+    blocks["estimated_wait"] = estimated_wait_kpis(result.records, result.measured)
     if SelfServiceDesk.of(scenario) is not None:
         blocks["self_service"] = self_service_kpis(
             result.self_service, result.records, result.measured

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..wire import Sequencer, rfc3339
+from .confidence import block_columns
 from .kpi import (
     AGENT_LOAD_KPI_KEYS,
     COST_KPI_KEYS,
@@ -49,6 +50,7 @@ from .report_sections import (
     result_sections_html,
 )
 from .self_service import SELF_SERVICE_KPI_KEYS, self_service_columns
+from .wait_estimates import ESTIMATED_WAIT_KPI_KEYS
 
 if TYPE_CHECKING:
     from .runs import Comparison, Result
@@ -139,8 +141,9 @@ _PERCENT = frozenset(
      "deflection_rate", "facts_share"}
 )  # fmt: skip
 _SECONDS = frozenset(
-    {"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw", "time_in_self_service"}
-)
+    {"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw", "time_in_self_service",
+     "mean_estimate", "mean_actual", "mean_absolute_error", "bias"}
+)  # fmt: skip
 _TWO_DECIMALS = frozenset(
     {
         "effort_proxy",
@@ -269,6 +272,9 @@ def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
     load = {"all agents": (result.kpis["overall"], result.ci95["overall"])}
     load.update({k: (v, result.ci95["by_group"].get(k, {})) for k, v in groups.items()})
     tables.append(_table("Agent load and cost", load, shown_load_kpis(v for v, _ in load.values())))
+    if (result.kpis.get("estimated_wait") or {}).get("overall", {}).get("estimated"):
+        columns = block_columns(result.kpis, result.ci95, "estimated_wait")
+        tables.append(_table("Estimated wait accuracy", columns, ESTIMATED_WAIT_KPI_KEYS))
     if result.kpis.get("self_service"):
         tables.append(_table("Self-service", self_service_columns(result.kpis, result.ci95), SELF_SERVICE_KPI_KEYS))
     images = "".join(_figure(name, alt) for name, alt in plots)

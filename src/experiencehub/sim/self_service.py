@@ -38,6 +38,7 @@ from typing import Any
 import attrs
 
 from ..records import ContactRecord
+from .confidence import block_columns
 from .scenario_types import Scenario, SelfService
 from .workload import sampler
 
@@ -183,14 +184,7 @@ def self_service_columns(
     >>> list(self_service_columns(kpis, {}))
     ['all', 'q']
     """
-    means, halves = kpis.get("self_service") or {}, ci95.get("self_service") or {}
-    if not means:
-        return {}
-    columns = {"all": (means["overall"], halves.get("overall") or {})}
-    by_queue = halves.get("by_queue") or {}
-    for queue, block in means["by_queue"].items():
-        columns[queue] = (block, by_queue.get(queue) or {})
-    return columns
+    return block_columns(kpis, ci95, "self_service")
 
 
 def _block(
