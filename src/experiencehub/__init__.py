@@ -6,6 +6,7 @@ The public API is small and flat; everything else is private.
 from __future__ import annotations
 
 from . import decisions, events
+from .core.callbacks import CallbackPolicy
 from .core.errors import (
     CallerError,
     ClockWentBackwards,
@@ -28,6 +29,7 @@ from .records import ContactRecord, ContactRecorder
 
 __all__ = [
     "AgentView",
+    "CallbackPolicy",
     "CallerError",
     "ClockWentBackwards",
     "ConfigError",

@@ -14,6 +14,8 @@ from __future__ import annotations
 from .core.decisions import (
     AgentStatusForced,
     Alert,
+    CallbackExhausted,
+    CallbackQueued,
     Candidate,
     Decision,
     Enqueued,
@@ -31,6 +33,8 @@ from .core.decisions import (
 __all__ = [
     "AgentStatusForced",
     "Alert",
+    "CallbackExhausted",
+    "CallbackQueued",
     "Candidate",
     "Decision",
     "Enqueued",

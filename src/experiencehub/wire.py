@@ -66,6 +66,7 @@ EVENT_TYPES: dict[str, type] = {
         ev.ContactAbandoned, ev.ContactTransferred, ev.Tick, ev.AgentSkillsChanged,
         ev.QueueClosed, ev.QueueOpened, ev.QueueAdded,
         ev.ConsultRequested, ev.ConsultEnded,
+        ev.CallbackRequested, ev.CallbackAnswered, ev.CallbackFailed,
     )
 }  # fmt: skip
 """Stable type name → event class."""
@@ -75,6 +76,7 @@ DECISION_TYPES: dict[str, type] = {
     for cls in (
         dc.Offer, dc.Enqueued, dc.Refused, dc.Expanded, dc.OfferExpired, dc.OfferWithdrawn,
         dc.AgentStatusForced, dc.WrapUpStarted, dc.WrapUpExpired, dc.LogoutCompleted, dc.Alert,
+        dc.CallbackQueued, dc.CallbackExhausted,
     )
 }  # fmt: skip
 """Stable type name → decision class."""

@@ -41,6 +41,8 @@ DECISIONS = [
     (dc.new_wrap_up_expired, dc.WrapUpExpired, {"at": 3.0, "agent_id": "a1", "contact_id": "c1"}),
     (dc.new_logout_completed, dc.LogoutCompleted, {"at": 3.0, "agent_id": "a1"}),
     (dc.new_alert, dc.Alert, {"at": 3.0, "contact_id": "c1", "kind": "service_level", "detail": "d"}),
+    (dc.new_callback_queued, dc.CallbackQueued, {"at": 3.0, "contact_id": "c1", "queue": "q", "attempts": 1, "retry_at": 9.0, "explanation": WHY}),
+    (dc.new_callback_exhausted, dc.CallbackExhausted, {"at": 3.0, "contact_id": "c1", "queue": "q", "attempts": 3, "reason": "r"}),
 ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import decisions as dc
 from . import events as ev
-from ._consult import Consulting
+from ._callbacks import Callbacks
 from ._offers import OfferReturn
 from .agents import AgentState, AgentStatus, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
@@ -33,7 +33,7 @@ Check = Callable[[Any], None]
 Apply = Callable[[Any, list[dc.Decision]], None]
 
 
-class RoutingCore(Consulting):
+class RoutingCore(Callbacks):
     """The router's whole state, with a check and an application for every event type."""
 
     def __init__(self, **config: Any) -> None:
@@ -59,6 +59,9 @@ class RoutingCore(Consulting):
             ev.QueueOpened: (self._check_queue_named, self._open),
             ev.ConsultRequested: (self.check_consult_request, self.start_consult),
             ev.ConsultEnded: (self.check_consult_end, self.end_consult),
+            ev.CallbackRequested: (self._check_callback_request, self._callback_request),
+            ev.CallbackAnswered: (self._check_callback_dial, self._callback_answer),
+            ev.CallbackFailed: (self._check_callback_dial, self._callback_fail),
             ev.Tick: (_no_check, _no_apply),
         }
 
@@ -179,6 +182,7 @@ class RoutingCore(Consulting):
         contact = self.contact(e.contact_id)
         self.check_not_leg(e.contact_id, "transfer")
         self.check_no_consult(e.contact_id, "transfer")
+        next_contact_status(e.contact_id, contact.status, "transfer")
         queue = self.queue(e.queue)
         if e.agent_id is not None:
             self._check_transfer_to_agent(contact, queue, e.agent_id)
@@ -212,6 +216,33 @@ class RoutingCore(Consulting):
             )
         if spec.closed_queue is not None:
             self.queue(spec.closed_queue)
+    def _check_callback_request(self, e: ev.CallbackRequested) -> None:
+        """The contact waits (not offered), is no callback yet, and its queue takes them."""
+        contact = self.contact(e.contact_id)
+        self.check_not_leg(e.contact_id, "request a callback for")
+        if contact.callback is not None:
+            raise InvalidTransition(f"{e.contact_id}: already a queued callback")
+        if contact.status is not ContactStatus.WAITING:
+            raise InvalidTransition(
+                f"{e.contact_id}: cannot request a callback while {contact.status.value} "
+                "(only a waiting contact, not yet offered, can)"
+            )
+        queue = contact.queue
+        if queue.callback is None:
+            raise InvalidEvent(
+                f"{e.contact_id}: queue {queue.name} takes no callbacks (its QueueSpec.callback "
+                "is None)"
+            )
+
+    def _check_callback_dial(self, e: ev.CallbackAnswered | ev.CallbackFailed) -> None:
+        """The contact is a callback its agent is dialling."""
+        contact = self.contact(e.contact_id)
+        if contact.status is not ContactStatus.DIALING:
+            what = "a queued callback" if contact.callback is not None else "no callback"
+            raise InvalidTransition(
+                f"{e.contact_id}: no callback dial in progress (contact is {what}, "
+                f"{contact.status.value}; a dial starts when its offer is accepted)"
+            )
 
     # -- applications (the check passed) --------------------------------------------------
     def _login(self, e: ev.AgentLoggedIn, out: list[dc.Decision]) -> None:
@@ -312,6 +343,9 @@ class RoutingCore(Consulting):
 
     def _accept(self, e: ev.OfferAccepted, out: list[dc.Decision]) -> None:
         contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        if contact.callback is not None:
+            self.start_dialing(contact, agent)
+            return
         contact.move("accept")
         contact.since = self.now
         self.cancel_deadlines(contact)
@@ -385,6 +419,16 @@ class RoutingCore(Consulting):
 
     def _add_queue(self, e: ev.QueueAdded, _out: list[dc.Decision]) -> None:
         self.add_queue(e.spec)
+
+
+    def _callback_request(self, e: ev.CallbackRequested, out: list[dc.Decision]) -> None:
+        self.request_callback(self.contacts[e.contact_id], out)
+
+    def _callback_answer(self, e: ev.CallbackAnswered, out: list[dc.Decision]) -> None:
+        self.answer_callback(self.contacts[e.contact_id])
+
+    def _callback_fail(self, e: ev.CallbackFailed, out: list[dc.Decision]) -> None:
+        self.fail_callback(self.contacts[e.contact_id], e.reason, out)
 
 
 def _no_check(_event: object) -> None:

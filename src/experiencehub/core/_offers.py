@@ -69,6 +69,7 @@ class Offers(Waiting):
                 stage=contact.stage,
                 expires_at=expires_at,
                 explanation=explanation,
+                callback=contact.callback is not None,
             )
         )
 

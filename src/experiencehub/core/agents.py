@@ -49,6 +49,7 @@ class WorkPhase(enum.Enum):
     OFFERED = "offered"
     CONNECTED = "connected"
     WRAP_UP = "wrap_up"
+    DIALING = "dialing"  # a queued callback the agent is calling
 
     def __repr__(self) -> str:
         return f"WorkPhase.{self.name}"

@@ -1,7 +1,8 @@
 """Contacts: the routing state of one contact, and its status as a transition table.
 
 A contact is WAITING (in the lines of its routing class), OFFERED (one agent's slot reserved) or
-CONNECTED (being handled). It leaves the router exactly once: handled (ContactEnded), abandoned, or
+CONNECTED (being handled); a queued callback is also DIALING (its agent calls the customer) or
+SCHEDULED (a dial failed; it queues again at its retry time). It leaves the router exactly once: handled (ContactEnded), abandoned, or
 refused; a transfer moves it to another queue and it waits again.
 
 >>> next_contact_status("c1", ContactStatus.OFFERED, "accept")
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import enum
 
+from .callbacks import CallbackState
 from .errors import InvalidTransition
 from .queues import QueueSpec, WaitingKey, WaitingLine
 
@@ -22,6 +24,10 @@ class ContactStatus(enum.Enum):
     WAITING = "waiting"
     OFFERED = "offered"
     CONNECTED = "connected"
+    # a queued callback: the agent who accepted it dials the customer
+    DIALING = "dialing"
+    # a queued callback whose dial failed: it queues again at its retry time
+    SCHEDULED = "scheduled"
 
     def __repr__(self) -> str:
         return f"ContactStatus.{self.name}"
@@ -45,17 +51,33 @@ _TRANSITIONS: dict[ContactStatus, dict[str, ContactStatus | None]] = {
         "withdraw": ContactStatus.WAITING,
         "abandon": GONE,
         "transfer": ContactStatus.WAITING,
+        "dial": ContactStatus.DIALING,
     },
     ContactStatus.CONNECTED: {
         "end": GONE,
         "transfer": ContactStatus.WAITING,
     },
+    ContactStatus.DIALING: {
+        "answer": ContactStatus.CONNECTED,
+        "fail": ContactStatus.SCHEDULED,
+        "give_up": GONE,
+    },
+    ContactStatus.SCHEDULED: {
+        "retry": ContactStatus.WAITING,
+        "abandon": GONE,
+    },
 }
 
+_DIAL_ENDS = " (a callback being dialled ends with CallbackAnswered or CallbackFailed)"
 _HINTS = {
     ("abandon", ContactStatus.CONNECTED): " (a connected contact ends with ContactEnded)",
     ("end", ContactStatus.WAITING): " (a waiting contact leaves with ContactAbandoned)",
     ("end", ContactStatus.OFFERED): " (an offered contact leaves with ContactAbandoned)",
+    ("end", ContactStatus.DIALING): _DIAL_ENDS,
+    ("abandon", ContactStatus.DIALING): _DIAL_ENDS,
+    ("transfer", ContactStatus.DIALING): _DIAL_ENDS,
+    ("end", ContactStatus.SCHEDULED): " (a scheduled callback leaves with ContactAbandoned)",
+    ("transfer", ContactStatus.SCHEDULED): " (a callback waiting to retry is transferred once queued again)",
 }
 
 
@@ -82,6 +104,7 @@ class ContactState:
         "affinity_logins",
         "agent_id",
         "arrived_at",
+        "callback",
         "contact_id",
         "customer_id",
         "deadlines",
@@ -131,6 +154,8 @@ class ContactState:
         # pending deadline entries that belong to this contact
         self.deadlines: list[tuple[float, int, str, str, str]] = []
         self.transfers = 0
+        # set while the contact is a queued callback (see .callbacks)
+        self.callback: CallbackState | None = None
 
     def move(self, what: str) -> None:
         """Apply ``what`` by the transition table — the one place a contact's status changes;

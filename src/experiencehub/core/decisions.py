@@ -21,6 +21,8 @@ from ._trusted import trusted
 __all__ = [
     "AgentStatusForced",
     "Alert",
+    "CallbackExhausted",
+    "CallbackQueued",
     "Candidate",
     "Decision",
     "Enqueued",
@@ -59,7 +61,11 @@ class Explanation:
 
 @attrs.frozen(kw_only=True, slots=True)
 class Offer:
-    """Offer the contact to the agent; it must be accepted or rejected before ``expires_at``."""
+    """Offer the contact to the agent; it must be accepted or rejected before ``expires_at``.
+
+    ``callback``: the contact is a queued callback; once the agent accepts, dial the customer
+    and report ``CallbackAnswered`` or ``CallbackFailed``.
+    """
 
     at: float = attrs.field(validator=v.time_seconds)
     contact_id: str = attrs.field(validator=v.identifier)
@@ -69,6 +75,7 @@ class Offer:
     stage: int
     expires_at: float | None = attrs.field(validator=v.optional_time_seconds)
     explanation: Explanation
+    callback: bool = False
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -177,6 +184,33 @@ class Alert:
     detail: str
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class CallbackQueued:
+    """The contact is a queued callback: release the customer's line (the customer hangs up).
+
+    After the request ``attempts`` is 0 and ``retry_at`` None: it keeps its place and waits. After
+    a failed dial, ``attempts`` dials have failed and it queues again at ``retry_at``.
+    """
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    queue: str
+    attempts: int
+    retry_at: float | None
+    explanation: Explanation
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class CallbackExhausted:
+    """Every dial the queue's callback policy allows failed: the contact left the router."""
+
+    at: float = attrs.field(validator=v.time_seconds)
+    contact_id: str
+    queue: str
+    attempts: int
+    reason: str
+
+
 Decision: TypeAlias = (
     Offer
     | Enqueued
@@ -189,6 +223,8 @@ Decision: TypeAlias = (
     | WrapUpExpired
     | LogoutCompleted
     | Alert
+    | CallbackQueued
+    | CallbackExhausted
 )
 
 
@@ -206,3 +242,5 @@ new_wrap_up_started = trusted(WrapUpStarted)
 new_wrap_up_expired = trusted(WrapUpExpired)
 new_logout_completed = trusted(LogoutCompleted)
 new_alert = trusted(Alert)
+new_callback_queued = trusted(CallbackQueued)
+new_callback_exhausted = trusted(CallbackExhausted)

@@ -45,6 +45,9 @@ __all__ = [
     "AgentLoggedOut",
     "AgentSkillsChanged",
     "AgentStatusChanged",
+    "CallbackAnswered",
+    "CallbackFailed",
+    "CallbackRequested",
     "ConsultEnded",
     "ConsultRequested",
     "ContactAbandoned",
@@ -323,6 +326,50 @@ class QueueOpened:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class CallbackRequested:
+    """A waiting caller asked to be called back and hung up; the contact keeps its place.
+
+    The contact must be waiting (not offered) in a queue with a ``callback`` policy. From now on
+    it holds no line: patience no longer applies (the caller stops reporting abandons, though a
+    customer who cancels still leaves with ``ContactAbandoned``). When an agent accepts its offer
+    (``Offer.callback`` is True) the agent dials the customer and reports ``CallbackAnswered``
+    or ``CallbackFailed``. A new contact that arrives as a callback (a web form, say) is a
+    ``ContactArrived`` followed by this event at the same time.
+
+    >>> CallbackRequested(at=40.0, contact_id="c1")
+    CallbackRequested(at=40.0, contact_id='c1')
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    contact_id: str = attrs.field(validator=v.identifier)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class CallbackAnswered:
+    """The customer answered the agent's callback dial: the contact is connected."""
+
+    at: float = attrs.field(validator=v.event_time)
+    contact_id: str = attrs.field(validator=v.identifier)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class CallbackFailed:
+    """The agent's callback dial failed (``reason``: e.g. "no answer", "busy", "voicemail").
+
+    The agent's slot is free at once (a failed dial has no after-contact work). The contact queues
+    again after its policy's ``retry_seconds``, or, when that was its last attempt, leaves the
+    router (``CallbackExhausted``).
+
+    >>> CallbackFailed(at=90.0, contact_id="c1")
+    CallbackFailed(at=90.0, contact_id='c1', reason='no answer')
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    contact_id: str = attrs.field(validator=v.identifier)
+    reason: str = attrs.field(default="no answer", validator=v.reason)
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class Tick:
     """Time passed; apply every deadline due at or before ``at``."""
 
@@ -346,6 +393,9 @@ Event: TypeAlias = (
     | QueueOpened
     | ConsultRequested
     | ConsultEnded
+    | CallbackRequested
+    | CallbackAnswered
+    | CallbackFailed
     | Tick
 )
 
@@ -366,3 +416,6 @@ new_wrap_up_ended = trusted(WrapUpEnded)
 new_consult_requested = trusted(ConsultRequested)
 new_consult_ended = trusted(ConsultEnded)
 new_tick = trusted(Tick)
+new_callback_requested = trusted(CallbackRequested)
+new_callback_answered = trusted(CallbackAnswered)
+new_callback_failed = trusted(CallbackFailed)

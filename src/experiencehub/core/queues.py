@@ -23,6 +23,7 @@ import attrs
 from sortedcontainers import SortedList
 
 from ._validators import MAX_SECONDS, MAX_WEIGHT, FrozenDict
+from .callbacks import CallbackPolicy
 from .errors import ConfigError
 from .hours import OpenHours
 
@@ -149,6 +150,8 @@ class QueueSpec:
     - ``hours``: :class:`~.hours.OpenHours`; outside them the queue is closed as by
       ``QueueClosed`` (same rules), and it opens and closes exactly at their edges; None = open
       until closed by hand.
+    - ``callback``: the queue takes queued callbacks (``CallbackRequested``) by this
+      :class:`~.callbacks.CallbackPolicy`; None = it takes none.
     """
 
     name: str
@@ -166,6 +169,7 @@ class QueueSpec:
     closed_queue: str | None = None
     closed_rule: str = "keep"
     hours: OpenHours | None = None
+    callback: CallbackPolicy | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"queue {self.name!r}"
@@ -189,6 +193,8 @@ class QueueSpec:
             self.estimated_wait_alert_seconds,
             allow_none=True,
         )
+        if self.callback is not None and not isinstance(self.callback, CallbackPolicy):
+            raise ConfigError(f"{where}: callback={self.callback!r} must be a CallbackPolicy or None")
         if self.max_length is not None and (
             isinstance(self.max_length, bool)
             or not isinstance(self.max_length, int)

@@ -42,6 +42,7 @@ import attrs
 
 from . import decisions as dc
 from . import events as ev
+from ._callbacks import RETRY
 from ._handlers import RoutingCore
 from ._state import OFFER
 from ._validators import MAX_SECONDS, FrozenDict
@@ -71,8 +72,9 @@ class Work:
     """A contact holding one of an agent's slots, as an agent desktop shows it.
 
     ``phase``: ``"offered"`` (ringing; ``until`` is when the offer expires, None if offers never
-    expire), ``"connected"`` (``since`` the agent accepted) or ``"wrap_up"`` (``until`` is when a
-    timed wrap-up ends, None when the agent ends it). ``since`` is when the offer was made or the
+    expire), ``"connected"`` (``since`` the agent accepted), ``"dialing"`` (a queued callback the
+    agent calls, ``since`` it accepted) or ``"wrap_up"`` (``until`` is when a timed wrap-up ends,
+    None when the agent ends it). ``since`` is when the offer was made or the
     contact connected; None in wrap-up.
     """
 
@@ -255,7 +257,9 @@ class Router:
         return self._core.policy.name
 
     def contact_status(self, contact_id: str) -> str:
-        """``"waiting"``, ``"offered"`` or ``"connected"``. Cost: O(1)."""
+        """``"waiting"``, ``"offered"`` or ``"connected"``; for a queued callback also
+        ``"dialing"`` (its agent calls the customer) or ``"scheduled"`` (a dial failed; it queues
+        again at its retry time). Cost: O(1)."""
         return self._core.contact(contact_id).status.value
 
     def estimated_wait(self, queue: str, position: int | None = None) -> float | None:
@@ -366,8 +370,7 @@ class Router:
         if contact.status is not ContactStatus.WAITING:
             return dc.Explanation(
                 policy=policy,
-                summary=f"{contact_id} is {contact.status.value} with {contact.agent_id}"
-                f"{core.consult_note(contact_id)}",
+                summary=f"{self._not_waiting(contact)}{core.consult_note(contact_id)}",
             )
         queue = contact.queue
         stage = queue.stages[contact.stage]
@@ -385,6 +388,11 @@ class Router:
         target = (
             f"preferred agents {', '.join(contact.affinity)} only" if contact.affinity else ring
         )
+        callback = contact.callback
+        if callback is not None:
+            target += (
+                f"; a queued callback, dial {callback.attempt} of {callback.policy.max_attempts}"
+            )
         return dc.Explanation(
             policy=policy,
             summary=(
@@ -394,6 +402,25 @@ class Router:
             ),
             candidates=tuple(c for found in reasons.values() for c in found),
         )
+
+    def _not_waiting(self, contact: ContactState) -> str:
+        """Where a contact that does not wait is: with its agent, or scheduled to retry."""
+        cid, callback = contact.contact_id, contact.callback
+        if contact.status is ContactStatus.SCHEDULED:
+            assert callback is not None
+            retry_at = next(d[AT] for d in contact.deadlines if d[KIND] == RETRY)
+            return (
+                f"{cid} is a queued callback whose dial {callback.failed} of "
+                f"{callback.policy.max_attempts} failed; it queues again in "
+                f"{contact.queue.name} at {retry_at:g}s"
+            )
+        if contact.status is ContactStatus.DIALING:
+            assert callback is not None
+            return (
+                f"{cid} is a queued callback: {contact.agent_id} is dialling the customer "
+                f"(dial {callback.attempt} of {callback.policy.max_attempts})"
+            )
+        return f"{cid} is {contact.status.value} with {contact.agent_id}"
 
     def _why_not(self, agent: AgentState, contact: ContactState) -> tuple[str, float]:
         """What keeps ``agent`` from the waiting ``contact`` (or that nothing does), and its
@@ -480,7 +507,7 @@ class Router:
     def _searching_exclusions(self, cid: str) -> AbstractSet[str] | None:
         """The exclusions of a contact that may still look for an agent (for ``_check``)."""
         contact = self._core.contacts.get(cid)
-        if contact is None or contact.status is ContactStatus.CONNECTED:
+        if contact is None or contact.status not in _SEARCHING:
             return None
         return contact.excluded
 
@@ -503,13 +530,21 @@ class Router:
                 assert why != _FREE, (
                     f"work not conserved: {cid} waits while {agent.agent_id} is free"
                 )
+        elif contact.status is ContactStatus.SCHEDULED:
+            assert contact.callback is not None and contact.agent_id is None, cid
+            assert not contact.lines and not contact.affinity, cid
+            assert [d[KIND] for d in contact.deadlines] == [RETRY], (cid, contact.deadlines)
         else:
             assert contact.agent_id is not None and held.get(cid) == contact.agent_id, cid
             assert not contact.lines, cid
+            if contact.status is not ContactStatus.OFFERED:
+                dialing = contact.status is ContactStatus.DIALING
+                assert (contact.callback is not None) == dialing, cid
             assert contact.agent_id not in core.wrapping.get(cid, ()), cid
 
 
 _FREE = "eligible and free (a match is due)"
+_SEARCHING = (ContactStatus.WAITING, ContactStatus.OFFERED)
 
 
 def _queue_list(queues: Iterable[QueueSpec]) -> list[QueueSpec]:

@@ -47,6 +47,11 @@ class QueueCounters:
     answered_wait_seconds: float = 0.0
     closed_refused: int = 0  # arrivals refused, and contacts ended, because the queue was closed
     closed_moved: int = 0  # arrivals sent to, and contacts moved to, the queue's closed_queue
+    # queued callbacks: requested, answered, dials that failed, given up after the last dial
+    callbacks_requested: int = 0
+    callbacks_answered: int = 0
+    callbacks_failed: int = 0
+    callbacks_exhausted: int = 0
 
 
 class RouterStats:
