@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from experiencehub import QueueSpec, RoutingError, SkillGraph, Stage, WrapUp
+from experiencehub import CallbackPolicy, QueueSpec, RoutingError, SkillGraph, Stage, WrapUp
 from experiencehub.core import decisions as dc  # the trusted constructors (new_*) too
 from experiencehub.core import events as ev
 from experiencehub.core._handlers import RoutingCore
@@ -64,6 +64,7 @@ def test_configs_build_routers_and_models(cfg: RouterConfig) -> None:
                 "QueueSpec": QueueSpec,
                 "Stage": Stage,
                 "WrapUp": WrapUp,
+                "CallbackPolicy": CallbackPolicy,
             },
         )
         == cfg

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ..core.callbacks import CallbackPolicy
 from ..core.queues import QueueSpec, WrapUp
 from ._model_config import RouterConfig, serving_costs
 
@@ -67,7 +68,7 @@ class ModelContact:
     priority: int
     customer_id: str | None
     key: tuple[float, float, int]  # (-base priority, enqueued_at, seq), as the router documents
-    status: str = "waiting"  # waiting | offered | connected
+    status: str = "waiting"  # waiting | offered | connected | dialing | scheduled
     agent_id: str | None = None
     excluded: set[str] = attrs.field(factory=set)
     affinity: tuple[str, ...] = ()
@@ -75,6 +76,10 @@ class ModelContact:
     started_at: float = 0.0  # when it last started waiting (arrival or transfer)
     stage: int = 0  # as announced: set on (re)queueing, then by Expanded decisions
     alerted: bool = False  # a service-level Alert since it last started waiting
+    callback: bool = False  # a queued callback not yet answered
+    policy: CallbackPolicy | None = None  # its queue's callback policy when it was requested
+    dials_failed: int = 0
+    retry_at: float | None = None  # while scheduled: when it queues again
 
     @property
     def enqueued_at(self) -> float:
@@ -122,12 +127,13 @@ class ModelState:
         )
 
     def waiting_count(self, queue: str) -> int:
-        """Contacts counted as waiting by the router's stats (waiting or offered).
-
-        Cost: O(C) in live contacts.
+        """Contacts counted as waiting by the router's stats (waiting, offered, or a callback
+        scheduled to queue again). Cost: O(C) in live contacts.
         """
         return sum(
-            1 for c in self.contacts.values() if c.queue == queue and c.status != "connected"
+            1
+            for c in self.contacts.values()
+            if c.queue == queue and c.status in ("waiting", "offered", "scheduled")
         )
 
     def blocked(self, busy: str, channel: str) -> bool:

@@ -13,7 +13,8 @@ from typing import Any
 from ..core import decisions as dc
 from ..core import events as ev
 from ..core.queues import QueueSpec
-from ._model_state import ModelAgent, ModelContact, ModelState, ModelViolation, check
+from ._callback_model import CALLBACK_EFFECTS, CALLBACK_REPLAY, CallbackModel
+from ._model_state import ModelAgent, ModelContact, ModelViolation, check
 
 __all__ = ["SKILLS_CHANGED", "ModelOracle"]
 
@@ -21,7 +22,7 @@ SKILLS_CHANGED = "agent's skills changed"
 """The reason of an offer the router withdrew because the agent's skills changed."""
 
 
-class ModelOracle(ModelState):
+class ModelOracle(CallbackModel):
     """Applies events and replays decisions, checking each (see the module docstring)."""
 
     # -- replay ----------------------------------------------------------------------------
@@ -45,6 +46,7 @@ class ModelOracle(ModelState):
         if isinstance(event, ev.AgentSkillsChanged):
             self._check_offers_in_reach(event.agent_id)
         check(self._expect_forced is None, f"{self._expect_forced}: AgentStatusForced missing")
+        check(self._expect_exhausted is None, f"{self._expect_exhausted}: no CallbackExhausted")
         self.now = event.at
         for agent in self.agents.values():
             for cid, (_ch, phase) in agent.slots.items():
@@ -194,8 +196,11 @@ class ModelOracle(ModelState):
 
     def _e_accept(self, e: ev.OfferAccepted, _d: list[dc.Decision]) -> None:
         contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
-        contact.status, contact.offer_expires = "connected", None
-        agent.slots[e.contact_id] = (self.queues[contact.queue].channel, "connected")
+        # a callback's agent dials: no service-level alert is due for it any more
+        phase = "dialing" if contact.callback else "connected"
+        contact.status, contact.offer_expires = phase, None
+        contact.alerted = contact.alerted or contact.callback
+        agent.slots[e.contact_id] = (self.queues[contact.queue].channel, phase)
         agent.unanswered = 0
 
     def _e_reject(self, e: ev.OfferRejected, _d: list[dc.Decision]) -> None:
@@ -276,6 +281,7 @@ class ModelOracle(ModelState):
 
     # -- replay of decisions -----------------------------------------------------------------
     def _d_offer(self, d: dc.Offer) -> None:
+        self.requeue_if_retried(d)
         contact = self._live(d.contact_id, "Offer")
         agent = self._logged_in(d.agent_id, f"Offer of {d.contact_id}")
         queue = self.queues[contact.queue]
@@ -286,6 +292,7 @@ class ModelOracle(ModelState):
             f"(with {contact.agent_id}): offered to two agents at once",
         )
         check((d.queue, d.channel) == (queue.name, queue.channel), f"{where}: wrong queue/channel")
+        check(d.callback == contact.callback, f"{where}: callback={d.callback}, expected the other")
         check(d.agent_id not in contact.excluded, f"{where}: agent declined or ignored it before")
         check(
             self.can_take(agent, queue.channel),
@@ -362,6 +369,7 @@ class ModelOracle(ModelState):
             )
 
     def _d_enqueued(self, d: dc.Enqueued) -> None:
+        self.requeue_if_retried(d)
         contact = self._live(d.contact_id, "Enqueued")
         check(contact.status == "waiting", f"Enqueued {d.contact_id}: it is {contact.status}")
         check(d.queue == contact.queue, f"Enqueued {d.contact_id}: queue {d.queue}")
@@ -463,6 +471,7 @@ _EFFECTS: dict[type, Any] = {
     ev.QueueAdded: ModelOracle._e_add_queue,
     ev.QueueClosed: ModelOracle._e_close,
     ev.QueueOpened: ModelOracle._e_open,
+    **CALLBACK_EFFECTS,
 }
 
 _REPLAY: dict[type, Any] = {
@@ -477,4 +486,5 @@ _REPLAY: dict[type, Any] = {
     dc.WrapUpExpired: ModelOracle._d_wrap_expired,
     dc.LogoutCompleted: ModelOracle._d_logout,
     dc.Alert: ModelOracle._d_alert,
+    **CALLBACK_REPLAY,
 }

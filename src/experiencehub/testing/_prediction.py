@@ -78,6 +78,22 @@ class ModelPrediction(ModelState):
             return OfferNotFound
         return None
 
+    def _p_callback_request(self, e: ev.CallbackRequested) -> type[RoutingError] | None:
+        contact = self.contacts.get(e.contact_id)
+        if contact is None:
+            return UnknownContact
+        if contact.callback or contact.status != "waiting":
+            return InvalidTransition
+        return InvalidEvent if self.queues[contact.queue].callback is None else None
+
+    def _p_callback_dial(
+        self, e: ev.CallbackAnswered | ev.CallbackFailed
+    ) -> type[RoutingError] | None:
+        contact = self.contacts.get(e.contact_id)
+        if contact is None:
+            return UnknownContact
+        return None if contact.status == "dialing" else InvalidTransition
+
     def _p_end(self, e: ev.ContactEnded) -> type[RoutingError] | None:
         contact = self.contacts.get(e.contact_id)
         if contact is None:
@@ -88,12 +104,14 @@ class ModelPrediction(ModelState):
         contact = self.contacts.get(e.contact_id)
         if contact is None:
             return UnknownContact
-        return InvalidTransition if contact.status == "connected" else None
+        return InvalidTransition if contact.status in ("connected", "dialing") else None
 
     def _p_transfer(self, e: ev.ContactTransferred) -> type[RoutingError] | None:
         contact = self.contacts.get(e.contact_id)
         if contact is None:
             return UnknownContact
+        if contact.status in ("dialing", "scheduled"):
+            return InvalidTransition
         if e.queue not in self.queues:
             return UnknownQueue
         if e.agent_id is None:
@@ -132,4 +150,7 @@ _PREDICT: dict[type, Any] = {
     ev.WrapUpEnded: ModelPrediction._p_wrap_up_end,
     ev.ContactAbandoned: ModelPrediction._p_abandon,
     ev.ContactTransferred: ModelPrediction._p_transfer,
+    ev.CallbackRequested: ModelPrediction._p_callback_request,
+    ev.CallbackAnswered: ModelPrediction._p_callback_dial,
+    ev.CallbackFailed: ModelPrediction._p_callback_dial,
 }

@@ -13,12 +13,13 @@ from ..core.errors import (
     UnknownContact,
 )
 from ..core.router import Router
-from ._model_state import ModelState, check
+from ._callback_model import CallbackModel
+from ._model_state import check
 
 __all__ = ["RouterChecks"]
 
 
-class RouterChecks(ModelState):
+class RouterChecks(CallbackModel):
     """Whole-state checks of a router against the model (see the module docstring)."""
 
     def check_router(self, router: Router) -> None:
@@ -72,9 +73,11 @@ class RouterChecks(ModelState):
         self._check_timers()
 
     def _check_timers(self) -> None:
-        """Stage expansions, affinity windows and service-level alerts are never overdue."""
+        """Stage expansions, affinity windows, service-level alerts and callback retries are
+        never overdue."""
         for contact in self.contacts.values():
-            if contact.status == "connected":
+            if contact.status not in ("waiting", "offered"):
+                self.callback_timers(contact)
                 continue
             queue, cid = self.queues[contact.queue], contact.contact_id
             if contact.affinity:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from hypothesis import strategies as st
 
 from ..core import events as ev
+from ..core.callbacks import CallbackPolicy
 from ..core.policies import POLICIES
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.skills import SkillGraph
@@ -112,6 +113,17 @@ def stages(draw: st.DrawFn, max_stages: int = 3) -> list[Stage]:
     return out
 
 
+def callback_policies() -> st.SearchStrategy[CallbackPolicy]:
+    """Callback policies: retry delays in 1/2 s multiples, 1 to 3 dials, either place rule.
+    Cost: O(1) per draw."""
+    return st.builds(
+        CallbackPolicy,
+        retry_seconds=st.one_of(st.just(0.0), durations(0.5, 60.0)),
+        max_attempts=st.integers(1, 3),
+        keep_place=st.booleans(),
+    )
+
+
 def wrap_ups() -> st.SearchStrategy[WrapUp]:
     """None, timed (1/2 s multiples) or manual wrap-up. Cost: O(1) per draw."""
     return st.one_of(
@@ -129,7 +141,7 @@ def queue_specs(
     channels: Sequence[str] = CHANNELS,
 ) -> QueueSpec:
     """A queue with every option drawn: requirements, stages, aging, max length, service level,
-    wrap-up, rejoin and affinity windows. Cost: O(len(skills) + stages) per draw."""
+    wrap-up, rejoin and affinity windows, callbacks. Cost: O(len(skills) + stages) per draw."""
     required = draw(st.lists(st.sampled_from(list(skills)), min_size=0, max_size=2, unique=True))
     drawn_stages: list[Stage] = draw(stages())
     return QueueSpec(
@@ -144,6 +156,7 @@ def queue_specs(
         wrap_up=draw(wrap_ups()),
         rejoin_seconds=draw(st.one_of(st.just(0.0), durations(0.5, 60.0))),
         affinity_seconds=draw(st.one_of(st.just(0.0), durations(0.5, 60.0))),
+        callback=draw(st.one_of(st.none(), callback_policies())),
     )
 
 

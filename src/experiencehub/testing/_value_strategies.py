@@ -147,6 +147,16 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         outcome=st.sampled_from(ev.CONSULT_OUTCOMES),
     ),
     ev.Tick: st.builds(ev.Tick, at=event_times()),
+    ev.CallbackRequested: st.builds(
+        ev.CallbackRequested, at=event_times(), contact_id=identifiers()
+    ),
+    ev.CallbackAnswered: st.builds(ev.CallbackAnswered, at=event_times(), contact_id=identifiers()),
+    ev.CallbackFailed: st.builds(
+        ev.CallbackFailed,
+        at=event_times(),
+        contact_id=identifiers(),
+        reason=st.sampled_from(["no answer", "busy", "voicemail"]),
+    ),
 }
 
 _CANDIDATES = st.builds(dc.Candidate, agent_id=identifiers(), cost=_COSTS, note=_TEXT)
@@ -169,6 +179,21 @@ def _offers(draw: st.DrawFn) -> dc.Offer:
         channel=draw(st.sampled_from(CHANNELS)),
         stage=draw(st.integers(0, 3)),
         expires_at=draw(st.none() | _later(at)),
+        explanation=draw(_EXPLANATIONS),
+        callback=draw(st.booleans()),
+    )
+
+
+@st.composite
+def _callbacks_queued(draw: st.DrawFn) -> dc.CallbackQueued:
+    at = draw(event_times())
+    attempts = draw(st.integers(0, 3))
+    return dc.CallbackQueued(
+        at=at,
+        contact_id=draw(identifiers()),
+        queue=draw(identifiers()),
+        attempts=attempts,
+        retry_at=None if attempts == 0 else draw(_later(at)),
         explanation=draw(_EXPLANATIONS),
     )
 
@@ -234,6 +259,15 @@ _DECISIONS: dict[type, st.SearchStrategy[Any]] = {
         contact_id=identifiers(),
         kind=st.sampled_from(["service_level", "repeat_contact", "abandoned"]),
         detail=_TEXT,
+    ),
+    dc.CallbackQueued: _callbacks_queued(),
+    dc.CallbackExhausted: st.builds(
+        dc.CallbackExhausted,
+        at=event_times(),
+        contact_id=identifiers(),
+        queue=identifiers(),
+        attempts=st.integers(1, 3),
+        reason=_TEXT,
     ),
 }
 

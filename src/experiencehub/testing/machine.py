@@ -45,6 +45,7 @@ from ..core import errors
 from ..core import events as ev
 from ..core.errors import ClockWentBackwards, RoutingError
 from ..core.router import Router
+from ._callback_rules import CallbackRules
 from .model import RouterConfig, RouterModel
 from .strategies import agent_logins_for, queue_specs, router_configs, time_steps
 
@@ -57,7 +58,7 @@ REASONS = st.sampled_from([None, "Break", "Training", "Coaching"])
 """Away reasons the machine sends (the router keeps them; the model checks ``agent_view``)."""
 
 
-class RouterMachine(RuleBasedStateMachine):
+class RouterMachine(CallbackRules, RuleBasedStateMachine):
     """Random valid and invalid events against a Router, every invariant checked after each step.
 
     Class attributes a subclass may set:
@@ -338,16 +339,18 @@ class RouterMachine(RuleBasedStateMachine):
         contact_id = data.draw(st.sampled_from(self._in("connected")), label="contact")
         self.send(ev.ContactEnded(at=self._draw_at(data), contact_id=contact_id), None)
 
-    @precondition(lambda self: not self.pending and self._in("waiting", "offered"))
+    @precondition(lambda self: not self.pending and self._in("waiting", "offered", "scheduled"))
     @rule(data=st.data())
     def abandon(self, data: st.DataObject) -> None:
-        """A waiting or offered contact abandons.
+        """A waiting or offered contact abandons, or a customer cancels a scheduled callback.
         Cost: one send (an event on each of the three routers, and the model's prediction)."""
-        contact_id = data.draw(st.sampled_from(self._in("waiting", "offered")), label="contact")
+        leaving = self._in("waiting", "offered", "scheduled")
+        contact_id = data.draw(st.sampled_from(leaving), label="contact")
         self.send(ev.ContactAbandoned(at=self._draw_at(data), contact_id=contact_id), None)
 
     def _transferable(self) -> list[str]:
-        return sorted(self.model.contacts)
+        # a callback being dialled or waiting to retry is refused (see contact_event_any)
+        return self._in("waiting", "offered", "connected")
 
     @precondition(lambda self: not self.pending and self._transferable())
     @rule(data=st.data())
@@ -361,7 +364,9 @@ class RouterMachine(RuleBasedStateMachine):
         agent_id = data.draw(st.none() | st.sampled_from(sorted(self.model.agents) or ["nobody"]),
                              label="to agent")  # fmt: skip
         if agent_id is None:
-            event = ev.ContactTransferred(at=self._draw_at(data), contact_id=contact_id, queue=queue)
+            event = ev.ContactTransferred(
+                at=self._draw_at(data), contact_id=contact_id, queue=queue
+            )
             self.send(event, None)
         else:
             self.send(ev.ContactTransferred(at=self.model.now, contact_id=contact_id, queue=queue,
@@ -393,13 +398,20 @@ class RouterMachine(RuleBasedStateMachine):
         self.send(kind(at=self._draw_at(data), contact_id=contact, agent_id=agent))
 
     @precondition(lambda self: not self.pending)
-    @rule(contact=contacts, what=st.sampled_from(["end", "abandon", "transfer"]), data=st.data())
+    @rule(
+        contact=contacts,
+        what=st.sampled_from(["end", "abandon", "transfer", "callback", "answered", "failed"]),
+        data=st.data(),
+    )
     def contact_event_any(self, contact: str, what: str, data: st.DataObject) -> None:
-        """End, abandon or transfer any contact ever seen, in whatever state it is.
+        """End, abandon, transfer, request a callback for, or report a callback dial of any
+        contact ever seen, in whatever state it is.
         Cost: one send (an event on each of the three routers, and the model's prediction)."""
         at = self._draw_at(data)
         event: ev.Event
-        if what == "end":
+        if what in _CALLBACK_EVENTS:
+            event = _CALLBACK_EVENTS[what](at=at, contact_id=contact)
+        elif what == "end":
             event = ev.ContactEnded(at=at, contact_id=contact)
         elif what == "abandon":
             event = ev.ContactAbandoned(at=at, contact_id=contact)
@@ -458,6 +470,9 @@ class RouterMachine(RuleBasedStateMachine):
             ev.QueueClosed(at=at, queue="no-such-queue"),
             ev.QueueAdded(at=at, spec=next(iter(self.model.queues.values()))),
             ev.QueueOpened(at=at, queue="no-such-queue"),
+            ev.CallbackRequested(at=at, contact_id=unknown_contact),
+            ev.CallbackAnswered(at=at, contact_id=unknown_contact),
+            ev.CallbackFailed(at=at, contact_id=unknown_contact),
         ]
         if self._active_agents():
             options.append(ev.AgentLoggedIn(at=at, agent_id=self._active_agents()[0], skills={}))
@@ -495,6 +510,13 @@ class RouterMachine(RuleBasedStateMachine):
         )
         if not self.pending:
             self.model.check_router(self.router)
+
+
+_CALLBACK_EVENTS: dict[str, Any] = {
+    "callback": ev.CallbackRequested,
+    "answered": ev.CallbackAnswered,
+    "failed": ev.CallbackFailed,
+}
 
 
 def _robust_error(event: ev.Event) -> type[RoutingError]:
