@@ -7,16 +7,24 @@ Nothing here runs at import time: asv imports every module of ``benchmarks/`` wh
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
-from experiencehub import QueueSpec, Router, SkillGraph, Stage
+from experiencehub import CallbackPolicy, QueueSpec, Router, SkillGraph, Stage
 from experiencehub import decisions as dc
 from experiencehub import events as ev
 
 # the scenario of benchmarks/router.py, also when this file is loaded alone (the smoke test)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.router import Scenario, _offer_of, _timed, median_us
+from benchmarks.router import (
+    Scenario,
+    _offer_of,
+    _timed,
+    build_queues,
+    build_skills,
+    median_us,
+)
 
 AGENT_SIZES = (100, 10_000)
 WAITING_SIZES = (1_000, 100_000)
@@ -118,6 +126,100 @@ class Consult:
 
     def track_consult_return_us(self, agents: int, waiting: int) -> float:
         return median_us(measure_consult(self.sc, self.reps)["return"])
+
+
+CALLBACK_RETRY_SECONDS = 1e6
+"""Retry delay of the benchmark's callbacks: far beyond the measured window, so a failed dial's
+contact stays scheduled (its deadline and waiting count held) and no retry interferes."""
+
+
+class CallbackScenario(Scenario):
+    """:class:`benchmarks.router.Scenario` whose queues take callbacks and whose every waiting
+    group-A contact asked for one, so a freed agent is always offered a callback."""
+
+    def __init__(self, agents: int, waiting: int, *, seed: int = 1) -> None:
+        self.rng = random.Random(seed)
+        self.channel, self.slots = "phone", 1
+        policy = CallbackPolicy(retry_seconds=CALLBACK_RETRY_SECONDS, max_attempts=3)
+        queues = [
+            QueueSpec(
+                q.name, channel=q.channel, requires=q.requires, stages=q.stages, callback=policy
+            )
+            for q in build_queues()
+        ]
+        self.router = Router(build_skills(), queues, seed=seed)
+        self.now = 0.0
+        self.serial = 0
+        self.connected: list[tuple[str, str]] = []
+        self.log_in(agents)
+        self.fill(waiting)
+
+    def arrive_a(self) -> list[dc.Decision]:
+        out = super().arrive_a()
+        if isinstance(out[-1], dc.Enqueued):
+            self.handle(ev.CallbackRequested(at=self.now, contact_id=out[-1].contact_id))
+        return out
+
+
+def measure_callbacks(sc: CallbackScenario, reps: int) -> dict[str, list[int]]:
+    """ns per callback request (of a contact just queued), per accept that starts a dial, per
+    failed dial (the agent takes the next callback) and per answered dial. Each cycle frees one
+    agent, fails its callback, answers the next, and queues two new callbacks, so the waiting
+    count stays constant (the failed ones stay scheduled)."""
+    times: dict[str, list[int]] = {"request": [], "dial": [], "fail": [], "answer": []}
+    router = sc.router
+    for _ in range(reps):
+        slot, end = sc.free_agent_event()
+        first = _offer_of(router.handle(end))
+        accept = ev.OfferAccepted(
+            at=sc.tick_time(), contact_id=first.contact_id, agent_id=first.agent_id
+        )
+        times["dial"].append(_timed(router, accept)[0])
+        ns, out = _timed(router, ev.CallbackFailed(at=sc.tick_time(), contact_id=first.contact_id))
+        times["fail"].append(ns)
+        second = _offer_of(out)
+        router.handle(
+            ev.OfferAccepted(
+                at=sc.tick_time(), contact_id=second.contact_id, agent_id=second.agent_id
+            )
+        )
+        ns, _out = _timed(
+            router, ev.CallbackAnswered(at=sc.tick_time(), contact_id=second.contact_id)
+        )
+        times["answer"].append(ns)
+        sc.connected[slot] = (second.contact_id, second.agent_id)
+        for queue in (first.queue, second.queue):
+            queued = router.handle(sc.enqueue_event(queue))
+            if not isinstance(queued[-1], dc.Enqueued):
+                raise AssertionError(f"expected the arrival to wait, got {queued!r}")
+            request = ev.CallbackRequested(at=sc.tick_time(), contact_id=queued[-1].contact_id)
+            times["request"].append(_timed(router, request)[0])
+    return times
+
+
+class QueuedCallbacks:
+    """Median µs of the queued-callback events: request, dial (accept), failed dial, answer."""
+
+    params = (list(AGENT_SIZES), list(WAITING_SIZES))
+    param_names = ("agents", "waiting")
+    timeout = 900.0
+    unit = "µs"
+    reps = 1000
+
+    def setup(self, agents: int, waiting: int) -> None:
+        self.sc = CallbackScenario(agents, waiting)
+
+    def track_request_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_callbacks(self.sc, self.reps)["request"])
+
+    def track_dial_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_callbacks(self.sc, self.reps)["dial"])
+
+    def track_failed_dial_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_callbacks(self.sc, self.reps)["fail"])
+
+    def track_answer_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_callbacks(self.sc, self.reps)["answer"])
 
 
 def run_once(obj: object, method: str, *args: object) -> object:

@@ -124,10 +124,12 @@ def test_tables_suite_runs_once() -> None:
             suite.teardown(result, fmt, timestamps)
 
 
-def test_router_feature_suites_run_once() -> None:
+def test_router_feature_suites_run_once(monkeypatch: pytest.MonkeyPatch) -> None:
     features = _load("router_features")
     for name, cls in vars(features).items():
         if isinstance(cls, type) and hasattr(cls, "params"):
+            if hasattr(cls, "reps"):  # the track_ suites' repetitions: a few are enough here
+                monkeypatch.setattr(cls, "reps", 5)
             for method in _benchmark_methods(cls):
                 features.run_once(cls(), method, 20, 60)
             assert cls.params == (list(features.AGENT_SIZES), list(features.WAITING_SIZES)), name
