@@ -58,6 +58,7 @@ from .cli_verdicts import staffing_table, target_table
 from .sim import kpi, tablefiles
 from .sim.checks import parse_start
 from .sim.confidence import block_columns
+from .sim.queued_callbacks import CALLBACK_KPI_KEYS, callback_columns
 from .sim.report import (
     EPOCH,
     shown_load_kpis,
@@ -268,6 +269,9 @@ def _print_result(result: Result) -> None:
     if (result.kpis.get("estimated_wait") or {}).get("overall", {}).get("estimated"):
         columns = block_columns(result.kpis, result.ci95, "estimated_wait")
         console.print(kpi_table("Estimated wait accuracy", columns, ESTIMATED_WAIT_KPI_KEYS))
+    if result.kpis.get("callbacks"):
+        columns = callback_columns(result.kpis, result.ci95)
+        console.print(kpi_table("Queued callbacks", columns, CALLBACK_KPI_KEYS))
     if result.kpis.get("self_service"):
         columns = self_service_columns(result.kpis, result.ci95)
         console.print(kpi_table("Self-service", columns, SELF_SERVICE_KPI_KEYS))

@@ -38,6 +38,7 @@ from .scenario_types import (
     Ivr,
     KpiSettings,
     QueueConfig,
+    QueuedCallback,
     Repeat,
     Scenario,
     SelfService,
@@ -108,6 +109,8 @@ def validate(
     for i, queue in enumerate(scenario.queues):
         if queue.self_service is not None:
             _check_self_service(queue.self_service, f"queues[{i}].self_service", asks, problems)
+        if queue.queued_callback is not None:
+            _check_queued_callback(queue.queued_callback, f"queues[{i}].queued_callback", problems)
     channels = None if {"queues", "agents"} & set(incomplete) else _channels(scenario)
     _check_channel_rules(scenario.simulation.channel_rules, channels, problems)
     if not {"queues", "agents", "substitutions"} & set(incomplete):
@@ -551,6 +554,18 @@ def _check_preference(
         problems.append(
             f"{path}.channel: no queue serves {preference.channel!r} (channels: {', '.join(channels)})"
         )
+
+
+def _check_queued_callback(config: QueuedCallback, path: str, problems: Problems) -> None:
+    """Probabilities in [0, 1], times >= 0 (a dial > 0), 1 to 100 attempts."""
+    _probability(problems, f"{path}.accept", config.accept)
+    _probability(problems, f"{path}.answer", config.answer)
+    for key in ("offer_above_seconds", "retry_seconds"):
+        _non_negative(problems, f"{path}.{key}", getattr(config, key))
+    _positive(problems, f"{path}.dial_seconds", config.dial_seconds)
+    attempts = config.attempts
+    ok = not isinstance(attempts, bool) and isinstance(attempts, int) and 1 <= attempts <= 100
+    _need(problems, ok, f"{path}.attempts", "an integer from 1 to 100", attempts)
 
 
 def _known_queue(name: str, path: str, queues: set[str] | None, problems: Problems) -> None:

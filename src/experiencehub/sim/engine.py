@@ -38,10 +38,12 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ..records import ContactRecord, merged
 from .build import build_router, router_seed, skill_graph
+from .callback_loop import CallbackLoop
 from .closures import schedule_closures
 from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime
 from .preferred import ChannelPreferences
+from .queued_callbacks import CallbackDesk, CallbackVisit
 from .scenario import Scenario
 from .self_service import SelfServiceDesk, SelfServiceVisit
 from .staff import Agent, Clock
@@ -68,9 +70,10 @@ class RunResult:
     router_events: int
     wall_seconds: float
     self_service: tuple[SelfServiceVisit, ...] = ()
+    callbacks: tuple[CallbackVisit, ...] = ()
 
 
-class _Simulation:
+class _Simulation(CallbackLoop):
     """One replication: the heap of future events, the customers' side, and the agents' side
     (:class:`~.workforce.Workforce`). Use :func:`run`."""
 
@@ -103,6 +106,7 @@ class _Simulation:
         self.queues = {q.name: q for q in scenario.queues}
         self.desk = SelfServiceDesk.of(scenario)  # None: no self-service step anywhere
         self.prefs = ChannelPreferences.of(scenario, self.model)  # None: none stated or used
+        self.callbacks = CallbackDesk.of(scenario)  # None: no queue takes callbacks
         self.sources = [
             CustomerSource(scenario, i, replication) for i in range(len(scenario.workload))
         ]
@@ -123,6 +127,7 @@ class _Simulation:
             dc.Refused: self._on_refused,
             dc.Enqueued: self._on_enqueued,
             **self.staff.decision_handlers(),
+            **self.callback_handlers(),
         }
 
     # -- the loop ---------------------------------------------------------------------------
@@ -182,6 +187,7 @@ class _Simulation:
             router_events=self.sent,
             wall_seconds=wallclock.perf_counter() - started,
             self_service=() if self.desk is None else tuple(self.desk.visits),
+            callbacks=() if self.callbacks is None else tuple(self.callbacks.visits),
         )
 
     def push(self, at: float, action: Action, a: Any, b: Any, c: Any) -> None:
@@ -300,6 +306,8 @@ class _Simulation:
         live = self.live.get(contact_id)
         if live is None or live.leg != leg or live.status == "connected":
             return  # connected (or gone) first: the abandon is cancelled
+        if self.callbacks is not None and self.is_callback(contact_id):
+            return  # a queued callback: the customer hung up, no patience applies
         del self.live[contact_id]
         live.record.outcome, live.record.ended_at = "abandoned", self.now
         self.send(ev.new_contact_abandoned(at=self.now, contact_id=contact_id))
@@ -357,6 +365,8 @@ class _Simulation:
         live = self._offer_open(contact_id, agent_id, offer_seq)
         if live is None:
             return
+        if self.callbacks is not None and self.dial(live, agent_id):
+            return  # a queued callback: the agent dials first
         live.status = "connected"
         record, agent = live.record, self.agents[agent_id]
         first = record.answered_at is None

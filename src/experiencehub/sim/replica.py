@@ -9,6 +9,7 @@ from __future__ import annotations
 from .confidence import Blocks
 from .engine import RunResult
 from .kpi import ServiceLevelRule, run_kpis
+from .queued_callbacks import CallbackDesk, callback_kpis
 from .scenario import Scenario
 from .self_service import SelfServiceDesk, self_service_kpis
 from .wait_estimates import estimated_wait_kpis
@@ -37,6 +38,8 @@ def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
         asks=bool(scenario.context.asks),
     )
     blocks["estimated_wait"] = estimated_wait_kpis(result.records, result.measured)
+    if CallbackDesk.of(scenario) is not None:
+        blocks["callbacks"] = callback_kpis(result.callbacks, result.measured)
     if SelfServiceDesk.of(scenario) is not None:
         blocks["self_service"] = self_service_kpis(
             result.self_service, result.records, result.measured

@@ -43,6 +43,7 @@ from .kpi import (
     Blocks,
     ContactRecord,
 )
+from .queued_callbacks import CALLBACK_KPI_KEYS, callback_columns
 from .report_sections import (
     INTERVAL_PLOTS,
     comparison_warnings_html,
@@ -142,7 +143,7 @@ _PERCENT = frozenset(
 )  # fmt: skip
 _SECONDS = frozenset(
     {"asa", "mean_wait_all", "p90_wait", "time_to_resolution", "aht", "acw", "time_in_self_service",
-     "mean_estimate", "mean_actual", "mean_absolute_error", "bias"}
+     "mean_estimate", "mean_actual", "mean_absolute_error", "bias", "request_to_connected"}
 )  # fmt: skip
 _TWO_DECIMALS = frozenset(
     {
@@ -275,6 +276,8 @@ def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
     if (result.kpis.get("estimated_wait") or {}).get("overall", {}).get("estimated"):
         columns = block_columns(result.kpis, result.ci95, "estimated_wait")
         tables.append(_table("Estimated wait accuracy", columns, ESTIMATED_WAIT_KPI_KEYS))
+    if result.kpis.get("callbacks"):
+        tables.append(_table("Queued callbacks", callback_columns(result.kpis, result.ci95), CALLBACK_KPI_KEYS))
     if result.kpis.get("self_service"):
         tables.append(_table("Self-service", self_service_columns(result.kpis, result.ci95), SELF_SERVICE_KPI_KEYS))
     images = "".join(_figure(name, alt) for name, alt in plots)

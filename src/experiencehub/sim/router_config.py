@@ -9,9 +9,10 @@ rule (:mod:`experiencehub.core.eligibility`) who can serve what.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core._validators import MAX_SECONDS
+from ..core.callbacks import CallbackPolicy
 from ..core.eligibility import can_serve
 from ..core.hours import OpenHours
 from ..core.queues import QueueSpec, Stage, WrapUp
@@ -60,6 +61,7 @@ def queue_spec(q: QueueConfig) -> QueueSpec:
         affinity_seconds=q.affinity_seconds,
         rejoin_seconds=q.rejoin_seconds,
         hours=open_hours(q),
+        **_callback_options(q),
     )
 
 
@@ -73,6 +75,22 @@ def open_hours(q: QueueConfig) -> OpenHours | None:
         week_starts_at=q.hours.week_starts_at,
         closed=[(c.start, MAX_SECONDS if c.end is None else c.end) for c in q.closed],
     )
+
+
+def _callback_options(q: QueueConfig) -> dict[str, Any]:
+    """A ``queued_callback`` queue: its callback policy and the estimated-wait alert that offers
+    callbacks (nothing otherwise, so other queues are built exactly as before)."""
+    config = q.queued_callback
+    if config is None:
+        return {}
+    return {
+        "estimated_wait_alert_seconds": config.offer_above_seconds,
+        "callback": CallbackPolicy(
+            retry_seconds=config.retry_seconds,
+            max_attempts=config.attempts,
+            keep_place=config.keep_place,
+        ),
+    }
 
 
 def group_can_serve(

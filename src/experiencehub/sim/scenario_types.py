@@ -30,6 +30,7 @@ __all__ = [
     "QueueClosure",
     "QueueConfig",
     "QueueHours",
+    "QueuedCallback",
     "Repeat",
     "Scenario",
     "SelfService",
@@ -137,6 +138,23 @@ class ChannelPreference:
     channel: str
     used: float
     stated: float = 1.0
+
+
+@attrs.frozen(kw_only=True)
+class QueuedCallback:
+    """Queued callbacks on a queue: a contact queued with an estimated wait above
+    ``offer_above_seconds`` is offered a callback, which ``accept`` (a probability) of callers
+    take, keeping their place. An agent's dial takes ``dial_seconds`` and is answered with
+    probability ``answer``; a failed dial is retried after ``retry_seconds``, keeping the place
+    (``keep_place``) or at the back, until ``attempts`` dials failed."""
+
+    accept: float
+    answer: float
+    offer_above_seconds: float = 60.0
+    retry_seconds: float = 300.0
+    attempts: int = 3
+    keep_place: bool = True
+    dial_seconds: float = 20.0
 
 
 @attrs.frozen(kw_only=True)
@@ -298,6 +316,7 @@ class QueueConfig:
     self_service: SelfService | None = None
     closed: tuple[QueueClosure, ...] = ()
     hours: QueueHours | None = None
+    queued_callback: QueuedCallback | None = None
 
 
 @attrs.frozen(kw_only=True)
