@@ -25,7 +25,9 @@ class CallbackRules:
     pending: bool
 
     def send(self, event: ev.Event, expected: Any = ...) -> Any:
-        raise NotImplementedError  # RouterMachine's
+        """Send to every router and check the outcome: ``RouterMachine.send``.
+        Cost: one event on each of the three routers, and the model's prediction."""
+        raise NotImplementedError
 
     def _in(self, *statuses: str) -> list[str]:
         raise NotImplementedError  # RouterMachine's
