@@ -15,6 +15,7 @@ from experiencehub.sim.engine import run
 from experiencehub.sim.queued_callbacks import CALLBACK_KPI_KEYS, CallbackVisit, callback_kpis
 from experiencehub.sim.runs import simulate
 from experiencehub.sim.scenario import ScenarioError, load_scenario
+from experiencehub.sim.tables import tables
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "queued-callbacks.toml"
@@ -73,6 +74,10 @@ def test_kpis_per_queue_and_channel_in_the_result_and_json(tmp_path: Path) -> No
     assert set(block["overall"]) == set(CALLBACK_KPI_KEYS)
     assert set(block["by_queue"]) == {"support"} and set(block["by_channel"]) == {"phone"}
     assert block["overall"]["callbacks_completed"] > 0
+    kpi_table = tables(result)["kpis"]  # the kpis table of --out
+    rows = [(b, n, k) for b, n, k in zip(kpi_table["block"], kpi_table["name"], kpi_table["kpi"], strict=True)
+            if b == "callbacks"]  # fmt: skip
+    assert ("callbacks", "by_channel.phone", "abandonment_avoided") in rows
     out = CliRunner().invoke(app, ["simulate", str(SCENARIO), "--json", "--workers", "1"])
     assert out.exit_code == 0, out.output
     assert "callbacks" in json.loads(out.output)["kpis"]
