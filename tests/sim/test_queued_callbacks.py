@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from experiencehub.cli import app
 from experiencehub.sim.engine import run
 from experiencehub.sim.queued_callbacks import CALLBACK_KPI_KEYS, CallbackVisit, callback_kpis
+from experiencehub.sim.report import write_html_report
 from experiencehub.sim.runs import simulate
 from experiencehub.sim.scenario import ScenarioError, load_scenario
 from experiencehub.sim.tables import tables
@@ -70,6 +71,8 @@ def test_nobody_answering_exhausts_every_callback(tmp_path: Path) -> None:
 
 def test_kpis_per_queue_and_channel_in_the_result_and_json(tmp_path: Path) -> None:
     result = simulate(load_scenario(SCENARIO))
+    page = write_html_report(result, tmp_path / "report").read_text(encoding="utf-8")
+    assert "<h2>Queued callbacks</h2>" in page and "request_to_connected" in page
     block = result.kpis["callbacks"]
     assert set(block["overall"]) == set(CALLBACK_KPI_KEYS)
     assert set(block["by_queue"]) == {"support"} and set(block["by_channel"]) == {"phone"}
