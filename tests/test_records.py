@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import experiencehub.sim.kpi
-from experiencehub import QueueSpec, Router, SkillGraph, WrapUp
+from experiencehub import CallbackPolicy, QueueSpec, Router, SkillGraph, WrapUp
 from experiencehub import decisions as dc
 from experiencehub import events as ev
 from experiencehub.context import ExperienceHub, Identity, MemoryContextStore
@@ -198,3 +198,31 @@ def test_without_context_the_simulator_has_no_preferred_agents_or_briefs() -> No
     handled = [r for r in records if r.outcome == "handled"]
     assert all(len(r.agents) == 1 + r.transfers and r.offers >= 1 for r in handled)
     assert {(r.preferred_agent, r.not_asked) for r in records} == {(None, ())}
+
+
+def test_a_queued_callback_is_answered_when_the_customer_answers_and_can_fail() -> None:
+    policy = CallbackPolicy(retry_seconds=10.0, max_attempts=1)
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone", callback=policy)])
+    recorder = ContactRecorder(router)
+    finished: list[ContactRecord] = []
+
+    def send(event: ev.Event) -> None:
+        finished.extend(recorder.observe(event, router.handle(event)))
+
+    send(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}, capacity={"phone": 1}))
+    for cid in ("busy", "c1", "c2"):
+        send(ev.ContactArrived(at=1.0, contact_id=cid, queue="q"))
+    send(ev.OfferAccepted(at=1.0, contact_id="busy", agent_id="a1"))
+    send(ev.CallbackRequested(at=2.0, contact_id="c1"))
+    send(ev.CallbackRequested(at=2.0, contact_id="c2"))
+    send(ev.ContactEnded(at=5.0, contact_id="busy"))  # c1 offered, a callback
+    send(ev.OfferAccepted(at=6.0, contact_id="c1", agent_id="a1"))
+    assert recorder.open_record("c1").answered_at is None  # type: ignore[union-attr]
+    send(ev.CallbackAnswered(at=20.0, contact_id="c1"))
+    assert recorder.open_record("c1").answered_at == 20.0  # type: ignore[union-attr]
+    send(ev.ContactEnded(at=80.0, contact_id="c1"))  # c2 offered
+    send(ev.OfferAccepted(at=81.0, contact_id="c2", agent_id="a1"))
+    send(ev.CallbackFailed(at=90.0, contact_id="c2"))  # its only dial
+    outcomes = {r.contact_id: (r.outcome, r.answered_at, r.ended_at) for r in finished}
+    assert outcomes["c1"] == ("handled", 20.0, 80.0)
+    assert outcomes["c2"] == ("callback_failed", None, 90.0)

@@ -56,8 +56,9 @@ DEFAULT_SERVICE_LEVEL_SECONDS = 20.0
 class ContactRecord:
     """One contact from arrival to its end: what a host ingests and the simulator's KPIs read.
 
-    ``outcome``: ``handled``, ``abandoned``, ``refused`` (queue full) or ``unfinished`` (still
-    waiting or connected when the run stopped); a live host may pass its own word for how a
+    ``outcome``: ``handled``, ``abandoned``, ``refused`` (queue full), ``callback_failed`` (a
+    queued callback whose every dial failed) or ``unfinished`` (still waiting or connected when
+    the run stopped); a live host may pass its own word for how a
     contact ended (``dropped``, ``resolved``…). ``origin``: ``new``, ``callback``, ``repeat`` or
     ``unresolved`` (the customer came back because the issue was not resolved). ``customer_id``
     is None for an anonymous live contact.
@@ -145,6 +146,8 @@ class _Open:
     wrapping: set[str] = attrs.Factory(set)  # agents still wrapping it up
     left: bool = False  # ended, abandoned or refused: no longer in the router
     briefed: tuple[str, tuple[str, ...]] | None = None  # (agent, do-not-ask) of the last offer
+    callback: bool = False  # its last offer was a queued callback's: accepting it only dials
+    dialing: str | None = None  # the agent dialling it back, until the customer answers
 
 
 @attrs.define(slots=True, eq=False)
@@ -233,7 +236,15 @@ class ContactRecorder:
             self._end_consult(found, event)
         record = found.record
         if isinstance(event, ev.OfferAccepted):
-            self._answer(found, event.agent_id, event.at)
+            if found.callback:  # a queued callback: answered when the customer answers the dial
+                found.dialing = event.agent_id
+            else:
+                self._answer(found, event.agent_id, event.at)
+        elif isinstance(event, ev.CallbackAnswered) and found.dialing is not None:
+            self._answer(found, found.dialing, event.at)
+            found.callback, found.dialing = False, None
+        elif isinstance(event, ev.CallbackFailed):
+            found.dialing = None
         elif isinstance(event, (ev.ContactEnded, ev.ContactAbandoned)):
             default = "handled" if isinstance(event, ev.ContactEnded) else "abandoned"
             record.outcome, record.ended_at, found.left = outcome or default, event.at, True
@@ -300,6 +311,7 @@ class ContactRecorder:
             return None
         record = found.record
         if isinstance(d, dc.Offer):
+            found.callback = d.callback
             record.offers += 1
             if record.offered_at is None:
                 record.offered_at = d.at
@@ -312,6 +324,8 @@ class ContactRecorder:
             record.outcome, record.ended_at, found.left = "refused", d.at, True
         elif isinstance(d, dc.Enqueued) and isinstance(event, ev.ContactArrived):
             record.estimated_wait = d.estimated_wait  # the estimate given on arrival
+        elif isinstance(d, dc.CallbackExhausted):  # every dial of a queued callback failed
+            record.outcome, record.ended_at, found.left = "callback_failed", d.at, True
         return d.contact_id  # type: ignore[no-any-return]
 
     def _finish(self, contact_id: str) -> ContactRecord | None:
