@@ -353,3 +353,16 @@ def _check_decisions(decisions: list[dc.Decision], callbacks: set[str], dials: d
         if isinstance(d, dc.CallbackExhausted):
             assert d.attempts == dials[d.contact_id] == 2
             callbacks.discard(d.contact_id)
+
+
+def test_without_a_retry_delay_a_failed_callback_queues_again_at_once() -> None:
+    router = phone_router(CallbackPolicy(retry_seconds=0.0, max_attempts=2))
+    busy_agent(router)
+    queued_callback(router, "c1", 1.0)
+    arrive(router, "c2", 2.0)
+    send(router, ev.ContactEnded(at=3.0, contact_id="busy-a1"))
+    send(router, ev.OfferAccepted(at=4.0, contact_id="c1", agent_id="a1"))
+    decisions = send(router, ev.CallbackFailed(at=5.0, contact_id="c1"))
+    # queued again at its place (before c2), then the freed agent takes it again
+    assert kinds(decisions) == ["CallbackQueued", "Enqueued", "Offer"]
+    assert offers(decisions) == [("c1", "a1")] and router.next_deadline() is not None

@@ -106,7 +106,6 @@ class Callbacks(Consulting):
         contact.move("fail")
         contact.affinity = ()
         retry_at = self.now + state.policy.retry_seconds
-        contact.deadlines.append(self.deadlines.add(retry_at, RETRY, contact.contact_id))
         # still not connected: counted as waiting while it waits for its retry
         self.stats.queued(contact.queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
         place = "its place" if state.policy.keep_place else "the back of the queue"
@@ -115,6 +114,10 @@ class Callbacks(Consulting):
             f"queues again at {retry_at:g}s, at {place}"
         )
         out.append(self._callback_queued(contact, retry_at, summary))
+        if retry_at > self.now:
+            contact.deadlines.append(self.deadlines.add(retry_at, RETRY, contact.contact_id))
+        else:  # no delay: it queues again now, not at the next event
+            self.retry_callback(contact, out)
 
     def retry_callback(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """The retry time came: the contact queues again (its old key, or a new one at the back)
