@@ -235,16 +235,8 @@ class ContactRecorder:
         if self._leg_of and isinstance(event, (ev.ConsultEnded, ev.ContactEnded)):
             self._end_consult(found, event)
         record = found.record
-        if isinstance(event, ev.OfferAccepted):
-            if found.callback:  # a queued callback: answered when the customer answers the dial
-                found.dialing = event.agent_id
-            else:
-                self._answer(found, event.agent_id, event.at)
-        elif isinstance(event, ev.CallbackAnswered) and found.dialing is not None:
-            self._answer(found, found.dialing, event.at)
-            found.callback, found.dialing = False, None
-        elif isinstance(event, ev.CallbackFailed):
-            found.dialing = None
+        if isinstance(event, (ev.OfferAccepted, ev.CallbackAnswered, ev.CallbackFailed)):
+            self._accept_or_dial(found, event)
         elif isinstance(event, (ev.ContactEnded, ev.ContactAbandoned)):
             default = "handled" if isinstance(event, ev.ContactEnded) else "abandoned"
             record.outcome, record.ended_at, found.left = outcome or default, event.at, True
@@ -291,6 +283,22 @@ class ContactRecorder:
             threshold=self.default_threshold if threshold is None else float(threshold),
         )  # fmt: skip
         self._open[e.contact_id] = _Open(record, e.preferred_agents)
+
+    def _accept_or_dial(
+        self, found: _Open, event: ev.OfferAccepted | ev.CallbackAnswered | ev.CallbackFailed
+    ) -> None:
+        """An accepted offer answers the contact, unless it is a queued callback's: then the
+        agent dials, and the contact is answered when the customer answers the dial."""
+        if isinstance(event, ev.OfferAccepted):
+            if found.callback:
+                found.dialing = event.agent_id
+            else:
+                self._answer(found, event.agent_id, event.at)
+            return
+        if isinstance(event, ev.CallbackAnswered) and found.dialing is not None:
+            self._answer(found, found.dialing, event.at)
+            found.callback = False
+        found.dialing = None
 
     def _answer(self, found: _Open, agent_id: str, at: float) -> None:
         record = found.record
