@@ -334,7 +334,7 @@ BROKEN = settings(
         (_PrefersCostlyRecentAgents, "stands before"),
         (_IgnoresClosing, "Refused=\\[\\] but (queue )?full=True"),
         (_AddsQueuesForLaterLoginsOnly, "work not conserved"),
-        (_IgnoresAgentWrapUp, "no WrapUpStarted"),
+        (_IgnoresAgentWrapUp, "no WrapUpStarted|ends_at should be"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:
