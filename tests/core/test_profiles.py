@@ -330,3 +330,24 @@ def test_offers_respect_profiles_and_delays(
     run = Run(selection)
     for kind, value in steps:
         run.step(kind, value)
+
+
+def test_profile_priority_holds_in_an_any_agent_line_that_queues_share() -> None:
+    stages = [Stage(after=0, max_cost=0), Stage(after=10, max_cost=None)]
+    router = Router(
+        SkillGraph(),
+        [
+            QueueSpec("a", channel="phone", requires={"a": 1}, stages=stages),
+            QueueSpec("b", channel="phone", requires={"b": 1}, stages=stages),
+        ],
+        contact_selection="profile_priority",
+        offer_timeout=None,
+    )
+    profiled(router, "x", 0.0, a=(2, 0), b=(1, 0))  # no skills: the shared last line only
+    router.handle(ev.AgentStatusChanged(at=0.0, agent_id="x", status="away"))
+    arrive(router, "a1", 0.0, "a")
+    arrive(router, "b1", 1.0, "b")
+    router.handle(ev.Tick(at=11.0))  # both in the "any agent" line the two queues share
+    out = router.handle(ev.AgentStatusChanged(at=12.0, agent_id="x", status="available"))
+    assert offers(out) == [("b1", "x")]
+    router._check()

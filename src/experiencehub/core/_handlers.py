@@ -307,6 +307,7 @@ class RoutingCore(Callbacks):
             return
         agent = self.agents[e.agent_id]
         agent.skills, agent.serving, agent.lines = made.skills, made.serving, made.lines
+        agent.mixed_lines = made.mixed_lines
         self.pools.reenrol(agent)
         own = self.affinity_lines.get(agent.agent_id, {})
         lost = [name for name in own if not self.can_prefer(agent.agent_id, self.queues[name])]

@@ -18,7 +18,7 @@ from ._state import AFFINITY, ALERT, DELAY, OFFER, REJOIN, STAGE, WRAP_UP
 from .agents import AgentState
 from .contacts import ContactState, ContactStatus
 from .deadlines import DETAIL, KIND, SUBJECT, Deadline
-from .profiles import ContactSelection, RoutingProfile
+from .profiles import ContactSelection
 from .queues import ENTRY_CONTACT, KEY_ENQUEUED_AT, KEY_RANK, KEY_SEQ, LineEntry, WaitingLine
 
 # what an agent's policy key is computed from when it serves a queue only at an "any agent" stage
@@ -146,39 +146,46 @@ class Matching(Offers):
         lines = [(line, True) for line in agent.lines]
         if own is not None:
             lines += [(line, False) for line in own.values()]
+        # a line its listed queues of different priorities share: the first of each priority
+        mixed = agent.mixed_lines if selection.name != "priority_then_wait" else frozenset()
         for line, delayed in lines:
             if line.first is None or line.channel not in taking:
                 continue
-            found = self._first_allowed(line, agent, profile, now, delayed)
-            if found is None:
-                continue
-            entry, priority = found
-            rank = (entry[KEY_RANK] - line.aging_rate * now, entry[KEY_ENQUEUED_AT], entry[KEY_SEQ])
-            key = (selection.key(priority, rank), entry[ENTRY_CONTACT])
-            if best is None or key < best:
-                best = key
+            for entry, priority in self._first_allowed(line, agent, now, delayed, mixed):
+                rate = line.aging_rate
+                rank = (entry[KEY_RANK] - rate * now, entry[KEY_ENQUEUED_AT], entry[KEY_SEQ])
+                key = (selection.key(priority, rank), entry[ENTRY_CONTACT])
+                if best is None or key < best:
+                    best = key
         return None if best is None else best[1]
 
     def _first_allowed(
         self,
         line: WaitingLine,
         agent: AgentState,
-        profile: RoutingProfile,
         now: float,
         delayed: bool,
-    ) -> tuple[LineEntry, int] | None:
+        mixed: frozenset[int],
+    ) -> list[tuple[LineEntry, int]]:
         """The first entry of the line the profiled agent may take, with its queue's profile
-        priority (``delayed=False``: a line of contacts preferring it, no delay)."""
-        agent_id, contacts, queues = agent.agent_id, self.contacts, profile.queues
+        priority (``delayed=False``: a line of contacts preferring it, no delay); in a line of
+        ``mixed`` (shared by listed queues of different priorities), the first of each
+        priority, so a selection that ranks priorities first sees the best of each."""
+        assert agent.profile is not None
+        agent_id, contacts, queues = agent.agent_id, self.contacts, agent.profile.queues
+        found: dict[int, tuple[LineEntry, int]] = {}
+        wanted = agent.priority_count if id(line) in mixed else 1
         for entry in line.entries():
             contact = contacts[entry[ENTRY_CONTACT]]
             listed = queues.get(contact.queue.name)
-            if listed is None or agent_id in contact.excluded:
+            if listed is None or agent_id in contact.excluded or listed.priority in found:
                 continue
             if delayed and contact.enqueued_at + listed.delay > now:
                 continue
-            return entry, listed.priority
-        return None
+            found[listed.priority] = (entry, listed.priority)
+            if len(found) == wanted:
+                break
+        return list(found.values())
 
     def _best_contact(self, agent: AgentState) -> str | None:
         """Head of each line the agent serves (skipping contacts it declined); the best wins.

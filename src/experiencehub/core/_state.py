@@ -192,7 +192,8 @@ class RoutingState:
         skills, capacity = agent.skills, agent.capacity
         serving: dict[str, tuple[float, int]] = {}
         lines: dict[int, WaitingLine] = {}
-        for name in agent.profile.queues:
+        priorities: dict[int, set[int]] = {}  # line → priorities of the listed queues it holds
+        for name, listed in agent.profile.queues.items():
             queue = self.queues[name]
             served = serving_cost(self.skills, skills, queue)
             if served is not None and not queue.within_rings(served[0]):
@@ -206,8 +207,11 @@ class RoutingState:
             for stage in range(first, len(queue.stages)):
                 line = self.lines[(name, stage)]
                 lines[id(line)] = line
+                priorities.setdefault(id(line), set()).add(listed.priority)
         agent.serving = serving
         agent.lines = list(lines.values())
+        agent.mixed_lines = frozenset(key for key, found in priorities.items() if len(found) > 1)
+        agent.priority_count = len({listed.priority for listed in agent.profile.queues.values()})
 
     def _candidate_queues(self, skills: Mapping[str, int]) -> list[QueueSpec]:
         """Queues the agent's skills may serve, in configuration order (the order the pools'

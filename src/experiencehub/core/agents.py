@@ -143,9 +143,11 @@ class AgentState:
         "lines",
         "load",
         "load_code",
+        "mixed_lines",
         "placed",
         "plan",
         "pools",
+        "priority_count",
         "profile",
         "radix",
         "reason",
@@ -214,6 +216,10 @@ class AgentState:
         # allow, no delay, the router's default order; see core/profiles.py)
         self.profile: RoutingProfile | None = None
         self.selection: ContactSelection | None = None
+        # ids of its lines that listed queues of different profile priorities share, and how
+        # many distinct priorities its profile has (set with its eligibility)
+        self.mixed_lines: frozenset[int] = frozenset()
+        self.priority_count = 1
 
     def can_take(self, channel: str, rules: ChannelRules) -> bool:
         """Available, a free slot on ``channel``, and not blocked. Cost: O(channels)."""
