@@ -17,6 +17,11 @@ from experiencehub import events as ev
 
 # the scenario of benchmarks/router.py, also when this file is loaded alone (the smoke test)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.profiles_scenario import (
+    ProfileScenario,
+    measure_delay_tick,
+    measure_profiled_agent_free,
+)
 from benchmarks.router import (
     Scenario,
     _offer_of,
@@ -220,6 +225,28 @@ class QueuedCallbacks:
 
     def track_answer_us(self, agents: int, waiting: int) -> float:
         return median_us(measure_callbacks(self.sc, self.reps)["answer"])
+
+
+class RoutingProfiles:
+    """Agents with routing profiles (benchmarks/profiles_scenario.py): median µs of the Tick at
+    which a contact's profile delay passes and an idle agent of that delay class takes it, and
+    of a profiled agent freeing and taking the next contact by its profile's priority, each
+    timed alone. O(log n) per delay class and O(l) lines read, like the events they extend."""
+
+    params = (list(AGENT_SIZES), list(WAITING_SIZES))
+    param_names = ("agents", "waiting")
+    timeout = 900.0
+    unit = "µs"
+    reps = 2000
+
+    def setup(self, agents: int, waiting: int) -> None:
+        self.sc = ProfileScenario(agents, waiting)
+
+    def track_delay_tick_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_delay_tick(self.sc, self.reps))
+
+    def track_profiled_agent_free_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_profiled_agent_free(self.sc, self.reps))
 
 
 def run_once(obj: object, method: str, *args: object) -> object:
