@@ -296,6 +296,17 @@ class _IgnoresAgentWrapUpCore(RoutingCore):
         super().start_wrap_up(agent, contact, out)
 
 
+class _OffersConsultToAskerCore(RoutingCore):
+    """Routes a consult leg like a fresh contact: the agent who asked may be offered it."""
+
+    def consult_exclusions(self, contact):  # type: ignore[no-untyped-def]
+        return frozenset()
+
+
+class _OffersConsultToAsker(Router):
+    _Core = _OffersConsultToAskerCore
+
+
 class _IgnoresPriority(Router):
     _Core = _IgnoresPriorityCore
 
@@ -364,6 +375,47 @@ def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> 
 
     with pytest.raises(AssertionError, match=message):
         run_state_machine_as_test(Machine, settings=BROKEN)
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (_OffersConsultToAsker, "declined or ignored it before"),
+    ],
+)
+def test_machine_catches_a_router_that_gets_consults_wrong(
+    broken: type[Router], message: str
+) -> None:
+    """Chat agents with 3 slots each, so the agent who asks could take its own leg."""
+    config = RouterConfig(queues=(QueueSpec("q", channel="chat"), QueueSpec("r", channel="chat")),
+                          offer_timeout=5.0)  # fmt: skip
+
+    class Machine(RouterMachine):
+        send_consults = True
+
+        def configure(self) -> st.SearchStrategy[RouterConfig]:
+            return st.just(config)
+
+        def login_for(self, agent_id: str, at: float) -> st.SearchStrategy[ev.AgentLoggedIn]:
+            return st.just(ev.AgentLoggedIn(at=at, agent_id=agent_id, skills={},
+                                            capacity={"chat": 3}))  # fmt: skip
+
+        def build_router(self, cfg: RouterConfig) -> Router:
+            return broken(cfg.skill_graph(), cfg.queues, offer_timeout=cfg.offer_timeout)
+
+    with pytest.raises(AssertionError, match=message):
+        run_state_machine_as_test(
+            Machine, settings=settings(BROKEN, max_examples=600, stateful_step_count=80)
+        )
+
+
+def test_machine_with_consults_passes_a_correct_router() -> None:
+    class Machine(RouterMachine):
+        send_consults = True
+        config = RouterConfig(queues=(QueueSpec("q", channel="chat"),
+                                      QueueSpec("r", channel="chat")), offer_timeout=5.0)  # fmt: skip
+
+    run_state_machine_as_test(Machine, settings=settings(BROKEN, max_examples=100))
 
 
 def test_machine_passes_a_correct_router_on_a_small_config() -> None:

@@ -192,11 +192,16 @@ class Consulting(QueueRuntime):
         leg = ContactState(
             e.consult_id, queue=queue, priority=contact.priority, customer_id=None, at=self.now
         )
-        leg.excluded = frozenset({contact.agent_id})
+        leg.excluded = self.consult_exclusions(contact)
         self.contacts[e.consult_id] = leg
         self.stats.counters(queue.name).arrived += 1
         preferred = () if e.agent_id is None else (e.agent_id,)
         self.start_waiting(leg, out, preferred=preferred)
+
+    def consult_exclusions(self, contact: ContactState) -> frozenset[str]:
+        """The agents a leg of ``contact`` is never offered to: the one asking. Cost: O(1)."""
+        assert contact.agent_id is not None
+        return frozenset({contact.agent_id})
 
     def _consult_refused(self, queue: QueueSpec) -> str | None:
         """Why the leg cannot join ``queue`` (closed or full, as for a transfer), or None."""

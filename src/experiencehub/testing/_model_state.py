@@ -18,7 +18,7 @@ from ..core.callbacks import CallbackPolicy
 from ..core.queues import QueueSpec, WrapUp
 from ._model_config import RouterConfig, serving_costs
 
-__all__ = ["ModelAgent", "ModelContact", "ModelState", "ModelViolation", "check"]
+__all__ = ["ModelAgent", "ModelConsult", "ModelContact", "ModelState", "ModelViolation", "check"]
 
 
 class ModelViolation(AssertionError):
@@ -87,6 +87,17 @@ class ModelContact:
         return self.key[1]
 
 
+@attrs.define
+class ModelConsult:
+    """An open consult: the contact, its leg's id, the agent who asked, and whether the
+    consulted agent was brought in (conference)."""
+
+    contact_id: str
+    leg_id: str
+    requester: str
+    conference: bool = False
+
+
 class ModelState:
     """The model's state and the questions it answers about it (see the module docstring).
 
@@ -107,6 +118,8 @@ class ModelState:
         self.gone_agents: set[str] = set()
         self.rejoin: dict[tuple[str, str], tuple[tuple[float, float, int], float]] = {}
         self.closed: set[str] = set()  # queues a QueueClosed closed (and no QueueOpened opened)
+        self.consults: dict[str, ModelConsult] = {}  # contact id → its open consult
+        self.legs: dict[str, str] = {}  # consult leg id → its contact id
         self.offers_made = 0
         self.logins = 0
         self.costs = serving_costs(config)

@@ -13,7 +13,8 @@ from typing import Any
 from ..core import decisions as dc
 from ..core import events as ev
 from ..core.queues import QueueSpec
-from ._callback_model import CALLBACK_EFFECTS, CALLBACK_REPLAY, CallbackModel
+from ._callback_model import CALLBACK_EFFECTS, CALLBACK_REPLAY
+from ._model_consult import ConsultEffects
 from ._model_state import ModelAgent, ModelContact, ModelViolation, check
 
 __all__ = ["SKILLS_CHANGED", "ModelOracle"]
@@ -22,7 +23,7 @@ SKILLS_CHANGED = "agent's skills changed"
 """The reason of an offer the router withdrew because the agent's skills changed."""
 
 
-class ModelOracle(CallbackModel):
+class ModelOracle(ConsultEffects):
     """Applies events and replays decisions, checking each (see the module docstring)."""
 
     # -- replay ----------------------------------------------------------------------------
@@ -214,6 +215,7 @@ class ModelOracle(CallbackModel):
             contact.excluded.add(exclude)
 
     def _e_end(self, e: ev.ContactEnded, _d: list[dc.Decision]) -> None:
+        self._end_consult_with_contact(e.contact_id, e.at)
         contact = self.contacts.pop(e.contact_id)
         self._finish(e.contact_id, "handled")
         assert contact.agent_id is not None
@@ -315,6 +317,7 @@ class ModelOracle(CallbackModel):
         check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
         self._check_best_contact(agent, contact, d.at)
         self._check_best_agent(agent, contact, d.stage, where)
+        self._check_consult_offer(d)
         contact.status, contact.agent_id, contact.offer_expires = "offered", d.agent_id, expected
         agent.slots[d.contact_id] = (queue.channel, "offered")
         agent.last_offer = self.offers_made
@@ -472,6 +475,8 @@ _EFFECTS: dict[type, Any] = {
     ev.QueueClosed: ModelOracle._e_close,
     ev.QueueOpened: ModelOracle._e_open,
     **CALLBACK_EFFECTS,
+    ev.ConsultRequested: ModelOracle._e_consult,
+    ev.ConsultEnded: ModelOracle._e_consult_end,
 }
 
 _REPLAY: dict[type, Any] = {

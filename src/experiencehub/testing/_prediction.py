@@ -95,12 +95,16 @@ class ModelPrediction(ModelState):
         return None if contact.status == "dialing" else InvalidTransition
 
     def _p_end(self, e: ev.ContactEnded) -> type[RoutingError] | None:
+        if e.contact_id in self.legs:  # a leg ends with ConsultEnded or its contact
+            return InvalidTransition
         contact = self.contacts.get(e.contact_id)
         if contact is None:
             return UnknownContact
         return None if contact.status == "connected" else InvalidTransition
 
     def _p_abandon(self, e: ev.ContactAbandoned) -> type[RoutingError] | None:
+        if e.contact_id in self.legs:
+            return InvalidTransition
         contact = self.contacts.get(e.contact_id)
         if contact is None:
             return UnknownContact
@@ -112,6 +116,8 @@ class ModelPrediction(ModelState):
             return UnknownContact
         if contact.status in ("dialing", "scheduled"):
             return InvalidTransition
+        if e.contact_id in self.legs or e.contact_id in self.consults:
+            return InvalidTransition  # a leg, or a contact whose consult is open
         if e.queue not in self.queues:
             return UnknownQueue
         if e.agent_id is None:
@@ -126,6 +132,43 @@ class ModelPrediction(ModelState):
         if queue.affinity_seconds <= 0 or not self.can_prefer(e.agent_id, queue):
             return InvalidEvent
         return None
+
+    def _p_consult(self, e: ev.ConsultRequested) -> type[RoutingError] | None:
+        contact = self.contacts.get(e.contact_id)
+        if contact is None:
+            return UnknownContact
+        if e.contact_id in self.legs or e.contact_id in self.consults:
+            return InvalidTransition
+        if contact.status != "connected":
+            return InvalidTransition
+        if e.consult_id in self.contacts or any(c == e.consult_id for c, _a in self.wrapping()):
+            return DuplicateId
+        if e.queue is not None and e.queue not in self.queues:
+            return UnknownQueue
+        queue = self.queues[e.queue or contact.queue]
+        if queue.channel != self.queues[contact.queue].channel:
+            return InvalidEvent
+        if e.agent_id is None:
+            return None
+        agent = self.agents.get(e.agent_id)
+        if agent is None:
+            return UnknownAgent
+        if agent.status == "logging_out" or e.agent_id == contact.agent_id:
+            return InvalidTransition
+        if queue.affinity_seconds <= 0 or not self.can_prefer(e.agent_id, queue):
+            return InvalidEvent
+        return None
+
+    def _p_consult_end(self, e: ev.ConsultEnded) -> type[RoutingError] | None:
+        if e.contact_id not in self.contacts:
+            return UnknownContact
+        consult = self.consults.get(e.contact_id)
+        if consult is None:
+            return InvalidTransition
+        connected = self.contacts[consult.leg_id].status == "connected"
+        if (e.outcome == "cancel") == connected:  # cancel before an agent took it, others after
+            return InvalidTransition
+        return InvalidTransition if e.outcome == "conference" and consult.conference else None
 
     def _p_wrap_up_end(self, e: ev.WrapUpEnded) -> type[RoutingError] | None:
         agent = self.agents.get(e.agent_id)
@@ -153,4 +196,6 @@ _PREDICT: dict[type, Any] = {
     ev.CallbackRequested: ModelPrediction._p_callback_request,
     ev.CallbackAnswered: ModelPrediction._p_callback_dial,
     ev.CallbackFailed: ModelPrediction._p_callback_dial,
+    ev.ConsultRequested: ModelPrediction._p_consult,
+    ev.ConsultEnded: ModelPrediction._p_consult_end,
 }

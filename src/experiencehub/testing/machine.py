@@ -46,6 +46,7 @@ from ..core import events as ev
 from ..core.errors import ClockWentBackwards, RoutingError
 from ..core.router import Router
 from ._callback_rules import CallbackRules
+from ._consult_rules import ConsultRules
 from .model import RouterConfig, RouterModel
 from .strategies import agent_logins_for, queue_specs, router_configs, time_steps
 
@@ -58,7 +59,7 @@ REASONS = st.sampled_from([None, "Break", "Training", "Coaching"])
 """Away reasons the machine sends (the router keeps them; the model checks ``agent_view``)."""
 
 
-class RouterMachine(CallbackRules, RuleBasedStateMachine):
+class RouterMachine(ConsultRules, CallbackRules, RuleBasedStateMachine):
     """Random valid and invalid events against a Router, every invariant checked after each step.
 
     Class attributes a subclass may set:
@@ -317,8 +318,14 @@ class RouterMachine(CallbackRules, RuleBasedStateMachine):
         self.send(event, None)
         return contact_id
 
-    def _in(self, *statuses: str) -> list[str]:
-        return sorted(c for c, m in self.model.contacts.items() if m.status in statuses)
+    def _in(self, *statuses: str, legs: bool = True) -> list[str]:
+        """Live contacts in these statuses (``legs=False``: consult legs left out)."""
+        model = self.model
+        return sorted(
+            c
+            for c, m in model.contacts.items()
+            if m.status in statuses and (legs or c not in model.legs)
+        )
 
     @precondition(lambda self: not self.pending and self._in("offered"))
     @rule(data=st.data(), accept=st.booleans())
@@ -331,26 +338,30 @@ class RouterMachine(CallbackRules, RuleBasedStateMachine):
         kind = ev.OfferAccepted if accept else ev.OfferRejected
         self.send(kind(at=self._draw_at(data), contact_id=contact_id, agent_id=agent_id), None)
 
-    @precondition(lambda self: not self.pending and self._in("connected"))
+    @precondition(lambda self: not self.pending and self._in("connected", legs=False))
     @rule(data=st.data())
     def end(self, data: st.DataObject) -> None:
-        """A connected contact's handling ends.
+        """A connected contact's handling ends (its open consult, if any, with it).
         Cost: one send (an event on each of the three routers, and the model's prediction)."""
-        contact_id = data.draw(st.sampled_from(self._in("connected")), label="contact")
+        contact_id = data.draw(st.sampled_from(self._in("connected", legs=False)), label="contact")
         self.send(ev.ContactEnded(at=self._draw_at(data), contact_id=contact_id), None)
 
-    @precondition(lambda self: not self.pending and self._in("waiting", "offered", "scheduled"))
+    @precondition(
+        lambda self: not self.pending and self._in("waiting", "offered", "scheduled", legs=False)
+    )
     @rule(data=st.data())
     def abandon(self, data: st.DataObject) -> None:
         """A waiting or offered contact abandons, or a customer cancels a scheduled callback.
         Cost: one send (an event on each of the three routers, and the model's prediction)."""
-        leaving = self._in("waiting", "offered", "scheduled")
+        leaving = self._in("waiting", "offered", "scheduled", legs=False)
         contact_id = data.draw(st.sampled_from(leaving), label="contact")
         self.send(ev.ContactAbandoned(at=self._draw_at(data), contact_id=contact_id), None)
 
     def _transferable(self) -> list[str]:
-        # a callback being dialled or waiting to retry is refused (see contact_event_any)
-        return self._in("waiting", "offered", "connected")
+        # a callback being dialled or waiting to retry is refused (see contact_event_any); a
+        # consult leg, or a contact whose consult is open, too
+        live = self._in("waiting", "offered", "connected", legs=False)
+        return [c for c in live if c not in self.model.consults]
 
     @precondition(lambda self: not self.pending and self._transferable())
     @rule(data=st.data())
