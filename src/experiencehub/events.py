@@ -11,6 +11,7 @@ events are defined and documented; it owns nothing of its own.
 
 from __future__ import annotations
 
+from .core.criteria import CriteriaStep, RoutingCriteria
 from .core.events import (
     CONSULT_OUTCOMES,
     DEFAULT_CAPACITY,
@@ -55,6 +56,7 @@ __all__ = [
     "ContactArrived",
     "ContactEnded",
     "ContactTransferred",
+    "CriteriaStep",
     "Event",
     "OfferAccepted",
     "OfferRejected",
@@ -62,6 +64,7 @@ __all__ = [
     "QueueAdded",
     "QueueClosed",
     "QueueOpened",
+    "RoutingCriteria",
     "RoutingProfile",
     "Tick",
     "WrapUpEnded",

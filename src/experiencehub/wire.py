@@ -11,7 +11,7 @@ rule, and the value is built by the same constructor (and validators) as in Pyth
 >>> from experiencehub import events as ev
 >>> text = dumps(ev.ContactArrived(at=1.5, contact_id="c1", queue="billing", priority=2))
 >>> text
-'{"type":"ContactArrived","schema":1,"at":1.5,"contact_id":"c1","queue":"billing","priority":2,"customer_id":null,"attributes":{},"preferred_agents":[]}'
+'{"type":"ContactArrived","schema":1,"at":1.5,"contact_id":"c1","queue":"billing","priority":2,"customer_id":null,"attributes":{},"preferred_agents":[],"criteria":null}'
 >>> loads(text) == ev.ContactArrived(at=1.5, contact_id="c1", queue="billing", priority=2)
 True
 >>> loads('{"type": "ContactArrived", "schema": 1, "at": "soon"}')

@@ -17,6 +17,8 @@ from ._callbacks import Callbacks
 from ._offers import OfferReturn
 from .agents import AgentState, AgentStatus, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
+from .criteria import RoutingCriteria
+from .eligibility import criteria_serving
 from .errors import (
     DuplicateId,
     InvalidEvent,
@@ -185,10 +187,14 @@ class RoutingCore(Callbacks):
         next_contact_status(e.contact_id, contact.status, "transfer")
         queue = self.queue(e.queue)
         if e.agent_id is not None:
-            self._check_transfer_to_agent(contact, queue, e.agent_id)
+            self._check_transfer_to_agent(contact, queue, e.agent_id, e.criteria)
 
     def _check_transfer_to_agent(
-        self, contact: ContactState, queue: QueueSpec, agent_id: str
+        self,
+        contact: ContactState,
+        queue: QueueSpec,
+        agent_id: str,
+        criteria: RoutingCriteria | None,
     ) -> None:
         agent = self.agent(agent_id)
         where = f"{contact.contact_id}: cannot transfer to {agent_id}"
@@ -204,6 +210,10 @@ class RoutingCore(Callbacks):
             raise InvalidEvent(
                 f"{where}: it cannot serve queue {queue.name} (skills or {queue.channel} capacity)"
             )
+        if criteria is not None and (
+            criteria_serving(self.skills, agent.skills, queue, criteria) is None
+        ):
+            raise InvalidEvent(f"{where}: it meets no step of the transfer's criteria")
 
     def _check_queue_named(self, e: ev.QueueClosed | ev.QueueOpened) -> None:
         self.queue(e.queue)
@@ -310,7 +320,7 @@ class RoutingCore(Callbacks):
         agent.mixed_lines = made.mixed_lines
         self.pools.reenrol(agent)
         own = self.affinity_lines.get(agent.agent_id, {})
-        lost = [name for name in own if not self.can_prefer(agent.agent_id, self.queues[name])]
+        lost = [name for name in own if not self.can_prefer(agent.agent_id, self.class_spec(name))]
         if lost:
             self.drop_affinity(agent.agent_id, out, queues=lost)
         self.withdraw_offers_out_of_reach(agent, "agent's skills changed", out)
@@ -340,6 +350,7 @@ class RoutingCore(Callbacks):
             e.contact_id, queue=queue, priority=e.priority, customer_id=e.customer_id, at=self.now
         )
         self.contacts[e.contact_id] = contact
+        self.route_contact(contact, e.criteria)
         self.start_waiting(contact, out, preferred=e.preferred_agents)
 
     def _accept(self, e: ev.OfferAccepted, out: list[dc.Decision]) -> None:
@@ -351,6 +362,7 @@ class RoutingCore(Callbacks):
         contact.since = self.now
         self.cancel_deadlines(contact)
         self.pools.forget_contact(contact.contact_id)
+        self.unroute_contact(contact)
         agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.CONNECTED)
         agent.unanswered = 0
         self.stats.unqueued(contact.queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
@@ -384,6 +396,7 @@ class RoutingCore(Callbacks):
         contact.move("abandon")
         self.stop_waiting(contact)
         self.pools.forget_contact(contact.contact_id)
+        self.unroute_contact(contact)
         self.stats.counters(contact.queue.name).abandoned += 1
         self.remember_for_rejoin(contact)
 
@@ -410,7 +423,7 @@ class RoutingCore(Callbacks):
             )
             return
         preferred = () if e.agent_id is None else (e.agent_id,)
-        self.transfer(contact, target, out, preferred=preferred)
+        self.transfer(contact, target, out, preferred=preferred, criteria=e.criteria)
 
     def _close(self, e: ev.QueueClosed, out: list[dc.Decision]) -> None:
         self.close_queue(e.queue, e.reason, out)

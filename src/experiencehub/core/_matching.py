@@ -33,7 +33,7 @@ class Matching(Offers):
         if contact.affinity:
             self._match_preferred(contact, out)
             return
-        queue = contact.queue
+        queue = contact.route
         max_cost = queue.stages[contact.stage].max_cost
         found = self.pools.best_agent(
             queue, max_cost, contact.excluded, contact.contact_id,
@@ -42,8 +42,8 @@ class Matching(Offers):
         if found is not None:
             agent_id, cost, read = found
             agent = self.agents[agent_id]
-            ring = _ring_name(cost)
-            profile = "" if agent.profile is None else _profile_note(agent, queue.name)
+            ring = _ring_name(cost) if contact.criteria is None else _step_name(cost)
+            profile = "" if agent.profile is None else _profile_note(agent, contact.queue.name)
             why = dc.new_explanation(
                 policy=self.policy.name,
                 summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read){profile}",
@@ -53,7 +53,7 @@ class Matching(Offers):
 
     def _match_preferred(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """The best of the contact's preferred agents that can take it now, by the policy."""
-        queue = contact.queue
+        queue = contact.route
         best: tuple[tuple[float, ...], int, str] | None = None
         for agent_id in contact.affinity:
             agent = self.agents.get(agent_id)
@@ -99,7 +99,7 @@ class Matching(Offers):
                 candidates=(
                     dc.new_candidate(
                         agent_id=agent.agent_id,
-                        cost=agent.serving.get(contact.queue.name, (-1.0, 0))[0],
+                        cost=agent.serving.get(contact.route.name, (-1.0, 0))[0],
                     ),
                 ),
             )
@@ -268,6 +268,12 @@ def _profile_note(agent: AgentState, queue: str) -> str:
     assert agent.profile is not None
     listed = agent.profile.queues[queue]
     return f"; routing profile: {queue} priority {listed.priority}, delay {listed.delay:g}s"
+
+
+@functools.cache
+def _step_name(cost: float | None) -> str:
+    """How an explanation names the criteria step an agent was found at (its pool's cost)."""
+    return f"meets criteria step {cost:g}"
 
 
 @functools.cache

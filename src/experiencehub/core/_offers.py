@@ -115,7 +115,7 @@ class Offers(Waiting):
         :func:`.eligibility.ineligibility`. Cost: O(stages)."""
         if agent.agent_id in contact.affinity:
             return self.stays_preferred(agent.agent_id, contact)
-        queue = contact.queue
+        queue = contact.route
         served = agent.serving.get(queue.name)
         return ineligibility(queue, contact.stage, agent.capacity, served) is None
 

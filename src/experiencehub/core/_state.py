@@ -18,15 +18,16 @@ are stale, so nothing may read the pools then (``AgentPools.settling`` guards th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import networkx as nx
 
 from . import decisions as dc
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
 from .contacts import ContactState
+from .criteria import RoutingCriteria, route_spec
 from .deadlines import Deadline, Deadlines
-from .eligibility import first_stage, serving_cost
+from .eligibility import Served, criteria_serving, first_stage, serving_cost
 from .policies import AgentPolicy
 from .pools import AgentPools
 from .profiles import ContactSelection, RoutingProfile, make_selection
@@ -48,6 +49,16 @@ STAGE, OFFER, WRAP_UP, ALERT, AFFINITY, REJOIN, DELAY = (
 # the (skill cost, proficiency) of a profiled agent that serves a listed queue at its "any agent"
 # stage only: its skill pool for the queue is read last, as the channel pool is for the others
 ANY_STAGE_ONLY = (math.inf, 0)
+
+
+class CriteriaClass:
+    """The routing class of one queue's contacts with equal criteria, while some use it."""
+
+    __slots__ = ("criteria", "queue", "spec", "users")
+
+    def __init__(self, spec: QueueSpec, queue: QueueSpec, criteria: RoutingCriteria) -> None:
+        self.spec, self.queue, self.criteria = spec, queue, criteria
+        self.users = 0
 
 
 class RoutingState:
@@ -115,6 +126,11 @@ class RoutingState:
                 if id(last) not in listed:
                     listed.add(id(last))
                     self._any_lines.setdefault(queue.channel, []).append(last)
+        # routing classes interned for contacts with criteria: (queue, criteria) → its class,
+        # and the class's name → it (see route_contact)
+        self.criteria_classes: dict[tuple[str, RoutingCriteria], CriteriaClass] = {}
+        self.criteria_names: dict[str, CriteriaClass] = {}
+        self.criteria_seq = 0
         self.seq = 0
         self.agent_seq = 0
         self.offer_seq = 0
@@ -159,6 +175,7 @@ class RoutingState:
         """
         if agent.profile is not None:
             self._fill_profiled(agent)
+            self._join_criteria_classes(agent)
             return
         skills, capacity = agent.skills, agent.capacity
         serving: dict[str, tuple[float, int]] = {}
@@ -182,6 +199,98 @@ class RoutingState:
                     lines[id(line)] = line
         agent.serving = serving
         agent.lines = list(lines.values())
+        self._join_criteria_classes(agent)
+
+    def _join_criteria_classes(self, agent: AgentState) -> None:
+        """The agent's eligibility for each criteria class in use. Cost: O(C·S·R·K)."""
+        for found in self.criteria_classes.values():
+            self._join_class(agent, found.spec, self._criteria_served(agent, found))
+
+    # -- routing classes of contacts with criteria ----------------------------------------------
+    def class_spec(self, name: str) -> QueueSpec:
+        """The queue, or the criteria class, of this routing-class name. Cost: O(1)."""
+        queue = self.queues.get(name)
+        return queue if queue is not None else self.criteria_names[name].spec
+
+    def route_contact(self, contact: ContactState, criteria: RoutingCriteria | None) -> None:
+        """The contact is routed by ``criteria`` in its queue (by the queue alone when None):
+        equal criteria share one interned class. Cost: O(1) once the class exists; the first
+        contact with new criteria pays :meth:`open_class`, O(A·(S·R·K + q log n)) for A
+        logged-in agents."""
+        if criteria is None:
+            contact.route, contact.criteria = contact.queue, None
+            return
+        key = (contact.queue.name, criteria)
+        found = self.criteria_classes.get(key)
+        if found is None:
+            name = ""
+            while not name or name in self.queues:
+                self.criteria_seq += 1
+                name = f"{contact.queue.name}\x00criteria {self.criteria_seq}"
+            found = CriteriaClass(route_spec(contact.queue, criteria, name), contact.queue, criteria)
+            self.criteria_classes[key] = self.criteria_names[name] = found
+            self.open_class(found.spec, lambda agent: self._criteria_served(agent, found))
+        found.users += 1
+        contact.route, contact.criteria = found.spec, criteria
+
+    def unroute_contact(self, contact: ContactState) -> None:
+        """The contact no longer needs its criteria class (it connected, left or is being
+        transferred); the class goes with its last contact, so memory stays bounded by the
+        criteria in use. Cost: O(1), or O(A·l) when the class goes (:meth:`close_class`)."""
+        if contact.criteria is None:
+            return
+        key = (contact.queue.name, contact.criteria)
+        found = self.criteria_classes[key]
+        contact.route, contact.criteria = contact.queue, None
+        found.users -= 1
+        if not found.users:
+            del self.criteria_classes[key], self.criteria_names[found.spec.name]
+            self.close_class(found.spec)
+
+    def _criteria_served(self, agent: AgentState, found: CriteriaClass) -> Served | None:
+        """The agent's (step, proficiency) for the class; None when it never serves it. An
+        agent with a routing profile serves a criteria class only when its profile lists the
+        queue without a delay (a criteria class has no delay-class pools)."""
+        if agent.profile is not None:
+            listed = agent.profile.queues.get(found.queue.name)
+            if listed is None or listed.delay > 0:
+                return None
+        return criteria_serving(self.skills, agent.skills, found.queue, found.criteria)
+
+    def open_class(
+        self, spec: QueueSpec, served_of: Callable[[AgentState], Served | None]
+    ) -> None:
+        """A new routing class (``spec``: its stages, channel and aging): its lines and pools
+        are made and every logged-in agent's eligibility for it is computed once (``served_of``:
+        the agent's (cost, proficiency) for it, or None), placing the eligible ones in its pools.
+        Cost: O(A·(e + q log n)) for A agents, e the cost of ``served_of``."""
+        self.lines.update(build_lines([spec]))
+        self.pools.open_class(spec)
+        for agent in self.agents.values():
+            if self._join_class(agent, spec, served_of(agent)):
+                self.pools.reenrol(agent)
+
+    def _join_class(self, agent: AgentState, spec: QueueSpec, served: Served | None) -> bool:
+        """Record the agent's eligibility for the class (its serving entry and lines); False
+        when it is never eligible. Touches nothing but the agent."""
+        first = first_stage(spec, agent.capacity, served) if served is not None else None
+        if first is None or served is None:
+            return False
+        agent.serving[spec.name] = self._served.setdefault(served, served)
+        agent.lines.extend(self.lines[(spec.name, s)] for s in range(first, len(spec.stages)))
+        return True
+
+    def close_class(self, spec: QueueSpec) -> None:
+        """The class has no contact left: its lines and pools go, and every agent forgets it.
+        Cost: O(A·l) for A agents with l lines each."""
+        gone = [self.lines.pop((spec.name, stage)) for stage in range(len(spec.stages))]
+        ids = {id(line) for line in gone}
+        for agent in self.agents.values():
+            if agent.serving.pop(spec.name, None) is not None:
+                agent.lines = [line for line in agent.lines if id(line) not in ids]
+                self.pools.leave_class(agent, spec.name)
+        self.pools.close_class(spec.name)
+        self.declined.drop_lines(gone)
 
     def _fill_profiled(self, agent: AgentState) -> None:
         """:meth:`fill_eligibility` for an agent with a routing profile: the queues it lists

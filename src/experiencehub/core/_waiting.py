@@ -15,6 +15,7 @@ from . import decisions as dc
 from ._state import AFFINITY, ALERT, DELAY, OFFER, REJOIN, STAGE, RoutingState
 from .agents import AgentStatus
 from .contacts import ContactState, ContactStatus
+from .criteria import RoutingCriteria, step_requirement
 from .deadlines import KIND
 from .queues import KEY_ENQUEUED_AT, KEY_RANK, KEY_SEQ, QueueSpec, WaitingLine
 
@@ -43,10 +44,13 @@ class Waiting(RoutingState):
         self.stats.queued(queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
         if queue.service_level_seconds is not None:
             self._schedule_alert(contact, out)
-        if self.delay_classes:
+        if self.delay_classes and contact.criteria is None:
+            # a criteria class has no delayed pools: profiled agents with a delay for the
+            # queue never join it (RoutingState.joins_class)
             self.schedule_delays(contact, self.delay_classes.get(queue.name, ()))
+        route = contact.route
         usable = (
-            tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, queue)))
+            tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, route)))
             if preferred
             else ()
         )
@@ -58,7 +62,7 @@ class Waiting(RoutingState):
             contact.stage = 0
         else:
             waited = now - contact.enqueued_at
-            self._enter_stage(contact, queue.stage_at(waited) if waited else 0)
+            self._enter_stage(contact, route.stage_at(waited) if waited else 0)
         self.place(contact, out)
         if contact.status is ContactStatus.WAITING:
             enqueued = self._enqueued(contact)
@@ -75,12 +79,13 @@ class Waiting(RoutingState):
         return (
             agent is not None
             and agent.seq <= contact.affinity_logins
-            and self.can_prefer(agent_id, contact.queue)
+            and self.can_prefer(agent_id, contact.route)
         )
 
     def can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
-        """May a contact of ``queue`` wait for this agent (logged in, not logging out, and
-        serving the queue at some stage)? Cost: O(1)."""
+        """May a contact of ``queue`` (a routing class: a queue, or a criteria class) wait for
+        this agent (logged in, not logging out, and serving the class at some stage)?
+        Cost: O(1)."""
         agent = self.agents.get(agent_id)
         return (
             agent is not None
@@ -95,7 +100,7 @@ class Waiting(RoutingState):
     def _enter_stage(self, contact: ContactState, stage: int) -> None:
         """Set the stage and schedule the next expansion."""
         contact.stage = stage
-        stages = contact.queue.stages
+        stages = contact.route.stages
         if stage + 1 < len(stages):
             at = contact.enqueued_at + stages[stage + 1].after
             contact.deadlines.append(self.deadlines.add(at, STAGE, contact.contact_id))
@@ -139,7 +144,7 @@ class Waiting(RoutingState):
 
     def _enter_lines(self, contact: ContactState) -> None:
         if contact.affinity:
-            queue = contact.queue
+            queue = contact.route
             for agent_id in contact.affinity:
                 own = self.affinity_lines.setdefault(agent_id, {})
                 line = own.get(queue.name) or own.setdefault(
@@ -148,7 +153,7 @@ class Waiting(RoutingState):
                 line.add(contact.key, contact.contact_id)
                 contact.lines.append(line)
         else:
-            line = self.lines[(contact.queue.name, contact.stage)]
+            line = self.lines[(contact.route.name, contact.stage)]
             line.add(contact.key, contact.contact_id)
             contact.lines.append(line)
         if contact.excluded and self.declined:
@@ -165,7 +170,7 @@ class Waiting(RoutingState):
             for line in contact.lines:
                 self.declined.left(line, (*key, cid), contact.excluded)
         contact.lines = []
-        name = contact.queue.name
+        name = contact.route.name
         for agent_id in contact.affinity:
             lines = self.affinity_lines.get(agent_id)
             if lines is not None and not lines.get(name, True):
@@ -207,7 +212,7 @@ class Waiting(RoutingState):
             contact.deadlines.remove(entry)
             self.deadlines.cancel(entry)
         contact.affinity = ()
-        self._enter_stage(contact, contact.queue.stage_at(self.now - contact.enqueued_at))
+        self._enter_stage(contact, contact.route.stage_at(self.now - contact.enqueued_at))
         out.append(self._expanded(contact))
 
     def _expanded(self, contact: ContactState) -> dc.Expanded:
@@ -216,8 +221,25 @@ class Waiting(RoutingState):
             contact_id=contact.contact_id,
             queue=contact.queue.name,
             stage=contact.stage,
-            max_cost=contact.queue.stages[contact.stage].max_cost,
+            max_cost=self.stage_max_cost(contact),
         )
+
+    def stage_max_cost(self, contact: ContactState) -> float | None:
+        """The skill-cost limit of the contact's stage: its queue's, or its criteria step's.
+        Cost: O(1)."""
+        if contact.criteria is not None:
+            return contact.criteria.steps[contact.stage].max_cost
+        return contact.queue.stages[contact.stage].max_cost
+
+    def stage_summary(self, contact: ContactState) -> str:
+        """Who the contact's stage admits, for explanations. Cost: O(R) in required skills."""
+        if contact.criteria is not None:
+            step = contact.criteria.steps[contact.stage]
+            need = ", ".join(f"{k} >= {v}" for k, v in step_requirement(contact.queue, step).items())
+            earlier = ", or an earlier step's" if contact.stage else ""
+            return f"criteria step {contact.stage}: {need or 'nothing'} at skill cost <= {step.max_cost:g}{earlier}"
+        cost = contact.queue.stages[contact.stage].max_cost
+        return "any agent" if cost is None else f"skill cost <= {cost:g}"
 
     def affinity_expired(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """The affinity window closed: the contact is routed by its stages from now on."""
@@ -274,8 +296,10 @@ class Waiting(RoutingState):
         out: list[dc.Decision],
         *,
         preferred: tuple[str, ...] = (),
+        criteria: RoutingCriteria | None = None,
     ) -> None:
-        """The contact moves to ``target`` and waits there (for ``preferred`` agents first);
+        """The contact moves to ``target`` and waits there (for ``preferred`` agents first,
+        routed by ``criteria`` when given: the old criteria do not follow it);
         its agent (if it was connected) starts wrap-up, and neither that agent nor any still
         wrapping it is offered it again."""
         previous_agent = contact.agent_id
@@ -287,10 +311,12 @@ class Waiting(RoutingState):
             contact.agent_id = None
         else:
             self.stop_waiting(contact)
+        self.unroute_contact(contact)
         self.stats.counters(contact.queue.name).transferred_out += 1
         self.stats.counters(target.name).transferred_in += 1
         contact.move("transfer")
         contact.queue, contact.transfers = target, contact.transfers + 1
+        self.route_contact(contact, criteria)
         # not offered back to the agent it came from, nor to one still wrapping it up
         excluded = set(self.wrapping.get(contact.contact_id, ()))
         if previous_agent is not None:
@@ -302,12 +328,15 @@ class Waiting(RoutingState):
 
     def _enqueued(self, contact: ContactState) -> dc.Enqueued:
         queue = contact.queue
-        line = self.lines[(queue.name, contact.stage)] if not contact.affinity else contact.lines[0]
+        line = (
+            self.lines[(contact.route.name, contact.stage)]
+            if not contact.affinity
+            else contact.lines[0]
+        )
         if contact.affinity:
             summary = f"waiting up to {queue.affinity_seconds:g}s for preferred agent(s) {', '.join(contact.affinity)}"
         else:
-            cost = queue.stages[contact.stage].max_cost
-            ring = "any agent" if cost is None else f"skill cost <= {cost:g}"
+            ring = self.stage_summary(contact)
             summary = f"no eligible agent free at stage {contact.stage} ({ring}); {self.pools.available(queue.channel)} agent(s) free on {queue.channel}"
         position = line.position(contact.key, contact.contact_id)
         return dc.new_enqueued(

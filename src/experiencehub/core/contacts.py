@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 
 from .callbacks import CallbackState
+from .criteria import RoutingCriteria
 from .errors import InvalidTransition
 from .queues import QueueSpec, WaitingKey, WaitingLine
 
@@ -106,6 +107,7 @@ class ContactState:
         "arrived_at",
         "callback",
         "contact_id",
+        "criteria",
         "customer_id",
         "deadlines",
         "enqueued_at",
@@ -114,6 +116,7 @@ class ContactState:
         "lines",
         "priority",
         "queue",
+        "route",
         "since",
         "stage",
         "status",
@@ -131,6 +134,10 @@ class ContactState:
     ) -> None:
         self.contact_id = contact_id
         self.queue = queue
+        # the routing class: the queue, or the class of its contacts with equal criteria
+        # (RoutingState.route_contact), whose stages are the criteria's steps
+        self.route = queue
+        self.criteria: RoutingCriteria | None = None
         self.priority = priority
         self.customer_id = customer_id
         self.arrived_at = at

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .criteria import RoutingCriteria, step_requirement
 from .queues import QueueSpec
 from .skills import SkillGraph
 
-__all__ = ["first_stage", "ineligibility", "serving_cost"]
+__all__ = ["criteria_serving", "first_stage", "ineligibility", "serving_cost"]
 
 Served = tuple[float, int]
 """(skill cost, proficiency) of an agent for a queue; None when it cannot serve the skills."""
@@ -48,6 +49,30 @@ def serving_cost(
     (0.0, 3)
     """
     return skills.serving_cost(agent_skills, queue.requires)
+
+
+def criteria_serving(
+    skills: SkillGraph, agent_skills: Mapping[str, int], queue: QueueSpec,
+    criteria: RoutingCriteria,
+) -> Served | None:
+    """For a contact of ``queue`` with ``criteria``: (index of the first step whose requirement
+    the agent serves within the step's ``max_cost``, proficiency there), or None when it meets
+    no step. The index is the agent's "cost" for the criteria's routing class
+    (:func:`.criteria.route_spec`), so :func:`first_stage` and :func:`ineligibility` apply to
+    it unchanged. Cost: O(S·R·K) for S steps.
+
+    >>> from experiencehub.core.criteria import CriteriaStep, RoutingCriteria
+    >>> steps = RoutingCriteria(steps=[CriteriaStep(requires={"spanish": 3}),
+    ...                                CriteriaStep(requires={"spanish": 1}, after=60)])
+    >>> q = QueueSpec("b", channel="phone", requires={"billing": 1})
+    >>> criteria_serving(SkillGraph(), {"billing": 2, "spanish": 1}, q, steps)
+    (1.0, 1)
+    """
+    for index, step in enumerate(criteria.steps):
+        served = skills.serving_cost(agent_skills, step_requirement(queue, step))
+        if served is not None and served[0] <= step.max_cost:
+            return float(index), served[1]
+    return None
 
 
 def first_stage(

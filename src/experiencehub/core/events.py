@@ -14,7 +14,7 @@ hashable or lists, sets or mappings of such (deep-frozen: lists become tuples).
 
 >>> arrived = ContactArrived(at=1.0, contact_id="c1", queue="billing", attributes={"topic": "bill"})
 >>> arrived
-ContactArrived(at=1.0, contact_id='c1', queue='billing', priority=0, customer_id=None, attributes={'topic': 'bill'}, preferred_agents=())
+ContactArrived(at=1.0, contact_id='c1', queue='billing', priority=0, customer_id=None, attributes={'topic': 'bill'}, preferred_agents=(), criteria=None)
 >>> arrived.attributes["topic"] = "other"
 Traceback (most recent call last):
 ...
@@ -34,6 +34,7 @@ import attrs
 
 from . import _validators as v
 from ._trusted import trusted
+from .criteria import RoutingCriteria
 from .errors import InvalidEvent
 from .profiles import ProfileQueue, RoutingProfile
 from .queues import QueueSpec, WrapUp
@@ -82,6 +83,11 @@ def _default_capacity() -> Mapping[str, int]:
 def _optional_wrap_up(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not isinstance(value, WrapUp):
         raise InvalidEvent(f"{attr.name}={value!r:.80}: must be a WrapUp or None")
+
+
+def _optional_criteria(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, RoutingCriteria):
+        raise InvalidEvent(f"{attr.name}={value!r}: must be None or a RoutingCriteria")
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -144,6 +150,8 @@ class ContactArrived:
     ``priority``: higher is served first. ``customer_id`` lets a returning customer keep its place
     (see ``QueueSpec.rejoin_seconds``). ``preferred_agents``: agents to target first for the queue's
     affinity window (last or owning agent), usually filled in by the context layer.
+    ``criteria``: the contact's own requirement in steps (:class:`.criteria.RoutingCriteria`),
+    added to the queue's requirement and replacing its stages for this contact.
     """
 
     at: float = attrs.field(validator=v.event_time)
@@ -157,6 +165,7 @@ class ContactArrived:
     preferred_agents: tuple[str, ...] = attrs.field(
         default=(), converter=v.string_tuple, validator=v.identifiers
     )
+    criteria: RoutingCriteria | None = attrs.field(default=None, validator=_optional_criteria)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -210,12 +219,16 @@ class ContactTransferred:
     waits in ``queue`` for that agent alone — offered to it at once if it can take it — for the
     queue's ``affinity_seconds``, then any eligible agent may take it. The agent must be logged in,
     not logging out, able to serve the queue, and not the one transferring or wrapping it up.
+
+    ``criteria``: the contact's routing criteria in the new queue. A transfer is a new need, so
+    the criteria it arrived with do not follow it: None routes it by the new queue alone.
     """
 
     at: float = attrs.field(validator=v.event_time)
     contact_id: str = attrs.field(validator=v.identifier)
     queue: str = attrs.field(validator=v.identifier)
     agent_id: str | None = attrs.field(default=None, validator=v.optional_identifier)
+    criteria: RoutingCriteria | None = attrs.field(default=None, validator=_optional_criteria)
 
 
 def _queue_spec(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:

@@ -77,6 +77,7 @@ class AgentPools:
         "_probe_keys",
         "_queue_costs",
         "_queues",
+        "_routes",
         "_rules",
         "_steps",
         "own_heap_after",
@@ -91,6 +92,8 @@ class AgentPools:
         agents: Mapping[str, AgentState],
     ) -> None:
         self._queues = queues
+        # routing classes of contacts with criteria (open_class), beside the configured queues
+        self._routes: dict[str, QueueSpec] = {}
         self._policy = policy
         # every key of the policy must have this length (None: learnt from the first key)
         self._key_width: int | None = getattr(policy, "key_width", None)
@@ -124,7 +127,7 @@ class AgentPools:
         deriving the pools from its skills each time. Cost: O(q).
         """
         steps: list[tuple[PoolId, int, str]] = [
-            (_skill_pool(agent, queue, cost), proficiency, self._queues[queue].channel)
+            (_skill_pool(agent, queue, cost), proficiency, self._spec(queue).channel)
             for queue, (cost, proficiency) in agent.serving.items()
         ]
         if agent.profile is None:  # a profiled agent serves listed queues only: no channel pool
@@ -141,6 +144,28 @@ class AgentPools:
         if queue.stages[-1].max_cost is None and queue.channel not in self._any_channels:
             self._any_channels.add(queue.channel)
             self._heaps[queue.channel] = _Heap(queue.channel)
+
+    def _spec(self, name: str) -> QueueSpec:
+        queue = self._queues.get(name)
+        return queue if queue is not None else self._routes[name]
+
+    def open_class(self, spec: QueueSpec) -> None:
+        """A routing class beside the configured queues (its pools are made on first use, like
+        a queue's); agents join it through :meth:`reenrol`. Cost: O(1)."""
+        self._routes[spec.name] = spec
+        self._queue_costs[spec.name] = []
+
+    def leave_class(self, agent: AgentState, name: str) -> None:
+        """The class ``name`` goes: the agent's plan and entries forget its pools (entries die
+        where they lie; the pools go with :meth:`close_class`). Cost: O(q)."""
+        agent.plan = tuple(step for step in agent.plan if _class_of(step[0]) != name)
+        agent.pools = {p: e for p, e in agent.pools.items() if _class_of(p) != name}
+
+    def close_class(self, name: str) -> None:
+        """The class's pools go (every agent has left it). Cost: O(costs)."""
+        for cost in self._queue_costs.pop(name):
+            del self._heaps[(name, cost)]
+        del self._routes[name]
 
     def reenrol(self, agent: AgentState) -> None:
         """The agent's skills changed (its ``serving`` was recomputed): its plan is made again
@@ -251,11 +276,10 @@ class AgentPools:
     def _pool_ids(self, agent: AgentState, taking: frozenset[str]) -> list[tuple[PoolId, int]]:
         """The pools the agent belongs in while it can take ``taking``, with its proficiency
         (derived from its skills: ``_check`` compares it with the plan made at login)."""
-        queues = self._queues
         found: list[tuple[PoolId, int]] = [
             (_skill_pool(agent, queue, cost), proficiency)
             for queue, (cost, proficiency) in agent.serving.items()
-            if queues[queue].channel in taking
+            if self._spec(queue).channel in taking
         ]
         if agent.profile is None:
             found.extend((channel, 0) for channel in taking & self._any_channels)
@@ -523,12 +547,18 @@ class AgentPools:
 
 
 def _skill_pool(agent: AgentState, queue: str, cost: float) -> PoolId:
-    """The skill pool of an agent for a queue: its delay class when its profile delays it."""
+    """The skill pool of an agent for a queue: its delay class when its profile delays it (a
+    criteria class, never listed in a profile, has no delay classes)."""
     profile = agent.profile
-    if profile is None:
+    listed = None if profile is None else profile.queues.get(queue)
+    if listed is None or listed.delay == 0:
         return (queue, cost)
-    delay = profile.queues[queue].delay
-    return (queue, cost) if delay == 0 else (queue, cost, delay)
+    return (queue, cost, listed.delay)
+
+
+def _class_of(pool_id: PoolId) -> object:
+    """The queue (or class) name of a skill pool; a channel pool's channel."""
+    return pool_id[0] if isinstance(pool_id, tuple) else None
 
 
 def _declares_width(policy: AgentPolicy) -> bool:

@@ -430,6 +430,13 @@ class DeclinedViews:
         """The agent logged out: its views go (remade if it logs in again). Cost: O(1)."""
         self._views.pop(agent_id, None)
 
+    def drop_lines(self, lines: Sequence[WaitingLine]) -> None:
+        """These lines are gone (a routing class closed): every view of them goes.
+        Cost: O(a·k) for a agents with views, k lines."""
+        for own in self._views.values():
+            for line in lines:
+                own.pop(line, None)
+
     def __bool__(self) -> bool:
         return bool(self._views)
 

@@ -49,7 +49,13 @@ from ._validators import MAX_SECONDS, FrozenDict
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
 from .contacts import ContactState, ContactStatus
 from .deadlines import AT, KIND
-from .eligibility import ineligibility, serving_cost
+from .eligibility import (
+    COST_ABOVE_LIMIT,
+    LACKS_SKILLS,
+    criteria_serving,
+    ineligibility,
+    serving_cost,
+)
 from .errors import (
     CallerError,
     ClockWentBackwards,
@@ -373,7 +379,6 @@ class Router:
                 summary=f"{self._not_waiting(contact)}{core.consult_note(contact_id)}",
             )
         queue = contact.queue
-        stage = queue.stages[contact.stage]
         reasons: dict[str, list[dc.Candidate]] = {}
         for agent in core.agents.values():
             why, cost = self._why_not(agent, contact)
@@ -384,7 +389,7 @@ class Router:
             "; ".join(f"{len(found)} {why}" for why, found in sorted(reasons.items()))
             or "no agent is logged in"
         )
-        ring = "any agent" if stage.max_cost is None else f"skill cost <= {stage.max_cost:g}"
+        ring = core.stage_summary(contact)
         target = (
             f"preferred agents {', '.join(contact.affinity)} only" if contact.affinity else ring
         )
@@ -424,13 +429,12 @@ class Router:
 
     def _why_not(self, agent: AgentState, contact: ContactState) -> tuple[str, float]:
         """What keeps ``agent`` from the waiting ``contact`` (or that nothing does), and its
-        skill cost for the contact's queue (-1 when it lacks the skills)."""
-        queue = contact.queue
-        # agents skilled beyond the queue's last finite stage are not among its pools' agents
-        # (found at an "any agent" stage through the channel), but they are not unskilled
+        skill cost for the contact's queue (-1 when it lacks the skills; for a contact with
+        criteria, the index of the first criteria step it meets, -1 when none)."""
+        queue = contact.route
         served = agent.serving.get(queue.name)
         if served is None or served[0] == math.inf:  # inf: a profiled agent's "any agent" pool
-            served = serving_cost(self._core.skills, agent.skills, queue)
+            served = self._served(agent, contact)
         cost = -1.0 if served is None else served[0]
         if contact.affinity and agent.agent_id not in contact.affinity:
             return "not a preferred agent (affinity window)", cost
@@ -439,12 +443,12 @@ class Router:
         profile = agent.profile
         if profile is not None:
             since = -math.inf if contact.affinity else contact.enqueued_at  # affinity: no delay
-            held = profile.why_not(queue.name, since, self._core.now)
+            held = profile.why_not(contact.queue.name, since, self._core.now)
             if held is not None:
                 return held, cost
         why = ineligibility(queue, contact.stage, agent.capacity, served)
         if why is not None:
-            return why, cost
+            return _criteria_reason(why, contact, served), cost
         if agent.status is not AgentStatus.AVAILABLE:
             reason = f" ({agent.reason})" if agent.reason else ""
             return f"{agent.status.value}{reason}", cost
@@ -453,6 +457,14 @@ class Router:
         if queue.channel not in agent.taking:
             return "blocked by work on another channel", cost
         return _FREE, cost
+
+    def _served(self, agent: AgentState, contact: ContactState) -> tuple[float, int] | None:
+        # agents skilled beyond the queue's last finite stage are not among its pools' agents
+        # (found at an "any agent" stage through the channel), but they are not unskilled
+        core = self._core
+        if contact.criteria is not None:
+            return criteria_serving(core.skills, agent.skills, contact.queue, contact.criteria)
+        return serving_cost(core.skills, agent.skills, contact.queue)
 
     # -- invariants (tests) ---------------------------------------------------------------
     def _check(self) -> None:
@@ -490,6 +502,33 @@ class Router:
         for cid, contact in core.contacts.items():
             self._check_contact(cid, contact, held)
         core.declined._check(lambda agent_id, cid: agent_id in core.contacts[cid].excluded)
+        self._check_criteria_classes()
+
+    def _check_criteria_classes(self) -> None:
+        """Each criteria class is used by exactly its contacts (none connected), and each agent
+        serves it exactly when the rule (``criteria_serving``) says so."""
+        core = self._core
+        users: dict[str, int] = {}
+        for cid, contact in core.contacts.items():
+            if contact.criteria is None:
+                assert contact.route is contact.queue, cid
+                continue
+            assert contact.status is not ContactStatus.CONNECTED, cid
+            found = core.criteria_classes[(contact.queue.name, contact.criteria)]
+            assert contact.route is found.spec, cid
+            users[found.spec.name] = users.get(found.spec.name, 0) + 1
+        assert len(core.criteria_names) == len(core.criteria_classes)
+        for found in core.criteria_classes.values():
+            name = found.spec.name
+            assert core.criteria_names[name] is found and found.users == users.get(name), name
+            for agent in core.agents.values():
+                served = criteria_serving(core.skills, agent.skills, found.queue, found.criteria)
+                eligible = served is not None and found.queue.channel in agent.capacity
+                eligible = eligible and agent.capacity[found.queue.channel] > 0
+                if agent.profile is not None:  # listed without a delay (core/_state.py)
+                    listed = agent.profile.queues.get(found.queue.name)
+                    eligible = eligible and listed is not None and listed.delay == 0
+                assert (name in agent.serving) == eligible, (agent.agent_id, name)
 
     def _check_lines(self) -> None:
         core = self._core
@@ -500,7 +539,7 @@ class Router:
             for key, cid in line:
                 contact = core.contacts[cid]
                 assert contact.status is ContactStatus.WAITING and contact.key == key, cid
-                assert queue_name in (None, contact.queue.name), (cid, queue_name)
+                assert queue_name in (None, contact.route.name), (cid, queue_name)
                 assert line.channel == contact.queue.channel, (cid, line.channel)
                 assert line.aging_rate == contact.queue.aging_rate, (cid, line.aging_rate)
 
@@ -609,3 +648,14 @@ def _check_rules(rules: Mapping[str, Collection[str]] | None) -> None:
                 raise ConfigError(
                     f"channel_rules[{channel!r}]: {other!r} must be a non-empty channel name"
                 )
+
+
+def _criteria_reason(
+    why: str, contact: ContactState, served: tuple[float, int] | None
+) -> str:
+    """``explain``'s phrase for an agent a contact's criteria step keeps out."""
+    if contact.criteria is None or why not in (LACKS_SKILLS, COST_ABOVE_LIMIT):
+        return why
+    if served is None:
+        return "meets no criteria step"
+    return f"meets criteria step {served[0]:g} only (the contact is at step {contact.stage})"
