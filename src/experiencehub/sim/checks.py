@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.agents import ANY_CHANNEL
+from ..core.criteria import MAX_STEPS
 from .kpi import ABANDONS_WITHIN, DENOMINATORS, PRESETS
 from .names import unused_skill_problems
 from .profiles import SELECTIONS, check_profile
@@ -34,6 +35,7 @@ from .scenario_types import (
     Callback,
     ChannelPreference,
     ContextSettings,
+    CriteriaConfig,
     Distribution,
     Ivr,
     KpiSettings,
@@ -466,6 +468,28 @@ def _check_workload(
         _check_self_service(item.self_service, f"{where}.self_service", asks, problems)
     if item.preferred_channel is not None:
         _check_preference(item.preferred_channel, f"{where}.preferred_channel", scenario, problems)
+    if item.criteria is not None:
+        _check_criteria(item.criteria, f"{where}.criteria", problems)
+
+
+def _check_criteria(criteria: CriteriaConfig, path: str, problems: Problems) -> None:
+    """A share in [0, 1]; 1 to MAX_STEPS steps, the first at 0 s, times increasing; finite
+    costs and levels >= 0 (the rules of :class:`~experiencehub.core.criteria.RoutingCriteria`)."""
+    _probability(problems, f"{path}.share", criteria.share)
+    steps = criteria.steps
+    _need(problems, 0 < len(steps) <= MAX_STEPS, f"{path}.steps",
+          f"1 to {MAX_STEPS} steps", len(steps))  # fmt: skip
+    for j, step in enumerate(steps):
+        where = f"{path}.steps[{j}]"
+        if j == 0:
+            _need(problems, step.after == 0, f"{where}.after", "0 (the first step)", step.after)
+        else:
+            _need(problems, step.after > steps[j - 1].after, f"{where}.after",
+                  f"> the previous step's {steps[j - 1].after}", step.after)  # fmt: skip
+        _need(problems, math.isfinite(step.max_cost) and step.max_cost >= 0,
+              f"{where}.max_cost", "finite and >= 0", step.max_cost)  # fmt: skip
+        for skill, level in step.requires.items():
+            _need(problems, level >= 0, f"{where}.requires.{skill}", ">= 0", level)
 
 
 def _check_callback(
@@ -701,6 +725,14 @@ def _check_skills(scenario: Scenario, problems: Problems) -> None:
                 )
     problems.extend(unused_skill_problems(scenario))
     servable = servable_skills(agent_skills, scenario.substitutions)
+    for i, item in enumerate(scenario.workload):
+        for j, step in enumerate(item.criteria.steps if item.criteria is not None else ()):
+            for skill in step.requires:
+                if skill not in servable:
+                    problems.append(
+                        f"workload[{i}].criteria.steps[{j}].requires.{skill}: unknown skill "
+                        f"{skill!r} (no agent group has it or a substitute)"
+                    )
     for i, queue in enumerate(scenario.queues):
         for skill in queue.requires:
             if skill not in servable:

@@ -36,6 +36,7 @@ import attrs
 from ..context.hub import BriefedOffer
 from ..core import decisions as dc
 from ..core import events as ev
+from ..core.criteria import RoutingCriteria
 from ..records import ContactRecord, merged
 from .build import build_router, router_seed, skill_graph
 from .callback_loop import CallbackLoop
@@ -44,6 +45,7 @@ from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime
 from .preferred import ChannelPreferences
 from .queued_callbacks import CallbackDesk, CallbackVisit
+from .router_config import routing_criteria
 from .scenario import Scenario
 from .self_service import SelfServiceDesk, SelfServiceVisit
 from .staff import Agent, Clock
@@ -103,6 +105,13 @@ class _Simulation(CallbackLoop):
         self.records: list[ContactRecord] = []
         self.live: dict[str, LiveContact] = {}
         self.ids = itertools.count(1)
+        # workload index → (its routing criteria, their share); and its contacts entered so far
+        self.criteria: dict[int, tuple[RoutingCriteria, float]] = {
+            i: (routing_criteria(item.criteria), item.criteria.share)
+            for i, item in enumerate(scenario.workload)
+            if item.criteria is not None
+        }
+        self.criteria_entered = dict.fromkeys(self.criteria, 0)
         self.queues = {q.name: q for q in scenario.queues}
         self.desk = SelfServiceDesk.of(scenario)  # None: no self-service step anywhere
         self.prefs = ChannelPreferences.of(scenario, self.model)  # None: none stated or used
@@ -289,18 +298,30 @@ class _Simulation(CallbackLoop):
             self.model.self_service(issue, live.stream(), queue.channel, self.now)
         if customer.patience_seconds is not None:
             self.push(self.now + customer.patience_seconds, self._abandon, contact_id, 0, None)
+        criteria = self._criteria_of(customer.workload, queue_name)
         if self.model.hub is None:
             arrived = ev.new_contact_arrived(
                 at=self.now, contact_id=contact_id, queue=queue_name,
-                priority=item.priority, customer_id=issue.customer_id,
+                priority=item.priority, customer_id=issue.customer_id, criteria=criteria,
             )  # fmt: skip
         else:  # the hub identifies the customer in its store and fills preferred agents
             identity = self.model.identity(issue, queue.channel)
             arrived = ev.new_contact_arrived(
                 at=self.now, contact_id=contact_id, queue=queue_name, priority=item.priority,
-                customer_id=None, attributes={"identity": identity},
+                customer_id=None, attributes={"identity": identity}, criteria=criteria,
             )  # fmt: skip
         self.send(arrived)
+
+    def _criteria_of(self, workload: int, queue_name: str) -> RoutingCriteria | None:
+        """The routing criteria of the workload's next contact in its own queue: a ``share``
+        of them, spread evenly (contact n has them when floor(n·share) grows)."""
+        found = self.criteria.get(workload) if self.criteria else None
+        if found is None or queue_name != self.scenario.workload[workload].queue:
+            return None
+        criteria, share = found
+        entered = self.criteria_entered[workload]
+        self.criteria_entered[workload] = entered + 1
+        return criteria if math.floor((entered + 1) * share) > math.floor(entered * share) else None
 
     def _abandon(self, contact_id: str, leg: int, _c: Any) -> None:
         live = self.live.get(contact_id)

@@ -40,6 +40,13 @@ def unused_skill_problems(scenario: Scenario) -> list[str]:
     """
     used = {skill for queue in scenario.queues for skill in queue.requires}
     used |= {name for edge in scenario.substitutions for name in (edge.skill, edge.serves)}
+    used |= {
+        skill
+        for item in scenario.workload
+        if item.criteria is not None
+        for step in item.criteria.steps
+        for skill in step.requires
+    }
     problems = []
     for i, group in enumerate(scenario.agents):
         paths = [(f"agents[{i}].skills", group.skills)]

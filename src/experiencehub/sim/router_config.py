@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..core._validators import MAX_SECONDS
 from ..core.callbacks import CallbackPolicy
+from ..core.criteria import CriteriaStep, RoutingCriteria
 from ..core.eligibility import can_serve
 from ..core.hours import OpenHours
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.skills import SkillGraph
 
 if TYPE_CHECKING:
-    from .scenario_types import QueueConfig, Scenario
+    from .scenario_types import CriteriaConfig, QueueConfig, Scenario
 
-__all__ = ["group_can_serve", "queue_spec", "queue_specs", "skill_graph"]
+__all__ = ["group_can_serve", "queue_spec", "queue_specs", "routing_criteria", "skill_graph"]
 
 
 def skill_graph(scenario: Scenario) -> SkillGraph:
@@ -100,3 +101,13 @@ def group_can_serve(
     some stage: levels, skill costs and stage limits as the router applies them.
     Cost: O(R·K + stages)."""
     return can_serve(graph, skills, capacity, queue_spec(queue))
+
+
+def routing_criteria(config: CriteriaConfig) -> RoutingCriteria:
+    """The core's criteria of a workload's (checked) ``criteria`` section. Cost: O(steps)."""
+    return RoutingCriteria(
+        steps=[
+            CriteriaStep(requires=step.requires, after=step.after, max_cost=step.max_cost)
+            for step in config.steps
+        ]
+    )

@@ -23,6 +23,8 @@ __all__ = [
     "Callback",
     "ChannelPreference",
     "ContextSettings",
+    "CriteriaConfig",
+    "CriteriaStepConfig",
     "Distribution",
     "Ivr",
     "KpiSettings",
@@ -167,6 +169,25 @@ class Transfer:
 
 
 @attrs.frozen(kw_only=True)
+class CriteriaStepConfig:
+    """From ``after`` seconds of waiting, agents serving the queue's requirement plus
+    ``requires`` (skill → level) at skill cost ≤ ``max_cost`` are eligible too."""
+
+    requires: dict[str, int] = attrs.field(factory=dict)
+    after: float = 0.0
+    max_cost: float = 0.0
+
+
+@attrs.frozen(kw_only=True)
+class CriteriaConfig:
+    """A ``share`` of the workload's contacts carry routing criteria with these ``steps``,
+    spread evenly over its arrivals (no random draw: contact n has them when ⌊n·share⌋ grows)."""
+
+    steps: tuple[CriteriaStepConfig, ...]
+    share: float = 1.0
+
+
+@attrs.frozen(kw_only=True)
 class Workload:
     """Contacts arriving in one queue for one customer segment.
 
@@ -189,6 +210,7 @@ class Workload:
     ivr: Ivr | None = None
     self_service: SelfService | None = None
     preferred_channel: ChannelPreference | None = None
+    criteria: CriteriaConfig | None = None
 
 
 @attrs.frozen(kw_only=True)
