@@ -14,6 +14,7 @@ from pathlib import Path
 from experiencehub import CallbackPolicy, QueueSpec, Router, SkillGraph, Stage
 from experiencehub import decisions as dc
 from experiencehub import events as ev
+from experiencehub.events import CriteriaStep, RoutingCriteria
 
 # the scenario of benchmarks/router.py, also when this file is loaded alone (the smoke test)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,6 +30,8 @@ from benchmarks.router import (
     build_queues,
     build_skills,
     median_us,
+    queue_name,
+    skill,
 )
 
 AGENT_SIZES = (100, 10_000)
@@ -247,6 +250,48 @@ class RoutingProfiles:
 
     def track_profiled_agent_free_us(self, agents: int, waiting: int) -> float:
         return median_us(measure_profiled_agent_free(self.sc, self.reps))
+
+
+class RoutingCriteriaEvents:
+    """Arrivals with routing criteria in a group-A queue of :mod:`benchmarks.router`'s scenario
+    (every agent who could take it is busy, so it waits), each undone by an abandon.
+
+    ``known``: a contact with equal criteria already waits, so the arrival reuses its interned
+    routing class — the steady state, expected O(log n) like any arrival. ``new``: no contact has
+    these criteria, so the arrival makes the class (every agent's eligibility, O(agents)) and the
+    abandon releases it: the documented cost of the first contact with new criteria.
+    """
+
+    params = (list(AGENT_SIZES), list(WAITING_SIZES))
+    param_names = ("agents", "waiting")
+    timeout = 600.0
+
+    def setup(self, agents: int, waiting: int) -> None:
+        self.sc = Scenario(agents, waiting)
+        self.queue = queue_name(0)
+        self.known = RoutingCriteria(
+            steps=[CriteriaStep(requires={skill(1): 2}), CriteriaStep(after=1800)]
+        )
+        self.new = RoutingCriteria(steps=[CriteriaStep(requires={skill(2): 3})])
+        holder = ev.ContactArrived(
+            at=self.sc.tick_time(), contact_id="holder", queue=self.queue, criteria=self.known
+        )
+        self.sc.router.handle(holder)
+
+    def _cycle(self, criteria: RoutingCriteria) -> None:
+        sc = self.sc
+        cid, at = sc.next_id(), sc.tick_time()
+        sc.router.handle(ev.ContactArrived(at=at, contact_id=cid, queue=self.queue, criteria=criteria))
+        sc.router.handle(ev.ContactAbandoned(at=at, contact_id=cid))
+
+    def time_arrival_known_criteria_then_abandon(self, agents: int, waiting: int) -> None:
+        """Arrival with criteria in use (class reused) → enqueued, plus the abandon."""
+        self._cycle(self.known)
+
+    def time_arrival_new_criteria_then_abandon(self, agents: int, waiting: int) -> None:
+        """Arrival with criteria nobody uses (class made, O(agents)), plus the abandon that
+        releases it."""
+        self._cycle(self.new)
 
 
 def run_once(obj: object, method: str, *args: object) -> object:

@@ -133,3 +133,13 @@ def test_router_feature_suites_run_once(monkeypatch: pytest.MonkeyPatch) -> None
             for method in _benchmark_methods(cls):
                 features.run_once(cls(), method, 20, 60)
             assert cls.params == (list(features.AGENT_SIZES), list(features.WAITING_SIZES)), name
+
+
+def test_the_criteria_suite_releases_the_classes_it_makes(small: tuple[int, int]) -> None:
+    features = _load("router_features")
+    suite = features.RoutingCriteriaEvents()
+    suite.setup(*small)
+    for name in _benchmark_methods(features.RoutingCriteriaEvents):
+        getattr(suite, name)(*small)
+    suite.sc.router._check()
+    assert len(suite.sc.router._core.criteria_classes) == 1  # the holder's; the new one went
