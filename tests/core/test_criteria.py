@@ -270,6 +270,22 @@ def test_a_transfer_drops_the_criteria_unless_it_carries_new_ones() -> None:
     assert kinds(decisions) == ["Enqueued"]
 
 
+@pytest.mark.parametrize("rule", ["end", "move"])
+def test_closing_the_queue_releases_the_classes_of_contacts_it_ends_or_moves(rule: str) -> None:
+    queues = [
+        QueueSpec("billing", channel="phone", requires={"billing": 1}, closed_rule=rule,
+                  closed_queue="spare"),
+        QueueSpec("spare", channel="phone", requires={"billing": 1}),
+    ]  # fmt: skip
+    router = Router(SkillGraph(), queues)
+    login(router, "a0", skills={"billing": 1}, capacity={"phone": 1})
+    router.handle(ev.AgentStatusChanged(at=0.0, agent_id="a0", status="away"))
+    arrive(router, "c1", 1.0, "billing", criteria=SPANISH)
+    router.handle(ev.QueueClosed(at=2.0, queue="billing"))
+    router._check()
+    assert router._core.criteria_classes == {}  # ended, or moved (a move drops the criteria)
+
+
 def test_a_transfer_to_an_agent_outside_the_criteria_is_refused_leaving_no_trace() -> None:
     router = billing_router()
     team(router)

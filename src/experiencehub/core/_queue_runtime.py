@@ -149,6 +149,7 @@ class QueueRuntime(Matching):
         contact.move("close")
         self.stop_waiting(contact)
         self.pools.forget_contact(cid)
+        self.unroute_contact(contact)
         counters = self.stats.counters(contact.queue.name)
         counters.closed_refused += 1
         out.append(dc.Refused(at=self.now, contact_id=cid, queue=contact.queue.name, reason=reason))
