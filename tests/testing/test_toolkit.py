@@ -257,7 +257,7 @@ class _PrefersCostlyRecentAgentsCore(RoutingCore):
         if contact.affinity:
             super().match_contact(contact, out)
             return
-        queue, limit = contact.queue, contact.queue.stages[contact.stage].max_cost
+        queue, limit = contact.route, contact.route.stages[contact.stage].max_cost
         candidates = []
         for agent in self.agents.values():
             cost = agent.serving.get(queue.name, (None, 0))[0]
@@ -323,6 +323,17 @@ class _IgnoresClosing(Router):
     _Core = _IgnoresClosingCore
 
 
+class _IgnoresCriteriaCore(RoutingCore):
+    """Takes routing criteria but routes every contact by its queue alone."""
+
+    def route_contact(self, contact, criteria):  # type: ignore[no-untyped-def]
+        super().route_contact(contact, None)
+
+
+class _IgnoresCriteria(Router):
+    _Core = _IgnoresCriteriaCore
+
+
 class _PrefersCostlyRecentAgents(Router):
     _Core = _PrefersCostlyRecentAgentsCore
 
@@ -346,6 +357,7 @@ BROKEN = settings(
         (_IgnoresClosing, "Refused=\\[\\] but (queue )?full=True"),
         (_AddsQueuesForLaterLoginsOnly, "work not conserved"),
         (_IgnoresAgentWrapUp, "no WrapUpStarted|ends_at should be"),
+        (_IgnoresCriteria, "not eligible at stage|, due |stands before|could take it|Expanded .*expected"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:

@@ -10,12 +10,14 @@ independent oracle.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from ..core.callbacks import CallbackPolicy
-from ..core.queues import QueueSpec, WrapUp
+from ..core.criteria import CriteriaStep, RoutingCriteria
+from ..core.queues import QueueSpec, Stage, WrapUp
 from ._model_config import RouterConfig, serving_costs
 
 __all__ = ["ModelAgent", "ModelConsult", "ModelContact", "ModelState", "ModelViolation", "check"]
@@ -80,6 +82,7 @@ class ModelContact:
     policy: CallbackPolicy | None = None  # its queue's callback policy when it was requested
     dials_failed: int = 0
     retry_at: float | None = None  # while scheduled: when it queues again
+    criteria: RoutingCriteria | None = None  # its own routing criteria, if any
 
     @property
     def enqueued_at(self) -> float:
@@ -174,8 +177,13 @@ class ModelState:
         or above its minimum level (the higher level on equal cost); the cost is their sum, the
         proficiency the lowest level among them (0 when nothing is required). None when some
         requirement cannot be served. Cost: O(R·K) for R requirements and K agent skills."""
+        return self._serving_needs(agent, queue.requires)
+
+    def _serving_needs(
+        self, agent: ModelAgent, requires: Mapping[str, int]
+    ) -> tuple[float, int] | None:
         total, levels = 0.0, []
-        for need, minimum in queue.requires.items():
+        for need, minimum in requires.items():
             options = [
                 (cost, -level)
                 for have, level in agent.skills.items()
@@ -228,6 +236,8 @@ class ModelState:
         Cost: O(R·K + G + L) for G stages.
         """
         queue = self.queues[contact.queue]
+        if contact.criteria is not None:
+            return self._criteria_rank(agent, contact, queue, stage)
         found = self.serving(agent, queue) if agent.capacity.get(queue.channel, 0) > 0 else None
         if contact.affinity:
             proficiency = 0 if found is None else found[1]
@@ -245,8 +255,51 @@ class ModelState:
         key = self.policy_key(agent, proficiency)
         return None if key is None else (*tier, *key, agent.seq)
 
-    def eligible_at(self, agent: ModelAgent, queue: QueueSpec, stage: int) -> bool:
-        """Skill-eligible for the queue at this stage (ignores status and load). Cost: O(R·K)."""
+    def criteria_step(
+        self, agent: ModelAgent, queue: QueueSpec, criteria: RoutingCriteria
+    ) -> tuple[int, int] | None:
+        """(first step of ``criteria`` the agent meets, its proficiency there), as
+        docs/routing.md defines it: a step needs the queue's requirement with the step's added
+        (the higher level where both name a skill), within the step's ``max_cost``. None when
+        it meets none or has no capacity on the channel. Cost: O(S·R·K) for S steps."""
+        if agent.capacity.get(queue.channel, 0) <= 0:
+            return None
+        for index, step in enumerate(criteria.steps):
+            needs = dict(queue.requires)
+            for skill, level in step.requires.items():
+                needs[skill] = max(level, needs.get(skill, 0))
+            found = self._serving_needs(agent, needs)
+            if found is not None and found[0] <= step.max_cost:
+                return index, found[1]
+        return None
+
+    def _criteria_rank(
+        self, agent: ModelAgent, contact: ModelContact, queue: QueueSpec, stage: int
+    ) -> tuple[Any, ...] | None:
+        """:meth:`agent_rank` for a contact with criteria: the first step the agent meets (an
+        earlier, stricter step first), then the policy's key, then login order."""
+        assert contact.criteria is not None
+        found = self.criteria_step(agent, queue, contact.criteria)
+        if contact.affinity:
+            key = self.policy_key(agent, 0 if found is None else found[1])
+            return None if key is None else (*key, agent.seq)
+        if found is None or found[0] > stage:
+            return None
+        key = self.policy_key(agent, found[1])
+        return None if key is None else (0, float(found[0]), *key, agent.seq)
+
+    def eligible_at(
+        self,
+        agent: ModelAgent,
+        queue: QueueSpec,
+        stage: int,
+        criteria: RoutingCriteria | None = None,
+    ) -> bool:
+        """Skill-eligible for the queue at this stage (ignores status and load); with
+        ``criteria``, at this step: it meets this step or an earlier one. Cost: O(S·R·K)."""
+        if criteria is not None:
+            found = self.criteria_step(agent, queue, criteria)
+            return found is not None and found[0] <= stage
         if agent.capacity.get(queue.channel, 0) <= 0:
             return False
         max_cost = queue.stages[stage].max_cost
@@ -255,15 +308,19 @@ class ModelState:
         cost = self.serving_cost(agent, queue)
         return cost is not None and cost <= max_cost
 
-    def can_prefer(self, agent_id: str, queue: QueueSpec) -> bool:
-        """Whether the agent may be a preferred agent for the queue: logged in, not leaving,
-        and eligible at some stage. Cost: O(G·R·K) for G stages.
+    def can_prefer(
+        self, agent_id: str, queue: QueueSpec, criteria: RoutingCriteria | None = None
+    ) -> bool:
+        """Whether the agent may be a preferred agent for the queue (with ``criteria``, for a
+        contact with them): logged in, not leaving, and eligible at some stage or step.
+        Cost: O(G·R·K) for G stages.
         """
         agent = self.agents.get(agent_id)
+        count = len(queue.stages) if criteria is None else len(criteria.steps)
         return (
             agent is not None
             and agent.status != "logging_out"
-            and any(self.eligible_at(agent, queue, s) for s in range(len(queue.stages)))
+            and any(self.eligible_at(agent, queue, s, criteria) for s in range(count))
         )
 
     def stage_of(self, contact: ModelContact, at: float, *, strict: bool = False) -> int:
@@ -274,7 +331,9 @@ class ModelState:
         if contact.affinity:
             return 0
         waited = at - contact.enqueued_at
-        stages = self.queues[contact.queue].stages
+        stages: Sequence[Stage | CriteriaStep] = (
+            self.queues[contact.queue].stages if contact.criteria is None else contact.criteria.steps
+        )
         return max(
             i
             for i, s in enumerate(stages)

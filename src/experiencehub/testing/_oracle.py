@@ -105,7 +105,7 @@ class ModelOracle(ConsultEffects):
         agent.skills = dict(e.skills)
         for contact in self.contacts.values():  # preferred only while it may still serve the queue
             if e.agent_id in contact.affinity and not self.can_prefer(
-                e.agent_id, self.queues[contact.queue]
+                e.agent_id, self.queues[contact.queue], contact.criteria
             ):
                 contact.affinity = tuple(a for a in contact.affinity if a != e.agent_id)
 
@@ -118,7 +118,9 @@ class ModelOracle(ConsultEffects):
                 contact = self.contacts[cid]
                 check(
                     agent_id in contact.affinity
-                    or self.eligible_at(agent, self.queues[contact.queue], contact.stage),
+                    or self.eligible_at(
+                        agent, self.queues[contact.queue], contact.stage, contact.criteria
+                    ),
                     f"{cid}: still offered to {agent_id}, whose new skills do not reach stage "
                     f"{contact.stage} (the offer should have been withdrawn)",
                 )
@@ -142,6 +144,7 @@ class ModelOracle(ConsultEffects):
             self.outcomes[e.contact_id] = "refused"
             return
         contact = ModelContact(e.contact_id, queue.name, e.priority, e.customer_id, (0.0, 0.0, 0))
+        contact.criteria = e.criteria
         self._start_waiting(contact, e.at, e.preferred_agents)
         self.contacts[e.contact_id] = contact
 
@@ -190,7 +193,9 @@ class ModelOracle(ConsultEffects):
             # base priority as documented: priority_weight·priority − aging per second·enqueued_at
             base = queue.priority_weight * contact.priority - queue.aging_per_minute / 60.0 * at
             contact.key = (-base, at, self.seq)
-        usable = tuple(dict.fromkeys(a for a in preferred if self.can_prefer(a, queue)))
+        usable = tuple(
+            dict.fromkeys(a for a in preferred if self.can_prefer(a, queue, contact.criteria))
+        )
         contact.affinity = usable if queue.affinity_seconds > 0 else ()
         contact.started_at, contact.alerted = at, False
         contact.stage = self.stage_of(contact, at)
@@ -270,7 +275,7 @@ class ModelOracle(ConsultEffects):
             assert previous is not None
             self._wrap_up(self.agents[previous], contact, e.at)
         contact.status, contact.agent_id, contact.offer_expires = "waiting", None, None
-        contact.queue = e.queue
+        contact.queue, contact.criteria = e.queue, e.criteria  # a transfer drops old criteria
         # never offered back to the agent it came from, nor to one still wrapping it up
         contact.excluded = {
             agent.agent_id
@@ -310,7 +315,8 @@ class ModelOracle(ConsultEffects):
             )
         else:
             check(
-                self.eligible_at(agent, queue, d.stage), f"{where}: not eligible at stage {d.stage}"
+                self.eligible_at(agent, queue, d.stage, contact.criteria),
+                f"{where}: not eligible at stage {d.stage}",
             )
         timeout = self.config.offer_timeout
         expected = None if timeout is None else d.at + timeout
@@ -363,7 +369,9 @@ class ModelOracle(ConsultEffects):
             if other.affinity:
                 if agent.agent_id not in other.affinity:
                     continue
-            elif not self.eligible_at(agent, queue, self.stage_of(other, at, strict=True)):
+            elif not self.eligible_at(
+                agent, queue, self.stage_of(other, at, strict=True), other.criteria
+            ):
                 continue
             check(
                 mine <= self.rank(other, at),
@@ -410,7 +418,7 @@ class ModelOracle(ConsultEffects):
                 queue = self.queues[contact.queue]
                 check(
                     d.agent_id not in contact.affinity
-                    and not self.eligible_at(agent, queue, contact.stage),
+                    and not self.eligible_at(agent, queue, contact.stage, contact.criteria),
                     f"{d!r}: the agent may still have it (stage {contact.stage})",
                 )
             self._back_to_waiting(contact, exclude=None)

@@ -131,6 +131,8 @@ class ModelPrediction(ModelState):
         queue = self.queues[e.queue]
         if queue.affinity_seconds <= 0 or not self.can_prefer(e.agent_id, queue):
             return InvalidEvent
+        if e.criteria is not None and not self.can_prefer(e.agent_id, queue, e.criteria):
+            return InvalidEvent  # it meets no step of the transfer's criteria
         return None
 
     def _p_consult(self, e: ev.ConsultRequested) -> type[RoutingError] | None:

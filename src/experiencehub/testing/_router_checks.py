@@ -104,7 +104,7 @@ class RouterChecks(CallbackModel):
                 if contact.affinity:
                     free = agent.agent_id in contact.affinity
                 else:
-                    free = self.eligible_at(agent, queue, stage)
+                    free = self.eligible_at(agent, queue, stage, contact.criteria)
                 check(
                     not free,
                     f"work not conserved: {contact.contact_id} waits in "

@@ -27,12 +27,14 @@ from ..context.secrets import is_secret_name, secret_in_text
 from ..core import _validators
 from ..core import decisions as dc
 from ..core import events as ev
+from ..core.criteria import MAX_STEPS, CriteriaStep, RoutingCriteria
 from ..core.policies import POLICIES
 from ._routing_strategies import CHANNELS, queue_specs, wrap_ups
 
 __all__ = [
     "REGISTERED",
     "contact_entries",
+    "criteria",
     "decisions",
     "event_times",
     "events",
@@ -70,6 +72,43 @@ def _later(at: float) -> st.SearchStrategy[float]:
     return st.floats(0.0, 1e6, allow_nan=False).map(lambda extra: at + extra)
 
 
+def _steps_from(gaps: list[float], steps: list[CriteriaStep]) -> RoutingCriteria:
+    """Steps at increasing times: the first at 0, each later one ``gap`` seconds after."""
+    at, timed = 0.0, []
+    for index, step in enumerate(steps):
+        at += gaps[index - 1] if index else 0.0
+        timed.append(CriteriaStep(requires=step.requires, after=at, max_cost=step.max_cost))
+    return RoutingCriteria(steps=timed)
+
+
+_CRITERIA_STEPS = st.builds(
+    CriteriaStep,
+    requires=st.dictionaries(identifiers(), st.integers(0, 5), max_size=3),
+    max_cost=_COSTS,
+)
+
+
+@st.composite
+def criteria(draw: st.DrawFn, skills: Sequence[str] | None = None) -> RoutingCriteria:
+    """Valid routing criteria: 1 to 3 steps (at most ``MAX_STEPS``) at increasing times,
+    requiring ``skills`` (any ids when None) at levels 0 to 3. Cost: O(1) per draw.
+    """
+    names = identifiers() if skills is None else st.sampled_from(list(skills))
+    steps = draw(
+        st.lists(
+            st.builds(
+                CriteriaStep,
+                requires=st.dictionaries(names, st.integers(0, 3), max_size=2),
+                max_cost=st.sampled_from([0.0, 1.0, 2.0]) if skills is not None else _COSTS,
+            ),
+            min_size=1,
+            max_size=min(3, MAX_STEPS),
+        )
+    )
+    gaps = draw(st.lists(st.sampled_from([5.0, 20.0, 60.0]), min_size=len(steps), max_size=len(steps)))
+    return _steps_from(gaps, steps)
+
+
 _EVENTS: dict[type, st.SearchStrategy[Any]] = {
     ev.AgentLoggedIn: st.builds(
         ev.AgentLoggedIn,
@@ -102,6 +141,7 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         customer_id=st.none() | identifiers(),
         attributes=st.dictionaries(identifiers(), _JSON_VALUES, max_size=3),
         preferred_agents=st.lists(identifiers(), max_size=3).map(tuple),
+        criteria=st.none() | criteria(),
     ),
     ev.OfferAccepted: st.builds(
         ev.OfferAccepted, at=event_times(), contact_id=identifiers(), agent_id=identifiers()
@@ -115,7 +155,11 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
     ),
     ev.ContactAbandoned: st.builds(ev.ContactAbandoned, at=event_times(), contact_id=identifiers()),
     ev.ContactTransferred: st.builds(
-        ev.ContactTransferred, at=event_times(), contact_id=identifiers(), queue=identifiers()
+        ev.ContactTransferred,
+        at=event_times(),
+        contact_id=identifiers(),
+        queue=identifiers(),
+        criteria=st.none() | criteria(),
     ),
     ev.QueueAdded: st.builds(
         ev.QueueAdded,
@@ -414,6 +458,8 @@ _CONTEXT: dict[type, st.SearchStrategy[Any]] = {
 }
 
 REGISTERED: dict[type, st.SearchStrategy[Any]] = {
+    RoutingCriteria: criteria(),
+    CriteriaStep: _CRITERIA_STEPS,
     **_EVENTS,
     **_DECISIONS,
     dc.Candidate: _CANDIDATES,

@@ -43,10 +43,12 @@ from hypothesis.stateful import (
 from ..core import decisions as dc
 from ..core import errors
 from ..core import events as ev
+from ..core.criteria import RoutingCriteria
 from ..core.errors import ClockWentBackwards, RoutingError
 from ..core.router import Router
 from ._callback_rules import CallbackRules
 from ._consult_rules import ConsultRules
+from ._value_strategies import criteria
 from .model import RouterConfig, RouterModel
 from .strategies import agent_logins_for, queue_specs, router_configs, time_steps
 
@@ -314,9 +316,15 @@ class RouterMachine(ConsultRules, CallbackRules, RuleBasedStateMachine):
             preferred_agents=data.draw(
                 st.lists(st.sampled_from(known), max_size=2), label="preferred"
             ),
+            criteria=data.draw(self._criteria(), label="criteria"),
         )
         self.send(event, None)
         return contact_id
+
+    def _criteria(self) -> st.SearchStrategy[RoutingCriteria | None]:
+        """Mostly none; sometimes criteria over the configuration's skills."""
+        names = self.model.config.all_skills or ("s0",)
+        return st.none() | criteria(names)
 
     def _in(self, *statuses: str, legs: bool = True) -> list[str]:
         """Live contacts in these statuses (``legs=False``: consult legs left out)."""
@@ -374,14 +382,15 @@ class RouterMachine(ConsultRules, CallbackRules, RuleBasedStateMachine):
         # when no deadline falls due first, so such a transfer is sent at the current time
         agent_id = data.draw(st.none() | st.sampled_from(sorted(self.model.agents) or ["nobody"]),
                              label="to agent")  # fmt: skip
+        wanted = data.draw(self._criteria(), label="criteria")
         if agent_id is None:
             event = ev.ContactTransferred(
-                at=self._draw_at(data), contact_id=contact_id, queue=queue
+                at=self._draw_at(data), contact_id=contact_id, queue=queue, criteria=wanted
             )
             self.send(event, None)
         else:
             self.send(ev.ContactTransferred(at=self.model.now, contact_id=contact_id, queue=queue,
-                                            agent_id=agent_id))  # fmt: skip
+                                            agent_id=agent_id, criteria=wanted))  # fmt: skip
 
     # -- rules: time ---------------------------------------------------------------------------------
     @rule(step=time_steps(120.0))

@@ -54,6 +54,7 @@ from ._routing_strategies import skill_names as skill_names  # noqa: PLC0414
 from ._value_strategies import REGISTERED as REGISTERED  # noqa: PLC0414
 from ._value_strategies import (
     contact_entries,
+    criteria,
     decisions,
     event_times,
     events,
@@ -70,6 +71,7 @@ __all__ = [
     "callback_policies",
     "capacities",
     "contact_entries",
+    "criteria",
     "decisions",
     "durations",
     "event_times",
