@@ -11,7 +11,6 @@ events are defined and documented; it owns nothing of its own.
 
 from __future__ import annotations
 
-from .core.criteria import CriteriaStep, RoutingCriteria
 from .core.events import (
     CONSULT_OUTCOMES,
     DEFAULT_CAPACITY,
@@ -28,6 +27,7 @@ from .core.events import (
     ContactArrived,
     ContactEnded,
     ContactTransferred,
+    CriteriaStep,
     Event,
     OfferAccepted,
     OfferRejected,
@@ -35,6 +35,7 @@ from .core.events import (
     QueueAdded,
     QueueClosed,
     QueueOpened,
+    RoutingCriteria,
     RoutingProfile,
     Tick,
     WrapUpEnded,

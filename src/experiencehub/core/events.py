@@ -34,7 +34,7 @@ import attrs
 
 from . import _validators as v
 from ._trusted import trusted
-from .criteria import RoutingCriteria
+from .criteria import CriteriaStep, RoutingCriteria
 from .errors import InvalidEvent
 from .profiles import ProfileQueue, RoutingProfile
 from .queues import QueueSpec, WrapUp
@@ -55,6 +55,7 @@ __all__ = [
     "ContactArrived",
     "ContactEnded",
     "ContactTransferred",
+    "CriteriaStep",
     "Event",
     "OfferAccepted",
     "OfferRejected",
@@ -62,6 +63,7 @@ __all__ = [
     "QueueAdded",
     "QueueClosed",
     "QueueOpened",
+    "RoutingCriteria",
     "RoutingProfile",
     "Tick",
     "WrapUpEnded",
