@@ -27,6 +27,7 @@ from experiencehub.context import (
     PreferredChannel,
 )
 from experiencehub.core import decisions as dc
+from experiencehub.core.criteria import CriteriaStep, RoutingCriteria
 from experiencehub.testing import strategies as hs
 
 SOME = settings(
@@ -42,7 +43,8 @@ def test_every_event_decision_and_context_type_is_registered() -> None:
     context = {Identity, Fact, ContactEntry, JourneyStep, HandoffBrief, AuditEntry, BriefedOffer,
                PreferredChannel}  # fmt: skip
     wanted = {*wire.EVENT_TYPES.values(), *wire.DECISION_TYPES.values(), *context}
-    assert wanted | {dc.Candidate, dc.Explanation} == set(hs.REGISTERED)
+    values = {dc.Candidate, dc.Explanation, RoutingCriteria, CriteriaStep}
+    assert wanted | values == set(hs.REGISTERED)
 
 
 @pytest.mark.parametrize(("name", "cls"), WIRE_TYPES, ids=[n for n, _ in WIRE_TYPES])

@@ -89,17 +89,26 @@ _CRITERIA_STEPS = st.builds(
 
 
 @st.composite
-def criteria(draw: st.DrawFn, skills: Sequence[str] | None = None) -> RoutingCriteria:
+def criteria(
+    draw: st.DrawFn,
+    skills: Sequence[str] | None = None,
+    max_costs: Sequence[float] | None = None,
+) -> RoutingCriteria:
     """Valid routing criteria: 1 to 3 steps (at most ``MAX_STEPS``) at increasing times,
-    requiring ``skills`` (any ids when None) at levels 0 to 3. Cost: O(1) per draw.
+    requiring ``skills`` (any ids when None) at levels 0 to 3, each step's ``max_cost`` one of
+    ``max_costs`` (when None: 0, 1 or 2 with ``skills``, else any cost). Cost: O(1) per draw.
     """
     names = identifiers() if skills is None else st.sampled_from(list(skills))
+    if max_costs is not None:
+        costs: st.SearchStrategy[float] = st.sampled_from(list(max_costs))
+    else:
+        costs = st.sampled_from([0.0, 1.0, 2.0]) if skills is not None else _COSTS
     steps = draw(
         st.lists(
             st.builds(
                 CriteriaStep,
                 requires=st.dictionaries(names, st.integers(0, 3), max_size=2),
-                max_cost=st.sampled_from([0.0, 1.0, 2.0]) if skills is not None else _COSTS,
+                max_cost=costs,
             ),
             min_size=1,
             max_size=min(3, MAX_STEPS),

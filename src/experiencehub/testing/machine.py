@@ -316,15 +316,18 @@ class RouterMachine(ConsultRules, CallbackRules, RuleBasedStateMachine):
             preferred_agents=data.draw(
                 st.lists(st.sampled_from(known), max_size=2), label="preferred"
             ),
-            criteria=data.draw(self._criteria(), label="criteria"),
+            criteria=data.draw(self.criteria_for(queue), label="criteria"),
         )
         self.send(event, None)
         return contact_id
 
-    def _criteria(self) -> st.SearchStrategy[RoutingCriteria | None]:
-        """Mostly none; sometimes criteria over the configuration's skills."""
+    def criteria_for(self, queue: str) -> st.SearchStrategy[RoutingCriteria | None]:
+        """The routing criteria of a contact arriving in (or transferred to) ``queue``: none,
+        or steps over the configuration's skills at skill cost 0, so they only narrow who may
+        take it before the queue's own stages would (your invariants about a queue's first
+        stage keep holding); override to draw others. Cost: O(1) (a strategy)."""
         names = self.model.config.all_skills or ("s0",)
-        return st.none() | criteria(names)
+        return st.none() | criteria(names, max_costs=(0.0,))
 
     def _in(self, *statuses: str, legs: bool = True) -> list[str]:
         """Live contacts in these statuses (``legs=False``: consult legs left out)."""
@@ -382,7 +385,7 @@ class RouterMachine(ConsultRules, CallbackRules, RuleBasedStateMachine):
         # when no deadline falls due first, so such a transfer is sent at the current time
         agent_id = data.draw(st.none() | st.sampled_from(sorted(self.model.agents) or ["nobody"]),
                              label="to agent")  # fmt: skip
-        wanted = data.draw(self._criteria(), label="criteria")
+        wanted = data.draw(self.criteria_for(queue), label="criteria")
         if agent_id is None:
             event = ev.ContactTransferred(
                 at=self._draw_at(data), contact_id=contact_id, queue=queue, criteria=wanted
