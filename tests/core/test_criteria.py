@@ -404,3 +404,16 @@ def test_every_offer_meets_the_contact_criteria_at_its_step(actions: list[tuple]
                 met = _met(skills[decision.agent_id], criteria.get(decision.contact_id), decision.stage)
                 assert met, decision
     assert all(found.users > 0 for found in router._core.criteria_classes.values())
+
+
+def test_a_queue_added_while_a_class_is_in_use_keeps_it_correct() -> None:
+    router = billing_router()
+    team(router)
+    busy(router, "a3", "a1", "a0")
+    arrive(router, "c1", 1.0, "billing", criteria=SPANISH)
+    spare = QueueSpec("spare", channel="phone", requires={"spanish": 1})
+    router.handle(ev.QueueAdded(at=2.0, spec=spare))
+    router._check()
+    router.handle(ev.AgentStatusChanged(at=3.0, agent_id="a3", status="available"))
+    assert router.work("a3")[0].contact_id == "c1"
+    router._check()

@@ -168,9 +168,7 @@ class QueueRuntime(Matching):
         self._index_for_login(queue)
         self.pools.add_queue(queue)
         self.stats.add_queue(queue.name)
-        for agent in self.agents.values():
-            self.fill_eligibility(agent)
-            self.pools.reenrol(agent)
+        self.reenrol_all(self.fill_eligibility)
         self.start_hours(queue, [])  # nothing waits in it yet: closing decides nothing
 
     def _lines_of(self, queue: QueueSpec) -> dict[tuple[str, int], WaitingLine]:

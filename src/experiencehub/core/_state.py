@@ -266,8 +266,16 @@ class RoutingState:
         Cost: O(A·(e + q log n)) for A agents, e the cost of ``served_of``."""
         self.lines.update(build_lines([spec]))
         self.pools.open_class(spec)
+        self.reenrol_all(lambda agent: self._join_class(agent, spec, served_of(agent)))
+
+    def reenrol_all(self, update: Callable[[AgentState], bool | None]) -> None:
+        """Every logged-in agent's eligibility after a new routing class appeared (a queue
+        added at run time, or a criteria class): ``update`` recomputes it, touching only the
+        agent (returning False: nothing changed), then the agent is re-placed in its pools.
+        The one pass over all agents both share. Cost: O(A·(u + q log n)) for A agents, u the
+        cost of ``update``."""
         for agent in self.agents.values():
-            if self._join_class(agent, spec, served_of(agent)):
+            if update(agent) is not False:
                 self.pools.reenrol(agent)
 
     def _join_class(self, agent: AgentState, spec: QueueSpec, served: Served | None) -> bool:
