@@ -15,7 +15,7 @@ a torn last write shows as a short or mismatching frame and is dropped on recove
 
 >>> from experiencehub import events as ev
 >>> encode(ev.ContactArrived(at=1.0, contact_id="c1", queue="q", attributes={"note": "hi"}))
-b'{"type":"ContactArrived","schema":1,"at":1.0,"contact_id":"c1","queue":"q","priority":0,"customer_id":null,"attributes":{},"preferred_agents":[]}'
+b'{"type":"ContactArrived","schema":1,"at":1.0,"contact_id":"c1","queue":"q","priority":0,"customer_id":null,"attributes":{},"preferred_agents":[],"criteria":null}'
 >>> payload = encode(ev.Tick(at=2.0))
 >>> list(read_frames(frame(payload) + frame(payload)[:5]))
 [(0, b'{"type":"Tick","schema":1,"at":2.0}')]
