@@ -417,3 +417,20 @@ def test_a_queue_added_while_a_class_is_in_use_keeps_it_correct() -> None:
     router.handle(ev.AgentStatusChanged(at=3.0, agent_id="a3", status="available"))
     assert router.work("a3")[0].contact_id == "c1"
     router._check()
+
+
+@pytest.mark.parametrize(("delay", "taken"), [(0.0, True), (20.0, False)])
+def test_a_profiled_agent_serves_criteria_of_a_listed_queue_without_delay(
+    delay: float, taken: bool
+) -> None:
+    router = billing_router()
+    profile = ev.RoutingProfile(queues={"billing": {"priority": 1, "delay": delay}})
+    skills = {"billing": 1, "spanish": 3}
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="p", skills=skills, capacity={"phone": 1},
+                                   profile=profile))  # fmt: skip
+    router._check()
+    decisions = arrive(router, "c1", 1.0, "billing", criteria=SPANISH)
+    router._check()
+    assert offers(decisions) == ([("c1", "p")] if taken else [])
+    router.handle(ev.Tick(at=200.0))
+    router._check()

@@ -313,4 +313,5 @@ class Consulting(QueueRuntime):
         self.stats.counters(contact.queue.name).transferred_out += 1
         self.stats.counters(leg.queue.name).transferred_in += 1
         contact.queue, contact.transfers = leg.queue, contact.transfers + 1
+        self.route_contact(contact, None)  # connected: routed by its new queue if it waits again
         contact.agent_id, contact.since = taker, self.now

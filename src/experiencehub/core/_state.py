@@ -251,11 +251,17 @@ class RoutingState:
         """The agent's (step, proficiency) for the class; None when it never serves it. An
         agent with a routing profile serves a criteria class only when its profile lists the
         queue without a delay (a criteria class has no delay-class pools)."""
-        if agent.profile is not None:
-            listed = agent.profile.queues.get(found.queue.name)
-            if listed is None or listed.delay > 0:
-                return None
+        if not self.takes_criteria_of(agent, found.queue.name):
+            return None
         return criteria_serving(self.skills, agent.skills, found.queue, found.criteria)
+
+    def takes_criteria_of(self, agent: AgentState, queue: str) -> bool:
+        """May the agent serve the queue's contacts with criteria at all? Yes, unless its
+        routing profile leaves the queue out or delays it. Cost: O(1)."""
+        if agent.profile is None:
+            return True
+        listed = agent.profile.queues.get(queue)
+        return listed is not None and listed.delay == 0
 
     def open_class(
         self, spec: QueueSpec, served_of: Callable[[AgentState], Served | None]

@@ -446,6 +446,10 @@ class Router:
             held = profile.why_not(contact.queue.name, since, self._core.now)
             if held is not None:
                 return held, cost
+        if contact.criteria is not None and not self._core.takes_criteria_of(
+            agent, contact.queue.name
+        ):
+            return "routing profile delays this queue or leaves it out (none with criteria)", cost
         why = ineligibility(queue, contact.stage, agent.capacity, served)
         if why is not None:
             return _criteria_reason(why, contact, served), cost
