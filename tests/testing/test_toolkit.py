@@ -357,7 +357,6 @@ BROKEN = settings(
         (_IgnoresClosing, "Refused=\\[\\] but (queue )?full=True"),
         (_AddsQueuesForLaterLoginsOnly, "work not conserved"),
         (_IgnoresAgentWrapUp, "no WrapUpStarted|ends_at should be"),
-        (_IgnoresCriteria, "not eligible at stage|, due |stands before|could take it|Expanded .*expected"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:

@@ -48,7 +48,6 @@ from ..core.errors import ClockWentBackwards, RoutingError
 from ..core.router import Router
 from ._callback_rules import CallbackRules
 from ._consult_rules import ConsultRules
-from ._value_strategies import criteria
 from .model import RouterConfig, RouterModel
 from .strategies import agent_logins_for, queue_specs, router_configs, time_steps
 
@@ -322,15 +321,10 @@ class RouterMachine(ConsultRules, CallbackRules, RuleBasedStateMachine):
         return contact_id
 
     def criteria_for(self, queue: str) -> st.SearchStrategy[RoutingCriteria | None]:
-        """The routing criteria of a contact arriving in (or transferred to) ``queue``: mostly
-        none, else steps over the configuration's skills at skill cost 0, so they only narrow who may
-        take it before the queue's own stages would (your invariants about a queue's first
-        stage keep holding); override to draw others. Cost: O(1) (a strategy)."""
-        names = self.model.config.all_skills or ("s0",)
-        # about one contact in four: most stay open to the queue's agents, so the machine's
-        # other rules (priority order, agent order) keep the contacts they catch bugs with
-        none = st.none()
-        return st.one_of(none, none, none, criteria(names, max_costs=(0.0,)))
+        """The routing criteria of a contact arriving in (or transferred to) ``queue``: none by
+        default; override to send some, e.g. ``st.none() | criteria(skills)``. Cost: O(1) (a
+        strategy)."""
+        return st.none()
 
     def _in(self, *statuses: str, legs: bool = True) -> list[str]:
         """Live contacts in these statuses (``legs=False``: consult legs left out)."""
