@@ -363,6 +363,22 @@ def test_without_a_retry_delay_a_failed_callback_queues_again_at_once() -> None:
     send(router, ev.ContactEnded(at=3.0, contact_id="busy-a1"))
     send(router, ev.OfferAccepted(at=4.0, contact_id="c1", agent_id="a1"))
     decisions = send(router, ev.CallbackFailed(at=5.0, contact_id="c1"))
-    # queued again at its place (before c2), then the freed agent takes it again
-    assert kinds(decisions) == ["CallbackQueued", "Enqueued", "Offer"]
+    # queued again at its place (before c2): the freed agent takes it again at once
+    assert kinds(decisions) == ["CallbackQueued", "Offer"]
     assert offers(decisions) == [("c1", "a1")] and router.next_deadline() is not None
+
+
+def test_a_dialler_with_slots_left_gets_the_retry_without_delay_and_keeps_it() -> None:
+    """The agent who dialled has free slots when its dial fails: the contact, queued again at
+    once, is offered to it again, and freeing the failed dial's slot does not erase that offer
+    (it did: the router then held an offer no agent held)."""
+    router = phone_router(CallbackPolicy(retry_seconds=0.0, max_attempts=2))
+    login(router, "a1", skills={"support": 1}, capacity={"phone": 3})
+    send(router, ev.AgentStatusChanged(at=0.5, agent_id="a1", status="away"))
+    queued_callback(router, "c1", 1.0)
+    send(router, ev.AgentStatusChanged(at=2.0, agent_id="a1", status="available"))
+    send(router, ev.OfferAccepted(at=3.0, contact_id="c1", agent_id="a1"))
+    decisions = send(router, ev.CallbackFailed(at=4.0, contact_id="c1"))  # send checks invariants
+    assert kinds(decisions) == ["CallbackQueued", "Offer"]
+    assert offers(decisions) == [("c1", "a1")]
+    assert router.contact_status("c1") == "offered"

@@ -97,13 +97,24 @@ class Callbacks(Consulting):
                     reason=f"{reason} on the last of {state.policy.max_attempts} attempt(s)",
                 )
             )
-        else:
-            self._schedule_retry(contact, state, reason, out)
-        self.free_slot(self.agents[agent_id], contact.contact_id, out)
+            self.free_slot(self.agents[agent_id], contact.contact_id, out)
+            return
+        retry_at = self._schedule_retry(contact, state, reason, out)
+        agent = self.agents[agent_id]
+        if retry_at > self.now:
+            self.free_slot(agent, contact.contact_id, out)
+            return
+        # No delay: the contact queues again now. The agent who dialled is freed first and back
+        # in its pools, so it is ranked like any other agent for the contact (and its release
+        # cannot erase a new offer of the same contact to it); it looks for other work after.
+        self.release_slot(agent, contact.contact_id)
+        self.pools.refresh(agent)
+        self.retry_callback(contact, out)
+        self.look_for_work(agent, out)
 
     def _schedule_retry(
         self, contact: ContactState, state: CallbackState, reason: str, out: list[dc.Decision]
-    ) -> None:
+    ) -> float:
         contact.move("fail")
         contact.affinity = ()
         retry_at = self.now + state.policy.retry_seconds
@@ -115,10 +126,9 @@ class Callbacks(Consulting):
             f"queues again at {retry_at:g}s, at {place}"
         )
         out.append(self._callback_queued(contact, retry_at, summary))
-        if retry_at > self.now:
+        if retry_at > self.now:  # else the caller queues it again now, not at the next event
             contact.deadlines.append(self.deadlines.add(retry_at, RETRY, contact.contact_id))
-        else:  # no delay: it queues again now, not at the next event
-            self.retry_callback(contact, out)
+        return retry_at
 
     def retry_callback(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """The retry time came: the contact queues again (its old key, or a new one at the back)

@@ -404,6 +404,12 @@ class RoutingState:
 
     def free_slot(self, agent: AgentState, contact_id: str, out: list[dc.Decision]) -> None:
         """A wrap-up (or a contact with no wrap-up) ends: the slot is free for new work."""
+        self.release_slot(agent, contact_id)
+        self.look_for_work(agent, out)
+
+    def release_slot(self, agent: AgentState, contact_id: str) -> None:
+        """The agent's slot of ``contact_id`` frees; the caller then lets it look for work
+        (:meth:`free_slot` does both). Cost: O(1)."""
         agent.release(contact_id)
         wrappers = self.wrapping.get(contact_id)
         if wrappers is not None:
@@ -411,7 +417,6 @@ class RoutingState:
             if not wrappers:
                 del self.wrapping[contact_id]
         agent.idle_since = self.now
-        self.look_for_work(agent, out)
 
     def start_wrap_up(
         self, agent: AgentState, contact: ContactState, out: list[dc.Decision]
