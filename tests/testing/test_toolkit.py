@@ -356,7 +356,7 @@ BROKEN = settings(
         (_PrefersCostlyRecentAgents, "stands before"),
         (_IgnoresClosing, "Refused=\\[\\] but (queue )?full=True"),
         (_AddsQueuesForLaterLoginsOnly, "work not conserved"),
-        (_IgnoresAgentWrapUp, "no WrapUpStarted|ends_at should be"),
+        (_IgnoresAgentWrapUp, "no WrapUpStarted|ends_at should be|wrap_pending"),
     ],
 )
 def test_machine_catches_a_broken_router(broken: type[Router], message: str) -> None:

@@ -82,8 +82,8 @@ class ModelPrediction(ModelState):
         contact = self.contacts.get(e.contact_id)
         if contact is None:
             return UnknownContact
-        if contact.callback or contact.status != "waiting":
-            return InvalidTransition
+        if contact.callback or contact.status != "waiting" or e.contact_id in self.legs:
+            return InvalidTransition  # a consult leg is no caller to call back
         return InvalidEvent if self.queues[contact.queue].callback is None else None
 
     def _p_callback_dial(
