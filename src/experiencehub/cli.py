@@ -58,6 +58,7 @@ from .cli_verdicts import staffing_table, target_table
 from .sim import kpi, tablefiles
 from .sim.checks import parse_start
 from .sim.confidence import block_columns
+from .sim.consults import CONSULT_KPI_KEYS, consult_columns
 from .sim.queued_callbacks import CALLBACK_KPI_KEYS, callback_columns
 from .sim.report import (
     EPOCH,
@@ -275,6 +276,9 @@ def _print_result(result: Result) -> None:
     if result.kpis.get("self_service"):
         columns = self_service_columns(result.kpis, result.ci95)
         console.print(kpi_table("Self-service", columns, SELF_SERVICE_KPI_KEYS))
+    if result.kpis.get("consults"):
+        columns = consult_columns(result.kpis, result.ci95)
+        console.print(kpi_table("Consults and warm transfers", columns, CONSULT_KPI_KEYS))
     console.print(target_table(result))
     console.print(staffing_table(result.scenario))
     warn(wide_interval_warnings(result))

@@ -118,10 +118,13 @@ class CallbackLoop:
             agent.handle_seconds += handle
             if live.first:
                 agent.first_contacts += 1
-        self.push(self.now + handle, self._end, record.contact_id, live.leg, None)
+        self.handling(live, agent, handle)  # its end, or first a consult (see .consult_loop)
 
     def _end(self, contact_id: str, leg: int, _c: Any) -> None:
         raise NotImplementedError  # the loop's
+
+    def handling(self, live: LiveContact, agent: Agent, handle: float) -> None:
+        raise NotImplementedError  # the loop's (.consult_loop)
 
     def _on_callback_exhausted(self, d: dc.CallbackExhausted) -> None:
         """Every dial failed: the contact ends as ``callback_failed``."""

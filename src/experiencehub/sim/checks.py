@@ -25,6 +25,7 @@ from typing import Any
 
 from ..core.agents import ANY_CHANNEL
 from ..core.criteria import MAX_STEPS
+from .consult_checks import check_consult
 from .kpi import ABANDONS_WITHIN, DENOMINATORS, PRESETS
 from .names import unused_skill_problems
 from .profiles import SELECTIONS, check_profile
@@ -470,6 +471,10 @@ def _check_workload(
         _check_preference(item.preferred_channel, f"{where}.preferred_channel", scenario, problems)
     if item.criteria is not None:
         _check_criteria(item.criteria, f"{where}.criteria", problems)
+    if item.consult is not None:
+        channels = None if queues is None else {q.name: q.channel for q in scenario.queues}
+        check_consult(item.consult, f"{where}.consult", problems, queues=channels,
+                      home=item.queue, distribution=_check_distribution)  # fmt: skip
 
 
 def _check_criteria(criteria: CriteriaConfig, path: str, problems: Problems) -> None:

@@ -41,6 +41,8 @@ from ..records import ContactRecord, merged
 from .build import build_router, router_seed, skill_graph
 from .callback_loop import CallbackLoop
 from .closures import schedule_closures
+from .consult_loop import ConsultLoop
+from .consults import ConsultDesk, ConsultVisit
 from .customers import CustomerModel, Issue, LiveContact
 from .kpi import AgentTime
 from .preferred import ChannelPreferences
@@ -73,9 +75,10 @@ class RunResult:
     wall_seconds: float
     self_service: tuple[SelfServiceVisit, ...] = ()
     callbacks: tuple[CallbackVisit, ...] = ()
+    consults: tuple[ConsultVisit, ...] = ()
 
 
-class _Simulation(CallbackLoop):
+class _Simulation(ConsultLoop, CallbackLoop):
     """One replication: the heap of future events, the customers' side, and the agents' side
     (:class:`~.workforce.Workforce`). Use :func:`run`."""
 
@@ -116,6 +119,7 @@ class _Simulation(CallbackLoop):
         self.desk = SelfServiceDesk.of(scenario)  # None: no self-service step anywhere
         self.prefs = ChannelPreferences.of(scenario, self.model)  # None: none stated or used
         self.callbacks = CallbackDesk.of(scenario)  # None: no queue takes callbacks
+        self.consults = ConsultDesk.of(scenario)  # None: no workload consults
         self.sources = [
             CustomerSource(scenario, i, replication) for i in range(len(scenario.workload))
         ]
@@ -138,6 +142,7 @@ class _Simulation(CallbackLoop):
             **self.staff.decision_handlers(),
             **self.callback_handlers(),
         }
+        self.handlers.update(self.consult_handlers())  # legs first, then the handlers above
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -197,6 +202,7 @@ class _Simulation(CallbackLoop):
             wall_seconds=wallclock.perf_counter() - started,
             self_service=() if self.desk is None else tuple(self.desk.visits),
             callbacks=() if self.callbacks is None else tuple(self.callbacks.visits),
+            consults=() if self.consults is None else tuple(self.consults.visits),
         )
 
     def push(self, at: float, action: Action, a: Any, b: Any, c: Any) -> None:
@@ -413,7 +419,10 @@ class _Simulation(CallbackLoop):
             agent.handle_seconds += handle
             if live.first:
                 agent.first_contacts += 1
-        self.push(self.now + handle, self._end, contact_id, live.leg, None)
+        if self.consults is None:
+            self.push(self.now + handle, self._end, contact_id, live.leg, None)
+        else:  # the agent may consult a colleague first (see .consult_loop)
+            self.handling(live, agent, handle)
 
     def _reject(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
         live = self._offer_open(contact_id, agent_id, offer_seq)

@@ -7,6 +7,7 @@ cluster (:mod:`.parallel`), so both compute exactly the same blocks. It never si
 from __future__ import annotations
 
 from .confidence import Blocks
+from .consults import ConsultDesk, consult_kpis
 from .engine import RunResult
 from .kpi import ServiceLevelRule, run_kpis
 from .queued_callbacks import CallbackDesk, callback_kpis
@@ -27,7 +28,8 @@ def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
     """The KPI blocks of one replication of ``scenario`` (what :class:`Result` keeps per run).
     Besides :func:`~.kpi.run_kpis`' blocks, ``estimated_wait`` (the router's estimates against
     the waits, :func:`~.wait_estimates.estimated_wait_kpis`) and, with a self-service step anywhere
-    in the scenario, ``self_service`` (:func:`~.self_service.self_service_kpis`).
+    in the scenario, ``self_service`` (:func:`~.self_service.self_service_kpis`); with a workload
+    that consults, ``consults`` (:func:`~.consults.consult_kpis`).
     Cost: O(records · log records)."""
     blocks = run_kpis(
         result.records,
@@ -44,4 +46,6 @@ def replication_kpis(scenario: Scenario, result: RunResult) -> Blocks:
         blocks["self_service"] = self_service_kpis(
             result.self_service, result.records, result.measured
         )
+    if ConsultDesk.of(scenario) is not None:
+        blocks["consults"] = consult_kpis(result.consults, result.measured)
     return blocks

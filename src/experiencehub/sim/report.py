@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..wire import Sequencer, rfc3339
 from .confidence import block_columns
+from .consults import CONSULT_KPI_KEYS, consult_columns
 from .kpi import (
     AGENT_LOAD_KPI_KEYS,
     COST_KPI_KEYS,
@@ -280,6 +281,8 @@ def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
         tables.append(_table("Queued callbacks", callback_columns(result.kpis, result.ci95), CALLBACK_KPI_KEYS))
     if result.kpis.get("self_service"):
         tables.append(_table("Self-service", self_service_columns(result.kpis, result.ci95), SELF_SERVICE_KPI_KEYS))
+    if result.kpis.get("consults"):
+        tables.append(_table("Consults and warm transfers", consult_columns(result.kpis, result.ci95), CONSULT_KPI_KEYS))
     images = "".join(_figure(name, alt) for name, alt in plots)
     head += result_sections_html(result)  # warnings, targets met or missed, staffing
     return _document(

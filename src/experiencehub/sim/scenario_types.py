@@ -22,6 +22,7 @@ __all__ = [
     "Break",
     "Callback",
     "ChannelPreference",
+    "Consult",
     "ContextSettings",
     "CriteriaConfig",
     "CriteriaStepConfig",
@@ -169,6 +170,24 @@ class Transfer:
 
 
 @attrs.frozen(kw_only=True)
+class Consult:
+    """A ``share`` of the contacts answered in the workload's queue make their agent consult a
+    colleague of ``queue`` (omit: the contact's own) ``after_seconds`` into the handle time, the
+    customer on hold: the consult talks for ``talk_seconds`` once answered and ends with one of
+    ``outcomes`` (``transfer``, ``conference``, ``return`` → probability), or is cancelled when
+    nobody answered within ``max_wait_seconds``. After a warm transfer the consulted agent
+    handles the contact for ``handle_seconds`` (default: the workload's)."""
+
+    share: float
+    after_seconds: Distribution
+    talk_seconds: Distribution
+    outcomes: dict[str, float]
+    queue: str | None = None
+    max_wait_seconds: float = 120.0
+    handle_seconds: Distribution | None = None
+
+
+@attrs.frozen(kw_only=True)
 class CriteriaStepConfig:
     """From ``after`` seconds of waiting, agents serving the queue's requirement plus
     ``requires`` (skill → level) at skill cost ≤ ``max_cost`` are eligible too."""
@@ -211,6 +230,7 @@ class Workload:
     self_service: SelfService | None = None
     preferred_channel: ChannelPreference | None = None
     criteria: CriteriaConfig | None = None
+    consult: Consult | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -219,6 +219,17 @@ class Workforce:
             end = now + (sample() if sample else 0.0)
             self.loop.push(end, self.wrap_end, d.agent_id, d.contact_id, None)
 
+    def follow_wrap_up(self, d: dc.WrapUpStarted, queue: str, record: ContactRecord) -> None:
+        """A wrap-up the loop started outside :meth:`release` (a consult leg's, as its contact
+        ended): its time counts for ``record``; a manual one ends after a time drawn from
+        ``queue``'s wrap-up. Cost: O(log heap)."""
+        now = self.loop.now
+        self.wrapping[d.agent_id, d.contact_id] = (record, now)
+        if d.ends_at is None:
+            sample = self.wrap_samplers.get(queue)
+            end = now + (sample() if sample else 0.0)
+            self.loop.push(end, self.wrap_end, d.agent_id, d.contact_id, None)
+
     def on_wrap_up_expired(self, d: dc.WrapUpExpired) -> None:
         """A timed wrap-up ended in the router. Cost: O(intervals spanned)."""
         self._wrapped(self.agents[d.agent_id], d.contact_id)
