@@ -28,6 +28,7 @@ from experiencehub.sim.consults import (
 from experiencehub.sim.engine import RunResult, _Simulation, run
 from experiencehub.sim.report import write_html_report
 from experiencehub.sim.runs import simulate
+from experiencehub.sim.tables import tables
 from experiencehub.sim.scenario import (
     Consult,
     Distribution,
@@ -413,6 +414,9 @@ def test_the_tables_in_the_terminal_the_html_report_and_json(tmp_path: Path) -> 
     result = simulate(load_scenario(SCENARIO).with_overrides(replications=1))
     page = write_html_report(result, tmp_path / "report").read_text(encoding="utf-8")
     assert "<h2>Consults and warm transfers</h2>" in page and "repeat_asks_avoided" in page
+    kpi_table = tables(result)["kpis"]  # the kpis table of --out
+    rows = set(zip(kpi_table["block"], kpi_table["name"], kpi_table["kpi"], strict=True))
+    assert ("consults", "by_queue.specialists", "hold_per_consult") in rows
     table = CliRunner().invoke(app, ["simulate", str(SCENARIO), "--workers", "1"])
     assert table.exit_code == 0, table.output
     assert "Consults and warm transfers" in table.output
