@@ -28,7 +28,6 @@ from experiencehub.sim.consults import (
 from experiencehub.sim.engine import RunResult, _Simulation, run
 from experiencehub.sim.report import write_html_report
 from experiencehub.sim.runs import simulate
-from experiencehub.sim.tables import tables
 from experiencehub.sim.scenario import (
     Consult,
     Distribution,
@@ -37,6 +36,7 @@ from experiencehub.sim.scenario import (
     load_scenario,
     load_scenario_text,
 )
+from experiencehub.sim.tables import tables
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "warm-transfers.toml"

@@ -34,7 +34,7 @@ from ..context.hub import BriefedOffer
 from ..core import decisions as dc
 from ..core import events as ev
 from ..records import merged
-from .consults import ConsultDesk, ConsultVisit
+from .consults import ConsultDesk, ConsultDraw, ConsultVisit
 from .customers import CustomerModel, LiveContact
 from .scenario_types import QueueConfig
 from .staff import Agent
@@ -116,7 +116,7 @@ class ConsultLoop:
             self.push(self.now + draw.after, self._ask, live.record.contact_id, agent, draw)
 
     # -- the ask and the leg ------------------------------------------------------------------
-    def _ask(self, contact_id: str, agent: Agent, draw: Any) -> None:
+    def _ask(self, contact_id: str, agent: Agent, draw: ConsultDraw) -> None:
         live = self.live.get(contact_id)
         assert self.consults is not None
         if live is None or live.status != "connected" or live.agent_id != agent.agent_id:
