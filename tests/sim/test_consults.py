@@ -99,6 +99,8 @@ def test_each_replication_counts_add_up() -> None:
             assert record.repeat_asks == 0
         elif v.outcome is not None:
             assert record.transfers == 0 and v.relayed == 0
+            joined = v.outcome == "conference"
+            assert record.agents == ((v.asker, v.agent_id) if joined else (v.asker,))
 
 
 def test_the_hold_is_part_of_the_contacts_handle_time() -> None:
@@ -166,7 +168,7 @@ def _one_arrival() -> Any:
     [
         # asked at 40, talked 40-60; the first agent's 70 s left follow
         ("return", 120.0, 130.0, ("first-1",)),
-        ("conference", 120.0, 130.0, ("first-1",)),
+        ("conference", 120.0, 130.0, ("first-1", "expert-1")),
         # the colleague takes over at 60 for its 50 s: 30 + 20 + 50
         ("transfer", 100.0, 110.0, ("first-1", "expert-1")),
     ],

@@ -210,6 +210,7 @@ class ConsultLoop:
             self.staff.hold(colleague, -1)
             self._resume(visit, None, None)
         else:  # conference: both stay for the rest of the first agent's handle time
+            self._joined(live, visit, colleague)
             self.send(ended)
             self.push(self.now + visit.draw.rest, self._conference_end, visit, None, None)
 
@@ -229,7 +230,7 @@ class ConsultLoop:
         first.talking -= 1
         record.transfers += 1
         record.final_queue = visit.queue
-        record.agents += (colleague.agent_id,)
+        self._joined(live, visit, colleague)
         source_queue, live.queue = live.queue, visit.queue
         live.leg, live.agent_id = 1, colleague.agent_id
         self.staff.release(first, record, source_queue, ended)
@@ -237,8 +238,6 @@ class ConsultLoop:
         given = live.issue.given or {}
         relayed = tuple(fact for fact, until in given.items() if until > now)
         visit.relayed = len(relayed)
-        if visit.brief:  # the brief with the leg's offer had these (context on)
-            record.not_asked = merged(record.not_asked, visit.brief)
         handle = visit.draw.handle
         group = colleague.group
         if group.group in model.shaped:
@@ -251,6 +250,14 @@ class ConsultLoop:
             colleague.answered += 1
             colleague.handle_seconds += handle
         self.push(now + handle, self._end, record.contact_id, live.leg, None)
+
+    def _joined(self, live: LiveContact, visit: ConsultVisit, colleague: Agent) -> None:
+        """The colleague joins the contact (warm transfer, conference): its record lists it, and
+        what the brief with the leg's offer spared it (context on), as a host's records do."""
+        record = live.record
+        record.agents += (colleague.agent_id,)
+        if visit.brief:
+            record.not_asked = merged(record.not_asked, visit.brief)
 
     def _conference_end(self, visit: ConsultVisit, _b: Any, _c: Any) -> None:
         """The contact ends: the first agent wraps the contact up, the colleague the leg."""
