@@ -9,7 +9,6 @@ import json
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -116,7 +115,7 @@ def test_the_hold_is_part_of_the_contacts_handle_time() -> None:
         assert math.isclose(record.handle_seconds, connected, rel_tol=1e-9, abs_tol=1e-6)
 
 
-def _exact(outcome: str, *, wrap: str = "", expert_wrap: str = "") -> RunResult:
+def _exact(outcome: str, base_dir: Path, *, wrap: str = "", expert_wrap: str = "") -> RunResult:
     """One first-line agent and one specialist, one customer, every time fixed."""
     text = f"""
 [simulation]
@@ -147,20 +146,15 @@ arrivals = {{ kind = "trace", path = "one.csv" }}
 handle_seconds = {{ kind = "deterministic", value = 100 }}
 consult = {{ share = 1.0, queue = "experts", after_seconds = {{ kind = "deterministic", value = 30 }}, talk_seconds = {{ kind = "deterministic", value = 20 }}, outcomes = {{ {outcome} = 1.0 }}, handle_seconds = {{ kind = "deterministic", value = 50 }} }}
 """
-    return run(load_scenario_text(text, base_dir=_TRACE_DIR))
+    return run(load_scenario_text(text, base_dir=base_dir))
 
 
-_TRACE_DIR = ROOT / "tests" / "sim" / "_consult_trace"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_arrival() -> Any:
-    _TRACE_DIR.mkdir(exist_ok=True)
-    trace = _TRACE_DIR / "one.csv"
-    trace.write_text("10\n", encoding="utf-8")
-    yield
-    trace.unlink()
-    _TRACE_DIR.rmdir()
+@pytest.fixture(scope="module")
+def one_arrival(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose ``one.csv`` brings one customer at 10 s."""
+    folder = tmp_path_factory.mktemp("consult")
+    (folder / "one.csv").write_text("10\n", encoding="utf-8")
+    return folder
 
 
 @pytest.mark.parametrize(
@@ -174,9 +168,9 @@ def _one_arrival() -> Any:
     ],
 )
 def test_each_outcome_times_the_contact_exactly(
-    outcome: str, handle: float, ended: float, agents: tuple[str, ...]
+    one_arrival: Path, outcome: str, handle: float, ended: float, agents: tuple[str, ...]
 ) -> None:
-    result = _exact(outcome)
+    result = _exact(outcome, one_arrival)
     (record,) = result.records
     (visit,) = result.consults
     assert (visit.asked_at, visit.answered_at, visit.ended_at) == (40.0, 40.0, 60.0)
@@ -189,11 +183,12 @@ def test_each_outcome_times_the_contact_exactly(
     assert busy == {"first-1": 50.0 if outcome == "transfer" else 120.0, "expert-1": expert}
 
 
-def test_a_conference_leg_wraps_up_with_the_contact() -> None:
+def test_a_conference_leg_wraps_up_with_the_contact(one_arrival: Path) -> None:
     """The first agent wraps up by the support queue's rule, the colleague by the consult
     queue's; both count for the contact."""
     result = _exact(
         "conference",
+        one_arrival,
         wrap='wrap_up = { mode = "timed", seconds = 15 }',
         expert_wrap='wrap_up = { mode = "timed", seconds = 25 }',
     )
