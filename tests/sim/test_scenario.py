@@ -169,6 +169,19 @@ def test_same_load_with_patience_is_fine() -> None:
     assert load_scenario_text(text).workload[0].patience_seconds is not None
 
 
+def test_contacts_self_service_contains_do_not_count_in_the_load() -> None:
+    # 200/h × 60 s = 3.3 erlangs offered, but half try the bot and 70 % of those are resolved
+    # there: 2.2 erlangs reach the queue's 2 slots, still unstable; at 90 % contained, 1.8: fine.
+    step = 'self_service = {{ share = 0.5, contained = {}, seconds = {{ kind = "deterministic", value = 30 }} }}'
+    base = GOOD.replace("per_hour = 10", "per_hour = 200")
+    (problem,) = problems_of(base + step.format(0.7) + "\n")
+    assert problem.startswith("queues[0]: unstable: offered load 2.2 erlangs >= 2 agent slots")
+    assert load_scenario_text(base + step.format(0.9) + "\n").workload[0].self_service is not None
+    # the queue's own step counts the same way
+    on_queue = base.replace('requires = ["s"]', 'requires = ["s"]\n' + step.format(0.9))
+    assert load_scenario_text(on_queue).queues[0].self_service is not None
+
+
 def test_trace_file_must_exist(tmp_path: Path) -> None:
     text = GOOD.replace('{ kind = "poisson", per_hour = 10 }', '{ kind = "trace", path = "a.csv" }')
     found = problems_of(text, tmp_path)

@@ -12,7 +12,14 @@ from .router_config import group_can_serve, skill_graph
 
 if TYPE_CHECKING:
     from ..core.skills import SkillGraph
-    from .scenario import Arrivals, Distribution, QueueConfig, Scenario, Substitution
+    from .scenario import (
+        Arrivals,
+        Distribution,
+        QueueConfig,
+        Scenario,
+        SelfService,
+        Substitution,
+    )
 
 __all__ = ["mean_of", "mean_rate_per_hour", "servable_skills", "stability_problems"]
 
@@ -61,7 +68,9 @@ def stability_problems(scenario: Scenario) -> Problems:
     customer of theirs ever abandons: their waits grow without bound.
 
     The check is per queue against every slot on its channel that any stage can reach, each slot
-    weighted by its group's speed (``1 / handle_time_factor``); it is a necessary condition only
+    weighted by its group's speed (``1 / handle_time_factor``); contacts a self-service step
+    contains (``share × contained`` of a workload's arrivals) never reach the queue and are left
+    out of its load. It is a necessary condition only
     (shared agents are counted in full for each queue; slowdowns and unresolved returns, which
     only add work, are left out). Cost: O(Q·W + Q·G).
     """
@@ -74,7 +83,8 @@ def stability_problems(scenario: Scenario) -> Problems:
         rates = [(mean_rate_per_hour(w.arrivals), mean_of(w.handle_seconds)) for w in items]
         if any(rate is None for rate, _ in rates):
             continue
-        load = sum((rate or 0.0) / 3600.0 * handle for rate, handle in rates)
+        reach = [_reaching_share(w.self_service or queue.self_service) for w in items]
+        load = sum((rate or 0.0) / 3600.0 * handle * r for (rate, handle), r in zip(rates, reach))
         slots, weighted = _serving_slots(queue, scenario, graph)
         if load >= slots:
             problems.append(
@@ -82,6 +92,11 @@ def stability_problems(scenario: Scenario) -> Problems:
                 f"to serve {queue.name!r}, and no workload of it has patience_seconds (waits grow without bound)"
             )
     return problems
+
+
+def _reaching_share(step: SelfService | None) -> float:
+    """Share of a workload's arrivals that gets past its self-service step to the queue."""
+    return 1.0 if step is None else 1.0 - step.share * step.contained
 
 
 def _serving_slots(
