@@ -295,3 +295,15 @@ def test_centre_agents_staffed_is_busy_plus_idle_per_interval(result: Result, bu
     # the early group is away on its break at 1000-1060 s, so fewer than the 4 on shift
     second = [i for i in rows(built["intervals"]) if i["interval_start"] == 900.0]
     assert all(i["centre_agents_staffed"] < 4.0 for i in second)
+
+
+def test_staffed_agents_count_a_short_last_interval_by_its_own_length() -> None:
+    # 1,000 s in 900 s intervals: the second interval is 100 s long, and the 3 agents logged in
+    # throughout are 3 staffed in it too (not 3 × 100 / 900), in the table and in the plot alike
+    text = TEXT.replace("duration = 1800", "duration = 100")
+    result = simulate(load_scenario_text(text))
+    for run in result.runs:
+        assert len(run.agents) == 4
+        assert run.staffed_agents() == pytest.approx([4.0, 4.0])
+    intervals = rows(tables(result)["intervals"])
+    assert [i["centre_agents_staffed"] for i in intervals] == pytest.approx([4.0] * len(intervals))

@@ -77,6 +77,14 @@ class RunResult:
     callbacks: tuple[CallbackVisit, ...] = ()
     consults: tuple[ConsultVisit, ...] = ()
 
+    def staffed_agents(self) -> list[float]:
+        """Mean agents logged in and not away (busy or idle) per interval from time 0 to the end
+        of the measured window, warm-up included; the last interval may be shorter than the
+        others. Cost: O(intervals)."""
+        end, step = self.measured[1], self.interval_seconds
+        pairs = zip(self.occupancy_busy, self.occupancy_idle, strict=True)
+        return [(busy + idle) / (min(end, (i + 1) * step) - i * step) for i, (busy, idle) in enumerate(pairs)]
+
 
 class _Simulation(ConsultLoop, CallbackLoop):
     """One replication: the heap of future events, the customers' side, and the agents' side

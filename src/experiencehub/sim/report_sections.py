@@ -124,12 +124,9 @@ def plot_staffed(result: Result, ax: Any) -> None:
     Cost: O(replications · intervals)."""
     runs = result.runs
     interval = runs[0].interval_seconds
-    count = len(runs[0].occupancy_busy)
-    staffed = [
-        sum(r.occupancy_busy[i] + r.occupancy_idle[i] for r in runs) / (len(runs) * interval)
-        for i in range(count)
-    ]
-    _bars(ax, [interval * i for i in range(count)], list(staffed), "#8fbf8f")
+    per_run = [r.staffed_agents() for r in runs]
+    staffed = [sum(values) / len(runs) for values in zip(*per_run, strict=True)]
+    _bars(ax, [interval * i for i in range(len(staffed))], list(staffed), "#8fbf8f")
     ax.set_xlabel("hours from start (warm-up included)")
     ax.set_ylabel("agents staffed (mean)")
 

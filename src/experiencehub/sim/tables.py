@@ -215,13 +215,7 @@ def _interval_chunks(result: Simulated) -> Iterator[Chunk]:
             if index < len(bounds):
                 arrived[r.queue, index].append(r)
         on_shift = _on_shift(scenario, run.agents, bounds)
-        # the centre's busy + idle agent-seconds per interval, as the report's staffing plot reads
-        staffed = [
-            (busy + idle) / (high - low)
-            for busy, idle, (low, high) in zip(
-                run.occupancy_busy, run.occupancy_idle, bounds, strict=True
-            )
-        ]
+        staffed = run.staffed_agents()  # as the report's staffing plot reads it
         chunk: Chunk = {c.name: [] for c in INTERVAL_COLUMNS}
         for queue in scenario.queues:
             for index, (low, high) in enumerate(bounds):
