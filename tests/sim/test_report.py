@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,15 @@ def test_html_report_has_tables_plots_and_preset(tmp_path: Path) -> None:
     assert "preset <b>genesys</b>" in text
     assert "By segment" in text and ">vip<" in text
     assert "By agent group" in text and "<th>slot_utilisation</th>" in text
+
+
+def test_plots_without_abandons_say_so_and_do_not_warn(tmp_path: Path) -> None:
+    calm = TEXT.replace('patience_seconds = { kind = "exponential", mean = 60 }\n', "")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns of a legend without labels
+        page = write_html_report(simulate(load_scenario_text(calm, name="calm")), tmp_path / "out")
+    assert (tmp_path / "out" / "abandons.png").stat().st_size > 1000
+    assert page.exists()
 
 
 def test_comparison_report_writes_table_and_frontier(tmp_path: Path) -> None:

@@ -539,7 +539,7 @@ def _plot_waits(result: Result, ax: Any) -> None:
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_xlabel("wait until answered, seconds")
     ax.set_ylabel("share answered within")
-    ax.legend()
+    _legend_or_say(ax, by_channel, "no contact answered in the measured window")
 
 
 def _plot_occupancy(result: Result, ax: Any) -> None:
@@ -573,7 +573,16 @@ def _plot_abandons(result: Result, ax: Any) -> None:
         )
     ax.set_xlabel("seconds waited before abandoning")
     ax.set_ylabel("% of offered contacts abandoned")
-    ax.legend()
+    _legend_or_say(ax, waits, "no contact abandoned in the measured window")
+
+
+def _legend_or_say(ax: Any, lines: dict[str, list[float]], empty: str) -> None:
+    """A legend for the plot's lines, or, when it has none, a note saying why it is empty
+    (matplotlib would warn of a legend without labels)."""
+    if lines:
+        ax.legend()
+    else:
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
 
 
 def _measured(result: Result) -> Iterable[ContactRecord]:
