@@ -226,3 +226,24 @@ def test_a_queued_callback_is_answered_when_the_customer_answers_and_can_fail() 
     outcomes = {r.contact_id: (r.outcome, r.answered_at, r.ended_at) for r in finished}
     assert outcomes["c1"] == ("handled", 20.0, 80.0)
     assert outcomes["c2"] == ("callback_failed", None, 90.0)
+
+
+def test_a_contact_ended_or_moved_at_a_closing_is_recorded() -> None:
+    queues = [
+        QueueSpec("q", channel="phone", closed_queue="night", closed_rule="move"),
+        QueueSpec("night", channel="phone", closed_rule="end"),
+    ]
+    router = Router(SkillGraph(), queues)
+    recorder = ContactRecorder(router)
+    finished: list[ContactRecord] = []
+
+    def send(event: ev.Event) -> None:
+        finished.extend(recorder.observe(event, router.handle(event)))
+
+    send(ev.ContactArrived(at=1.0, contact_id="c1", queue="q"))
+    send(ev.QueueClosed(at=2.0, queue="q"))  # c1 moves to night
+    assert recorder.open_record("c1").final_queue == "night"  # type: ignore[union-attr]
+    send(ev.QueueClosed(at=5.0, queue="night"))  # c1 ends there
+    (record,) = finished
+    assert (record.outcome, record.ended_at, record.wait, record.queue) == ("closed", 5.0, 4.0, "q")
+    assert len(recorder) == 0

@@ -56,7 +56,8 @@ DEFAULT_SERVICE_LEVEL_SECONDS = 20.0
 class ContactRecord:
     """One contact from arrival to its end: what a host ingests and the simulator's KPIs read.
 
-    ``outcome``: ``handled``, ``abandoned``, ``refused`` (queue full), ``callback_failed`` (a
+    ``outcome``: ``handled``, ``abandoned``, ``refused`` (not queued on arrival: queue full or
+    closed), ``closed`` (waiting when its queue closed with the rule ``"end"``), ``callback_failed`` (a
     queued callback whose every dial failed) or ``unfinished`` (still waiting or connected when
     the run stopped); a live host may pass its own word for how a
     contact ended (``dropped``, ``resolved``…). ``origin``: ``new``, ``callback``, ``repeat`` or
@@ -109,11 +110,12 @@ class ContactRecord:
 
     @property
     def wait(self) -> float | None:
-        """Seconds until answered (or until abandoning); None when it never got either.
+        """Seconds until answered (or until abandoning, or its queue closing it); None when
+        it never got either.
         Cost: O(1)."""
         if self.answered_at is not None:
             return self.answered_at - self.arrived_at
-        if self.outcome == "abandoned" and self.ended_at is not None:
+        if self.outcome in ("abandoned", "closed") and self.ended_at is not None:
             return self.ended_at - self.arrived_at
         if self.outcome == "refused":
             return 0.0
@@ -318,6 +320,8 @@ class ContactRecorder:
         if found is None:
             return None
         record = found.record
+        if isinstance(d, (dc.Offer, dc.Enqueued)) and d.queue != (record.final_queue or record.queue):
+            record.final_queue = d.queue  # the router moved it: its queue was closed
         if isinstance(d, dc.Offer):
             found.callback = d.callback
             record.offers += 1
@@ -330,6 +334,9 @@ class ContactRecorder:
             record.wrap_ended_at = d.at
         elif isinstance(d, dc.Refused) and isinstance(event, ev.ContactArrived):
             record.outcome, record.ended_at, found.left = "refused", d.at, True
+        elif isinstance(d, dc.Refused) and not isinstance(event, ev.ContactTransferred):
+            # a waiting contact ended by its queue's closing (a refused transfer stays put)
+            record.outcome, record.ended_at, found.left = "closed", d.at, True
         elif isinstance(d, dc.Enqueued) and isinstance(event, ev.ContactArrived):
             record.estimated_wait = d.estimated_wait  # the estimate given on arrival
         elif isinstance(d, dc.CallbackExhausted):  # every dial of a queued callback failed

@@ -35,17 +35,14 @@ def test_a_groups_own_wrap_up_overrides_the_queues(tmp_path: Path) -> None:
     assert [r.answered_at for r in result.records] == [0.0, 25.0]  # 10 s talk + 15 s wrap-up
 
 
-def test_closures_and_group_wrap_up_are_checked_with_key_paths(tmp_path: Path) -> None:
+def test_closures_are_checked_with_key_paths(tmp_path: Path) -> None:
     queue = "closed = [{ start = 50, end = 40 }, { start = 30 }, { start = 60 }]"
-    agent = 'wrap_up = { mode = "manual", duration = { kind = "deterministic", value = 5 } }'
     with pytest.raises(ScenarioError) as raised:
-        scenario(tmp_path, [0.0], queue=queue, agent=agent)
+        scenario(tmp_path, [0.0], queue=queue)
     assert raised.value.problems == [
         "queues[0].closed[0].end: must be > start (50.0), got 40.0",
         "queues[0].closed[1].start: must be >= 40.0 (0, or the previous closure's end), got 30.0",
         "queues[0].closed[2]: the previous closure has no end (closed to the end of the run)",
-        "agents[0].wrap_up.mode: must be none or timed (a group's manual wrap-up is not "
-        "simulated), got 'manual'",
     ]
 
 

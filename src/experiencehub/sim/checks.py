@@ -29,6 +29,7 @@ from .consult_checks import check_consult
 from .kpi import ABANDONS_WITHIN, DENOMINATORS, PRESETS
 from .names import unused_skill_problems
 from .profiles import SELECTIONS, check_profile
+from .queue_checks import queue_key_problems
 from .scenario_types import (
     AgentGroup,
     Arrivals,
@@ -114,6 +115,7 @@ def validate(
             _check_self_service(queue.self_service, f"queues[{i}].self_service", asks, problems)
         if queue.queued_callback is not None:
             _check_queued_callback(queue.queued_callback, f"queues[{i}].queued_callback", problems)
+    queue_key_problems(scenario, problems, known="queues" not in incomplete)
     channels = None if {"queues", "agents"} & set(incomplete) else _channels(scenario)
     _check_channel_rules(scenario.simulation.channel_rules, channels, problems)
     if not {"queues", "agents", "substitutions"} & set(incomplete):
@@ -378,8 +380,6 @@ def _check_agents(scenario: Scenario, problems: Problems) -> None:
         _check_skill_changes(group, where, problems)
         if group.wrap_up is not None:
             _check_wrap_up(group.wrap_up, f"{where}.wrap_up", problems)
-            _need(problems, group.wrap_up.mode != "manual", f"{where}.wrap_up.mode",
-                  "none or timed (a group's manual wrap-up is not simulated)", group.wrap_up.mode)  # fmt: skip
         check_profile(group, where, {q.name for q in scenario.queues}, problems)
 
 

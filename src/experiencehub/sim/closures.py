@@ -1,9 +1,11 @@
-"""Queues closed for part of a simulated run (``[[queues]] closed``): the router is told
-``QueueClosed`` at each closure's start and ``QueueOpened`` at its end, at their own times. A
-queue with ``hours`` is opened and closed by the router itself; its closures are holidays.
+"""Queues added or closed during a simulated run: the router is told ``QueueAdded`` at a
+queue's ``added_at``, ``QueueClosed`` at each closure's start (``[[queues]] closed``) and
+``QueueOpened`` at its end, at their own times. A queue with ``hours`` is opened and closed by
+the router itself; its closures are holidays.
 
 This module only schedules those events; the router decides what closing means (arrivals
-refused, contacts already waiting served on). It never reads the router's state.
+refused or sent to ``closed_queue``, contacts already waiting kept, moved or ended by the
+queue's ``closed_rule``). It never reads the router's state.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core import events as ev
+from .router_config import queue_spec
 from .scenario_types import QueueConfig
 
-__all__ = ["schedule_closures"]
+__all__ = ["schedule_additions", "schedule_closures"]
 
 Push = Callable[[float, Callable[..., None], Any, Any, Any], None]
 
@@ -32,6 +35,18 @@ def schedule_closures(
             push(closure.start, _send, send, closed, None)
             if closure.end is not None:
                 push(closure.end, _send, send, ev.QueueOpened(at=closure.end, queue=queue.name), None)
+
+
+def schedule_additions(
+    queues: tuple[QueueConfig, ...], push: Push, send: Callable[[ev.Event], None]
+) -> None:
+    """Push ``QueueAdded`` of every queue with ``added_at`` onto the run's event heap. The
+    engine pushes them first, so at equal times a queue exists before the agents who log in
+    with it in their profile, its closures and its first arrival. Cost: O(q log h)."""
+    for queue in queues:
+        if queue.added_at is not None:
+            added = ev.QueueAdded(at=queue.added_at, spec=queue_spec(queue))
+            push(queue.added_at, _send, send, added, None)
 
 
 def _send(send: Callable[[ev.Event], None], event: ev.Event, _unused: Any) -> None:

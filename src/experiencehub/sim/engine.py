@@ -40,7 +40,7 @@ from ..core.criteria import RoutingCriteria
 from ..records import ContactRecord, merged
 from .build import build_router, router_seed, skill_graph
 from .callback_loop import CallbackLoop
-from .closures import schedule_closures
+from .closures import schedule_additions, schedule_closures
 from .consult_loop import ConsultLoop
 from .consults import ConsultDesk, ConsultVisit
 from .customers import CustomerModel, Issue, LiveContact
@@ -124,6 +124,10 @@ class _Simulation(ConsultLoop, CallbackLoop):
         }
         self.criteria_entered = dict.fromkeys(self.criteria, 0)
         self.queues = {q.name: q for q in scenario.queues}
+        # queue → when it is added to the router, for queues added during the run (its workload
+        # starts then); and the contact whose arrival is being sent (a refusal of it is no closing)
+        self.added_at = {q.name: q.added_at for q in scenario.queues if q.added_at is not None}
+        self.entering: str | None = None
         self.desk = SelfServiceDesk.of(scenario)  # None: no self-service step anywhere
         self.prefs = ChannelPreferences.of(scenario, self.model)  # None: none stated or used
         self.callbacks = CallbackDesk.of(scenario)  # None: no queue takes callbacks
@@ -137,6 +141,7 @@ class _Simulation(ConsultLoop, CallbackLoop):
             for g in scenario.agents
             if g.answer_delay_seconds is not None
         }
+        schedule_additions(scenario.queues, self.push, self.send)  # before the agents log in
         # the agents' shifts go on the heap first, as they always have (same seed, same order)
         self.staff = Workforce(self, scenario, self.graph, self.clock, replication)
         self.agents: dict[str, Agent] = self.staff.agents
@@ -256,6 +261,9 @@ class _Simulation(ConsultLoop, CallbackLoop):
     # -- customers --------------------------------------------------------------------------
     def _next_arrival(self, source: CustomerSource) -> None:
         at = next(source.times, None)
+        start = self.added_at.get(source.workload.queue) if self.added_at else None
+        while at is not None and start is not None and at < start:  # before its queue exists
+            at = next(source.times, None)
         if at is not None:
             self.push(at, self._arrival, source, None, None)
 
@@ -324,7 +332,9 @@ class _Simulation(ConsultLoop, CallbackLoop):
                 at=self.now, contact_id=contact_id, queue=queue_name, priority=item.priority,
                 customer_id=None, attributes={"identity": identity}, criteria=criteria,
             )  # fmt: skip
+        self.entering = contact_id
         self.send(arrived)
+        self.entering = None
 
     def _criteria_of(self, workload: int, queue_name: str) -> RoutingCriteria | None:
         """The routing criteria of the workload's next contact in its own queue: a ``share``
@@ -368,6 +378,8 @@ class _Simulation(ConsultLoop, CallbackLoop):
         live = self.live.get(d.contact_id)
         if live is None:
             return
+        if d.queue != live.queue:  # the router moved it (its queue closed, see _moved)
+            self._moved(live, d.queue)
         live.status, live.agent_id = "offered", d.agent_id
         live.offer_seq += 1
         live.record.offers += 1
@@ -448,6 +460,8 @@ class _Simulation(ConsultLoop, CallbackLoop):
 
     def _on_enqueued(self, d: dc.Enqueued) -> None:
         live = self.live.get(d.contact_id)
+        if live is not None and d.queue != live.queue:
+            self._moved(live, d.queue)
         if live is not None and not live.record.offers and d.at == live.record.arrived_at:
             live.record.estimated_wait = d.estimated_wait  # the estimate given on arrival
 
@@ -459,7 +473,15 @@ class _Simulation(ConsultLoop, CallbackLoop):
             self._finish(live)
             return
         del self.live[d.contact_id]
-        live.record.outcome, live.record.ended_at = "refused", self.now
+        # refused on arrival (queue full or closed), else ended by its queue's closing rule
+        outcome = "refused" if d.contact_id == self.entering else "closed"
+        live.record.outcome, live.record.ended_at = outcome, self.now
+
+    def _moved(self, live: LiveContact, queue: str) -> None:
+        """The router put the contact in another queue than the engine's: its queue was closed
+        (``closed_queue``: an arrival sent there, or a waiting contact moved by the closing rule
+        ``"move"``). It is served and wraps up there; its record's ``final_queue`` says so."""
+        live.queue = live.record.final_queue = queue
 
     # -- handling ends, wrap-up, transfers ----------------------------------------------------
     def _end(self, contact_id: str, leg: int, _c: Any) -> None:

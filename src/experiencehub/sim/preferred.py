@@ -39,8 +39,9 @@ class ChannelPreferences:
             i: w.preferred_channel for i, w in enumerate(scenario.workload) if w.preferred_channel
         }
         self.queue_of: dict[str, str] = {}
-        for queue in scenario.queues:
-            self.queue_of.setdefault(queue.channel, queue.name)
+        for queue in scenario.queues:  # not a queue added during the run: it may not exist yet
+            if queue.added_at is None:
+                self.queue_of.setdefault(queue.channel, queue.name)
         self.model = model
 
     @classmethod

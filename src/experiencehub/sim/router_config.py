@@ -41,8 +41,9 @@ def skill_graph(scenario: Scenario) -> SkillGraph:
 
 
 def queue_specs(scenario: Scenario) -> list[QueueSpec]:
-    """The router's queue specs, in the scenario's order. Cost: O(queues · stages)."""
-    return [queue_spec(q) for q in scenario.queues]
+    """The router's queue specs at the start, in the scenario's order: queues added during the
+    run (``added_at``) come later, as ``QueueAdded``. Cost: O(queues · stages)."""
+    return [queue_spec(q) for q in scenario.queues if q.added_at is None]
 
 
 def queue_spec(q: QueueConfig) -> QueueSpec:
@@ -62,6 +63,8 @@ def queue_spec(q: QueueConfig) -> QueueSpec:
         affinity_seconds=q.affinity_seconds,
         rejoin_seconds=q.rejoin_seconds,
         hours=open_hours(q),
+        closed_queue=q.closed_queue,
+        closed_rule=q.closed_rule,
         **_callback_options(q),
     )
 

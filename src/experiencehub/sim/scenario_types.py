@@ -312,7 +312,7 @@ class AgentGroup:
     capacity: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_CAPACITY))
     shifts: tuple[Shift, ...] = ()
     skill_changes: tuple[SkillChange, ...] = ()
-    wrap_up: WrapUpConfig | None = None  # the group's own (none or timed), overriding the queue's
+    wrap_up: WrapUpConfig | None = None  # the group's own, overriding the queue's
     profile: dict[str, ProfileEntry] | None = None
     answer_delay_seconds: Distribution | None = None
     reject_probability: float = 0.0
@@ -359,6 +359,9 @@ class QueueConfig:
     closed: tuple[QueueClosure, ...] = ()
     hours: QueueHours | None = None
     queued_callback: QueuedCallback | None = None
+    closed_rule: str = "keep"  # what closing does to waiting contacts: keep, move or end
+    closed_queue: str | None = None  # where arrivals (and "move" contacts) go while closed
+    added_at: float | None = None  # the queue is added to the router then (None: from the start)
 
 
 @attrs.frozen(kw_only=True)

@@ -69,6 +69,12 @@ class Workforce:
             for q in scenario.queues
             if q.wrap_up.mode == "manual" and q.wrap_up.duration is not None
         }
+        # a group's own manual wrap-up overrides the queue's: group → its sampler
+        self.group_wrap_samplers: dict[str, Sampler] = {
+            g.group: sampler(g.wrap_up.duration, stream(seed, replication, f"wrap-group/{g.group}"))
+            for g in scenario.agents
+            if g.wrap_up is not None and g.wrap_up.mode == "manual" and g.wrap_up.duration is not None
+        }
         # the contact being released: (agent, contact, queue, wrap-up started, record)
         self.releasing: list[Any] = ["", "", "", False, None]
         self.wrapping: dict[tuple[str, str], tuple[ContactRecord, float]] = {}
@@ -135,7 +141,7 @@ class Workforce:
             self.set_status(agent, "available")
             g = agent.group
             skills = self.skills.get(agent_id, g.skills)
-            own = g.wrap_up  # the group's own wrap-up (checked: none or timed)
+            own = g.wrap_up  # the group's own wrap-up (manual: see on_wrap_up_started)
             wrap_up = None if own is None else WrapUp(own.mode, own.seconds)
             send(
                 ev.AgentLoggedIn(
@@ -215,20 +221,28 @@ class Workforce:
             self.releasing[3] = True
             self.wrapping[agent_id, contact_id] = (record, now)
         if d.ends_at is None:  # manual wrap-up: the agent ends it after a sampled time
-            sample = self.wrap_samplers.get(queue)
+            sample = self._manual_wrap_up(d.agent_id, queue)
             end = now + (sample() if sample else 0.0)
             self.loop.push(end, self.wrap_end, d.agent_id, d.contact_id, None)
 
     def follow_wrap_up(self, d: dc.WrapUpStarted, queue: str, record: ContactRecord) -> None:
         """A wrap-up the loop started outside :meth:`release` (a consult leg's, as its contact
         ended): its time counts for ``record``; a manual one ends after a time drawn from
-        ``queue``'s wrap-up. Cost: O(log heap)."""
+        the agent's group's own wrap-up, else ``queue``'s. Cost: O(log heap)."""
         now = self.loop.now
         self.wrapping[d.agent_id, d.contact_id] = (record, now)
         if d.ends_at is None:
-            sample = self.wrap_samplers.get(queue)
+            sample = self._manual_wrap_up(d.agent_id, queue)
             end = now + (sample() if sample else 0.0)
             self.loop.push(end, self.wrap_end, d.agent_id, d.contact_id, None)
+
+    def _manual_wrap_up(self, agent_id: str, queue: str) -> Sampler | None:
+        """The draw of a manual wrap-up's length: the agent's group's own, else the queue's."""
+        if self.group_wrap_samplers:
+            own = self.group_wrap_samplers.get(self.agents[agent_id].group.group)
+            if own is not None:
+                return own
+        return self.wrap_samplers.get(queue)
 
     def on_wrap_up_expired(self, d: dc.WrapUpExpired) -> None:
         """A timed wrap-up ended in the router. Cost: O(intervals spanned)."""

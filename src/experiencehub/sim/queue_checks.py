@@ -1,0 +1,127 @@
+"""Checks of the scenario keys that change queues and wrap-up during a run: a queue's
+``closed_rule`` and ``closed_queue``, a queue's ``added_at``, and a group's manual ``wrap_up``.
+
+This module owns those rules only; :mod:`.checks` calls :func:`queue_key_problems` (it never
+raises and never simulates). Each problem reads ``"key.path: what is expected, got …"``.
+
+>>> from experiencehub.sim.scenario import QueueConfig
+>>> problems: list[str] = []
+>>> _check_closing(QueueConfig(name="q", channel="chat", closed_rule="move"), "queues[0]",
+...                {"q": QueueConfig(name="q", channel="chat")}, problems)
+>>> problems
+["queues[0].closed_queue: required with closed_rule = 'move' (the queue its waiting contacts move to)"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..core.queues import CLOSED_RULES
+from .scenario_types import AgentGroup, QueueConfig, Scenario
+
+__all__ = ["queue_key_problems"]
+
+Problems = list[str]
+
+
+def queue_key_problems(scenario: Scenario, problems: Problems, *, known: bool = True) -> None:
+    """Append the problems of every queue's closing and ``added_at`` keys and of the groups'
+    manual wrap-up. ``known=False`` (the queues section could not be read whole) skips the
+    references between queues. Cost: O(queues + groups · profile + workload)."""
+    queues = {q.name: q for q in scenario.queues}
+    end = scenario.simulation.warmup + scenario.simulation.duration
+    for i, queue in enumerate(scenario.queues):
+        where = f"queues[{i}]"
+        _check_closing(queue, where, queues if known else None, problems)
+        if queue.added_at is not None:
+            _check_added(queue, where, end, problems)
+    if not known:
+        return
+    for i, group in enumerate(scenario.agents):
+        _check_profile_added(group, f"agents[{i}]", queues, problems)
+    _check_targets_added(scenario, queues, problems)
+
+
+def _check_closing(
+    queue: QueueConfig, where: str, queues: Mapping[str, QueueConfig] | None, problems: Problems
+) -> None:
+    """A known rule; ``move`` names a queue; the queue named is another one on the same channel
+    (a contact keeps its channel), configured no later than this one."""
+    rule, target = queue.closed_rule, queue.closed_queue
+    if rule not in CLOSED_RULES:
+        problems.append(f"{where}.closed_rule: one of {', '.join(CLOSED_RULES)}, got {rule!r}")
+    if rule == "move" and target is None:
+        problems.append(
+            f"{where}.closed_queue: required with closed_rule = 'move' "
+            "(the queue its waiting contacts move to)"
+        )
+    if target is None or queues is None:
+        return
+    path = f"{where}.closed_queue"
+    other = queues.get(target)
+    if other is None:
+        problems.append(f"{path}: unknown queue {target!r} (queues: {', '.join(sorted(queues))})")
+    elif target == queue.name:
+        problems.append(f"{path}: must name another queue, got {target!r} (the queue itself)")
+    elif other.channel != queue.channel:
+        problems.append(
+            f"{path}: {target!r} serves {other.channel!r}, not {queue.channel!r}: a contact "
+            "keeps its channel, so it can only move to a queue on the same channel"
+        )
+    elif other.added_at is not None and (queue.added_at or 0.0) < other.added_at:
+        problems.append(
+            f"{path}: {target!r} is added at {other.added_at} s, after this queue "
+            f"({queue.added_at or 0.0} s): the router needs it configured first"
+        )
+
+
+def _check_added(queue: QueueConfig, where: str, end: float, problems: Problems) -> None:
+    """``added_at`` within the run; closures start once the queue exists."""
+    added = queue.added_at
+    assert added is not None
+    if not 0.0 <= added < end:
+        problems.append(
+            f"{where}.added_at: must be >= 0 and < the run's end ({end} s: warmup + duration), "
+            f"got {added}"
+        )
+    for j, closure in enumerate(queue.closed):
+        if closure.start < added:
+            problems.append(
+                f"{where}.closed[{j}].start: must be >= added_at ({added}): the queue does not "
+                f"exist before, got {closure.start}"
+            )
+
+
+def _check_profile_added(
+    group: AgentGroup, where: str, queues: Mapping[str, QueueConfig], problems: Problems
+) -> None:
+    """A profile may name a queue added during the run only if the group logs in after it."""
+    first_login = min((shift.start for shift in group.shifts), default=0.0)
+    for name in group.profile or {}:
+        queue = queues.get(name)
+        added = None if queue is None else queue.added_at
+        if added is not None and first_login < added:
+            problems.append(
+                f"{where}.profile.{name}: queue {name!r} is added at {added} s, but the group's "
+                f"agents log in at {first_login} s with this profile (the router refuses a "
+                "profile naming a queue it does not have yet): start the shifts later or "
+                "leave the queue out"
+            )
+
+
+def _check_targets_added(
+    scenario: Scenario, queues: Mapping[str, QueueConfig], problems: Problems
+) -> None:
+    """Contacts the engine sends to a queue at any time (callbacks, repeats, transfers,
+    unresolved returns) cannot go to a queue added during the run."""
+    for i, item in enumerate(scenario.workload):
+        for key in ("callback", "repeat", "transfer", "unresolved"):
+            section = getattr(item, key)
+            name = None if section is None else section.queue
+            queue = None if name is None else queues.get(name)
+            if queue is not None and queue.added_at is not None:
+                problems.append(
+                    f"workload[{i}].{key}.queue: {name!r} is added during the run (added_at = "
+                    f"{queue.added_at}); its contacts may come before it exists: pick a queue "
+                    "configured from the start"
+                )
