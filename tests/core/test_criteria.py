@@ -420,7 +420,7 @@ def test_a_queue_added_while_a_class_is_in_use_keeps_it_correct() -> None:
 
 
 @pytest.mark.parametrize(("delay", "taken"), [(0.0, True), (20.0, False)])
-def test_a_profiled_agent_serves_criteria_of_a_listed_queue_without_delay(
+def test_a_profiled_agent_serves_criteria_of_a_listed_queue_after_its_delay(
     delay: float, taken: bool
 ) -> None:
     router = billing_router()
@@ -432,5 +432,23 @@ def test_a_profiled_agent_serves_criteria_of_a_listed_queue_without_delay(
     decisions = arrive(router, "c1", 1.0, "billing", criteria=SPANISH)
     router._check()
     assert offers(decisions) == ([("c1", "p")] if taken else [])
-    router.handle(ev.Tick(at=200.0))
+    if not taken:  # the queue's delay holds for contacts with criteria too
+        assert router.next_deadline() == 21.0
+        assert offers(router.handle(ev.Tick(at=20.5))) == []
+        assert offers(router.handle(ev.Tick(at=21.0))) == [("c1", "p")]
+    router._check()
+
+
+def test_a_delayed_profiled_agent_freed_takes_a_criteria_contact_once_it_waited() -> None:
+    router = billing_router()
+    profile = ev.RoutingProfile(queues={"billing": {"priority": 1, "delay": 20}})
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="p", skills={"billing": 1, "spanish": 3},
+                                   capacity={"phone": 1}, profile=profile))  # fmt: skip
+    arrive(router, "busy", 0.0, "billing")  # too young for p: waits
+    assert offers(router.handle(ev.Tick(at=20.0))) == [("busy", "p")]
+    router.handle(ev.OfferAccepted(at=20.0, contact_id="busy", agent_id="p"))
+    arrive(router, "c1", 25.0, "billing", criteria=SPANISH)
+    router._check()
+    assert offers(router.handle(ev.ContactEnded(at=30.0, contact_id="busy"))) == []  # 5 s
+    assert offers(router.handle(ev.Tick(at=45.0))) == [("c1", "p")]
     router._check()

@@ -20,6 +20,7 @@ from experiencehub import (
 )
 from experiencehub import decisions as dc
 from experiencehub import events as ev
+from experiencehub.core.criteria import CriteriaStep, RoutingCriteria
 from experiencehub.core.profiles import ProfileOrder, RoutingProfile
 from routing_helpers import arrive, offers
 
@@ -351,3 +352,44 @@ def test_profile_priority_holds_in_an_any_agent_line_that_queues_share() -> None
     out = router.handle(ev.AgentStatusChanged(at=12.0, agent_id="x", status="available"))
     assert offers(out) == [("b1", "x")]
     router._check()
+
+
+ANYONE = RoutingCriteria(steps=[CriteriaStep()])  # every agent meets it: only profiles decide
+
+
+class CriteriaRun(Run):
+    """:class:`Run` whose arrivals may carry routing criteria (their own routing class)."""
+
+    def step(self, kind: str, value: object) -> None:
+        if kind != "arrive_criteria":
+            super().step(kind, value)
+            return
+        cid = f"c{len(self.arrived)}"
+        self.arrived[cid] = (self.now, str(value))
+        arrived = ev.ContactArrived(at=self.now, contact_id=cid, queue=str(value), criteria=ANYONE)
+        self.accept(self.router.handle(arrived))
+        self.router._check()
+        self.check_nobody_idles()
+
+
+criteria_steps = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["arrive", "arrive_criteria"]), st.sampled_from(QUEUES)),
+        st.tuples(st.just("login"), profiles),
+        st.tuples(st.just("end"), st.integers(0, 30)),
+        st.tuples(st.just("wait"), st.floats(0.5, 20.0)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=criteria_steps, selection=st.sampled_from(["priority_then_wait", "profile_priority"]))
+def test_profile_delays_hold_for_contacts_with_criteria(
+    steps: list[tuple[str, object]], selection: str
+) -> None:
+    """No offer before the queue's delay, and no profiled agent idles while a contact it may
+    take (criteria or not) has waited its delay."""
+    run = CriteriaRun(selection)
+    for kind, value in steps:
+        run.step(kind, value)

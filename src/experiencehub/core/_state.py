@@ -212,6 +212,12 @@ class RoutingState:
         queue = self.queues.get(name)
         return queue if queue is not None else self.criteria_names[name].spec
 
+    def class_queue(self, name: str) -> str:
+        """The queue a routing class belongs to: itself, or the queue a criteria class was
+        derived from (whose profile delays apply to it). Cost: O(1)."""
+        found = self.criteria_names.get(name)
+        return name if found is None else found.queue.name
+
     def route_contact(self, contact: ContactState, criteria: RoutingCriteria | None) -> None:
         """The contact is routed by ``criteria`` in its queue (by the queue alone when None):
         equal criteria share one interned class. Cost: O(1) once the class exists; the first
@@ -250,18 +256,16 @@ class RoutingState:
     def _criteria_served(self, agent: AgentState, found: CriteriaClass) -> Served | None:
         """The agent's (step, proficiency) for the class; None when it never serves it. An
         agent with a routing profile serves a criteria class only when its profile lists the
-        queue without a delay (a criteria class has no delay-class pools)."""
+        queue; the queue's delay holds for it too (the class's delay-class pools)."""
         if not self.takes_criteria_of(agent, found.queue.name):
             return None
         return criteria_serving(self.skills, agent.skills, found.queue, found.criteria)
 
     def takes_criteria_of(self, agent: AgentState, queue: str) -> bool:
         """May the agent serve the queue's contacts with criteria at all? Yes, unless its
-        routing profile leaves the queue out or delays it. Cost: O(1)."""
-        if agent.profile is None:
-            return True
-        listed = agent.profile.queues.get(queue)
-        return listed is not None and listed.delay == 0
+        routing profile leaves the queue out (a delay holds as for the queue's other contacts).
+        Cost: O(1)."""
+        return agent.profile is None or queue in agent.profile.queues
 
     def open_class(
         self, spec: QueueSpec, served_of: Callable[[AgentState], Served | None]
@@ -271,7 +275,7 @@ class RoutingState:
         the agent's (cost, proficiency) for it, or None), placing the eligible ones in its pools.
         Cost: O(A·(e + q log n)) for A agents, e the cost of ``served_of``."""
         self.lines.update(build_lines([spec]))
-        self.pools.open_class(spec)
+        self.pools.open_class(spec, self.class_queue(spec.name))
         self.reenrol_all(lambda agent: self._join_class(agent, spec, served_of(agent)))
 
     def reenrol_all(self, update: Callable[[AgentState], bool | None]) -> None:

@@ -44,9 +44,7 @@ class Waiting(RoutingState):
         self.stats.queued(queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
         if queue.service_level_seconds is not None:
             self._schedule_alert(contact, out)
-        if self.delay_classes and contact.criteria is None:
-            # a criteria class has no delayed pools: profiled agents with a delay for the
-            # queue never join it (RoutingState.joins_class)
+        if self.delay_classes:  # criteria contacts too: their class has the queue's delay pools
             self.schedule_delays(contact, self.delay_classes.get(queue.name, ()))
         route = contact.route
         usable = (

@@ -68,6 +68,7 @@ class AgentPools:
         "_agents",
         "_any_channels",
         "_available",
+        "_class_queue",
         "_delays",
         "_heaps",
         "_key_width",
@@ -94,6 +95,8 @@ class AgentPools:
         self._queues = queues
         # routing classes of contacts with criteria (open_class), beside the configured queues
         self._routes: dict[str, QueueSpec] = {}
+        # such a class → the queue it was derived from (whose profile delays it takes)
+        self._class_queue: dict[str, str] = {}
         self._policy = policy
         # every key of the policy must have this length (None: learnt from the first key)
         self._key_width: int | None = getattr(policy, "key_width", None)
@@ -127,7 +130,7 @@ class AgentPools:
         deriving the pools from its skills each time. Cost: O(q).
         """
         steps: list[tuple[PoolId, int, str]] = [
-            (_skill_pool(agent, queue, cost), proficiency, self._spec(queue).channel)
+            (self._skill_pool(agent, queue, cost), proficiency, self._spec(queue).channel)
             for queue, (cost, proficiency) in agent.serving.items()
         ]
         if agent.profile is None:  # a profiled agent serves listed queues only: no channel pool
@@ -149,11 +152,24 @@ class AgentPools:
         queue = self._queues.get(name)
         return queue if queue is not None else self._routes[name]
 
-    def open_class(self, spec: QueueSpec) -> None:
-        """A routing class beside the configured queues (its pools are made on first use, like
-        a queue's); agents join it through :meth:`reenrol`. Cost: O(1)."""
+    def open_class(self, spec: QueueSpec, queue: str) -> None:
+        """A routing class beside the configured queues, derived from ``queue`` (its pools are
+        made on first use, like a queue's, delay classes included); agents join it through
+        :meth:`reenrol`. Cost: O(1)."""
         self._routes[spec.name] = spec
+        self._class_queue[spec.name] = queue
         self._queue_costs[spec.name] = []
+
+    def _skill_pool(self, agent: AgentState, name: str, cost: float) -> PoolId:
+        """The skill pool of an agent for a queue or routing class: its delay class when its
+        profile delays the queue (a criteria class: the queue it was derived from)."""
+        profile = agent.profile
+        if profile is None:
+            return (name, cost)
+        listed = profile.queues.get(self._class_queue.get(name, name))
+        if listed is None or listed.delay == 0:
+            return (name, cost)
+        return (name, cost, listed.delay)
 
     def leave_class(self, agent: AgentState, name: str) -> None:
         """The class ``name`` goes: the agent's plan and entries forget its pools (entries die
@@ -162,10 +178,13 @@ class AgentPools:
         agent.pools = {p: e for p, e in agent.pools.items() if _class_of(p) != name}
 
     def close_class(self, name: str) -> None:
-        """The class's pools go (every agent has left it). Cost: O(costs)."""
+        """The class's pools go, its delay classes' too (every agent has left it).
+        Cost: O(costs · delays)."""
         for cost in self._queue_costs.pop(name):
             del self._heaps[(name, cost)]
-        del self._routes[name]
+            for delay in self._delays.pop((name, cost), ()):
+                del self._heaps[(name, cost, delay)]
+        del self._routes[name], self._class_queue[name]
 
     def reenrol(self, agent: AgentState) -> None:
         """The agent's skills changed (its ``serving`` was recomputed): its plan is made again
@@ -277,7 +296,7 @@ class AgentPools:
         """The pools the agent belongs in while it can take ``taking``, with its proficiency
         (derived from its skills: ``_check`` compares it with the plan made at login)."""
         found: list[tuple[PoolId, int]] = [
-            (_skill_pool(agent, queue, cost), proficiency)
+            (self._skill_pool(agent, queue, cost), proficiency)
             for queue, (cost, proficiency) in agent.serving.items()
             if self._spec(queue).channel in taking
         ]
@@ -544,16 +563,6 @@ class AgentPools:
                 assert any(e is entry for e in self._heaps[pool_id].entries), (agent, pool_id)
         for channel, count in self._available.items():
             assert count == sum(channel in a.taking for a in agents.values()), channel
-
-
-def _skill_pool(agent: AgentState, queue: str, cost: float) -> PoolId:
-    """The skill pool of an agent for a queue: its delay class when its profile delays it (a
-    criteria class, never listed in a profile, has no delay classes)."""
-    profile = agent.profile
-    listed = None if profile is None else profile.queues.get(queue)
-    if listed is None or listed.delay == 0:
-        return (queue, cost)
-    return (queue, cost, listed.delay)
 
 
 def _class_of(pool_id: PoolId) -> object:

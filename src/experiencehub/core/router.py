@@ -446,10 +446,6 @@ class Router:
             held = profile.why_not(contact.queue.name, since, self._core.now)
             if held is not None:
                 return held, cost
-        if contact.criteria is not None and not self._core.takes_criteria_of(
-            agent, contact.queue.name
-        ):
-            return "routing profile delays this queue or leaves it out (none with criteria)", cost
         why = ineligibility(queue, contact.stage, agent.capacity, served)
         if why is not None:
             return _criteria_reason(why, contact, served), cost
@@ -529,9 +525,8 @@ class Router:
                 served = criteria_serving(core.skills, agent.skills, found.queue, found.criteria)
                 eligible = served is not None and found.queue.channel in agent.capacity
                 eligible = eligible and agent.capacity[found.queue.channel] > 0
-                if agent.profile is not None:  # listed without a delay (core/_state.py)
-                    listed = agent.profile.queues.get(found.queue.name)
-                    eligible = eligible and listed is not None and listed.delay == 0
+                if agent.profile is not None:  # listed (a delay holds: core/_state.py)
+                    eligible = eligible and found.queue.name in agent.profile.queues
                 assert (name in agent.serving) == eligible, (agent.agent_id, name)
 
     def _check_lines(self) -> None:
