@@ -13,7 +13,7 @@ from typing import Any
 
 from . import decisions as dc
 from . import events as ev
-from ._callbacks import Callbacks
+from ._callback_closing import CallbackClosing
 from ._offers import OfferReturn
 from .agents import AgentState, AgentStatus, WorkPhase, next_status
 from .contacts import ContactState, ContactStatus, next_contact_status
@@ -35,7 +35,7 @@ Check = Callable[[Any], None]
 Apply = Callable[[Any, list[dc.Decision]], None]
 
 
-class RoutingCore(Callbacks):
+class RoutingCore(CallbackClosing):
     """The router's whole state, with a check and an application for every event type."""
 
     def __init__(self, **config: Any) -> None:
@@ -393,6 +393,8 @@ class RoutingCore(Callbacks):
         contact = self.contacts.pop(e.contact_id)
         if contact.status is ContactStatus.OFFERED:
             self.withdraw(contact, "contact abandoned", out)
+        if contact.status is ContactStatus.SCHEDULED:
+            self.forget_held(contact)
         contact.move("abandon")
         self.stop_waiting(contact)
         self.pools.forget_contact(contact.contact_id)
@@ -428,8 +430,8 @@ class RoutingCore(Callbacks):
     def _close(self, e: ev.QueueClosed, out: list[dc.Decision]) -> None:
         self.close_queue(e.queue, e.reason, out)
 
-    def _open(self, e: ev.QueueOpened, _out: list[dc.Decision]) -> None:
-        self.open_queue(e.queue)
+    def _open(self, e: ev.QueueOpened, out: list[dc.Decision]) -> None:
+        self.open_queue(e.queue, out)
 
     def _add_queue(self, e: ev.QueueAdded, _out: list[dc.Decision]) -> None:
         self.add_queue(e.spec)

@@ -46,7 +46,7 @@ class QueueRuntime(Matching):
         if hours is None:
             return
         if hours.is_open_at(self.now):
-            self.open_queue(queue.name)
+            self.open_queue(queue.name, out)
         else:
             self.close_queue(queue.name, OUTSIDE_HOURS, out)
         change = hours.next_change(self.now)
@@ -91,8 +91,9 @@ class QueueRuntime(Matching):
                 self.withdraw(contact, self._closed_reason(queue, "", full=False), out)
             self.transfer(contact, target, out)
 
-    def open_queue(self, name: str) -> None:
-        """Open the queue again (idempotent): arrivals are routed to it. Cost: O(1)."""
+    def open_queue(self, name: str, out: list[dc.Decision]) -> None:
+        """Open the queue again (idempotent): arrivals are routed to it (the callbacks layer
+        also queues the callbacks whose retry fell while it was closed). Cost: O(1)."""
         self.closed.pop(name, None)
 
     def arrival_queue(

@@ -66,6 +66,7 @@ _TRANSITIONS: dict[ContactStatus, dict[str, ContactStatus | None]] = {
     ContactStatus.SCHEDULED: {
         "retry": ContactStatus.WAITING,
         "abandon": GONE,
+        "close": GONE,  # its queue closed with closed_rule "end" (or "move" with nowhere to go)
     },
 }
 

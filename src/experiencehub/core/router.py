@@ -503,6 +503,7 @@ class Router:
             self._check_contact(cid, contact, held)
         core.declined._check(lambda agent_id, cid: agent_id in core.contacts[cid].excluded)
         self._check_criteria_classes()
+        core._check_held()
 
     def _check_criteria_classes(self) -> None:
         """Each criteria class is used by exactly its contacts (none connected), and each agent
@@ -571,7 +572,8 @@ class Router:
         elif contact.status is ContactStatus.SCHEDULED:
             assert contact.callback is not None and contact.agent_id is None, cid
             assert not contact.lines and not contact.affinity, cid
-            assert [d[KIND] for d in contact.deadlines] == [RETRY], (cid, contact.deadlines)
+            # its retry deadline; none while held for its closed queue (CallbackClosing)
+            assert [d[KIND] for d in contact.deadlines] in ([RETRY], []), (cid, contact.deadlines)
         else:
             assert contact.agent_id is not None and held.get(cid) == contact.agent_id, cid
             assert not contact.lines, cid

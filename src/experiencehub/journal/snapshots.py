@@ -39,9 +39,10 @@ from .errors import SnapshotCorrupt, SnapshotVersionMismatch
 
 __all__ = ["FORMAT_VERSION", "SnapshotInfo", "list_snapshots", "read_snapshot", "write_snapshot"]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """Version of the snapshot layout (header and body encoding); 2 since the Router holds its
-state by composition, 3 since it holds open consults."""
+state by composition, 3 since it holds open consults, 4 since it holds callbacks whose retry fell
+while their queue was closed."""
 
 MAGIC = b"EXPERIENCEHUB-SNAPSHOT "
 _NAME = re.compile(r"snapshot-(\d{12})\.snap")

@@ -476,6 +476,8 @@ class _Simulation(ConsultLoop, CallbackLoop):
         # refused on arrival (queue full or closed), else ended by its queue's closing rule
         outcome = "refused" if d.contact_id == self.entering else "closed"
         live.record.outcome, live.record.ended_at = outcome, self.now
+        if self.callbacks is not None:  # a queued callback ended by the closing: no more dials
+            self.callbacks.live.pop(d.contact_id, None)
 
     def _moved(self, live: LiveContact, queue: str) -> None:
         """The router put the contact in another queue than the engine's: its queue was closed

@@ -5,8 +5,9 @@
 Restated from docs/routing.md ("Queued callbacks"), never from the router's code: a callback keeps
 its place; its offer says ``callback=True``; accepting it starts a dial (the agent's slot held);
 a failed dial frees the slot at once and the contact queues again ``retry_seconds`` later (its old
-key, or a new one at the back) until ``max_attempts`` dials failed, then it leaves. It changes
-only the model's own state.
+key, or a new one at the back) until ``max_attempts`` dials failed, then it leaves. A retry that
+falls while its queue is closed (closing rule ``"keep"``) waits for the opening. It changes only
+the model's own state.
 """
 
 from __future__ import annotations
@@ -88,9 +89,18 @@ class CallbackModel(ModelState):
         check(self._expect_exhausted == d.contact_id, f"{d!r}: not its last failed dial")
         self._expect_exhausted = None
 
+    def release_held(self, queue: str, at: float) -> None:
+        """``queue`` opened at ``at``: its callbacks whose retry fell while it was closed queue
+        again now. Cost: O(C) in live contacts."""
+        for contact in self.contacts.values():
+            retry_at = contact.retry_at
+            if contact.queue == queue and contact.status == "scheduled" and retry_at is not None:
+                contact.retry_at = max(retry_at, at)
+
     def callback_timers(self, contact: ModelContact) -> None:
-        """A scheduled callback's retry is never overdue. Cost: O(1)."""
-        if contact.status == "scheduled":
+        """A scheduled callback's retry is never overdue, unless its queue is closed (it waits
+        for the opening). Cost: O(1)."""
+        if contact.status == "scheduled" and contact.queue not in self.closed:
             assert contact.retry_at is not None
             check(
                 self.now < contact.retry_at,

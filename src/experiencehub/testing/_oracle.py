@@ -169,6 +169,7 @@ class ModelOracle(ConsultEffects):
 
     def _e_open(self, e: ev.QueueOpened, _d: list[dc.Decision]) -> None:
         self.closed.discard(e.queue)
+        self.release_held(e.queue, e.at)
 
     def _e_add_queue(self, e: ev.QueueAdded, decisions: list[dc.Decision]) -> None:
         check(not decisions, f"{e.spec.name}: a new queue has nobody waiting, yet {decisions}")
