@@ -266,8 +266,8 @@ class SkillChange:
 @attrs.frozen(kw_only=True)
 class QueueClosure:
     """From ``start`` to ``end`` (seconds of simulated time; omit ``end``: to the end of the
-    run) the queue is closed: arrivals are refused, contacts already waiting keep being
-    served. ``reason`` is quoted in the refusals."""
+    run) the queue is closed: arrivals are refused (or go to its ``closed_queue``), contacts
+    already waiting follow its ``closed_rule``. ``reason`` is quoted in the refusals."""
 
     start: float
     end: float | None = None
