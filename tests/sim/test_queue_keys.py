@@ -151,3 +151,13 @@ def test_a_groups_manual_wrap_up_needs_a_duration(tmp_path: Path) -> None:
     assert raised.value.problems == [
         "agents[0].wrap_up.duration: required for manual wrap-up (a distribution)"
     ]
+
+
+def test_a_consult_to_an_added_queue_is_refused(tmp_path: Path) -> None:
+    five = '{ kind = "deterministic", value = 5 }'
+    workload = (f'consult = {{ share = 0.5, queue = "promo", after_seconds = {five}, '
+                f'talk_seconds = {five}, outcomes = {{ transfer = 1.0 }} }}')
+    with pytest.raises(ScenarioError) as raised:
+        scenario(tmp_path, [0.0], extra=ADDED.format(at=100, more=""), workload=workload)
+    assert any(p.startswith("workload[0].consult.queue: 'promo' is added during the run")
+               for p in raised.value.problems), raised.value.problems

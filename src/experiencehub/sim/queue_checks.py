@@ -113,9 +113,9 @@ def _check_targets_added(
     scenario: Scenario, queues: Mapping[str, QueueConfig], problems: Problems
 ) -> None:
     """Contacts the engine sends to a queue at any time (callbacks, repeats, transfers,
-    unresolved returns) cannot go to a queue added during the run."""
+    unresolved returns, consults) cannot go to a queue added during the run."""
     for i, item in enumerate(scenario.workload):
-        for key in ("callback", "repeat", "transfer", "unresolved"):
+        for key in ("callback", "repeat", "transfer", "unresolved", "consult"):
             section = getattr(item, key)
             name = None if section is None else section.queue
             queue = None if name is None else queues.get(name)
