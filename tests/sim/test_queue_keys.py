@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from experiencehub.records import ContactRecord
-from experiencehub.sim import kpi
+from experiencehub.sim import kpi, report
 from experiencehub.sim.engine import run
 from experiencehub.sim.scenario import ScenarioError
 
@@ -161,3 +161,8 @@ def test_a_consult_to_an_added_queue_is_refused(tmp_path: Path) -> None:
         scenario(tmp_path, [0.0], extra=ADDED.format(at=100, more=""), workload=workload)
     assert any(p.startswith("workload[0].consult.queue: 'promo' is added during the run")
                for p in raised.value.problems), raised.value.problems
+
+
+def test_the_report_tables_show_closed_only_when_a_contact_ended_at_a_closing() -> None:
+    assert "closed" not in report.shown_kpis([{"closed": 0, "asa": 1.0}])
+    assert "closed" in report.shown_kpis([{"closed": 0}, {"closed": 2.0}])

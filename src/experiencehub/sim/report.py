@@ -125,7 +125,7 @@ def write_events(result: Result, path: str | Path, *, epoch: dt.datetime = EPOCH
 
 # -- tables -------------------------------------------------------------------------------------
 TABLE_KPIS = (
-    "offered", "answered", "abandoned", "short_abandoned", "service_level", "asa", "p90_wait",
+    "offered", "answered", "abandoned", "short_abandoned", "closed", "service_level", "asa", "p90_wait",
     "p_abandon", "aht", "acw", "occupancy", "transfers", "fcr_proxy", "fcr", "contacts_per_issue",
     "time_to_resolution", "repeat_asks",
 )  # fmt: skip
@@ -158,18 +158,25 @@ _TWO_DECIMALS = frozenset(
 )
 _THREE_DECIMALS = frozenset({"contacts_per_issue", "occupancy_gini"})  # thousandths matter
 _HOURS = frozenset({"longest_stretch"})  # seconds, shown in hours
+_WHEN_COUNTED = frozenset({"closed"})  # shown only when some block counts any (rare outcomes)
 
 
 def shown_kpis(blocks: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     """The :data:`TABLE_KPIS` a table of these blocks shows: all, except customer-model KPIs that
-    no block has a value for. Cost: O(blocks · KPIs).
+    no block has a value for, and ``closed`` when no block counts any. Cost: O(blocks · KPIs).
 
     >>> shown = shown_kpis([{"asa": 4.0, "fcr": None, "aht": 40.0}, {"asa": None}])
     >>> "asa" in shown, "aht" in shown, "fcr" in shown, "offered" in shown
     (True, True, False, True)
     """
+    blocks = list(blocks)
     present = {key for block in blocks for key, value in block.items() if value is not None}
-    return tuple(k for k in TABLE_KPIS if k not in _OPTIONAL_KPIS or k in present)
+    counted = {key for block in blocks for key in _WHEN_COUNTED if block.get(key)}
+    return tuple(
+        k
+        for k in TABLE_KPIS
+        if (k not in _OPTIONAL_KPIS or k in present) and (k not in _WHEN_COUNTED or k in counted)
+    )
 
 
 def shown_load_kpis(blocks: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
