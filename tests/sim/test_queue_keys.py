@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from experiencehub.records import ContactRecord
 from experiencehub.sim import kpi, report
@@ -166,3 +168,29 @@ def test_a_consult_to_an_added_queue_is_refused(tmp_path: Path) -> None:
 def test_the_report_tables_show_closed_only_when_a_contact_ended_at_a_closing() -> None:
     assert "closed" not in report.shown_kpis([{"closed": 0, "asa": 1.0}])
     assert "closed" in report.shown_kpis([{"closed": 0}, {"closed": 2.0}])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    arrivals=st.lists(st.integers(0, 300), min_size=1, max_size=12),
+    start=st.integers(1, 200),
+    length=st.integers(1, 200),
+    rule=st.sampled_from(["keep", "move", "end"]),
+)
+def test_every_contact_is_recorded_and_only_end_ends_at_the_closing(
+    tmp_path: Path, arrivals: list[int], start: int, length: int, rule: str
+) -> None:
+    queue = f'closed = [{{ start = {start}, end = {start + length} }}]\nclosed_rule = "{rule}"'
+    if rule == "move":
+        queue += '\nclosed_queue = "other"'
+    times = sorted(float(t) for t in arrivals)
+    records = run(scenario(tmp_path, times, queue=queue)).records
+    assert sorted(r.arrived_at for r in records) == times  # none vanished
+    assert all(r.outcome != "unfinished" for r in records)
+    closed = [r for r in records if r.outcome == "closed"]
+    assert (rule == "end") or not closed
+    for r in closed:  # waiting at the closing, ended then
+        assert r.ended_at == start and r.arrived_at <= start and r.answered_at is None
+    for r in records:  # arrivals while closed: refused, or served in "other" under move
+        if start <= r.arrived_at < start + length:
+            assert r.outcome == ("handled" if rule == "move" else "refused"), r
