@@ -84,7 +84,7 @@ def stability_problems(scenario: Scenario) -> Problems:
         if any(rate is None for rate, _ in rates):
             continue
         reach = [_reaching_share(w.self_service or queue.self_service) for w in items]
-        load = sum((rate or 0.0) / 3600.0 * handle * r for (rate, handle), r in zip(rates, reach))
+        load = sum((rate or 0.0) / 3600.0 * handle * r for (rate, handle), r in zip(rates, reach, strict=True))
         slots, weighted = _serving_slots(queue, scenario, graph)
         if load >= slots:
             problems.append(
