@@ -160,12 +160,15 @@ class RoutingCore(CallbackClosing):
 
     def _check_offer_answer(self, e: ev.OfferAccepted | ev.OfferRejected) -> None:
         contact = self.contact(e.contact_id)
-        self.agent(e.agent_id)
+        agent = self.agent(e.agent_id)
         if contact.status is not ContactStatus.OFFERED or contact.agent_id != e.agent_id:
-            held = f"offered to {contact.agent_id}" if contact.agent_id else contact.status.value
+            status, holder = contact.status, contact.agent_id
+            held = status.value if holder is None else f"{status.value} to {holder}"
+            why = "the offer may have expired or been withdrawn"
+            if agent.auto_accept:
+                why = f"{e.agent_id} auto-accepts: the router accepted its offer when it made it"
             raise OfferNotFound(
-                f"{e.contact_id}: no open offer to {e.agent_id} (contact is {held}; "
-                "the offer may have expired or been withdrawn)"
+                f"{e.contact_id}: no open offer to {e.agent_id} (contact is {held}; {why})"
             )
 
     def _check_end(self, e: ev.ContactEnded) -> None:
@@ -259,6 +262,7 @@ class RoutingCore(CallbackClosing):
         admitting, self._admitting = self._admitting, None
         assert admitting is not None and admitting[0] is e, "a login is applied after its check"
         agent = admitting[1]
+        agent.auto_accept = e.auto_accept
         if e.wrap_up is not None:
             self.agent_wrap_ups[e.agent_id] = e.wrap_up
         elif self.agent_wrap_ups:
@@ -354,7 +358,12 @@ class RoutingCore(CallbackClosing):
         self.start_waiting(contact, out, preferred=e.preferred_agents)
 
     def _accept(self, e: ev.OfferAccepted, out: list[dc.Decision]) -> None:
-        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        self.accept_offer(self.contacts[e.contact_id], self.agents[e.agent_id])
+
+    def accept_offer(self, contact: ContactState, agent: AgentState) -> None:
+        """The agent accepts the contact's open offer (``OfferAccepted``, or at once for an agent
+        that auto-accepts): a callback's dial starts, any other contact connects. Cost: O(log n).
+        """
         if contact.callback is not None:
             self.start_dialing(contact, agent)
             return

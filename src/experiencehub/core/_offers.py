@@ -5,6 +5,10 @@ An offer comes back in one of three ways (:class:`OfferReturn`): the agent rejec
 expire, or the router withdraws it (the agent went away, logged out, or its skills changed so
 that it may no longer have the contact). The contact keeps its place and goes to the next agent;
 after a reject or an expiry it is never offered to that agent again.
+
+An agent that auto-accepts (``AgentLoggedIn.auto_accept``) never holds an open offer: the offer
+is accepted in the same move (the ``Offer`` says ``auto_accepted=True``, with no expiry and no
+offer deadline), so none of the three returns can happen to it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,18 @@ from ._waiting import Waiting
 from .agents import AgentState, AgentStatus, WorkPhase
 from .contacts import ContactState
 from .eligibility import ineligibility
+
+AUTO_ACCEPTED = "accepted on the agent's behalf (auto-accept)"
+"""What the explanation of an auto-accepted offer adds to its summary."""
+
+
+def auto_accepted(explanation: dc.Explanation) -> dc.Explanation:
+    """The explanation of an offer the router accepts on the agent's behalf. Cost: O(1)."""
+    return dc.new_explanation(
+        policy=explanation.policy,
+        summary=f"{explanation.summary}; {AUTO_ACCEPTED}",
+        candidates=explanation.candidates,
+    )
 
 
 class OfferReturn(enum.Enum):
@@ -53,7 +69,10 @@ class Offers(Waiting):
         self.offer_seq += 1
         agent.last_offer_seq = self.offer_seq
         expires_at = None
-        if self.offer_timeout is not None:
+        auto = agent.auto_accept
+        if auto:
+            explanation = auto_accepted(explanation)
+        elif self.offer_timeout is not None:
             expires_at = self.now + self.offer_timeout
             contact.deadlines.append(
                 self.deadlines.add(expires_at, OFFER, contact.contact_id, agent.agent_id)
@@ -70,8 +89,12 @@ class Offers(Waiting):
                 expires_at=expires_at,
                 explanation=explanation,
                 callback=contact.callback is not None,
+                auto_accepted=auto,
             )
         )
+        if auto:
+            # the accept, applied at once: the same move as OfferAccepted (a callback dials)
+            self.accept_offer(contact, agent)
 
     def withdraw(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
         """Take back an open offer because the contact leaves or moves (it is not re-queued
@@ -190,3 +213,8 @@ class Offers(Waiting):
             self.withdraw_offers(agent, "agent set away after unanswered offers", out)
         else:
             self.return_offer(contact, agent, OfferReturn.EXPIRED, out)
+
+    # -- moves the later layers provide ---------------------------------------------------
+    def accept_offer(self, contact: ContactState, agent: AgentState) -> None:
+        """The agent accepts the contact's open offer (:mod:`._handlers`)."""
+        raise NotImplementedError

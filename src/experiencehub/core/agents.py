@@ -136,6 +136,7 @@ class AgentState:
 
     __slots__ = (
         "agent_id",
+        "auto_accept",
         "capacity",
         "channels",
         "idle_since",
@@ -220,6 +221,8 @@ class AgentState:
         # many distinct priorities its profile has (set with its eligibility)
         self.mixed_lines: frozenset[int] = frozenset()
         self.priority_count = 1
+        # the router accepts its offers on its behalf (AgentLoggedIn.auto_accept)
+        self.auto_accept = False
 
     def can_take(self, channel: str, rules: ChannelRules) -> bool:
         """Available, a free slot on ``channel``, and not blocked. Cost: O(channels)."""

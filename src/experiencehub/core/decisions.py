@@ -65,6 +65,9 @@ class Offer:
 
     ``callback``: the contact is a queued callback; once the agent accepts, dial the customer
     and report ``CallbackAnswered`` or ``CallbackFailed``.
+    ``auto_accepted``: the agent auto-accepts (``AgentLoggedIn.auto_accept``), so the router
+    already accepted the offer on its behalf: connect the contact now (a callback: dial now),
+    and send no ``OfferAccepted``/``OfferRejected``; ``expires_at`` is None.
     """
 
     at: float = attrs.field(validator=v.time_seconds)
@@ -76,6 +79,7 @@ class Offer:
     expires_at: float | None = attrs.field(validator=v.optional_time_seconds)
     explanation: Explanation
     callback: bool = False
+    auto_accepted: bool = False
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -87,6 +87,11 @@ def _optional_wrap_up(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> Non
         raise InvalidEvent(f"{attr.name}={value!r:.80}: must be a WrapUp or None")
 
 
+def _flag(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise InvalidEvent(f"{attr.name}={value!r:.60}: must be True or False")
+
+
 def _optional_criteria(_inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not isinstance(value, RoutingCriteria):
         raise InvalidEvent(f"{attr.name}={value!r}: must be None or a RoutingCriteria")
@@ -100,6 +105,9 @@ class AgentLoggedIn:
     every contact it handles this shift (e.g. a trainee gets 60 s more); None = the queue's.
     ``profile``: its :class:`~.profiles.RoutingProfile` (the queues it serves, each with a
     priority and a delay), or None to serve every queue its skills allow.
+    ``auto_accept``: the router accepts the agent's offers on its behalf, in the same ``handle``
+    call (the ``Offer`` says ``auto_accepted=True``; no ``OfferAccepted`` is sent), as a contact
+    platform's auto-accept or auto-answer setting does.
     """
 
     at: float = attrs.field(validator=v.event_time)
@@ -110,6 +118,7 @@ class AgentLoggedIn:
     )
     wrap_up: WrapUp | None = attrs.field(default=None, validator=_optional_wrap_up)
     profile: RoutingProfile | None = attrs.field(default=None, validator=_optional_profile)
+    auto_accept: bool = attrs.field(default=False, validator=_flag)
 
 
 @attrs.frozen(kw_only=True, slots=True)

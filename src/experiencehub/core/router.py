@@ -99,7 +99,8 @@ class AgentView:
     the ``reason`` of the ``AgentStatusChanged`` that sent it away (e.g. ``"Break"``), or
     ``"unanswered offers"`` when the router set it away — None otherwise; ``since``: when this
     status and reason began (login time for an agent available since login); ``load`` and
-    ``capacity``: slots in use and slots per channel.
+    ``capacity``: slots in use and slots per channel; ``auto_accept``: the router accepts its
+    offers on its behalf (``AgentLoggedIn.auto_accept``).
     """
 
     agent_id: str
@@ -108,6 +109,7 @@ class AgentView:
     since: float
     load: Mapping[str, int]
     capacity: Mapping[str, int]
+    auto_accept: bool = False
 
 
 class Router:
@@ -321,8 +323,8 @@ class Router:
         return self._core.agent(agent_id).status.value
 
     def agent_view(self, agent_id: str) -> AgentView:
-        """The agent as a supervisor's board shows it: status, away reason, since when, load
-        and capacity. Cost: O(channels)."""
+        """The agent as a supervisor's board shows it: status, away reason, since when, load,
+        capacity and whether it auto-accepts. Cost: O(channels)."""
         agent = self._core.agent(agent_id)
         return AgentView(
             agent_id=agent_id,
@@ -331,6 +333,7 @@ class Router:
             since=agent.status_since,
             load=FrozenDict(agent.load),
             capacity=FrozenDict(agent.capacity),
+            auto_accept=agent.auto_accept,
         )
 
     def agent_load(self, agent_id: str) -> dict[str, int]:
@@ -483,6 +486,8 @@ class Router:
                 if phase is WorkPhase.WRAP_UP:
                     assert agent.agent_id in core.wrapping.get(cid, ()), (cid, agent.agent_id)
                 else:
+                    # an agent that auto-accepts never holds an open offer
+                    assert not (agent.auto_accept and phase is WorkPhase.OFFERED), (cid, agent)
                     assert cid not in held, f"{cid} held by {held.get(cid)} and {agent.agent_id}"
                     held[cid] = agent.agent_id
                     contact = core.contacts[cid]

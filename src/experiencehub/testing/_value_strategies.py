@@ -126,6 +126,7 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         skills=st.dictionaries(identifiers(), st.integers(0, 5), max_size=3),
         capacity=st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 5)),
         wrap_up=st.none() | wrap_ups(),
+        auto_accept=st.booleans(),
     ),
     ev.AgentStatusChanged: st.builds(
         ev.AgentStatusChanged,
@@ -224,6 +225,7 @@ _EXPLANATIONS = st.builds(
 @st.composite
 def _offers(draw: st.DrawFn) -> dc.Offer:
     at = draw(event_times())
+    auto = draw(st.booleans())  # accepted on the agent's behalf: no expiry
     return dc.Offer(
         at=at,
         contact_id=draw(identifiers()),
@@ -231,9 +233,10 @@ def _offers(draw: st.DrawFn) -> dc.Offer:
         queue=draw(identifiers()),
         channel=draw(st.sampled_from(CHANNELS)),
         stage=draw(st.integers(0, 3)),
-        expires_at=draw(st.none() | _later(at)),
+        expires_at=None if auto else draw(st.none() | _later(at)),
         explanation=draw(_EXPLANATIONS),
         callback=draw(st.booleans()),
+        auto_accepted=auto,
     )
 
 
