@@ -150,6 +150,8 @@ class _Open:
     briefed: tuple[str, tuple[str, ...]] | None = None  # (agent, do-not-ask) of the last offer
     callback: bool = False  # its last offer was a queued callback's: accepting it only dials
     dialing: str | None = None  # the agent dialling it back, until the customer answers
+    auto_answered: str | None = None  # the agent whose auto-accepted offer answered it, until
+    # the brief that came with that offer is noted (it is noted after the decisions are seen)
 
 
 @attrs.define(slots=True, eq=False)
@@ -209,7 +211,11 @@ class ContactRecorder:
         is ``do_not_ask``: if the agent accepts, the record's ``not_asked`` gains it. Cost: O(1).
         """
         found = self._open.get(contact_id) or self._legs.get(contact_id)
-        if found is not None:
+        if isinstance(found, _Open) and found.auto_answered == agent_id:
+            # auto-accepted: the agent has the contact already, and works from this brief
+            found.record.not_asked = merged(found.record.not_asked, tuple(do_not_ask))
+            found.auto_answered = None
+        elif found is not None:
             found.briefed = (agent_id, tuple(do_not_ask))
 
     def open_record(self, contact_id: str) -> ContactRecord | None:
@@ -292,15 +298,19 @@ class ContactRecorder:
         """An accepted offer answers the contact, unless it is a queued callback's: then the
         agent dials, and the contact is answered when the customer answers the dial."""
         if isinstance(event, ev.OfferAccepted):
-            if found.callback:
-                found.dialing = event.agent_id
-            else:
-                self._answer(found, event.agent_id, event.at)
+            self._accepted(found, event.agent_id, event.at)
             return
         if isinstance(event, ev.CallbackAnswered) and found.dialing is not None:
             self._answer(found, found.dialing, event.at)
             found.callback = False
         found.dialing = None
+
+    def _accepted(self, found: _Open, agent_id: str, at: float) -> None:
+        """The agent accepted the offer (or the router did, for an agent that auto-accepts)."""
+        if found.callback:
+            found.dialing = agent_id
+        else:
+            self._answer(found, agent_id, at)
 
     def _answer(self, found: _Open, agent_id: str, at: float) -> None:
         record = found.record
@@ -318,6 +328,10 @@ class ContactRecorder:
         """Apply one decision; return the contact id it touched (None: none followed)."""
         found = self._open.get(getattr(d, "contact_id", ""))
         if found is None:
+            if self._legs and isinstance(d, dc.Offer) and d.auto_accepted:
+                leg = self._legs.get(d.contact_id)  # a consult leg, accepted as it was offered
+                if leg is not None:
+                    leg.agent_id = d.agent_id
             return None
         record = found.record
         if isinstance(d, (dc.Offer, dc.Enqueued)) and d.queue != (record.final_queue or record.queue):
@@ -327,6 +341,9 @@ class ContactRecorder:
             record.offers += 1
             if record.offered_at is None:
                 record.offered_at = d.at
+            if d.auto_accepted:  # accepted on the agent's behalf: as if OfferAccepted came now
+                self._accepted(found, d.agent_id, d.at)
+            found.auto_answered = d.agent_id if d.auto_accepted and not d.callback else None
         elif isinstance(d, dc.WrapUpStarted):
             found.wrapping.add(d.agent_id)
         elif isinstance(d, dc.WrapUpExpired):

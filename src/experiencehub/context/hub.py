@@ -38,7 +38,7 @@ store. Finished records wait in memory until :meth:`ExperienceHub.finished_recor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from functools import partial
 from typing import Any, TypeAlias
@@ -167,12 +167,15 @@ class ExperienceHub:
         except RoutingError as err:  # rejected: the router ticked to event.at; brief its offers
             if err.decisions:  # HubDecisions, as handle returns: offers come wrapped with a brief
                 self._observe(ev.Tick(at=event.at), err.decisions, None)
+                with suppress(Exception):  # best effort, as its briefs: the error is raised
+                    self._record_auto_accepted(err.decisions)
                 briefed = tuple(self._brief_offer(d, best_effort=True) for d in err.decisions)
                 err.decisions = briefed  # type: ignore[assignment]
             raise
         self._observe(routed, out, outcome)
         try:
             commit(out)
+            self._record_auto_accepted(out)
             return [self._brief_offer(d) for d in out]
         except Exception as err:
             decisions = tuple(self._brief_offer(d, best_effort=True) for d in out)
@@ -315,6 +318,16 @@ class ExperienceHub:
             spec = self.router.queues.get(event.queue)  # unknown: the router refuses it
             return None if spec is None else {"channel": spec.channel, "queue": event.queue}
         return None
+
+    def _record_auto_accepted(self, decisions: Iterable[dc.Decision]) -> None:
+        """An offer the router accepted on the agent's behalf (``Offer.auto_accepted``) records
+        the agent, as an ``OfferAccepted`` does. Cost: O(log n) per such offer."""
+        for d in decisions:
+            if isinstance(d, dc.Offer) and d.auto_accepted:
+                live = self._live.get(d.contact_id)
+                if live is not None:
+                    self.store.record_contact(live[0], contact_id=d.contact_id, at=d.at,
+                                              channel=live[1], agent_id=d.agent_id)  # fmt: skip
 
     def _record(
         self, event: ev.Event, customer: str, fields: dict[str, Any], out: list[dc.Decision]
