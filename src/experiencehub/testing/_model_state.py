@@ -49,6 +49,7 @@ class ModelAgent:
     idle_since: float = 0.0  # login, a freed slot, or becoming available again
     last_offer: int = -1  # offers made before this agent's last one (-1: never offered)
     wrap_up: WrapUp | None = None  # its own wrap-up from AgentLoggedIn, overriding the queue's
+    auto_accept: bool = False  # the router accepts its offers on its behalf, as it makes them
 
     def load(self) -> dict[str, int]:
         """Slots held per channel (offered, connected or in wrap-up).

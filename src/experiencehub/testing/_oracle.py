@@ -19,6 +19,9 @@ from ._model_state import ModelAgent, ModelContact, ModelViolation, check
 
 __all__ = ["SKILLS_CHANGED", "ModelOracle"]
 
+# what the explanation of an auto-accepted offer says (restated: the model computes on its own)
+AUTO_ACCEPTED = "accepted on the agent's behalf (auto-accept)"
+
 SKILLS_CHANGED = "agent's skills changed"
 """The reason of an offer the router withdrew because the agent's skills changed."""
 
@@ -52,6 +55,8 @@ class ModelOracle(ConsultEffects):
         for agent in self.agents.values():
             for cid, (_ch, phase) in agent.slots.items():
                 check(phase != "wrap_pending", f"{agent.agent_id}/{cid}: no WrapUpStarted")
+                check(not (agent.auto_accept and phase == "offered"),
+                      f"{agent.agent_id}/{cid}: an auto-accept agent's offer left open")  # fmt: skip
 
     def _replay(self, decision: dc.Decision) -> None:
         check(decision.at >= self.now, f"{decision!r}: decision before the model's time")
@@ -84,6 +89,7 @@ class ModelOracle(ConsultEffects):
             seq=self.logins,
             idle_since=e.at,
             wrap_up=e.wrap_up,
+            auto_accept=e.auto_accept,
         )
         self.gone_agents.discard(e.agent_id)
 
@@ -202,12 +208,15 @@ class ModelOracle(ConsultEffects):
         contact.stage = self.stage_of(contact, at)
 
     def _e_accept(self, e: ev.OfferAccepted, _d: list[dc.Decision]) -> None:
-        contact, agent = self.contacts[e.contact_id], self.agents[e.agent_id]
+        self._accepted(self.contacts[e.contact_id], self.agents[e.agent_id])
+
+    def _accepted(self, contact: ModelContact, agent: ModelAgent) -> None:
+        """The offer was accepted: by the agent, or at once for an agent that auto-accepts."""
         # a callback's agent dials: no service-level alert is due for it any more
         phase = "dialing" if contact.callback else "connected"
         contact.status, contact.offer_expires = phase, None
         contact.alerted = contact.alerted or contact.callback
-        agent.slots[e.contact_id] = (self.queues[contact.queue].channel, phase)
+        agent.slots[contact.contact_id] = (self.queues[contact.queue].channel, phase)
         agent.unanswered = 0
 
     def _e_reject(self, e: ev.OfferRejected, _d: list[dc.Decision]) -> None:
@@ -319,7 +328,8 @@ class ModelOracle(ConsultEffects):
                 self.eligible_at(agent, queue, d.stage, contact.criteria),
                 f"{where}: not eligible at stage {d.stage}",
             )
-        timeout = self.config.offer_timeout
+        self._check_auto_accepted(d, agent.auto_accept, where)
+        timeout = None if agent.auto_accept else self.config.offer_timeout
         expected = None if timeout is None else d.at + timeout
         check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
         self._check_best_contact(agent, contact, d.at)
@@ -329,6 +339,15 @@ class ModelOracle(ConsultEffects):
         agent.slots[d.contact_id] = (queue.channel, "offered")
         agent.last_offer = self.offers_made
         self.offers_made += 1
+        if agent.auto_accept:  # accepted on the agent's behalf in the same step
+            self._accepted(contact, agent)
+
+    def _check_auto_accepted(self, d: dc.Offer, auto: bool, where: str) -> None:
+        """An offer to an agent that auto-accepts says so (field and explanation); no other."""
+        check(d.auto_accepted == auto, f"{where}: auto_accepted={d.auto_accepted}, agent's "
+              f"auto_accept={auto}")  # fmt: skip
+        said = AUTO_ACCEPTED in d.explanation.summary
+        check(said or not auto, f"{where}: the explanation omits {AUTO_ACCEPTED!r}")
 
     def _check_best_agent(
         self, chosen: ModelAgent, contact: ModelContact, stage: int, where: str

@@ -242,9 +242,11 @@ def agent_logins_for(
     skills.update(draw(skill_levels(names)) if draw(st.booleans()) else {})
     capacity = draw(capacities(config.channels))
     own_wrap_up = draw(st.one_of(st.none(), st.none(), wrap_ups()))  # mostly the queue's
+    auto_accept = draw(st.integers(0, 4)) == 0  # one agent in five has its offers auto-accepted
     return ev.AgentLoggedIn(
-        at=at, agent_id=agent_id, skills=skills, capacity=capacity, wrap_up=own_wrap_up
-    )
+        at=at, agent_id=agent_id, skills=skills, capacity=capacity, wrap_up=own_wrap_up,
+        auto_accept=auto_accept,
+    )  # fmt: skip
 
 
 # -- events for a tracked state -----------------------------------------------------------------
