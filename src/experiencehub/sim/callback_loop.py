@@ -72,9 +72,10 @@ class CallbackLoop:
         applies)? Cost: O(1)."""
         return self.callbacks is not None and contact_id in self.callbacks.live
 
-    def dial(self, live: LiveContact, agent_id: str) -> bool:
+    def dial(self, live: LiveContact, agent_id: str, *, send: bool = True) -> bool:
         """The agent accepted the offer of ``live``: when it is a callback, dial (the agent busy
-        for the dial's time) and say True. Cost: one router event."""
+        for the dial's time) and say True. ``send=False``: the router accepted it on the agent's
+        behalf (auto-accept), so no ``OfferAccepted`` is sent. Cost: one router event."""
         seconds = None if self.callbacks is None else self.callbacks.dial_seconds(live.record.contact_id)
         if seconds is None:
             return False
@@ -83,7 +84,8 @@ class CallbackLoop:
         self.staff.hold(agent, +1)
         agent.talking += 1
         contact_id = live.record.contact_id
-        self.send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        if send:
+            self.send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
         self.push(self.now + seconds, self._dial_end, contact_id, agent_id, live.offer_seq)
         return True
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..core.agents import ANY_CHANNEL
 from ..core.criteria import MAX_STEPS
+from .auto_accept import check_auto_accept
 from .consult_checks import check_consult
 from .kpi import ABANDONS_WITHIN, DENOMINATORS, PRESETS
 from .names import unused_skill_problems
@@ -381,6 +382,7 @@ def _check_agents(scenario: Scenario, problems: Problems) -> None:
         if group.wrap_up is not None:
             _check_wrap_up(group.wrap_up, f"{where}.wrap_up", problems)
         check_profile(group, where, {q.name for q in scenario.queues}, problems)
+        check_auto_accept(group, where, problems)
 
 
 def _check_behaviour(group: AgentGroup, where: str, problems: Problems) -> None:

@@ -385,8 +385,11 @@ class _Simulation(ConsultLoop, CallbackLoop):
         live.record.offers += 1
         if live.record.offered_at is None:
             live.record.offered_at = d.at
+        if d.auto_accepted:  # the router accepted it: connected now, no answer to send
+            self.soon.append((self._auto_accepted, d.contact_id, d.agent_id, live.offer_seq))
+            return
         group = self.agents[d.agent_id].group
-        answer = self._accept
+        answer: Callable[[str, str, int], None] = self._accept
         if group.reject_probability and self.people_rng.random() < group.reject_probability:
             answer = self._reject
         delay = self.answer_delay.get(group.group)
@@ -408,11 +411,16 @@ class _Simulation(ConsultLoop, CallbackLoop):
             return None
         return live if live.agent_id == agent_id else None
 
-    def _accept(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
+    def _auto_accepted(self, contact_id: str, agent_id: str, offer_seq: int) -> None:
+        """The router accepted the offer on the agent's behalf (``Offer.auto_accepted``): the
+        agent's side of an accept, with no ``OfferAccepted`` sent."""
+        self._accept(contact_id, agent_id, offer_seq, send=False)
+
+    def _accept(self, contact_id: str, agent_id: str, offer_seq: int, *, send: bool = True) -> None:
         live = self._offer_open(contact_id, agent_id, offer_seq)
         if live is None:
             return
-        if self.callbacks is not None and self.dial(live, agent_id):
+        if self.callbacks is not None and self.dial(live, agent_id, send=send):
             return  # a queued callback: the agent dials first
         live.status = "connected"
         record, agent = live.record, self.agents[agent_id]
@@ -424,7 +432,8 @@ class _Simulation(ConsultLoop, CallbackLoop):
             record.not_asked = merged(record.not_asked, live.known)
         self.staff.hold(agent, +1)
         agent.talking += 1
-        self.send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
+        if send:
+            self.send(ev.new_offer_accepted(at=self.now, contact_id=contact_id, agent_id=agent_id))
         hub = self.model.hub
         if first and hub is not None:  # the hub knows the preferred agents it routed with
             routed = hub.open_record(contact_id)

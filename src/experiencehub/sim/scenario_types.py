@@ -316,6 +316,7 @@ class AgentGroup:
     profile: dict[str, ProfileEntry] | None = None
     answer_delay_seconds: Distribution | None = None
     reject_probability: float = 0.0
+    auto_accept: bool = False  # the router accepts its offers on its behalf (sim/auto_accept.py)
     handle_time_factor: float = 1.0
     resolution: float = 1.0
     substitution_slowdown: float = 0.0

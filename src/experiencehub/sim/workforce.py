@@ -146,7 +146,7 @@ class Workforce:
             send(
                 ev.AgentLoggedIn(
                     at=now, agent_id=agent_id, skills=skills, capacity=g.capacity,
-                    wrap_up=wrap_up, profile=self.profiles[g.group],
+                    wrap_up=wrap_up, profile=self.profiles[g.group], auto_accept=g.auto_accept,
                 )
             )  # fmt: skip
         elif action == "logout" and status in ("available", "away"):
