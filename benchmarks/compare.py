@@ -18,7 +18,9 @@ It measures, interleaved in rounds so machine noise hits every size alike:
 3. memory per waiting contact and per logged-in agent (tracemalloc);
 4. the simulator against ciw and a minimal simpy model of the same M/M/50+M queue (2,700 calls an
    hour, 60 s mean handling, 120 s mean patience), per simulated customer, at 50 and 500 agents,
-   with KPIs (abandon rate, ASA, service level at 20 s) beside the exact Erlang A values;
+   with KPIs (abandon rate, ASA, service level at 20 s) beside the exact Erlang A values; ours
+   twice: agents that accept each offer (an ``OfferAccepted`` per customer) and agents that
+   auto-accept (``auto_accept = true``: no accept step, as in ciw), replications interleaved;
 5. with ``--day`` only: one simulated day of ``scenarios/million-day.toml`` (~1,000,000 contacts on
    phone, chat and e-mail, 2,000 agents; :func:`benchmarks.sim.million_day`), against ≤ 60 s.
 
@@ -183,22 +185,23 @@ Outcome = tuple[float, float, bool]  # (arrived at, wait seconds, answered?)
 SimRun = tuple[float, int, list[Outcome]]  # (wall seconds, customers, outcomes)
 
 
-def run_ours(agents: int, seconds: float, seed: int) -> SimRun:
+def run_ours(agents: int, seconds: float, seed: int, *, auto_accept: bool = False) -> SimRun:
     # lazy: the simulator is optional here and asv imports this module while discovering
     from experiencehub.sim import load_scenario_text, run  # noqa: PLC0415
 
-    scenario = load_scenario_text(
-        SCENARIO_TOML.format(
-            duration=seconds,
-            warmup=WARMUP_SECONDS,
-            seed=seed,
-            threshold=THRESHOLD_SECONDS,
-            agents=agents,
-            per_hour=PER_HOUR_PER_AGENT * agents,
-            handle=HANDLE_SECONDS,
-            patience=PATIENCE_SECONDS,
-        )
+    text = SCENARIO_TOML.format(
+        duration=seconds,
+        warmup=WARMUP_SECONDS,
+        seed=seed,
+        threshold=THRESHOLD_SECONDS,
+        agents=agents,
+        per_hour=PER_HOUR_PER_AGENT * agents,
+        handle=HANDLE_SECONDS,
+        patience=PATIENCE_SECONDS,
     )
+    if auto_accept:
+        text = text.replace("capacity = { phone = 1 }\n", "capacity = { phone = 1 }\nauto_accept = true\n")
+    scenario = load_scenario_text(text)
     start = time.perf_counter()
     result = run(scenario)
     wall = time.perf_counter() - start
@@ -208,6 +211,13 @@ def run_ours(agents: int, seconds: float, seed: int) -> SimRun:
         if r.outcome in ("handled", "abandoned") and r.wait is not None
     ]
     return wall, len(result.records), outcomes
+
+
+def run_ours_auto(agents: int, seconds: float, seed: int) -> SimRun:
+    """Ours with ``auto_accept = true``: the router accepts each offer on the agent's behalf, as
+    ciw (which has no accept step) connects a customer to a free server; the same customers and
+    records as :func:`run_ours`, one router event fewer per answered customer."""
+    return run_ours(agents, seconds, seed, auto_accept=True)
 
 
 def run_ciw(agents: int, seconds: float, seed: int) -> SimRun:
@@ -289,23 +299,27 @@ def measure_simulators(replications: int, seconds_50: float, seconds_500: float)
 
     runners: dict[str, Callable[[int, float, int], SimRun]] = {
         "experiencehub": run_ours,
+        "experiencehub+auto": run_ours_auto,
         "ciw": run_ciw,
         "simpy": run_simpy,
     }
     per_customer: dict[tuple[str, int], float] = {}
     kpi_runs: dict[str, list[dict[str, float]]] = {name: [] for name in runners}
     for agents, seconds in ((50, seconds_50), (500, seconds_500)):
-        for name, runner in runners.items():
-            wall_total, customers = 0.0, 0
-            for rep in range(replications if agents == 50 else 1):
+        walls = dict.fromkeys(runners, 0.0)
+        counts = dict.fromkeys(runners, 0)
+        # interleaved: each replication runs every simulator, so machine noise hits all alike
+        for rep in range(replications if agents == 50 else 1):
+            for name, runner in runners.items():
                 wall, count, outcomes = runner(agents, seconds, 1000 + rep)
-                wall_total += wall
-                customers += count
+                walls[name] += wall
+                counts[name] += count
                 if agents == 50:
                     kpi_runs[name].append(kpis(outcomes))
-            per_customer[(name, agents)] = wall_total / customers * 1e6
+        for name in runners:
+            per_customer[(name, agents)] = walls[name] / counts[name] * 1e6
             print(
-                f"  {name:<14} {agents:>3} agents: {customers:>7} customers, "
+                f"  {name:<18} {agents:>3} agents: {counts[name]:>7} customers, "
                 f"{per_customer[(name, agents)]:.1f} µs each"
             )
     exact = erlang_a(
@@ -471,6 +485,15 @@ def report(
         )
         rows.append(
             ("3. stretch: ours / simpy", f"{ours / simpy_:.2f}×", "≤ 1×", verdict(ours <= simpy_))
+        )
+        auto = pc[("experiencehub+auto", 50)]
+        rows.append(
+            (
+                "3. with auto-accept: µs/customer (ciw / ours+auto speed-up)",
+                f"{auto:.1f} ({ciw / auto:.2f}×)",
+                "",
+                "",
+            )
         )
         rows.append(
             (

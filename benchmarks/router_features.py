@@ -11,6 +11,8 @@ import random
 import sys
 from pathlib import Path
 
+import attrs
+
 from experiencehub import CallbackPolicy, QueueSpec, Router, SkillGraph, Stage
 from experiencehub import decisions as dc
 from experiencehub import events as ev
@@ -292,6 +294,59 @@ class RoutingCriteriaEvents:
         """Arrival with criteria nobody uses (class made, O(agents)), plus the abandon that
         releases it."""
         self._cycle(self.new)
+
+
+class AutoAcceptScenario(Scenario):
+    """:class:`benchmarks.router.Scenario` whose group-B agents (the odd-numbered ones, who take
+    the arrivals of :meth:`~benchmarks.router.Scenario.arrival_offer_events`) auto-accept."""
+
+    def handle(self, event: ev.Event) -> list[dc.Decision]:
+        if isinstance(event, ev.AgentLoggedIn) and int(event.agent_id[1:]) % 2:
+            event = attrs.evolve(event, auto_accept=True)
+        return self.router.handle(event)
+
+
+def measure_auto_accept(sc: Scenario, reps: int) -> list[int]:
+    """ns per group-B arrival that is offered to a free agent and connected: with auto-accept
+    (``AutoAcceptScenario``) the arrival alone, else the arrival plus its ``OfferAccepted``, each
+    timed alone and summed. The ``ContactEnded`` that frees the agent again (no wrap-up, and
+    nothing waits in group-B queues) is not timed, so the state is the same after every cycle."""
+    samples = []
+    for _ in range(reps):
+        arrive, _abandon = sc.arrival_offer_events()
+        ns, out = _timed(sc.router, arrive)
+        offer = _offer_of(out)
+        if not offer.auto_accepted:
+            accept = ev.OfferAccepted(at=arrive.at, contact_id=arrive.contact_id,
+                                      agent_id=offer.agent_id)  # fmt: skip
+            ns += _timed(sc.router, accept)[0]
+        freed = sc.router.handle(ev.ContactEnded(at=arrive.at, contact_id=arrive.contact_id))
+        if any(isinstance(d, dc.Offer) for d in freed):
+            raise AssertionError(f"the freed agent found work: {freed!r}")
+        samples.append(ns)
+    return samples
+
+
+class AutoAccept:
+    """Median µs from a group-B arrival to its contact connected: an agent that auto-accepts
+    (offer and accept in one ``handle`` call) against one that sends ``OfferAccepted`` (two
+    calls, timed alone and summed), in the same run. O(log n) like an arrival and an accept."""
+
+    params = (list(AGENT_SIZES), list(WAITING_SIZES))
+    param_names = ("agents", "waiting")
+    timeout = 900.0
+    unit = "µs"
+    reps = 2000
+
+    def setup(self, agents: int, waiting: int) -> None:
+        self.auto = AutoAcceptScenario(agents, waiting)
+        self.manual = Scenario(agents, waiting)
+
+    def track_arrival_auto_accepted_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_auto_accept(self.auto, self.reps))
+
+    def track_arrival_offer_then_accept_us(self, agents: int, waiting: int) -> float:
+        return median_us(measure_auto_accept(self.manual, self.reps))
 
 
 def run_once(obj: object, method: str, *args: object) -> object:
