@@ -142,7 +142,8 @@ class ConsultLoop:
         visit = self.consults.legs[d.contact_id]
         visit.status, visit.agent_id = "offered", d.agent_id
         visit.offer_seq += 1
-        self.soon.append((self._leg_accept, visit, d.agent_id, visit.offer_seq))
+        accept = self._leg_auto_accepted if d.auto_accepted else self._leg_accept
+        self.soon.append((accept, visit, d.agent_id, visit.offer_seq))
 
     def _on_leg_offer_lost(self, d: dc.OfferExpired | dc.OfferWithdrawn) -> None:
         assert self.consults is not None
@@ -160,14 +161,21 @@ class ConsultLoop:
         self._closed(visit, "cancel")
         self.soon.append((self._resume, visit, None, None))
 
-    def _leg_accept(self, visit: ConsultVisit, agent_id: str, offer_seq: int) -> None:
+    def _leg_auto_accepted(self, visit: ConsultVisit, agent_id: str, offer_seq: int) -> None:
+        """The colleague auto-accepts: the router already connected the leg (no event sent)."""
+        self._leg_accept(visit, agent_id, offer_seq, send=False)
+
+    def _leg_accept(
+        self, visit: ConsultVisit, agent_id: str, offer_seq: int, *, send: bool = True
+    ) -> None:
         if visit.status != "offered" or visit.offer_seq != offer_seq or visit.agent_id != agent_id:
             return
         visit.status, visit.answered_at = "talking", self.now
         agent = self.agents[agent_id]
         self.staff.hold(agent, +1)
         agent.talking += 1
-        self.send(ev.new_offer_accepted(at=self.now, contact_id=visit.leg_id, agent_id=agent_id))
+        if send:
+            self.send(ev.new_offer_accepted(at=self.now, contact_id=visit.leg_id, agent_id=agent_id))
         self.push(self.now + visit.draw.talk, self._talked, visit, None, None)
 
     def _give_up(self, visit: ConsultVisit, _b: Any, _c: Any) -> None:
