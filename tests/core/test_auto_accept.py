@@ -23,7 +23,7 @@ from experiencehub import (
 from experiencehub import decisions as dc
 from experiencehub import events as ev
 from experiencehub.core.router import AgentView
-from experiencehub.journal import SnapshotVersionMismatch
+from experiencehub.journal import JournaledRouter, SnapshotVersionMismatch, recover
 from experiencehub.journal.records import decode, encode
 from experiencehub.journal.snapshots import FORMAT_VERSION, read_snapshot, write_snapshot
 from journal_streams import fingerprint
@@ -302,3 +302,15 @@ def test_snapshot_keeps_the_setting_and_its_format_says_so(tmp_path: Path) -> No
     path.write_bytes(stale)
     with pytest.raises(SnapshotVersionMismatch, match="format 4"):
         read_snapshot(path)
+
+
+def test_a_recovered_journal_keeps_the_setting(tmp_path: Path) -> None:
+    journaled = JournaledRouter.create(tmp_path, router())
+    journaled.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={"support": 1},
+                                      auto_accept=True))  # fmt: skip
+    journaled.close()
+    recovered = recover(tmp_path)  # replays the journal after the snapshot of the empty router
+    offer = only_offer(
+        recovered.handle(ev.ContactArrived(at=1.0, contact_id="c1", queue="support"))
+    )
+    assert offer.auto_accepted and offer.agent_id == "a1"
