@@ -81,3 +81,23 @@ def test_machine_catches_a_router_that_ignores_auto_accept() -> None:
     )  # fmt: skip
     with pytest.raises(AssertionError, match="auto_accepted=False, agent's auto_accept=True"):
         run_state_machine_as_test(_machine(_IgnoresAutoAccept), settings=broken)
+
+
+def test_machine_with_consults_to_auto_accept_colleagues() -> None:
+    """Every agent auto-accepts: a consult leg connects as it is offered (nothing to accept)."""
+
+    class Machine(RouterMachine):
+        send_consults = True
+
+        def configure(self) -> st.SearchStrategy[RouterConfig]:
+            return st.just(CONFIG)
+
+        def login_for(self, agent_id: str, at: float) -> st.SearchStrategy[ev.AgentLoggedIn]:
+            return st.just(ev.AgentLoggedIn(at=at, agent_id=agent_id, skills={},
+                                            capacity={"chat": 3}, auto_accept=True))  # fmt: skip
+
+    run_state_machine_as_test(
+        Machine,
+        settings=settings(max_examples=40, stateful_step_count=30, deadline=None,
+                          suppress_health_check=list(HealthCheck)),
+    )  # fmt: skip

@@ -67,11 +67,13 @@ class ConsultRules:
         out = self.send(ev.ConsultRequested(at=at, contact_id=contact_id, consult_id=leg_id,
                                             queue=queue, agent_id=agent_id))  # fmt: skip
         offered = [d for d in out if isinstance(d, dc.Offer) and d.contact_id == leg_id]
-        accepted = bool(offered) and data.draw(st.booleans(), label="accepted at once")
+        auto = bool(offered) and offered[0].auto_accepted  # connected already: nothing to send
+        accepted = auto or (bool(offered) and data.draw(st.booleans(), label="accepted at once"))
         if accepted:
             # the consulted agent picks up: a connected leg, so every outcome can follow
-            self.send(ev.OfferAccepted(at=model.now, contact_id=leg_id,
-                                       agent_id=offered[0].agent_id), None)  # fmt: skip
+            if not auto:
+                self.send(ev.OfferAccepted(at=model.now, contact_id=leg_id,
+                                           agent_id=offered[0].agent_id), None)  # fmt: skip
             ended = data.draw(st.none() | st.sampled_from(ev.CONSULT_OUTCOMES), label="then")
             if ended is not None:  # and the consult ends at once
                 self.send(ev.ConsultEnded(at=model.now, contact_id=contact_id, outcome=ended))
