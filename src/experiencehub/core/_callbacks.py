@@ -104,13 +104,24 @@ class Callbacks(Consulting):
         if retry_at > self.now:
             self.free_slot(agent, contact.contact_id, out)
             return
-        # No delay: the contact queues again now. The agent who dialled is freed first and back
-        # in its pools, so it is ranked like any other agent for the contact (and its release
-        # cannot erase a new offer of the same contact to it); it looks for other work after.
+        # No delay: the contact queues again now, as the agent who dialled frees. The agent is
+        # freed first and back in its pools (its release cannot erase a new offer of the
+        # contact to it); the contact goes back in its lines unmatched. A better agent for it
+        # takes it at once; if the agent who dialled is the best, it takes its own best
+        # contacts first (a better-ranked waiting contact before this one), and then the
+        # contact, if still waiting, goes to the best agent left.
         self.release_slot(agent, contact.contact_id)
         self.pools.refresh(agent)
-        self.retry_callback(contact, out)
+        self.retry_callback(contact, out, match=False)
+        if contact.status is ContactStatus.WAITING:
+            found = self.best_agent_for(contact)
+            if found is not None and found[0] is not agent:
+                self.offer(contact, found[0], found[1], out)
         self.look_for_work(agent, out)
+        if contact.status is ContactStatus.WAITING:
+            self.match_contact(contact, out)
+        if contact.status is ContactStatus.WAITING:
+            out.append(self._enqueued(contact))
 
     def _schedule_retry(
         self, contact: ContactState, state: CallbackState, reason: str, out: list[dc.Decision]
@@ -130,9 +141,13 @@ class Callbacks(Consulting):
             contact.deadlines.append(self.deadlines.add(retry_at, RETRY, contact.contact_id))
         return retry_at
 
-    def retry_callback(self, contact: ContactState, out: list[dc.Decision]) -> None:
+    def retry_callback(
+        self, contact: ContactState, out: list[dc.Decision], *, match: bool = True
+    ) -> None:
         """The retry time came: the contact queues again (its old key, or a new one at the back)
-        at the stage its wait has reached, and is offered at once if an agent can take it.
+        at the stage its wait has reached, and is offered at once if an agent can take it
+        (``match=False``: it only goes back in its lines; the caller matches it and says
+        ``Enqueued``).
         Cost: O(log n)."""
         queue, now = contact.queue, self.now
         assert contact.callback is not None
@@ -144,6 +159,9 @@ class Callbacks(Consulting):
             contact.enqueued_at = now
             self.stats.queued(queue.name, now, self.seq)
         self._enter_stage(contact, queue.stage_at(now - contact.enqueued_at))
+        if not match:
+            self._enter_lines(contact)
+            return
         self.place(contact, out)
         if contact.status is ContactStatus.WAITING:
             out.append(self._enqueued(contact))

@@ -30,9 +30,15 @@ class Matching(Offers):
 
     def match_contact(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """Offer a waiting contact to the best eligible agent that can take it, if any."""
+        found = self.best_agent_for(contact)
+        if found is not None:
+            self.offer(contact, found[0], found[1], out)
+
+    def best_agent_for(self, contact: ContactState) -> tuple[AgentState, dc.Explanation] | None:
+        """The agent :meth:`match_contact` would offer the waiting contact to, and why; None
+        when no eligible agent can take it now. Changes nothing. Cost: as ``match_contact``."""
         if contact.affinity:
-            self._match_preferred(contact, out)
-            return
+            return self._best_preferred(contact)
         queue = contact.route
         max_cost = queue.stages[contact.stage].max_cost
         found = self.pools.best_agent(
@@ -49,9 +55,10 @@ class Matching(Offers):
                 summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read){profile}",
                 candidates=(dc.new_candidate(agent_id=agent_id, cost=_shown_cost(cost)),),
             )
-            self.offer(contact, agent, why, out)
+            return agent, why
+        return None
 
-    def _match_preferred(self, contact: ContactState, out: list[dc.Decision]) -> None:
+    def _best_preferred(self, contact: ContactState) -> tuple[AgentState, dc.Explanation] | None:
         """The best of the contact's preferred agents that can take it now, by the policy."""
         queue = contact.route
         best: tuple[tuple[float, ...], int, str] | None = None
@@ -66,16 +73,17 @@ class Matching(Offers):
             )
             if best is None or rank < best:
                 best = rank
-        if best is not None:
-            why = dc.new_explanation(
-                policy=self.policy.name,
-                summary=f"preferred agent {best[2]} (affinity: last or owning agent)",
-                candidates=tuple(
-                    dc.new_candidate(agent_id=a, cost=0.0, note="preferred")
-                    for a in contact.affinity
-                ),
-            )
-            self.offer(contact, self.agents[best[2]], why, out)
+        if best is None:
+            return None
+        why = dc.new_explanation(
+            policy=self.policy.name,
+            summary=f"preferred agent {best[2]} (affinity: last or owning agent)",
+            candidates=tuple(
+                dc.new_candidate(agent_id=a, cost=0.0, note="preferred")
+                for a in contact.affinity
+            ),
+        )
+        return self.agents[best[2]], why
 
     def match_agent(self, agent: AgentState, out: list[dc.Decision]) -> None:
         """Offer the agent the best contacts it can take until it can take no more.
