@@ -337,13 +337,7 @@ class ContactRecorder:
         if isinstance(d, (dc.Offer, dc.Enqueued)) and d.queue != (record.final_queue or record.queue):
             record.final_queue = d.queue  # the router moved it: its queue was closed
         if isinstance(d, dc.Offer):
-            found.callback = d.callback
-            record.offers += 1
-            if record.offered_at is None:
-                record.offered_at = d.at
-            if d.auto_accepted:  # accepted on the agent's behalf: as if OfferAccepted came now
-                self._accepted(found, d.agent_id, d.at)
-            found.auto_answered = d.agent_id if d.auto_accepted and not d.callback else None
+            self._offered(found, d)
         elif isinstance(d, dc.WrapUpStarted):
             found.wrapping.add(d.agent_id)
         elif isinstance(d, dc.WrapUpExpired):
@@ -359,6 +353,16 @@ class ContactRecorder:
         elif isinstance(d, dc.CallbackExhausted):  # every dial of a queued callback failed
             record.outcome, record.ended_at, found.left = "callback_failed", d.at, True
         return d.contact_id  # type: ignore[no-any-return]
+
+    def _offered(self, found: _Open, d: dc.Offer) -> None:
+        record = found.record
+        found.callback = d.callback
+        record.offers += 1
+        if record.offered_at is None:
+            record.offered_at = d.at
+        if d.auto_accepted:  # accepted on the agent's behalf: as if OfferAccepted came now
+            self._accepted(found, d.agent_id, d.at)
+        found.auto_answered = d.agent_id if d.auto_accepted and not d.callback else None
 
     def _finish(self, contact_id: str) -> ContactRecord | None:
         found = self._open.get(contact_id)

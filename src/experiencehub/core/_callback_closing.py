@@ -35,12 +35,15 @@ class CallbackClosing(Callbacks):
         self.held_retries: dict[str, dict[str, None]] = {}
         super().__init__(**config)
 
-    def retry_callback(self, contact: ContactState, out: list[dc.Decision]) -> None:
-        """The retry time came: queued again when its queue is open, else its queue's closing
-        rule applies. Cost: O(log n)."""
+    def retry_callback(
+        self, contact: ContactState, out: list[dc.Decision], *, match: bool = True
+    ) -> None:
+        """The retry time came: queued again when its queue is open (``match``: see
+        :meth:`.Callbacks.retry_callback`), else its queue's closing rule applies.
+        Cost: O(log n)."""
         queue = contact.queue
         if queue.name not in self.closed:
-            super().retry_callback(contact, out)
+            super().retry_callback(contact, out, match=match)
         elif queue.closed_rule == "keep":
             self.held_retries.setdefault(queue.name, {})[contact.contact_id] = None
         else:
