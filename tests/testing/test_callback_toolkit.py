@@ -72,10 +72,10 @@ class _NeverGivesUpCore(RoutingCore):
 class _RetriesAtTheBackCore(RoutingCore):
     """Ignores keep_place: a retried callback always queues at the back."""
 
-    def retry_callback(self, contact, out):  # type: ignore[no-untyped-def]
+    def retry_callback(self, contact, out, **options):  # type: ignore[no-untyped-def]
         policy = contact.callback.policy
         contact.callback.policy = CallbackPolicy(policy.retry_seconds, policy.max_attempts, False)
-        super().retry_callback(contact, out)
+        super().retry_callback(contact, out, **options)
         if contact.callback is not None:
             contact.callback.policy = policy
 
