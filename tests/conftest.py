@@ -5,17 +5,51 @@ tests of the PostgreSQL context store."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
+import pkgutil
+import sys
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
 
+import experiencehub
 from pg_server import PostgresServer, bindir_or_skip
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def _import_every_module() -> None:
+    """Import every module of the package now, once (about 1 s).
+
+    Hypothesis now and then draws a constant found in the source of the project's modules
+    imported so far (test files aside), and learns of new ones as they are imported. Without
+    this, which modules earlier tests happened to import changed the examples a later property
+    test drew, even derandomized: a test passed alone and failed after others, or the reverse.
+    A module needing an extra that is not installed is left out.
+    """
+    for info in pkgutil.walk_packages(experiencehub.__path__, "experiencehub."):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(info.name)
+
+
+_import_every_module()
+
+
+@pytest.fixture(autouse=True)
+def _forget_benchmark_modules() -> Iterator[None]:
+    """Tests that load an asv suite from ``benchmarks/`` register it in ``sys.modules``; it is
+    taken out after the test, so its constants never reach a later property test's draws (see
+    :func:`_import_every_module`). The loaded module object keeps working. Cost: O(modules)."""
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name.partition(".")[0] == "benchmarks":
+            del sys.modules[name]
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from experiencehub import CallbackPolicy, QueueSpec, Stage
+from experiencehub import CallbackPolicy, InvalidTransition, QueueSpec, Stage
 from experiencehub.core import decisions as dc
 from experiencehub.core import events as ev
 from experiencehub.core._handlers import RoutingCore
@@ -171,3 +171,60 @@ _WHY = dc.Explanation(policy="longest_idle", summary="test")
 def _offer(cid: str, agent_id: str, at: float) -> dc.Offer:
     return dc.Offer(at=at, contact_id=cid, agent_id=agent_id, queue="q" if cid != "busy" else "x",
                     channel="phone", stage=0, expires_at=None, explanation=_WHY)  # fmt: skip
+
+
+def _replayed(config: RouterConfig, events: list[ev.Event]) -> tuple[Router, RouterModel]:
+    router, model = config.build(), RouterModel(config)
+    for event in events:
+        assert model.predict_error(event) is None, event
+        model.apply(event, router.handle(event))
+        model.check_router(router)
+    return router, model
+
+
+def test_model_lets_a_dialler_take_its_failed_callback_again_at_once() -> None:
+    """No retry delay: the contact is placed again like an arrival, the agent who dialled
+    ranked like any other, before that agent looks for other work (docs/routing.md). The
+    model once called that offer wrong because a better contact waited for the agent."""
+    config = RouterConfig(
+        queues=(
+            QueueSpec("cb", channel="phone", priority_weight=1.0,
+                      callback=CallbackPolicy(retry_seconds=0.0, max_attempts=2)),
+            QueueSpec("hi", channel="phone", priority_weight=1.0),
+        ),
+        offer_timeout=None,
+    )  # fmt: skip
+    router, _model = _replayed(config, [
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
+        ev.AgentStatusChanged(at=0.0, agent_id="a0", status="away"),
+        ev.ContactArrived(at=1.0, contact_id="c0", queue="cb", priority=1),
+        ev.CallbackRequested(at=1.0, contact_id="c0"),
+        ev.AgentStatusChanged(at=2.0, agent_id="a0", status="available"),
+        ev.OfferAccepted(at=2.0, contact_id="c0", agent_id="a0"),
+        ev.ContactArrived(at=3.0, contact_id="c1", queue="hi", priority=3),  # ranks better
+        ev.CallbackFailed(at=4.0, contact_id="c0"),
+    ])  # fmt: skip
+    assert router.contact_status("c0") == "offered" and router.contact_status("c1") == "waiting"
+
+
+def test_machine_never_asks_a_callback_for_a_consult_leg() -> None:
+    """A leg waiting in a queue that takes callbacks is no caller: the router refuses the
+    request, the model predicts it, and the machine's request_callback rule leaves legs out."""
+    config = RouterConfig(
+        queues=(QueueSpec("q", channel="phone", callback=CallbackPolicy(retry_seconds=5.0)),),
+        offer_timeout=None,
+    )
+    router, model = _replayed(config, [
+        ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity={"phone": 1}),
+        ev.ContactArrived(at=1.0, contact_id="c0", queue="q"),
+        ev.OfferAccepted(at=2.0, contact_id="c0", agent_id="a0"),
+        ev.ConsultRequested(at=3.0, contact_id="c0", consult_id="k0", queue="q"),
+    ])  # fmt: skip
+    assert router.contact_status("k0") == "waiting"  # nobody else to take it
+    request = ev.CallbackRequested(at=4.0, contact_id="k0")
+    assert model.predict_error(request) is InvalidTransition
+    with pytest.raises(InvalidTransition):
+        router.handle(request)
+    machine = RouterMachine()
+    machine.model = model
+    assert machine._may_call_back() == []

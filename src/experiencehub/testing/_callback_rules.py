@@ -36,11 +36,14 @@ class CallbackRules:
         raise NotImplementedError  # RouterMachine's
 
     def _may_call_back(self) -> list[str]:
+        # a consult leg is no caller to call back: the router refuses it (contact_event_any
+        # sends such refused requests)
         return sorted(
             cid
             for cid, m in self.model.contacts.items()
             if m.status == "waiting"
             and not m.callback
+            and cid not in self.model.legs
             and self.model.queues[m.queue].callback is not None
         )
 

@@ -40,6 +40,7 @@ class ModelOracle(ConsultEffects):
         """
         check(event.at >= self.now, f"{event!r}: time went backwards in the model")
         effect = _EFFECTS.get(type(event))
+        self.redialled = None
         refused_transfer = False
         if isinstance(event, ev.ContactTransferred):
             refused_transfer = self._transfer_refused(event, decisions)
@@ -314,7 +315,7 @@ class ModelOracle(ConsultEffects):
         check(
             self.can_take(agent, queue.channel),
             f"{where}: agent cannot take {queue.channel} (status {agent.status}, "
-            f"load {agent.load()}, capacity {agent.capacity})",
+            f"load {agent.load()}, capacity {agent.capacity}){self._pending_wrap_ups(agent)}",
         )
         check(d.contact_id not in agent.slots, f"{where}: agent already holds it {agent.slots}")
         low, high = self.stage_of(contact, d.at, strict=True), self.stage_of(contact, d.at)
@@ -332,7 +333,8 @@ class ModelOracle(ConsultEffects):
         timeout = None if agent.auto_accept else self.config.offer_timeout
         expected = None if timeout is None else d.at + timeout
         check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
-        self._check_best_contact(agent, contact, d.at)
+        if (d.contact_id, d.agent_id) != self.redialled:
+            self._check_best_contact(agent, contact, d.at)
         self._check_best_agent(agent, contact, d.stage, where)
         self._check_consult_offer(d)
         contact.status, contact.agent_id, contact.offer_expires = "offered", d.agent_id, expected
@@ -348,6 +350,11 @@ class ModelOracle(ConsultEffects):
               f"auto_accept={auto}")  # fmt: skip
         said = AUTO_ACCEPTED in d.explanation.summary
         check(said or not auto, f"{where}: the explanation omits {AUTO_ACCEPTED!r}")
+
+    @staticmethod
+    def _pending_wrap_ups(agent: ModelAgent) -> str:
+        pending = sorted(c for c, (_ch, phase) in agent.slots.items() if phase == "wrap_pending")
+        return f"; its wrap-up of {pending} had no WrapUpStarted" if pending else ""
 
     def _check_best_agent(
         self, chosen: ModelAgent, contact: ModelContact, stage: int, where: str
