@@ -182,10 +182,9 @@ def _replayed(config: RouterConfig, events: list[ev.Event]) -> tuple[Router, Rou
     return router, model
 
 
-def test_model_lets_a_dialler_take_its_failed_callback_again_at_once() -> None:
-    """No retry delay: the contact is placed again like an arrival, the agent who dialled
-    ranked like any other, before that agent looks for other work (docs/routing.md). The
-    model once called that offer wrong because a better contact waited for the agent."""
+def test_model_follows_a_dialler_to_a_better_contact_when_its_callback_fails() -> None:
+    """No retry delay, a better contact waiting for the agent who dialled: the agent takes that
+    one and the callback waits (docs/routing.md); the model checks that offer as any other."""
     config = RouterConfig(
         queues=(
             QueueSpec("cb", channel="phone", priority_weight=1.0,
@@ -204,7 +203,7 @@ def test_model_lets_a_dialler_take_its_failed_callback_again_at_once() -> None:
         ev.ContactArrived(at=3.0, contact_id="c1", queue="hi", priority=3),  # ranks better
         ev.CallbackFailed(at=4.0, contact_id="c0"),
     ])  # fmt: skip
-    assert router.contact_status("c0") == "offered" and router.contact_status("c1") == "waiting"
+    assert router.contact_status("c1") == "offered" and router.contact_status("c0") == "waiting"
 
 
 def test_machine_never_asks_a_callback_for_a_consult_leg() -> None:

@@ -25,11 +25,6 @@ class CallbackModel(ModelState):
     """Callback effects and replays (see the module docstring)."""
 
     _expect_exhausted: str | None = None
-    # (contact, agent) of a dial that failed with no retry delay, during that event: the contact
-    # is placed again like an arrival, the agent who dialled ranked like any other, before that
-    # agent looks for other work (docs/routing.md), so offering it the contact again is right
-    # even when another waiting contact ranks better for it
-    redialled: tuple[str, str] | None = None
 
     def _e_callback_request(self, e: ev.CallbackRequested, _d: list[dc.Decision]) -> None:
         contact = self.contacts[e.contact_id]
@@ -59,8 +54,6 @@ class CallbackModel(ModelState):
             return
         contact.status, contact.affinity = "scheduled", ()
         contact.retry_at = e.at + policy.retry_seconds
-        if policy.retry_seconds == 0:
-            self.redialled = (e.contact_id, agent.agent_id)
 
     def requeue_if_retried(self, d: dc.Offer | dc.Enqueued) -> None:
         """A scheduled callback comes back at its retry time with an ``Enqueued`` or an ``Offer``:

@@ -40,7 +40,6 @@ class ModelOracle(ConsultEffects):
         """
         check(event.at >= self.now, f"{event!r}: time went backwards in the model")
         effect = _EFFECTS.get(type(event))
-        self.redialled = None
         refused_transfer = False
         if isinstance(event, ev.ContactTransferred):
             refused_transfer = self._transfer_refused(event, decisions)
@@ -333,8 +332,7 @@ class ModelOracle(ConsultEffects):
         timeout = None if agent.auto_accept else self.config.offer_timeout
         expected = None if timeout is None else d.at + timeout
         check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
-        if (d.contact_id, d.agent_id) != self.redialled:
-            self._check_best_contact(agent, contact, d.at)
+        self._check_best_contact(agent, contact, d.at)
         self._check_best_agent(agent, contact, d.stage, where)
         self._check_consult_offer(d)
         contact.status, contact.agent_id, contact.offer_expires = "offered", d.agent_id, expected
