@@ -64,7 +64,7 @@ EVENT_TYPES: dict[str, type] = {
         ev.AgentLoggedIn, ev.AgentStatusChanged, ev.AgentLoggedOut, ev.ContactArrived,
         ev.OfferAccepted, ev.OfferRejected, ev.ContactEnded, ev.WrapUpEnded,
         ev.ContactAbandoned, ev.ContactTransferred, ev.Tick, ev.AgentSkillsChanged,
-        ev.QueueClosed, ev.QueueOpened, ev.QueueAdded,
+        ev.QueueClosed, ev.QueueOpened, ev.QueueAdded, ev.QueueChanged,
         ev.ConsultRequested, ev.ConsultEnded,
         ev.CallbackRequested, ev.CallbackAnswered, ev.CallbackFailed,
     )

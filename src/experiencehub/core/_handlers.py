@@ -57,6 +57,7 @@ class RoutingCore(CallbackClosing):
             ev.ContactAbandoned: (self._check_abandon, self._abandon),
             ev.ContactTransferred: (self._check_transfer, self._transfer),
             ev.QueueAdded: (self._check_queue_added, self._add_queue),
+            ev.QueueChanged: (self._check_queue_changed, self._change_queue),
             ev.QueueClosed: (self._check_queue_named, self._close),
             ev.QueueOpened: (self._check_queue_named, self._open),
             ev.ConsultRequested: (self.check_consult_request, self.start_consult),
@@ -229,6 +230,19 @@ class RoutingCore(CallbackClosing):
             )
         if spec.closed_queue is not None:
             self.queue(spec.closed_queue)
+
+    def _check_queue_changed(self, e: ev.QueueChanged) -> None:
+        """The queue is configured, keeps its channel, and a new ``closed_queue`` is known."""
+        spec = e.spec
+        old = self.queue(spec.name)
+        if spec.channel != old.channel:
+            raise InvalidEvent(
+                f"queue {spec.name}: channel={spec.channel!r} must stay {old.channel!r} (its "
+                f"contacts hold {old.channel} slots); add a queue with QueueAdded instead"
+            )
+        if spec.closed_queue is not None:
+            self.queue(spec.closed_queue)
+
     def _check_callback_request(self, e: ev.CallbackRequested) -> None:
         """The contact waits (not offered), is no callback yet, and its queue takes them."""
         contact = self.contact(e.contact_id)
@@ -445,6 +459,9 @@ class RoutingCore(CallbackClosing):
     def _add_queue(self, e: ev.QueueAdded, _out: list[dc.Decision]) -> None:
         self.add_queue(e.spec)
 
+    def _change_queue(self, e: ev.QueueChanged, out: list[dc.Decision]) -> None:
+        if e.spec != self.queues[e.spec.name]:
+            self.change_queue(e.spec, out)
 
     def _callback_request(self, e: ev.CallbackRequested, out: list[dc.Decision]) -> None:
         self.request_callback(self.contacts[e.contact_id], out)

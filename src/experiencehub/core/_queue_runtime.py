@@ -1,5 +1,5 @@
-"""Queues that change while contacts flow: added, closed and opened (private; the layer between
-:mod:`._matching` and :mod:`._handlers`, see :mod:`._state`).
+"""Queues that change while contacts flow: added, changed, closed and opened (private; the layer
+between :mod:`._matching` and :mod:`._handlers`, see :mod:`._state`).
 
 A closed queue takes no new contacts: an arrival goes to the queue's ``closed_queue`` when it
 names one that is open, else it is refused; a transfer into a closed queue is refused and the
@@ -15,9 +15,11 @@ from typing import Any
 
 from . import decisions as dc
 from ._matching import Matching
+from ._offers import OfferReturn
+from ._state import ALERT, DELAY, STAGE
 from .contacts import ContactState, ContactStatus
 from .deadlines import KIND, SUBJECT, Deadline
-from .queues import QueueSpec, WaitingLine, build_lines
+from .queues import KEY_SEQ, QueueSpec, WaitingKey, WaitingLine, build_lines
 
 HOURS = "hours"
 """Deadline kind: a queue's hours of operation open or close it."""
@@ -204,3 +206,133 @@ class QueueRuntime(Matching):
             known = self._any_lines.setdefault(queue.channel, [])
             if all(line is not last for line in known):
                 known.append(last)
+
+    # -- queues changed at run time ----------------------------------------------------------
+    def change_queue(self, new: QueueSpec, out: list[dc.Decision]) -> None:
+        """Replace a configured queue's spec while contacts flow (checked: the name is known,
+        the channel the same, its ``closed_queue`` known).
+
+        The queue is rebuilt around its contacts, as if the new spec had been configured when
+        each arrived: waiting and ringing contacts keep their arrival time and order number, and
+        take the new spec's key (priority weight, aging), stage (by how long they have waited)
+        and routing class (their criteria on the new queue); every logged-in agent's eligibility
+        is computed again, as at login. Then each waiting contact, best first, is offered to an
+        agent who can take it now or queued; an open offer whose agent can no longer be offered
+        the contact at its new stage is withdrawn (the contact goes to the next agent), the
+        others stand. A service-level alert already raised is not raised again; one not yet
+        due is due at the new threshold. Connected contacts, dials and scheduled callbacks stay
+        as they are, under the new spec (its wrap-up applies to contacts that end from now on).
+        Hours restart from the new spec: with hours, they decide at once whether the queue is
+        open; without, a queue closed by its old hours opens, and one closed by hand stays so.
+
+        Cost: O(n) over the router's contacts to find the queue's, plus O(w log n) to requeue
+        its w waiting ones, plus O(A·(c·R·K + q log n)) to re-enrol the A logged-in agents, as
+        when a queue is added; changes are rare (measured in docs/performance.md).
+        """
+        name = new.name
+        old = self.queues[name]
+        waiting, offered = ContactStatus.WAITING, ContactStatus.OFFERED
+        mine = [c for c in self.contacts.values() if c.queue is old]
+        queued = [c for c in mine if c.status is waiting or c.status is offered]
+        # contacts whose service-level alert is still to come (the others had it, or have none)
+        alert_due = {c.contact_id for c in queued if any(d[KIND] == ALERT for d in c.deadlines)}
+        for contact in queued:
+            if contact.status is waiting:
+                self.leave_lines(contact)
+            self._cancel_wait_deadlines(contact)
+        criteria = [(contact, contact.criteria) for contact in mine]
+        for contact in mine:
+            self.unroute_contact(contact)  # a criteria class of the old queue goes with it
+            self.pools.forget_contact(contact.contact_id)  # its own heaps of the old pools
+        self._replace_spec(old, new)
+        self.reenrol_all(self.fill_eligibility)
+        for contact, wanted in criteria:
+            contact.queue = new
+            self.route_contact(contact, wanted)
+        sl = new.service_level_seconds
+        for contact in sorted(queued, key=lambda c: self._new_key(new, c)):
+            contact.key = self._new_key(new, contact)
+            if sl is not None and (
+                contact.contact_id in alert_due or old.service_level_seconds is None
+            ):
+                self._schedule_alert(contact, out)
+            if self.delay_classes:
+                self.schedule_delays(contact, self.delay_classes.get(name, ()))
+            self._restage(contact, out)
+            if contact.status is waiting:
+                self.place(contact, out)
+        # offers last, so an agent whose offer is withdrawn finds every contact in its lines
+        for contact in [c for c in queued if c.status is offered]:
+            assert contact.agent_id is not None
+            agent = self.agents[contact.agent_id]
+            if not self.may_keep_offer(agent, contact):
+                why = f"queue {name} changed; {agent.agent_id} cannot be offered it at stage {contact.stage}"
+                self.return_offer(contact, agent, OfferReturn.WITHDRAWN, out, reason=why)
+        self._restart_hours(old, new, out)
+
+    @staticmethod
+    def _new_key(queue: QueueSpec, contact: ContactState) -> WaitingKey:
+        """The waiting key the contact would have had in ``queue``: its arrival in the queue
+        and order number kept, its base priority by the queue's weight and aging."""
+        at = contact.enqueued_at
+        return (-queue.base_priority(contact.priority, at), at, contact.key[KEY_SEQ])
+
+    def _cancel_wait_deadlines(self, contact: ContactState) -> None:
+        """The contact's stage, alert and delay deadlines go (an offer's expiry and an
+        affinity window stay). Cost: O(d) for its d deadlines."""
+        kept = []
+        for entry in contact.deadlines:
+            if entry[KIND] in (STAGE, ALERT, DELAY):
+                self.deadlines.cancel(entry)
+            else:
+                kept.append(entry)
+        contact.deadlines = kept
+
+    def _restage(self, contact: ContactState, out: list[dc.Decision]) -> None:
+        """The contact's stage in its new routing class: by its wait, or still 0 while it waits
+        for preferred agents who may still be preferred (none left: the stages take over)."""
+        if contact.affinity:
+            contact.affinity = tuple(
+                a for a in contact.affinity if self.stays_preferred(a, contact)
+            )
+            if not contact.affinity:
+                self.end_affinity(contact, out)
+            return
+        self._enter_stage(contact, contact.route.stage_at(self.now - contact.enqueued_at))
+
+    def _replace_spec(self, old: QueueSpec, new: QueueSpec) -> None:
+        """The queue's spec, lines (none holds a contact of it now), login index and "any
+        agent" lines become the new spec's; views of lines no queue uses any more go.
+        Cost: O(Q + L) for Q queues and L lines."""
+        name = new.name
+        self.queues[name] = new
+        gone = [self.lines.pop((name, stage)) for stage in range(len(old.stages))]
+        self.lines.update(self._lines_of(new))
+        used = {id(line) for line in self.lines.values()}
+        self.declined.drop_lines([line for line in gone if id(line) not in used])
+        index = next(i for i, queue in enumerate(self._queue_order) if queue is old)
+        self._queue_order[index] = new
+        self._index_bucket(old).remove(index)
+        self._index_bucket(new).append(index)
+        self.index_any_lines()
+        self.pools.add_queue(new)  # its channel's pool, if its last stage newly takes any agent
+
+    def _index_bucket(self, queue: QueueSpec) -> list[int]:
+        """The login index's list that holds (or will hold) the queue's position."""
+        if queue.requires:
+            return self._queues_by_need.setdefault(next(iter(queue.requires)), [])
+        return self._requiring_nothing
+
+    def _restart_hours(self, old: QueueSpec, new: QueueSpec, out: list[dc.Decision]) -> None:
+        """The old hours' deadline goes; new hours decide at once whether the queue is open
+        (their closing applies the new closing rule); without new hours, a queue its old hours
+        had closed opens, one closed by hand stays closed. Cost: as :meth:`start_hours`."""
+        name = new.name
+        entry = self.hours_deadlines.pop(name, None)
+        if entry is not None:
+            self.deadlines.cancel(entry)
+        if new.hours is not None:
+            self.closed.pop(name, None)
+            self.start_hours(new, out)
+        elif old.hours is not None and self.closed.get(name) == OUTSIDE_HOURS:
+            self.open_queue(name, out)

@@ -119,13 +119,7 @@ class RoutingState:
                 self._requiring_nothing.append(index)
         self._needs_of: dict[str, frozenset[str]] = {}
         self._any_lines: dict[str, list[WaitingLine]] = {}
-        listed: set[int] = set()
-        for queue in self._queue_order:
-            if queue.stages[-1].max_cost is None:
-                last = self.lines[(queue.name, len(queue.stages) - 1)]
-                if id(last) not in listed:
-                    listed.add(id(last))
-                    self._any_lines.setdefault(queue.channel, []).append(last)
+        self.index_any_lines()
         # routing classes interned for contacts with criteria: (queue, criteria) → its class,
         # and the class's name → it (see route_contact)
         self.criteria_classes: dict[tuple[str, RoutingCriteria], CriteriaClass] = {}
@@ -134,6 +128,18 @@ class RoutingState:
         self.seq = 0
         self.agent_seq = 0
         self.offer_seq = 0
+
+    def index_any_lines(self) -> None:
+        """Each channel's distinct "any agent" lines (a final stage with ``max_cost=None``), in
+        configuration order, from the queues' lines. Cost: O(Q)."""
+        self._any_lines = {}
+        listed: set[int] = set()
+        for queue in self._queue_order:
+            if queue.stages[-1].max_cost is None:
+                last = self.lines[(queue.name, len(queue.stages) - 1)]
+                if id(last) not in listed:
+                    listed.add(id(last))
+                    self._any_lines.setdefault(queue.channel, []).append(last)
 
     # -- agents ---------------------------------------------------------------------------
     def new_agent(

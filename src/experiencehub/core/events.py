@@ -61,6 +61,7 @@ __all__ = [
     "OfferRejected",
     "ProfileQueue",
     "QueueAdded",
+    "QueueChanged",
     "QueueClosed",
     "QueueOpened",
     "RoutingCriteria",
@@ -262,6 +263,25 @@ class QueueAdded:
     spec: QueueSpec = attrs.field(validator=_queue_spec)
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class QueueChanged:
+    """A configured queue's spec is replaced while contacts flow (a supervisor raises a
+    required level, widens a stage, changes the service-level target or the hours).
+
+    ``spec.name`` names the queue; everything but its channel may change. Waiting and ringing
+    contacts keep their place in time and are routed by the new spec from ``at`` (new stage by
+    how long they waited, new priority weight and aging); an open offer its agent could no
+    longer be made is withdrawn; connected contacts stay. A new ``closed_queue`` must be
+    configured. See docs/routing.md, "Queues changed while contacts flow".
+
+    >>> QueueChanged(at=90.0, spec=QueueSpec("promo", channel="chat", service_level_seconds=30)).spec.name
+    'promo'
+    """
+
+    at: float = attrs.field(validator=v.event_time)
+    spec: QueueSpec = attrs.field(validator=_queue_spec)
+
+
 CONSULT_OUTCOMES = ("transfer", "conference", "return", "cancel")
 """How a consult ends: a warm ``transfer`` (the consulted agent keeps the contact, the first
 agent wraps up), a ``conference`` (both keep it until ``ContactEnded``), ``return`` (the
@@ -413,6 +433,7 @@ Event: TypeAlias = (
     | ContactAbandoned
     | ContactTransferred
     | QueueAdded
+    | QueueChanged
     | QueueClosed
     | QueueOpened
     | ConsultRequested

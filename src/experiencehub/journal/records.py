@@ -82,7 +82,7 @@ def encode(event: ev.Event) -> bytes:
 
 
 def _nested(value: Any) -> Any:
-    """A nested value object (the QueueSpec of a QueueAdded) as its plain JSON object."""
+    """A nested value object (the QueueSpec of a QueueAdded or QueueChanged) as its plain JSON object."""
     if attrs.has(type(value)):
         return attrs.asdict(value, recurse=True)
     raise TypeError(f"{type(value).__name__} has no JSON form")

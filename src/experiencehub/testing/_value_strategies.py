@@ -176,6 +176,11 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         at=event_times(),
         spec=identifiers().flatmap(lambda name: queue_specs(name, ("s", "t"))),
     ),
+    ev.QueueChanged: st.builds(
+        ev.QueueChanged,
+        at=event_times(),
+        spec=identifiers().flatmap(lambda name: queue_specs(name, ("s", "t"))),
+    ),
     ev.QueueClosed: st.builds(
         ev.QueueClosed, at=event_times(), queue=identifiers(), reason=st.none() | _TEXT
     ),
