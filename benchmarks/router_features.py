@@ -84,6 +84,16 @@ class QueueRuntime:
         self.serial += 1
         self.router.handle(ev.QueueAdded(at=2.0, spec=_queue(f"new{self.serial}", "s0")))
 
+    def time_change_queue(self, agents: int, waiting: int) -> None:
+        """QueueChanged of q2 (1/19 of the waiting contacts sit in it), its last stage moved
+        and back: O(contacts) to find the queue's, O(w log n) to requeue its w waiting ones,
+        O(agents) for eligibility (documented)."""
+        self.serial += 1
+        later = attrs.evolve(_queue("q2", "s2"), stages=[Stage(after=0, max_cost=0),
+                                                         Stage(after=1800, max_cost=None)])  # fmt: skip
+        self.router.handle(ev.QueueChanged(at=2.0, spec=later))
+        self.router.handle(ev.QueueChanged(at=2.0, spec=_queue("q2", "s2")))
+
 
 def measure_consult(sc: Scenario, reps: int) -> dict[str, list[int]]:
     """ns per consult request (→ offer of the leg to a free group-B agent), per accept of the

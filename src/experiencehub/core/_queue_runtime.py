@@ -250,8 +250,9 @@ class QueueRuntime(Matching):
             contact.queue = new
             self.route_contact(contact, wanted)
         sl = new.service_level_seconds
-        for contact in sorted(queued, key=lambda c: self._new_key(new, c)):
-            contact.key = self._new_key(new, contact)
+        keyed = sorted(((self._new_key(new, c), c) for c in queued), key=lambda pair: pair[0])
+        for key, contact in keyed:
+            contact.key = key
             if sl is not None and (
                 contact.contact_id in alert_due or old.service_level_seconds is None
             ):
