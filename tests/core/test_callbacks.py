@@ -88,7 +88,9 @@ def test_events_and_decisions_are_frozen_values_whose_repr_is_python() -> None:
         ({"keep_place": 1}, "keep_place=1"),
     ],
 )
-def test_a_bad_policy_is_a_config_error_naming_the_value(fields: dict[str, object], rule: str) -> None:
+def test_a_bad_policy_is_a_config_error_naming_the_value(
+    fields: dict[str, object], rule: str
+) -> None:
     with pytest.raises(ConfigError, match=rule):
         CallbackPolicy(**fields)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="callback="):
@@ -128,7 +130,9 @@ def test_accept_dials_and_an_answer_connects_counted_as_answered_then() -> None:
     send(router, ev.ContactEnded(at=10.0, contact_id="busy-a1"))
     assert send(router, ev.OfferAccepted(at=12.0, contact_id="c1", agent_id="a1")) == []
     assert router.contact_status("c1") == "dialing"
-    assert [(w.contact_id, w.phase, w.since) for w in router.work("a1")] == [("c1", "dialing", 12.0)]
+    assert [(w.contact_id, w.phase, w.since) for w in router.work("a1")] == [
+        ("c1", "dialing", 12.0)
+    ]
     assert "a1 is dialling the customer (dial 1 of 2)" in router.explain("c1").summary
     counters = router.stats.counters("support")
     assert counters.answered == 1 and router.stats.waiting("support") == 0
@@ -299,7 +303,9 @@ STEPS = st.lists(
 
 
 def _step(kind: str, who: str, at: float, router: Router) -> ev.Event:
-    agent = next((a for a in router.agent_ids() if any(w.contact_id == who for w in router.work(a))), "a1")
+    agent = next(
+        (a for a in router.agent_ids() if any(w.contact_id == who for w in router.work(a))), "a1"
+    )
     return {
         "arrive": lambda: ev.ContactArrived(at=at, contact_id=who, queue="support"),
         "callback": lambda: ev.CallbackRequested(at=at, contact_id=who),
@@ -346,7 +352,9 @@ def test_callbacks_keep_every_invariant_and_never_dial_more_than_allowed(
         assert all(n <= 2 for n in dials.values()), dials
 
 
-def _check_decisions(decisions: list[dc.Decision], callbacks: set[str], dials: dict[str, int]) -> None:
+def _check_decisions(
+    decisions: list[dc.Decision], callbacks: set[str], dials: dict[str, int]
+) -> None:
     for d in decisions:
         if isinstance(d, dc.Offer):
             assert d.callback == (d.contact_id in callbacks), d
@@ -382,3 +390,26 @@ def test_a_dialler_with_slots_left_gets_the_retry_without_delay_and_keeps_it() -
     assert kinds(decisions) == ["CallbackQueued", "Offer"]
     assert offers(decisions) == [("c1", "a1")]
     assert router.contact_status("c1") == "offered"
+
+
+def test_a_retried_callback_with_criteria_takes_its_criteria_step_not_its_queues_stage() -> None:
+    """Regression: the retry set the stage by the queue's stages (three here), not by the
+    contact's criteria steps (one), and the next match read past the criteria's stages."""
+    from experiencehub import Stage
+    from experiencehub.events import CriteriaStep, RoutingCriteria
+
+    stages = [
+        Stage(after=0, max_cost=0),
+        Stage(after=100, max_cost=1),
+        Stage(after=200, max_cost=None),
+    ]
+    router = phone_router(stages=stages)
+    spanish = RoutingCriteria(steps=[CriteriaStep(requires={"spanish": 1})])
+    arrive(router, "c1", 1.0, criteria=spanish)
+    send(router, ev.CallbackRequested(at=1.0, contact_id="c1"))
+    login(router, "a1", 2.0, skills={"support": 1, "spanish": 1}, capacity={"phone": 1})
+    send(router, ev.OfferAccepted(at=3.0, contact_id="c1", agent_id="a1"))
+    send(router, ev.CallbackFailed(at=250.0, contact_id="c1", reason="no answer"))
+    decisions = send(router, ev.Tick(at=310.0))  # the retry: waited 309 s, queue stage 2
+    [offer] = [d for d in decisions if isinstance(d, dc.Offer)]
+    assert (offer.contact_id, offer.agent_id, offer.stage) == ("c1", "a1", 0)

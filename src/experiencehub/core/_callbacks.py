@@ -158,7 +158,7 @@ class Callbacks(Consulting):
             contact.key = (-queue.base_priority(contact.priority, now), now, self.seq)
             contact.enqueued_at = now
             self.stats.queued(queue.name, now, self.seq)
-        self._enter_stage(contact, queue.stage_at(now - contact.enqueued_at))
+        self._enter_stage(contact, contact.route.stage_at(now - contact.enqueued_at))
         if not match:
             self._enter_lines(contact)
             return
