@@ -116,7 +116,9 @@ def validate(
             _check_self_service(queue.self_service, f"queues[{i}].self_service", asks, problems)
         if queue.queued_callback is not None:
             _check_queued_callback(queue.queued_callback, f"queues[{i}].queued_callback", problems)
-    queue_key_problems(scenario, problems, known="queues" not in incomplete)
+    queue_key_problems(
+        scenario, problems, known="queues" not in incomplete, values=_check_queue_values
+    )
     channels = None if {"queues", "agents"} & set(incomplete) else _channels(scenario)
     _check_channel_rules(scenario.simulation.channel_rules, channels, problems)
     if not {"queues", "agents", "substitutions"} & set(incomplete):
@@ -280,21 +282,27 @@ def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:
         names.add(queue.name)
         _need(problems, bool(queue.channel), f"{where}.channel", "a non-empty string",
               queue.channel)  # fmt: skip
-        for skill, level in queue.requires.items():
-            _need(problems, level >= 0, f"{where}.requires.{skill}", ">= 0", level)
-        _non_negative(problems, f"{where}.service_level_seconds", queue.service_level_seconds)
-        _target(problems, f"{where}.service_level_target", queue.service_level_target)
-        _check_stages(queue, where, problems)
-        _check_wrap_up(queue.wrap_up, f"{where}.wrap_up", problems)
-        if queue.max_length is not None:
-            _need(problems, queue.max_length >= 1, f"{where}.max_length", ">= 1", queue.max_length)
-        _non_negative(problems, f"{where}.priority_weight", queue.priority_weight)
-        _non_negative(problems, f"{where}.aging_per_minute", queue.aging_per_minute)
-        _non_negative(problems, f"{where}.affinity_seconds", queue.affinity_seconds)
-        _non_negative(problems, f"{where}.rejoin_seconds", queue.rejoin_seconds)
+        _check_queue_values(queue, where, problems)
         _check_closures(queue, where, problems)
         _check_hours(queue, where, problems)
     return names
+
+
+def _check_queue_values(queue: QueueConfig, where: str, problems: Problems) -> None:
+    """A queue's values (:mod:`.queue_checks` checks each of its ``changes`` with this too:
+    the problems a change adds, with the change's key path)."""
+    for skill, level in queue.requires.items():
+        _need(problems, level >= 0, f"{where}.requires.{skill}", ">= 0", level)
+    _non_negative(problems, f"{where}.service_level_seconds", queue.service_level_seconds)
+    _target(problems, f"{where}.service_level_target", queue.service_level_target)
+    _check_stages(queue, where, problems)
+    _check_wrap_up(queue.wrap_up, f"{where}.wrap_up", problems)
+    if queue.max_length is not None:
+        _need(problems, queue.max_length >= 1, f"{where}.max_length", ">= 1", queue.max_length)
+    _non_negative(problems, f"{where}.priority_weight", queue.priority_weight)
+    _non_negative(problems, f"{where}.aging_per_minute", queue.aging_per_minute)
+    _non_negative(problems, f"{where}.affinity_seconds", queue.affinity_seconds)
+    _non_negative(problems, f"{where}.rejoin_seconds", queue.rejoin_seconds)
 
 
 def _check_hours(queue: QueueConfig, where: str, problems: Problems) -> None:
@@ -717,7 +725,7 @@ def _check_skills(scenario: Scenario, problems: Problems) -> None:
     agent_skills |= {
         skill for group in scenario.agents for change in group.skill_changes for skill in change.skills
     }
-    needed = {skill for queue in scenario.queues for skill in queue.requires}
+    needed = {skill for queue in scenario.queues for skill in queue.required_skills()}
     known = agent_skills | needed
     for i, edge in enumerate(scenario.substitutions):
         where = f"substitutions[{i}]"
@@ -741,12 +749,24 @@ def _check_skills(scenario: Scenario, problems: Problems) -> None:
                         f"{skill!r} (no agent group has it or a substitute)"
                     )
     for i, queue in enumerate(scenario.queues):
-        for skill in queue.requires:
-            if skill not in servable:
-                problems.append(
-                    f"queues[{i}].requires.{skill}: unknown skill {skill!r} (no agent group has it or a substitute)"
-                )
+        _check_queue_skills(queue, f"queues[{i}]", servable, problems)
         if not any(group.capacity.get(queue.channel, 0) > 0 for group in scenario.agents):
             problems.append(
                 f"queues[{i}].channel: no agent group has capacity on {queue.channel!r}"
             )
+
+
+def _check_queue_skills(
+    queue: QueueConfig, where: str, servable: Collection[str], problems: Problems
+) -> None:
+    """Each skill the queue requires, at the start or after a change, is some group's (or a
+    substitute's)."""
+    paths = [(f"{where}.requires", queue.requires)]
+    paths += [(f"{where}.changes[{j}].requires", c.requires or {})
+              for j, c in enumerate(queue.changes)]  # fmt: skip
+    for path, requires in paths:
+        for skill in requires:
+            if skill not in servable:
+                problems.append(
+                    f"{path}.{skill}: unknown skill {skill!r} (no agent group has it or a substitute)"
+                )

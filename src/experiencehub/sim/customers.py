@@ -66,7 +66,7 @@ from ..context.store import MemoryContextStore
 from ..core.router import Router
 from ..core.skills import SkillGraph
 from ..records import ContactRecord
-from .scenario import AgentGroup, Scenario
+from .scenario import AgentGroup, QueueConfig, Scenario
 from .workload import Customer, contact_stream, sampler
 
 __all__ = ["DEFAULT_IDENTITY", "CustomerModel", "Issue", "LiveContact"]
@@ -140,6 +140,11 @@ class CustomerModel:
                 repeat_window_seconds=scenario.kpis.repeat_window_hours * 3600.0,
                 keep_records=False,  # the simulator keeps its own records
             )
+
+    def queue_changed(self, queue: QueueConfig, graph: SkillGraph) -> None:
+        """A queue's ``changes`` entry took effect: the groups' skill costs of serving it are
+        its new requirement's and stages'. Cost: O(groups · R·K)."""
+        self.costs.update(_serving_costs(self.scenario, graph, queue))
 
     # -- who serves --------------------------------------------------------------------------
     def handle_seconds(self, base: float, group: AgentGroup, queue: str, *, talking: int) -> float:
@@ -306,13 +311,22 @@ _IDENTITY_VALUES = {
 
 
 def _substitution_costs(scenario: Scenario, graph: SkillGraph) -> dict[tuple[str, str], float]:
-    """(group, queue) → skill cost of serving; no skill path (an any-agent stage) counts as one
-    more than the queue's highest finite stage cost."""
+    """(group, queue) → skill cost of serving (see :func:`_serving_costs`)."""
     costs: dict[tuple[str, str], float] = {}
     for queue in scenario.queues:
-        finite = [s.max_cost for s in queue.stages if s.max_cost is not None]
-        beyond = (max(finite) if finite else 0.0) + 1.0
-        for group in scenario.agents:
-            served = graph.serving_cost(group.skills, queue.requires)
-            costs[group.group, queue.name] = beyond if served is None else float(served[0])
+        costs.update(_serving_costs(scenario, graph, queue))
+    return costs
+
+
+def _serving_costs(
+    scenario: Scenario, graph: SkillGraph, queue: QueueConfig
+) -> dict[tuple[str, str], float]:
+    """(group, ``queue``) → skill cost of serving; no skill path (an any-agent stage) counts as
+    one more than the queue's highest finite stage cost."""
+    finite = [s.max_cost for s in queue.stages if s.max_cost is not None]
+    beyond = (max(finite) if finite else 0.0) + 1.0
+    costs: dict[tuple[str, str], float] = {}
+    for group in scenario.agents:
+        served = graph.serving_cost(group.skills, queue.requires)
+        costs[group.group, queue.name] = beyond if served is None else float(served[0])
     return costs

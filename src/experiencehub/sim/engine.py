@@ -40,7 +40,7 @@ from ..core.criteria import RoutingCriteria
 from ..records import ContactRecord, merged
 from .build import build_router, router_seed, skill_graph
 from .callback_loop import CallbackLoop
-from .closures import schedule_additions, schedule_closures
+from .closures import queue_changed, schedule_additions, schedule_changes, schedule_closures
 from .consult_loop import ConsultLoop
 from .consults import ConsultDesk, ConsultVisit
 from .customers import CustomerModel, Issue, LiveContact
@@ -48,7 +48,7 @@ from .kpi import AgentTime
 from .preferred import ChannelPreferences
 from .queued_callbacks import CallbackDesk, CallbackVisit
 from .router_config import routing_criteria
-from .scenario import Scenario
+from .scenario import QueueConfig, Scenario
 from .self_service import SelfServiceDesk, SelfServiceVisit
 from .staff import Agent, Clock
 from .workforce import FORCED_AWAY_SECONDS, Action, Workforce
@@ -176,6 +176,7 @@ class _Simulation(ConsultLoop, CallbackLoop):
 
     def _loop(self, started: float) -> RunResult:
         schedule_closures(self.scenario.queues, self.push, self.send)
+        schedule_changes(self.scenario.queues, self.push, self._change_queue)
         for source in self.sources:
             self._next_arrival(source)
         heap, router, pop = self.heap, self.router, heapq.heappop
@@ -257,6 +258,17 @@ class _Simulation(ConsultLoop, CallbackLoop):
         while soon:
             action, a, b, c = soon.pop(0)
             action(a, b, c)
+
+    def _change_queue(self, queue: QueueConfig, _b: Any, _c: Any) -> None:
+        """A queue's ``changes`` entry takes effect: contacts arriving from now on are measured
+        against its service-level threshold, the agents' side and the customer model follow its
+        wrap-up and who serves it, and the router is told (``QueueChanged``; an offer it
+        withdraws is lost as any other, see :meth:`_on_offer_lost`). Cost: one router event,
+        plus O(agents + groups) to follow."""
+        self.queues[queue.name] = queue
+        self.staff.queue_changed(queue)
+        self.model.queue_changed(queue, self.graph)
+        self.send(queue_changed(self.now, queue))
 
     # -- customers --------------------------------------------------------------------------
     def _next_arrival(self, source: CustomerSource) -> None:

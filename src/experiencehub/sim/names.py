@@ -38,7 +38,7 @@ def unused_skill_problems(scenario: Scenario) -> list[str]:
 
     Cost: O(G·S·K) for G groups of S skills against K used skill names.
     """
-    used = {skill for queue in scenario.queues for skill in queue.requires}
+    used = {skill for queue in scenario.queues for skill in queue.required_skills()}
     used |= {name for edge in scenario.substitutions for name in (edge.skill, edge.serves)}
     used |= {
         skill

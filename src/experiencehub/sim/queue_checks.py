@@ -1,5 +1,6 @@
 """Checks of the scenario keys that change queues and wrap-up during a run: a queue's
-``closed_rule`` and ``closed_queue``, a queue's ``added_at``, and a group's manual ``wrap_up``.
+``closed_rule`` and ``closed_queue``, a queue's ``added_at`` and ``changes``, and a group's
+manual ``wrap_up``.
 
 This module owns those rules only; :mod:`.checks` calls :func:`queue_key_problems` (it never
 raises and never simulates). Each problem reads ``"key.path: what is expected, got …"``.
@@ -14,20 +15,33 @@ raises and never simulates). Each problem reads ``"key.path: what is expected, g
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Mapping
+
+import attrs
 
 from ..core.queues import CLOSED_RULES
-from .scenario_types import AgentGroup, QueueConfig, Scenario
+from .scenario_types import AgentGroup, QueueChange, QueueConfig, Scenario
 
 __all__ = ["queue_key_problems"]
 
 Problems = list[str]
+ValueCheck = Callable[[QueueConfig, str, Problems], None]
+"""Appends the problems of a queue's values under a key path (:mod:`.checks` owns it)."""
 
 
-def queue_key_problems(scenario: Scenario, problems: Problems, *, known: bool = True) -> None:
-    """Append the problems of every queue's closing and ``added_at`` keys and of the groups'
-    manual wrap-up. ``known=False`` (the queues section could not be read whole) skips the
-    references between queues. Cost: O(queues + groups · profile + workload)."""
+def queue_key_problems(
+    scenario: Scenario,
+    problems: Problems,
+    *,
+    known: bool = True,
+    values: ValueCheck | None = None,
+) -> None:
+    """Append the problems of every queue's closing, ``added_at`` and ``changes`` keys and of
+    the groups' manual wrap-up. ``known=False`` (the queues section could not be read whole)
+    skips the references between queues; ``values`` checks what each change makes of the
+    queue's values (None: not checked). Cost: O(queues · changes + groups · profile +
+    workload)."""
     queues = {q.name: q for q in scenario.queues}
     end = scenario.simulation.warmup + scenario.simulation.duration
     for i, queue in enumerate(scenario.queues):
@@ -35,6 +49,9 @@ def queue_key_problems(scenario: Scenario, problems: Problems, *, known: bool = 
         _check_closing(queue, where, queues if known else None, problems)
         if queue.added_at is not None:
             _check_added(queue, where, end, problems)
+        if queue.changes:
+            _check_changes(queue, where, end=end, queues=queues if known else None,
+                           values=values, problems=problems)  # fmt: skip
     if not known:
         return
     for i, group in enumerate(scenario.agents):
@@ -125,3 +142,83 @@ def _check_targets_added(
                     f"{queue.added_at}); its contacts may come before it exists: pick a queue "
                     "configured from the start"
                 )
+
+
+_KEPT = {
+    "name": "a queue keeps its name: its workload, profiles and records refer to it",
+    "channel": "a queue keeps its channel: its contacts hold that channel's slots; add another "
+    "queue with added_at instead",
+}
+"""The keys of ``[[queues]]`` a change may not set, and why."""
+
+
+def _check_changes(
+    queue: QueueConfig,
+    where: str,
+    *,
+    end: float,
+    queues: Mapping[str, QueueConfig] | None,
+    values: ValueCheck | None,
+    problems: Problems,
+) -> None:
+    """Each change sets no kept key, comes within the run, after the previous one and not
+    before the queue is added, and adds no problem to the queue as it was before it."""
+    previous: float | None = None
+    pairs = itertools.pairwise(queue.versions())
+    for j, (change, ((_, before), (_, after))) in enumerate(zip(queue.changes, pairs, strict=True)):
+        path = f"{where}.changes[{j}]"
+        for key, why in _KEPT.items():
+            if getattr(change, key) is not None:
+                problems.append(
+                    f"{path}.{key}: a change cannot set it ({why}), got {getattr(change, key)!r}"
+                )
+        _check_change_time(
+            change, path, end=end, previous=previous, added=queue.added_at, problems=problems
+        )
+        previous = change.at
+        _check_changed_values(before, after, at=change.at, path=path, queues=queues,
+                              values=values, problems=problems)  # fmt: skip
+
+
+def _check_change_time(
+    change: QueueChange,
+    path: str,
+    *,
+    end: float,
+    previous: float | None,
+    added: float | None,
+    problems: Problems,
+) -> None:
+    at = change.at
+    if not 0.0 <= at < end:
+        problems.append(
+            f"{path}.at: must be >= 0 and < the run's end ({end} s: warmup + duration), got {at}"
+        )
+    if previous is not None and at <= previous:
+        problems.append(f"{path}.at: must be > the previous change's {previous}, got {at}")
+    if added is not None and at < added:
+        problems.append(
+            f"{path}.at: must be >= added_at ({added}): the queue does not exist before, got {at}"
+        )
+
+
+def _check_changed_values(
+    before: QueueConfig,
+    after: QueueConfig,
+    *,
+    at: float,
+    path: str,
+    queues: Mapping[str, QueueConfig] | None,
+    values: ValueCheck | None,
+    problems: Problems,
+) -> None:
+    """The problems the change adds to the queue as it was before it (the queue's own are
+    reported at its own keys), under the change's key path: ``values``' checks and the closing
+    keys, a ``closed_queue`` configured by the change's time."""
+    old: Problems = []
+    new: Problems = []
+    for version, found in ((before, old), (after, new)):
+        if values is not None:
+            values(version, path, found)
+        _check_closing(attrs.evolve(version, added_at=at), path, queues, found)
+    problems.extend(problem for problem in new if problem not in old)

@@ -32,7 +32,7 @@ def skill_graph(scenario: Scenario) -> SkillGraph:
         for skill in group.skills:
             graph.add_skill(skill)
     for queue in scenario.queues:
-        for skill in queue.requires:
+        for skill in queue.required_skills():  # its own, then its changes' (in file order)
             graph.add_skill(skill)
     for edge in scenario.substitutions:
         graph.add_substitute(edge.skill, serves=edge.serves, cost=edge.cost)

@@ -49,6 +49,7 @@ from .scenario_types import (
     Distribution,
     Ivr,
     KpiSettings,
+    QueueChange,
     QueueConfig,
     QueuedCallback,
     Repeat,
@@ -81,6 +82,7 @@ __all__ = [
     "Distribution",
     "Ivr",
     "KpiSettings",
+    "QueueChange",
     "QueueConfig",
     "QueuedCallback",
     "Repeat",
@@ -322,13 +324,24 @@ def _check_sections_present(raw: Mapping[str, Any], problems: list[str]) -> None
 
 
 def _normalise(key: str, item: Any) -> Any:
-    """Accept the short forms: ``requires = ["support"]`` means level 1 for each skill."""
+    """Accept the short forms: ``requires = ["support"]`` means level 1 for each skill, in a
+    queue and in each of its ``changes``."""
     if key == "queues" and isinstance(item, dict):
-        requires = item.get("requires")
-        if isinstance(requires, str):
-            return {**item, "requires": {requires: 1}}
-        if isinstance(requires, list) and all(isinstance(r, str) for r in requires):
-            return {**item, "requires": dict.fromkeys(requires, 1)}
+        item = _short_requires(item)
+        changes = item.get("changes")
+        if isinstance(changes, list):
+            item = {**item, "changes": [_short_requires(c) for c in changes]}
+    return item
+
+
+def _short_requires(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return item
+    requires = item.get("requires")
+    if isinstance(requires, str):
+        return {**item, "requires": {requires: 1}}
+    if isinstance(requires, list) and all(isinstance(r, str) for r in requires):
+        return {**item, "requires": dict.fromkeys(requires, 1)}
     return item
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "Ivr",
     "KpiSettings",
     "OpenInterval",
+    "QueueChange",
     "QueueClosure",
     "QueueConfig",
     "QueueHours",
@@ -342,6 +343,49 @@ class WrapUpConfig:
     duration: Distribution | None = None
 
 
+CHANGEABLE_QUEUE_KEYS = (
+    "requires",
+    "stages",
+    "priority_weight",
+    "aging_per_minute",
+    "service_level_seconds",
+    "max_length",
+    "wrap_up",
+    "affinity_seconds",
+    "rejoin_seconds",
+    "closed_queue",
+    "closed_rule",
+)
+"""The keys of ``[[queues]]`` a change (``changes``) may set, in the order of :class:`QueueChange`."""
+
+
+@attrs.frozen(kw_only=True)
+class QueueChange:
+    """At ``at`` (seconds of simulated time) the queue's keys given here replace its current
+    ones (``QueueChanged``); keys left out (None) stay as they are. ``name`` and ``channel`` are
+    here only so the checks can refuse them with their key path: a queue keeps both."""
+
+    at: float
+    requires: dict[str, int] | None = None
+    stages: tuple[StageConfig, ...] | None = None
+    priority_weight: float | None = None
+    aging_per_minute: float | None = None
+    service_level_seconds: float | None = None
+    max_length: int | None = None
+    wrap_up: WrapUpConfig | None = None
+    affinity_seconds: float | None = None
+    rejoin_seconds: float | None = None
+    closed_queue: str | None = None
+    closed_rule: str | None = None
+    name: str | None = None
+    channel: str | None = None
+
+    def overrides(self) -> dict[str, Any]:
+        """The changeable keys this change sets (name → value). Cost: O(keys)."""
+        values = ((key, getattr(self, key)) for key in CHANGEABLE_QUEUE_KEYS)
+        return {key: value for key, value in values if value is not None}
+
+
 @attrs.frozen(kw_only=True)
 class QueueConfig:
     name: str
@@ -363,6 +407,28 @@ class QueueConfig:
     closed_rule: str = "keep"  # what closing does to waiting contacts: keep, move or end
     closed_queue: str | None = None  # where arrivals (and "move" contacts) go while closed
     added_at: float | None = None  # the queue is added to the router then (None: from the start)
+    changes: tuple[QueueChange, ...] = ()  # its keys changed during the run (QueueChanged)
+
+    def required_skills(self) -> list[str]:
+        """The skills the queue requires at some time of the run: its own, then each change's
+        (repeats left in). Cost: O(changes · skills)."""
+        return [*self.requires, *(s for c in self.changes for s in c.requires or {})]
+
+    def versions(self) -> tuple[tuple[float | None, QueueConfig], ...]:
+        """The queue as configured (time None) and after each change, in order: each change
+        starts from the previous one's result. Cost: O(changes · keys).
+
+        >>> q = QueueConfig(name="q", channel="chat", changes=(QueueChange(at=60, max_length=5),
+        ...                 QueueChange(at=90, priority_weight=2.0)))
+        >>> [(at, v.max_length, v.priority_weight) for at, v in q.versions()]
+        [(None, None, 1.0), (60, 5, 1.0), (90, 5, 2.0)]
+        """
+        current = attrs.evolve(self, changes=())
+        found: list[tuple[float | None, QueueConfig]] = [(None, current)]
+        for change in self.changes:
+            current = attrs.evolve(current, **change.overrides())
+            found.append((change.at, current))
+        return tuple(found)
 
 
 @attrs.frozen(kw_only=True)

@@ -11,6 +11,7 @@ the Router's events, and hands this module the decisions about agents.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -24,7 +25,7 @@ from .build import agent_ids, can_serve
 from .kpi import AgentTime
 from .profiles import routing_profile
 from .router_config import group_can_serve
-from .scenario import Scenario
+from .scenario import QueueConfig, Scenario
 from .staff import Agent, Clock
 from .workload import Sampler, sampler, stream
 
@@ -64,11 +65,12 @@ class Workforce:
         seed = scenario.simulation.seed
         self.loop = loop
         self.clock = clock
-        self.wrap_samplers: dict[str, Sampler] = {
-            q.name: sampler(q.wrap_up.duration, stream(seed, replication, f"wrap/{q.name}"))
-            for q in scenario.queues
-            if q.wrap_up.mode == "manual" and q.wrap_up.duration is not None
-        }
+        self.seed, self.replication = seed, replication
+        # queue → the stream its manual wrap-ups draw from, and their sampler (manual queues)
+        self.wrap_streams: dict[str, random.Random] = {}
+        self.wrap_samplers: dict[str, Sampler] = {}
+        for q in scenario.queues:
+            self._follow_wrap_up(q)
         # a group's own manual wrap-up overrides the queue's: group → its sampler
         self.group_wrap_samplers: dict[str, Sampler] = {
             g.group: sampler(g.wrap_up.duration, stream(seed, replication, f"wrap-group/{g.group}"))
@@ -168,6 +170,30 @@ class Workforce:
         if agent.status in ("available", "away"):
             send = self.loop.send
             send(ev.AgentSkillsChanged(at=self.loop.now, agent_id=agent_id, skills=skills))
+
+    def queue_changed(self, queue: QueueConfig) -> None:
+        """A queue's ``changes`` entry took effect: its manual wrap-ups are drawn from its new
+        duration (on the queue's own stream), and agents who can serve it now count it among
+        the queues they served. Cost: O(agents), plus O(queues · (R·K + stages)) per distinct
+        skill set."""
+        self._follow_wrap_up(queue)
+        name = queue.name
+        self.scenario_queues = tuple(queue if q.name == name else q for q in self.scenario_queues)
+        self.serving.clear()  # computed with the queue as it was
+        for agent in self.agents.values():
+            skills = self.skills.get(agent.agent_id, agent.group.skills)
+            agent.queues |= self._queues_served(agent, skills)
+
+    def _follow_wrap_up(self, queue: QueueConfig) -> None:
+        """The sampler of the queue's manual wrap-up, if it has one. Cost: O(1)."""
+        wrap, name = queue.wrap_up, queue.name
+        if wrap.mode != "manual" or wrap.duration is None:
+            self.wrap_samplers.pop(name, None)
+            return
+        rng = self.wrap_streams.get(name)
+        if rng is None:
+            rng = self.wrap_streams[name] = stream(self.seed, self.replication, f"wrap/{name}")
+        self.wrap_samplers[name] = sampler(wrap.duration, rng)
 
     def _queues_served(self, agent: Agent, skills: Mapping[str, int]) -> frozenset[str]:
         """The queues an agent of this group serves with ``skills``, computed once per skill
