@@ -30,7 +30,7 @@ from .consult_checks import check_consult
 from .kpi import ABANDONS_WITHIN, DENOMINATORS, PRESETS
 from .names import unused_skill_problems
 from .profiles import SELECTIONS, check_profile
-from .queue_checks import queue_key_problems
+from .queue_checks import queue_key_problems, queue_skill_problems
 from .scenario_types import (
     AgentGroup,
     Arrivals,
@@ -749,24 +749,9 @@ def _check_skills(scenario: Scenario, problems: Problems) -> None:
                         f"{skill!r} (no agent group has it or a substitute)"
                     )
     for i, queue in enumerate(scenario.queues):
-        _check_queue_skills(queue, f"queues[{i}]", servable, problems)
+        queue_skill_problems(queue, f"queues[{i}]", servable, problems)
         if not any(group.capacity.get(queue.channel, 0) > 0 for group in scenario.agents):
             problems.append(
                 f"queues[{i}].channel: no agent group has capacity on {queue.channel!r}"
             )
 
-
-def _check_queue_skills(
-    queue: QueueConfig, where: str, servable: Collection[str], problems: Problems
-) -> None:
-    """Each skill the queue requires, at the start or after a change, is some group's (or a
-    substitute's)."""
-    paths = [(f"{where}.requires", queue.requires)]
-    paths += [(f"{where}.changes[{j}].requires", c.requires or {})
-              for j, c in enumerate(queue.changes)]  # fmt: skip
-    for path, requires in paths:
-        for skill in requires:
-            if skill not in servable:
-                problems.append(
-                    f"{path}.{skill}: unknown skill {skill!r} (no agent group has it or a substitute)"
-                )

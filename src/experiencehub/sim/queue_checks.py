@@ -16,14 +16,14 @@ raises and never simulates). Each problem reads ``"key.path: what is expected, g
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import attrs
 
 from ..core.queues import CLOSED_RULES
 from .scenario_types import AgentGroup, QueueChange, QueueConfig, Scenario
 
-__all__ = ["queue_key_problems"]
+__all__ = ["queue_key_problems", "queue_skill_problems"]
 
 Problems = list[str]
 ValueCheck = Callable[[QueueConfig, str, Problems], None]
@@ -60,10 +60,16 @@ def queue_key_problems(
 
 
 def _check_closing(
-    queue: QueueConfig, where: str, queues: Mapping[str, QueueConfig] | None, problems: Problems
+    queue: QueueConfig,
+    where: str,
+    queues: Mapping[str, QueueConfig] | None,
+    problems: Problems,
+    *,
+    since: str = "this queue",
 ) -> None:
     """A known rule; ``move`` names a queue; the queue named is another one on the same channel
-    (a contact keeps its channel), configured no later than this one."""
+    (a contact keeps its channel), configured no later than this one (``since``: from its
+    ``added_at``)."""
     rule, target = queue.closed_rule, queue.closed_queue
     if rule not in CLOSED_RULES:
         problems.append(f"{where}.closed_rule: one of {', '.join(CLOSED_RULES)}, got {rule!r}")
@@ -87,7 +93,7 @@ def _check_closing(
         )
     elif other.added_at is not None and (queue.added_at or 0.0) < other.added_at:
         problems.append(
-            f"{path}: {target!r} is added at {other.added_at} s, after this queue "
+            f"{path}: {target!r} is added at {other.added_at} s, after {since} "
             f"({queue.added_at or 0.0} s): the router needs it configured first"
         )
 
@@ -220,5 +226,21 @@ def _check_changed_values(
     for version, found in ((before, old), (after, new)):
         if values is not None:
             values(version, path, found)
-        _check_closing(attrs.evolve(version, added_at=at), path, queues, found)
+        _check_closing(attrs.evolve(version, added_at=at), path, queues, found, since="this change")
     problems.extend(problem for problem in new if problem not in old)
+
+
+def queue_skill_problems(
+    queue: QueueConfig, where: str, servable: Collection[str], problems: Problems
+) -> None:
+    """Append a problem for each skill the queue requires, at the start or after a change, that
+    is not ``servable`` (no group has it or a substitute). Cost: O(changes · skills)."""
+    paths = [(f"{where}.requires", queue.requires)]
+    paths += [(f"{where}.changes[{j}].requires", c.requires or {})
+              for j, c in enumerate(queue.changes)]  # fmt: skip
+    for path, requires in paths:
+        for skill in requires:
+            if skill not in servable:
+                problems.append(
+                    f"{path}.{skill}: unknown skill {skill!r} (no agent group has it or a substitute)"
+                )

@@ -28,7 +28,7 @@ from .confidence import t_quantile_975
 
 if TYPE_CHECKING:
     from .runs import Comparison, Result
-    from .scenario_types import AgentGroup, Scenario
+    from .scenario_types import AgentGroup, QueueConfig, Scenario
 
 __all__ = [
     "JUDGED_KPIS",
@@ -93,7 +93,7 @@ def target_checks(result: Result) -> list[TargetCheck]:
     scenario = result.scenario
     checks = []
     for queue in scenario.queues:
-        own = (queue.service_level_seconds,)
+        own = _thresholds(queue)
         checks.append(_check(result, "queue", queue.name, own, queue.service_level_target))
     for segment, (thresholds, target) in _segments(scenario).items():
         checks.append(_check(result, "segment", segment, thresholds, target))
@@ -108,10 +108,16 @@ def _segments(scenario: Scenario) -> dict[str, tuple[tuple[float, ...], float]]:
         threshold = item.service_level_seconds
         target = item.service_level_target
         thresholds, best = found.get(item.segment, (set(), 0.0))
-        thresholds.add(queue.service_level_seconds if threshold is None else threshold)
+        thresholds.update(_thresholds(queue) if threshold is None else (threshold,))
         best = max(best, queue.service_level_target if target is None else target)
         found[item.segment] = (thresholds, best)
     return {name: (tuple(sorted(t)), best) for name, (t, best) in found.items()}
+
+
+def _thresholds(queue: QueueConfig) -> tuple[float, ...]:
+    """The queue's service-level thresholds over the run: its own, then as its ``changes``
+    set it (each contact is measured against the one in force when it arrived)."""
+    return tuple(sorted({version.service_level_seconds for _, version in queue.versions()}))
 
 
 def _check(
