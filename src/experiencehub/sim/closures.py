@@ -35,9 +35,7 @@ def schedule_closures(
             closed = ev.QueueClosed(at=closure.start, queue=queue.name, reason=closure.reason)
             push(closure.start, _send, send, closed, None)
             if closure.end is not None:
-                push(
-                    closure.end, _send, send, ev.QueueOpened(at=closure.end, queue=queue.name), None
-                )
+                push(closure.end, _send, send, ev.QueueOpened(at=closure.end, queue=queue.name), None)
 
 
 def schedule_additions(
