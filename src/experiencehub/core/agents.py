@@ -71,11 +71,17 @@ _TRANSITIONS: dict[AgentStatus, dict[str, AgentStatus]] = {
 }
 
 
+# keyed by each status's ``_value_`` string: an Enum member hashes in Python (see contacts.py)
+_BY_VALUE: dict[str, dict[str, AgentStatus]] = {
+    status._value_: table for status, table in _TRANSITIONS.items()
+}
+
+
 def next_status(agent_id: str, current: AgentStatus, request: str) -> AgentStatus:
     """Look the transition up in the table; raise InvalidTransition naming state and rule.
     Cost: O(1)."""
     try:
-        return _TRANSITIONS[current][request]
+        return _BY_VALUE[current._value_][request]
     except KeyError:
         raise InvalidTransition(
             f"{agent_id}: cannot go {request!r} while {current.value} "
