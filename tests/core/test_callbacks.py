@@ -413,3 +413,20 @@ def test_a_retried_callback_with_criteria_takes_its_criteria_step_not_its_queues
     decisions = send(router, ev.Tick(at=310.0))  # the retry: waited 309 s, queue stage 2
     [offer] = [d for d in decisions if isinstance(d, dc.Offer)]
     assert (offer.contact_id, offer.agent_id, offer.stage) == ("c1", "a1", 0)
+
+
+def test_an_answered_callback_with_criteria_leaves_its_criteria_class() -> None:
+    """Regression (found by the machine with criteria and callbacks on together): an answered
+    callback stayed a user of its criteria class while connected, so the class outlived its
+    waiting contacts and the router's invariant check failed."""
+    from experiencehub.events import CriteriaStep, RoutingCriteria
+
+    router = phone_router()
+    spanish = RoutingCriteria(steps=[CriteriaStep(requires={"spanish": 1})])
+    arrive(router, "c1", 1.0, criteria=spanish)
+    send(router, ev.CallbackRequested(at=1.0, contact_id="c1"))
+    login(router, "a1", 2.0, skills={"support": 1, "spanish": 1}, capacity={"phone": 1})
+    send(router, ev.OfferAccepted(at=3.0, contact_id="c1", agent_id="a1"))
+    send(router, ev.CallbackAnswered(at=4.0, contact_id="c1"))  # send() runs router._check()
+    assert router.contact_status("c1") == "connected"
+    assert router._core.criteria_classes == {}

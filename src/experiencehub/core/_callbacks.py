@@ -71,6 +71,7 @@ class Callbacks(Consulting):
         counters.answered_wait_seconds += self.now - contact.enqueued_at
         counters.callbacks_answered += 1
         contact.callback = None  # a live call from now on (a transfer moves an ordinary contact)
+        self.unroute_contact(contact)  # connected: its criteria class, if any, is not needed
 
     def fail_callback(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
         """The dial failed: the agent's slot frees at once (no wrap-up: nothing was handled); the
