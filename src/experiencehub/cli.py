@@ -57,6 +57,7 @@ from .cli_plan import erlang_command, staff_command
 from .cli_verdicts import staffing_table, target_table
 from .sim import kpi, tablefiles
 from .sim.checks import parse_start
+from .sim.closures import change_notes
 from .sim.confidence import block_columns
 from .sim.consults import CONSULT_KPI_KEYS, consult_columns
 from .sim.queued_callbacks import CALLBACK_KPI_KEYS, callback_columns
@@ -249,6 +250,9 @@ def _print_result(result: Result) -> None:
         f"service level preset [bold]{rule.name}[/bold]: {rule.description}; "
         f"short abandons < {rule.short_abandon_seconds:g} s"
     )
+    changes = change_notes(result.scenario.queues)
+    if changes:
+        console.print(f"queues changed during the run: {'; '.join(changes)}")
     ci_note = " (mean ±95% CI half-width)" if len(result.runs) > 1 else ""
     columns = {"overall": (result.kpis["overall"], result.ci95["overall"])}
     columns.update(kpi_blocks(result, "by_channel"))

@@ -17,11 +17,13 @@ from experiencehub import (
     Router,
     RoutingError,
     SkillGraph,
+    Stage,
     UnknownContact,
     WrapUp,
 )
 from experiencehub import decisions as dc
 from experiencehub import events as ev
+from experiencehub.events import CriteriaStep, RoutingCriteria
 from experiencehub.journal.records import decode, encode
 from routing_helpers import arrive, kinds, login, offers
 
@@ -395,9 +397,6 @@ def test_a_dialler_with_slots_left_gets_the_retry_without_delay_and_keeps_it() -
 def test_a_retried_callback_with_criteria_takes_its_criteria_step_not_its_queues_stage() -> None:
     """Regression: the retry set the stage by the queue's stages (three here), not by the
     contact's criteria steps (one), and the next match read past the criteria's stages."""
-    from experiencehub import Stage
-    from experiencehub.events import CriteriaStep, RoutingCriteria
-
     stages = [
         Stage(after=0, max_cost=0),
         Stage(after=100, max_cost=1),
@@ -419,8 +418,6 @@ def test_an_answered_callback_with_criteria_leaves_its_criteria_class() -> None:
     """Regression (found by the machine with criteria and callbacks on together): an answered
     callback stayed a user of its criteria class while connected, so the class outlived its
     waiting contacts and the router's invariant check failed."""
-    from experiencehub.events import CriteriaStep, RoutingCriteria
-
     router = phone_router()
     spanish = RoutingCriteria(steps=[CriteriaStep(requires={"spanish": 1})])
     arrive(router, "c1", 1.0, criteria=spanish)

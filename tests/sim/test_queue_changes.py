@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from experiencehub.cli import app
 from experiencehub.records import ContactRecord
+from experiencehub.sim.closures import change_notes
 from experiencehub.sim.engine import run
+from experiencehub.sim.report import write_html_report
 from experiencehub.sim.runs import simulate
 from experiencehub.sim.scenario import (
     Distribution,
@@ -266,6 +268,16 @@ def test_the_example_scenario_runs_from_the_command_line() -> None:
     data = json.loads(result.stdout)
     assert set(data["kpis"]["by_queue"]) == {"billing", "support"}
     assert data["kpis"]["by_queue"]["billing"]["offered"] > 500
+
+
+def test_the_reports_say_which_queues_changed_when(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["simulate", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "queues changed during the run: billing at 16200 s (stages, service_level_seconds)" in said
+    page = write_html_report(simulate(load_scenario(EXAMPLE)), tmp_path).read_text()
+    assert "Queues changed during the run: billing at 16200 s (stages, service_level_seconds)." in page
+    assert change_notes(load_scenario(ROOT / "scenarios" / "single-queue.toml").queues) == []
 
 
 # -- any valid change list ------------------------------------------------------------------------

@@ -18,7 +18,13 @@ from ..core import events as ev
 from .router_config import queue_spec
 from .scenario_types import QueueConfig
 
-__all__ = ["queue_changed", "schedule_additions", "schedule_changes", "schedule_closures"]
+__all__ = [
+    "change_notes",
+    "queue_changed",
+    "schedule_additions",
+    "schedule_changes",
+    "schedule_closures",
+]
 
 Push = Callable[[float, Callable[..., None], Any, Any, Any], None]
 
@@ -71,3 +77,19 @@ def queue_changed(at: float, queue: QueueConfig) -> ev.QueueChanged:
 
 def _send(send: Callable[[ev.Event], None], event: ev.Event, _unused: Any) -> None:
     send(event)
+
+
+def change_notes(queues: tuple[QueueConfig, ...]) -> list[str]:
+    """One line per queue changed during the run, for the reports: when, and which keys, e.g.
+    ``"billing at 16200 s (stages, service_level_seconds)"``. Cost: O(changes · keys).
+
+    >>> from experiencehub.sim.scenario_types import QueueChange
+    >>> q = QueueConfig(name="b", channel="phone", changes=(QueueChange(at=60.0, max_length=5),))
+    >>> change_notes((q,))
+    ['b at 60 s (max_length)']
+    """
+    return [
+        f"{queue.name} at {change.at:g} s ({', '.join(change.overrides())})"
+        for queue in queues
+        for change in queue.changes
+    ]

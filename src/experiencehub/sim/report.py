@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..wire import Sequencer, rfc3339
+from .closures import change_notes
 from .confidence import block_columns
 from .consults import CONSULT_KPI_KEYS, consult_columns
 from .kpi import (
@@ -270,6 +271,9 @@ def _page(result: Result, plots: Sequence[tuple[str, str]]) -> str:
         f"seed {sim.seed}, measured {sim.duration:g} s after a {sim.warmup:g} s warm-up, context "
         f"{context}. Values are means over replications ± 95% confidence half-widths.</p>"
     )
+    changes = change_notes(result.scenario.queues)
+    if changes:
+        head += f"<p>Queues changed during the run: {html.escape('; '.join(changes))}.</p>"
     tables = [_table("Overall", {"all contacts": (result.kpis["overall"], result.ci95["overall"])})]
     for group, title in (("by_channel", "By channel"), ("by_queue", "By queue"), ("by_segment", "By segment")):  # fmt: skip
         rows = {k: (v, result.ci95[group][k]) for k, v in result.kpis[group].items()}
