@@ -291,6 +291,41 @@ class _AddsQueuesForLaterLoginsOnlyCore(RoutingCore):
         super().fill_eligibility(agent)
 
 
+class _KeepsLostOffersCore(RoutingCore):
+    """Changes a queue but never withdraws an offer whose agent the change put out of reach."""
+
+    changing = False
+
+    def change_queue(self, new, out):  # type: ignore[no-untyped-def]
+        self.changing = True
+        try:
+            super().change_queue(new, out)
+        finally:
+            self.changing = False
+
+    def may_keep_offer(self, agent, contact):  # type: ignore[no-untyped-def]
+        return self.changing or super().may_keep_offer(agent, contact)
+
+
+class _KeepsOldStagesCore(RoutingCore):
+    """Changes a queue, but its waiting and ringing contacts keep the stage they were at (the
+    new spec's last one when it has fewer), not the one their wait reached in the new stages."""
+
+    def _restage(self, contact, out):  # type: ignore[no-untyped-def]
+        if contact.affinity:
+            super()._restage(contact, out)
+        else:
+            self._enter_stage(contact, min(contact.stage, len(contact.route.stages) - 1))
+
+
+class _KeepsLostOffers(Router):
+    _Core = _KeepsLostOffersCore
+
+
+class _KeepsOldStages(Router):
+    _Core = _KeepsOldStagesCore
+
+
 class _IgnoresAgentWrapUpCore(RoutingCore):
     """Applies the queue's wrap-up even to an agent that logged in with its own."""
 
@@ -373,6 +408,7 @@ def broken_machine(broken: type[Router]) -> type[RouterMachine]:
 
     class Machine(RouterMachine):
         config = TWO_QUEUES
+        change_queue = None  # no rule: these routers get queue changes right (change_machine)
 
         def build_router(self, cfg: RouterConfig) -> Router:
             return broken(
@@ -387,10 +423,11 @@ def broken_machine(broken: type[Router]) -> type[RouterMachine]:
 
 def _simple_machine(broken: type[Router], config: RouterConfig) -> type[RouterMachine]:
     """The machine on ``config`` without the rules that change the configuration (closing,
-    adding queues) or skills: a machine looking for one breakage spends its steps near it."""
+    adding or changing queues) or skills: a machine looking for one breakage spends its steps
+    near it."""
 
     class Machine(RouterMachine):
-        close_or_open_queue = add_queue = change_skills = None  # no longer rules
+        close_or_open_queue = add_queue = change_queue = change_skills = None  # no longer rules
 
         def configure(self) -> st.SearchStrategy[RouterConfig]:
             return st.just(config)
@@ -493,6 +530,45 @@ def priority_machine(broken: type[Router]) -> type[RouterMachine]:
     return Machine
 
 
+# chat queues of two stages and one of any agent; agents of skill levels around the first
+# queue's requirement, without auto-accept, and offers that wait for an answer: a change of
+# requirements or stages moves waiting contacts between stages and offers out of reach
+CHANGING = RouterConfig(
+    skills=("s", "t"),
+    skill_edges=[("t", "s", 1.0)],
+    queues=(
+        QueueSpec("q", channel="chat", requires={"s": 1}, stages=[Stage(0, 0), Stage(6.0, 1)],
+                  affinity_seconds=0),
+        QueueSpec("r", channel="chat", affinity_seconds=0),
+    ),
+    offer_timeout=None,
+)  # fmt: skip
+CHANGING_SKILLS = st.sampled_from([{}, {"s": 1}, {"s": 2}, {"t": 1}, {"t": 3}])
+
+
+def change_machine(broken: type[Router]) -> type[RouterMachine]:
+    """Agents of one or two chat slots and various skills; contacts arrive and wait or are
+    offered, time passes, then a queue changes (its requirements, stages, weights…)."""
+
+    class Machine(_simple_machine(broken, CHANGING)):  # type: ignore[misc]
+        def login_for(self, agent_id: str, at: float) -> st.SearchStrategy[ev.AgentLoggedIn]:
+            return st.builds(ev.AgentLoggedIn, at=st.just(at), agent_id=st.just(agent_id),
+                             skills=CHANGING_SKILLS,
+                             capacity=st.sampled_from([{"chat": 1}, {"chat": 2}]))  # fmt: skip
+
+        @precondition(lambda self: self.started)
+        @rule(data=st.data(), wait=hs.time_steps(10.0))
+        def arrive_then_change(self, data: st.DataObject, wait: float) -> None:
+            """Weighs the path that shows the breakage: a contact arrives, time passes (its
+            stage may widen), then a queue changes."""
+            if len(self.model.arrived) < self.max_contacts:
+                self.arrive(data=data, late=False, priority=0, customer=None)
+            self.tick(step=wait)
+            RouterMachine.change_queue(self, data=data, late=False, bad=1)
+
+    return Machine
+
+
 # Each broken router with the machine that looks for it and the messages of the rule it breaks
 # (a path decides which check sees it first; each alternative names that one breakage).
 BROKEN_ROUTERS = [
@@ -502,11 +578,20 @@ BROKEN_ROUTERS = [
     (_IgnoresClosing, broken_machine, "Refused=\\[\\] but (queue )?full=True"),
     (
         _AddsQueuesForLaterLoginsOnly,
-        broken_machine,  # an agent the added queue never counted
-        "work not conserved|stands before|InvalidEvent: .*cannot serve queue added",
+        broken_machine,  # an agent the added queue never counted (or never let be preferred)
+        "work not conserved|stands before|InvalidEvent: .*cannot serve queue added"
+        "|not a preferred agent",
     ),
     (_IgnoresAgentWrapUp, wrap_up_machine, "no WrapUpStarted|ends_at should be"),
     (_OffersConsultToAsker, consult_machine, "declined or ignored it before"),
+    (_KeepsLostOffers, change_machine, "should have been withdrawn"),
+    (  # seen by the stage it explains or offers at, an offer withdrawn or a stage expansion
+        # (its deadline by the old stage) off time
+        _KeepsOldStages,
+        change_machine,
+        "expected at stage|offered at stage|may still have it"
+        "|Expanded\\(.*before the model's time|at stage \\d+, due \\d+",
+    ),
 ]
 
 

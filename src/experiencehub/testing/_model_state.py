@@ -77,6 +77,9 @@ class ModelContact:
     affinity: tuple[str, ...] = ()
     offer_expires: float | None = None
     started_at: float = 0.0  # when it last started waiting (arrival or transfer)
+    affinity_ends: float = 0.0  # when its wait for preferred agents ends (set as it starts)
+    alert_from: float = 0.0  # no service-level Alert before: it started waiting, or a queue
+    # change scheduled the alert again (then it comes at once if the threshold has passed)
     stage: int = 0  # as announced: set on (re)queueing, then by Expanded decisions
     alerted: bool = False  # a service-level Alert since it last started waiting
     callback: bool = False  # a queued callback not yet answered

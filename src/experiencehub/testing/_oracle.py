@@ -15,6 +15,7 @@ from ..core import events as ev
 from ..core.queues import QueueSpec
 from ._callback_model import CALLBACK_EFFECTS, CALLBACK_REPLAY
 from ._model_consult import ConsultEffects
+from ._model_queue_change import QueueChangeEffects, changed_reason
 from ._model_state import ModelAgent, ModelContact, ModelViolation, check
 
 __all__ = ["SKILLS_CHANGED", "ModelOracle"]
@@ -26,7 +27,7 @@ SKILLS_CHANGED = "agent's skills changed"
 """The reason of an offer the router withdrew because the agent's skills changed."""
 
 
-class ModelOracle(ConsultEffects):
+class ModelOracle(QueueChangeEffects, ConsultEffects):
     """Applies events and replays decisions, checking each (see the module docstring)."""
 
     # -- replay ----------------------------------------------------------------------------
@@ -49,6 +50,8 @@ class ModelOracle(ConsultEffects):
             self._replay(decision)
         if isinstance(event, ev.AgentSkillsChanged):
             self._check_offers_in_reach(event.agent_id)
+        if isinstance(event, ev.QueueChanged):
+            self.check_offers_after_change(event.spec.name)
         check(self._expect_forced is None, f"{self._expect_forced}: AgentStatusForced missing")
         check(self._expect_exhausted is None, f"{self._expect_exhausted}: no CallbackExhausted")
         self.now = event.at
@@ -123,10 +126,7 @@ class ModelOracle(ConsultEffects):
             if phase == "offered":
                 contact = self.contacts[cid]
                 check(
-                    agent_id in contact.affinity
-                    or self.eligible_at(
-                        agent, self.queues[contact.queue], contact.stage, contact.criteria
-                    ),
+                    self.may_keep_offer(agent, contact),
                     f"{cid}: still offered to {agent_id}, whose new skills do not reach stage "
                     f"{contact.stage} (the offer should have been withdrawn)",
                 )
@@ -204,7 +204,8 @@ class ModelOracle(ConsultEffects):
             dict.fromkeys(a for a in preferred if self.can_prefer(a, queue, contact.criteria))
         )
         contact.affinity = usable if queue.affinity_seconds > 0 else ()
-        contact.started_at, contact.alerted = at, False
+        contact.started_at, contact.alert_from, contact.alerted = at, at, False
+        contact.affinity_ends = at + queue.affinity_seconds
         contact.stage = self.stage_of(contact, at)
 
     def _e_accept(self, e: ev.OfferAccepted, _d: list[dc.Decision]) -> None:
@@ -439,12 +440,13 @@ class ModelOracle(ConsultEffects):
         check(held is not None and held[1] == "offered", f"{d!r}: no such offer held")
         contact = self.contacts.get(d.contact_id)
         if contact is not None and contact.status == "offered" and contact.agent_id == d.agent_id:
-            if d.reason == SKILLS_CHANGED:  # only an offer the agent may no longer have
-                queue = self.queues[contact.queue]
+            # withdrawn as the agent's skills or the contact's queue changed: only an offer the
+            # agent may no longer have
+            if d.reason == SKILLS_CHANGED or d.reason.startswith(changed_reason(contact.queue)):
                 check(
-                    d.agent_id not in contact.affinity
-                    and not self.eligible_at(agent, queue, contact.stage, contact.criteria),
-                    f"{d!r}: the agent may still have it (stage {contact.stage})",
+                    not self.may_keep_offer(agent, contact),
+                    f"{d!r}: the agent may still have it (stage {contact.stage}, preferred "
+                    f"{contact.affinity})",
                 )
             self._back_to_waiting(contact, exclude=None)
 
@@ -483,7 +485,7 @@ class ModelOracle(ConsultEffects):
         check(threshold is not None, f"{d!r}: queue has no service level")
         assert threshold is not None
         check(contact.status != "connected", f"{d!r}: contact connected")
-        due = max(contact.enqueued_at + threshold, contact.started_at)
+        due = max(contact.enqueued_at + threshold, contact.alert_from)
         check(d.at == due, f"{d!r}: due at {due}")
         check(not contact.alerted, f"{d!r}: alerted twice")
         contact.alerted = True
@@ -505,6 +507,7 @@ _EFFECTS: dict[type, Any] = {
     ev.ContactAbandoned: ModelOracle._e_abandon,
     ev.ContactTransferred: ModelOracle._e_transfer,
     ev.QueueAdded: ModelOracle._e_add_queue,
+    ev.QueueChanged: ModelOracle._e_change_queue,
     ev.QueueClosed: ModelOracle._e_close,
     ev.QueueOpened: ModelOracle._e_open,
     **CALLBACK_EFFECTS,

@@ -68,6 +68,16 @@ class ModelPrediction(ModelState):
         closed_queue = e.spec.closed_queue
         return UnknownQueue if closed_queue is not None and closed_queue not in self.queues else None
 
+    def _p_queue_changed(self, e: ev.QueueChanged) -> type[RoutingError] | None:
+        old = self.queues.get(e.spec.name)
+        if old is None:
+            return UnknownQueue
+        if e.spec.channel != old.channel:  # its contacts hold slots of the old channel
+            return InvalidEvent
+        if e.spec.closed_queue is not None and e.spec.closed_queue not in self.queues:
+            return UnknownQueue
+        return None
+
     def _p_answer(self, e: ev.OfferAccepted | ev.OfferRejected) -> type[RoutingError] | None:
         contact = self.contacts.get(e.contact_id)
         if contact is None:
@@ -182,6 +192,7 @@ class ModelPrediction(ModelState):
 
 _PREDICT: dict[type, Any] = {
     ev.QueueAdded: ModelPrediction._p_queue_added,
+    ev.QueueChanged: ModelPrediction._p_queue_changed,
     ev.QueueClosed: ModelPrediction._p_queue,
     ev.QueueOpened: ModelPrediction._p_queue,
     ev.AgentLoggedIn: ModelPrediction._p_login,

@@ -68,9 +68,24 @@ class RouterChecks(CallbackModel):
                     _raises(router.contact_status, cid, UnknownContact),
                     f"{cid}: ended ({self.outcomes[cid]}) but the router still holds it",
                 )
+        self._check_stages(router)
         self._check_work_conserved()
         self._check_not_pinned()
         self._check_timers()
+
+    def _check_stages(self, router: Router) -> None:
+        """Each waiting contact sits in the queue and at the stage the model expects, as
+        ``router.explain`` tells (a queue change moves contacts between stages at once, with
+        no decision to show it). Cost: O(C·A) (an explanation looks at every agent)."""
+        for cid, contact in self.contacts.items():
+            if contact.status != "waiting":
+                continue
+            summary = router.explain(cid).summary
+            check(
+                summary.startswith(f"{cid} waits in {contact.queue} at stage {contact.stage} "),
+                f"{cid}: expected at stage {contact.stage} of {contact.queue}; the router "
+                f"explains {summary!r:.160}",
+            )
 
     def _check_timers(self) -> None:
         """Stage expansions, affinity windows, service-level alerts and callback retries are
@@ -81,14 +96,14 @@ class RouterChecks(CallbackModel):
                 continue
             queue, cid = self.queues[contact.queue], contact.contact_id
             if contact.affinity:
-                end = contact.started_at + queue.affinity_seconds
+                end = contact.affinity_ends
                 check(self.now < end, f"{cid}: affinity window ended at {end}, still on")
             else:
                 stage = self.stage_of(contact, self.now)
                 check(contact.stage == stage, f"{cid}: at stage {contact.stage}, due {stage}")
             threshold = queue.service_level_seconds
             if threshold is not None and not contact.alerted:
-                due = max(contact.enqueued_at + threshold, contact.started_at)
+                due = max(contact.enqueued_at + threshold, contact.alert_from)
                 check(self.now < due, f"{cid}: no service-level Alert, due at {due}")
 
     def _check_work_conserved(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
 from hypothesis import strategies as st
 
 from ..core import events as ev
@@ -28,6 +29,7 @@ __all__ = [
     "capacities",
     "durations",
     "invalid_events",
+    "queue_changes",
     "queue_specs",
     "router_configs",
     "skill_edges",
@@ -158,6 +160,39 @@ def queue_specs(
         affinity_seconds=draw(st.one_of(st.just(0.0), durations(0.5, 60.0))),
         callback=draw(st.one_of(st.none(), callback_policies())),
     )
+
+
+CHANGEABLE = (
+    "requires",
+    "stages",
+    "priority_weight",
+    "aging_per_minute",
+    "max_length",
+    "service_level_seconds",
+    "wrap_up",
+    "rejoin_seconds",
+    "affinity_seconds",
+    "callback",
+)
+"""The options :func:`queue_changes` draws anew (the others stay as they were)."""
+
+
+@st.composite
+def queue_changes(
+    draw: st.DrawFn,
+    old: QueueSpec,
+    skills: Sequence[str] = tuple(skill_names()),
+    others: Sequence[str] = (),
+) -> QueueSpec:
+    """A new spec for the queue ``old`` (for ``QueueChanged``): its name, channel, hours and
+    closing rule stay; each option of :data:`CHANGEABLE` is kept or drawn anew as by
+    :func:`queue_specs`, and now and then its ``closed_queue`` becomes one of ``others`` (other
+    configured queues). May equal ``old``. Cost: O(len(skills) + stages) per draw."""
+    fresh = draw(queue_specs(old.name, skills, (old.channel,)))
+    changed = {name: getattr(fresh, name) for name in CHANGEABLE if draw(st.booleans())}
+    if others and draw(st.integers(0, 3)) == 0:
+        changed["closed_queue"] = draw(st.sampled_from(list(others)))
+    return attrs.evolve(old, **changed)
 
 
 @st.composite

@@ -17,6 +17,8 @@ from the outside, through a :class:`~.model.RouterModel` fed the events and deci
 offered to two agents, capacity per channel and across channels, eligibility, every contact ends
 exactly once and never vanishes, no slot kept after its offer ended, work conservation, offers go
 to the best-ranked contact, and the router's error for a bad event is the one the model predicts.
+The configuration changes too: queues are closed and opened, added and changed (their spec
+replaced while contacts flow), and agents' skills change.
 
 Subclass it to test your own rules: set ``config`` (a RouterConfig) or override ``configure()``
 to return a strategy of configurations; override ``login_for`` to shape your agents. See
@@ -48,6 +50,7 @@ from ..core.errors import ClockWentBackwards, RoutingError
 from ..core.router import Router
 from ._callback_rules import CallbackRules
 from ._consult_rules import ConsultRules
+from ._queue_change_rules import QueueChangeRules
 from .model import RouterConfig, RouterModel
 from .strategies import agent_logins_for, queue_specs, router_configs, time_steps
 
@@ -60,7 +63,7 @@ REASONS = st.sampled_from([None, "Break", "Training", "Coaching"])
 """Away reasons the machine sends (the router keeps them; the model checks ``agent_view``)."""
 
 
-class RouterMachine(ConsultRules, CallbackRules, RuleBasedStateMachine):
+class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStateMachine):
     """Random valid and invalid events against a Router, every invariant checked after each step.
 
     Class attributes a subclass may set:
