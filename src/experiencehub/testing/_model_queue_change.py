@@ -77,7 +77,7 @@ class QueueChangeEffects(ModelState):
 
     def check_offers_after_change(self, name: str) -> None:
         """After the change of ``name`` every open offer of its contacts is one its agent may
-        still be made (the others were withdrawn)."""
+        still be made (the others were withdrawn). Cost: O(C·S·R·K) for C live contacts."""
         for contact in self.contacts.values():
             if contact.queue != name or contact.status != "offered":
                 continue
