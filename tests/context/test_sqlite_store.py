@@ -195,13 +195,15 @@ def test_killing_a_writer_mid_write_loses_no_committed_data(tmp_path: Path) -> N
         writer.wait(timeout=10)
         with SqliteContextStore(path) as store:
             store._check()  # integrity_check + no orphans / dangling aliases
-            check_committed(store, tag, committed)
             sessions = (
                 store._conn()
                 .execute("SELECT count(*) FROM identities WHERE value LIKE ?", (f"{tag}-%",))
                 .fetchone()[0]
             )
-            assert sessions in (committed, committed + 1)  # the killed write: all or nothing
+            # the writer may finish a few more writes between our last read and the kill (the
+            # pipe buffers its lines): every write before the one killed is complete, none lost
+            assert sessions >= committed
+            check_committed(store, tag, max(committed, sessions - 1))
 
 
 def realistic_session(store: SqliteContextStore) -> str:
