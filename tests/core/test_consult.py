@@ -430,3 +430,21 @@ def test_a_waiting_leg_whose_queue_closes_with_the_rule_end_ends_the_consult() -
     made._check()
     made.handle(ev.ConsultRequested(at=5.0, contact_id="c1", consult_id="k1", queue="front"))
     made._check()
+
+
+def test_a_leg_moved_by_its_queues_closing_is_never_offered_to_the_agent_who_asked() -> None:
+    """Found by RouterMachine with the closing rule "move": the move is a transfer, which used
+    to forget that the leg never goes to the agent who asked (here the only agent, with chat
+    slots to spare)."""
+    queues = [QueueSpec("front", channel="chat", closed_queue="tier2", closed_rule="move"),
+              QueueSpec("tier2", channel="chat")]  # fmt: skip
+    made = Router(SkillGraph(), queues)
+    login(made, "a1")
+    made.handle(ev.ContactArrived(at=1.0, contact_id="c1", queue="front"))
+    made.handle(ev.OfferAccepted(at=2.0, contact_id="c1", agent_id="a1"))
+    assert kinds(made.handle(ev.ConsultRequested(at=3.0, contact_id="c1", consult_id="k1",
+                                                 queue="front"))) == ["Enqueued"]  # fmt: skip
+    out = made.handle(ev.QueueClosed(at=4.0, queue="front"))
+    assert [(d.contact_id, d.queue) for d in out if isinstance(d, dc.Enqueued)] == [("k1", "tier2")]
+    assert not offers(out) and made.contact_status("k1") == "waiting"
+    made._check()

@@ -203,6 +203,12 @@ class Consulting(QueueRuntime):
         assert contact.agent_id is not None
         return frozenset({contact.agent_id})
 
+    def lasting_exclusions(self, contact: ContactState) -> frozenset[str]:
+        """A leg moved to another queue (its queue closed with the rule ``"move"``) is still
+        never offered to the agent who asked. Cost: O(1)."""
+        consult = self.consult_legs.get(contact.contact_id) if self.consult_legs else None
+        return frozenset() if consult is None else frozenset({consult.requester})
+
     def _consult_refused(self, queue: QueueSpec) -> str | None:
         """Why the leg cannot join ``queue`` (closed or full, as for a transfer), or None."""
         if self.closed and queue.name in self.closed:

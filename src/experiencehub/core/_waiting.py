@@ -315,8 +315,9 @@ class Waiting(RoutingState):
         contact.move("transfer")
         contact.queue, contact.transfers = target, contact.transfers + 1
         self.route_contact(contact, criteria)
-        # not offered back to the agent it came from, nor to one still wrapping it up
-        excluded = set(self.wrapping.get(contact.contact_id, ()))
+        # not offered back to the agent it came from, nor to one still wrapping it up, nor
+        # to one it must never go to wherever it waits
+        excluded = set(self.wrapping.get(contact.contact_id, ())) | self.lasting_exclusions(contact)
         if previous_agent is not None:
             excluded.add(previous_agent)
         contact.excluded = frozenset(excluded)
@@ -355,6 +356,11 @@ class Waiting(RoutingState):
             detail=f"estimated wait {enqueued.estimated_wait:.0f}s in {enqueued.queue} at "
             f"position {enqueued.position}, above its threshold of {limit:g}s",
         )
+
+    def lasting_exclusions(self, contact: ContactState) -> frozenset[str]:
+        """The agents the contact is never offered to, in whatever queue it waits: none here
+        (a consult leg's asking agent, :mod:`._consult`). Cost: O(1)."""
+        return frozenset()
 
     # -- moves the later layers provide ---------------------------------------------------
     def match_contact(self, contact: ContactState, out: list[dc.Decision]) -> None:
