@@ -98,9 +98,10 @@ class CallbackModel(ModelState):
                 contact.retry_at = max(retry_at, at)
 
     def callback_timers(self, contact: ModelContact) -> None:
-        """A scheduled callback's retry is never overdue, unless its queue is closed (it waits
-        for the opening). Cost: O(1)."""
-        if contact.status == "scheduled" and contact.queue not in self.closed:
+        """A scheduled callback's retry is never overdue, unless its queue is closed under the
+        rule "keep" (it waits for the opening). Cost: O(1)."""
+        held = contact.queue in self.closed and self.queues[contact.queue].closed_rule == "keep"
+        if contact.status == "scheduled" and not held:
             assert contact.retry_at is not None
             check(
                 self.now < contact.retry_at,

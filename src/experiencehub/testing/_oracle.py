@@ -14,7 +14,7 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ..core.queues import QueueSpec
 from ._callback_model import CALLBACK_EFFECTS, CALLBACK_REPLAY
-from ._model_consult import ConsultEffects
+from ._model_closing import ClosingModel
 from ._model_queue_change import QueueChangeEffects, changed_reason
 from ._model_state import ModelAgent, ModelContact, ModelViolation, check
 
@@ -27,7 +27,7 @@ SKILLS_CHANGED = "agent's skills changed"
 """The reason of an offer the router withdrew because the agent's skills changed."""
 
 
-class ModelOracle(QueueChangeEffects, ConsultEffects):
+class ModelOracle(QueueChangeEffects, ClosingModel):
     """Applies events and replays decisions, checking each (see the module docstring)."""
 
     # -- replay ----------------------------------------------------------------------------
@@ -48,6 +48,7 @@ class ModelOracle(QueueChangeEffects, ConsultEffects):
             effect(self, event, decisions)
         for decision in decisions:
             self._replay(decision)
+        self.check_closing_done()
         if isinstance(event, ev.AgentSkillsChanged):
             self._check_offers_in_reach(event.agent_id)
         if isinstance(event, ev.QueueChanged):
@@ -66,6 +67,7 @@ class ModelOracle(QueueChangeEffects, ConsultEffects):
         if self._expect_forced is not None and not isinstance(decision, dc.AgentStatusForced):
             raise ModelViolation(f"{decision!r}: expected AgentStatusForced first")
         self.now = decision.at
+        self.leave_closed_queue(decision)
         handler = _REPLAY.get(type(decision))
         if handler is not None:
             handler(self, decision)
@@ -167,11 +169,7 @@ class ModelOracle(QueueChangeEffects, ConsultEffects):
         return other
 
     def _e_close(self, e: ev.QueueClosed, _d: list[dc.Decision]) -> None:
-        check(
-            self.queues[e.queue].closed_rule == "keep",
-            f"{e.queue}: the model knows the closing rule 'keep' only",
-        )
-        self.closed.add(e.queue)
+        self.close(e.queue)  # under "move" or "end" its contacts leave as the decisions show
 
     def _e_open(self, e: ev.QueueOpened, _d: list[dc.Decision]) -> None:
         self.closed.discard(e.queue)

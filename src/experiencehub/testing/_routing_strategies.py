@@ -136,16 +136,29 @@ def wrap_ups() -> st.SearchStrategy[WrapUp]:
 
 
 @st.composite
+def _closing_rules(draw: st.DrawFn, others: Sequence[str] = ()) -> tuple[str | None, str]:
+    """(``closed_queue``, ``closed_rule``) of a queue: often none of ``others`` (the other
+    queues' names) and the rule ``"keep"``; else any rule, ``"move"`` only with a closed queue.
+    Cost: O(len(others)) per draw."""
+    closed_queue = draw(st.none() | st.sampled_from(list(others))) if others else None
+    rules = ["keep", "keep", "end", *(["move", "move"] if closed_queue is not None else [])]
+    return closed_queue, draw(st.sampled_from(rules))
+
+
+@st.composite
 def queue_specs(
     draw: st.DrawFn,
     name: str = "q0",
     skills: Sequence[str] = tuple(skill_names()),
     channels: Sequence[str] = CHANNELS,
+    others: Sequence[str] = (),
 ) -> QueueSpec:
     """A queue with every option drawn: requirements, stages, aging, max length, service level,
-    wrap-up, rejoin and affinity windows, callbacks. Cost: O(len(skills) + stages) per draw."""
+    wrap-up, rejoin and affinity windows, callbacks, and its closing rule (with a closed queue
+    among ``others``, the other queues' names). Cost: O(len(skills) + stages) per draw."""
     required = draw(st.lists(st.sampled_from(list(skills)), min_size=0, max_size=2, unique=True))
     drawn_stages: list[Stage] = draw(stages())
+    closed_queue, closed_rule = draw(_closing_rules(others))
     return QueueSpec(
         name,
         channel=draw(st.sampled_from(list(channels))),
@@ -159,6 +172,8 @@ def queue_specs(
         rejoin_seconds=draw(st.one_of(st.just(0.0), durations(0.5, 60.0))),
         affinity_seconds=draw(st.one_of(st.just(0.0), durations(0.5, 60.0))),
         callback=draw(st.one_of(st.none(), callback_policies())),
+        closed_queue=closed_queue,
+        closed_rule=closed_rule,
     )
 
 
@@ -202,11 +217,12 @@ def router_configs(
     channels: Sequence[str] = CHANNELS,
     policies: Sequence[str] = tuple(POLICIES),
 ) -> RouterConfig:
-    """A whole configuration: skill graph, 1..max_queues queues, policy, seed, offer timeout,
-    unanswered-offer limit. Cost: O(max_queues·(S + stages) + E) per draw."""
+    """A whole configuration: skill graph, 1..max_queues queues (a queue may name another as
+    its closed queue, with any closing rule), policy, seed, offer timeout, unanswered-offer limit. Cost: O(max_queues·(S + stages) + E) per draw."""
     names = skill_names(draw(st.integers(1, 5)))
     count = draw(st.integers(1, max_queues))
-    queues: list[QueueSpec] = [draw(queue_specs(f"q{i}", names, channels)) for i in range(count)]
+    ids = [f"q{i}" for i in range(count)]
+    queues = [draw(queue_specs(q, names, channels, [o for o in ids if o != q])) for q in ids]
     return RouterConfig(
         queues=queues,
         skill_edges=draw(skill_edges(names)),
@@ -357,12 +373,12 @@ def valid_events(
                 queue=st.sampled_from(sorted(model.queues)),
             )
         )
-    closable = sorted(n for n, q in model.queues.items() if q.closed_rule == "keep")
-    if closable:  # a queue closed or opened by a supervisor (the model knows the rule "keep")
+    if model.queues:  # a queue closed (its contacts stay, move or end) or opened again
+        queue = st.sampled_from(sorted(model.queues))
         options.append(
             st.one_of(
-                st.builds(ev.QueueClosed, at=at, queue=st.sampled_from(closable)),
-                st.builds(ev.QueueOpened, at=at, queue=st.sampled_from(sorted(model.queues))),
+                st.builds(ev.QueueClosed, at=at, queue=queue),
+                st.builds(ev.QueueOpened, at=at, queue=queue),
             )
         )
     active = sorted(a for a, agent in model.agents.items() if agent.status != "logging_out")

@@ -258,12 +258,12 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
     @rule(data=st.data(), close=st.booleans())
     def close_or_open_queue(self, data: st.DataObject, close: bool) -> None:
         """A supervisor closes a queue (arrivals and transfers to it are refused, or go to its
-        closed queue) or opens it again.
-        Cost: one send (an event on each of the three routers, and the model's prediction)."""
-        keep = sorted(n for n, q in self.model.queues.items() if q.closed_rule == "keep")
-        name = data.draw(st.sampled_from(keep if close and keep else sorted(self.model.queues)))
+        closed queue; the contacts in it stay, move or end by its closing rule) or opens it
+        again. Cost: one send (an event on each of the three routers, and the model's
+        prediction)."""
+        name = data.draw(st.sampled_from(sorted(self.model.queues)), label="queue")
         at = self._draw_at(data)
-        if close and name in keep:  # the model knows the closing rule "keep"
+        if close:
             reason = data.draw(REASONS, label="reason")
             self.send(ev.QueueClosed(at=at, queue=name, reason=reason), None)
         else:
@@ -278,7 +278,8 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         self.added += 1
         skills = self.model.config.all_skills or ("s",)
         channels = self.model.config.channels
-        spec = data.draw(queue_specs(f"added{self.added}", skills, channels), label="queue")
+        others = sorted(self.model.queues)  # its closed_queue, if any, names one of them
+        spec = data.draw(queue_specs(f"added{self.added}", skills, channels, others), label="queue")
         self.send(ev.QueueAdded(at=self._draw_at(data), spec=spec), None)
 
     @precondition(lambda self: not self.pending and self.model.wrapping())
