@@ -123,6 +123,32 @@ def test_a_dial_failing_after_the_closing_follows_the_rule_at_its_retry() -> Non
     assert offers(out) == [("c1", "a1")] and out[-1].queue == "other"
 
 
+def test_a_dial_failing_without_retry_delay_after_a_move_closing_lets_the_dialler_choose_first() -> None:
+    """Found by RouterMachine with the closing rule "move": with no retry delay the callback
+    moves at once to the closed queue's target, and that move offered it to the agent who
+    dialled although a better contact waited for that agent, and said Enqueued twice. As in an
+    open queue (docs/routing.md), the dialler takes its best waiting contact first."""
+    queues = [
+        QueueSpec("support", channel="phone", closed_rule="move", closed_queue="other",
+                  callback=CallbackPolicy(retry_seconds=0.0, max_attempts=3)),
+        QueueSpec("other", channel="phone", priority_weight=1.0),
+    ]  # fmt: skip
+    router = Router(SkillGraph(), queues, offer_timeout=None)
+    login(router, "a1", skills={}, capacity={"phone": 1})
+    arrive(router, "busy", 0.0, "support")
+    send(router, ev.OfferAccepted(at=0.0, contact_id="busy", agent_id="a1"))
+    arrive(router, "c1", 1.0, "support")
+    send(router, ev.CallbackRequested(at=1.0, contact_id="c1"))
+    send(router, ev.ContactEnded(at=2.0, contact_id="busy"))
+    send(router, ev.OfferAccepted(at=2.0, contact_id="c1", agent_id="a1"))  # dialling
+    send(router, ev.ContactArrived(at=2.0, contact_id="vip", queue="other", priority=3))
+    send(router, ev.QueueClosed(at=3.0, queue="support"))  # the dial goes on
+    out = send(router, ev.CallbackFailed(at=4.0, contact_id="c1"))
+    assert offers(out) == [("vip", "a1")]
+    assert [(d.contact_id, d.queue) for d in out if isinstance(d, dc.Enqueued)] == [("c1", "other")]
+    assert router.contact_status("c1") == "waiting"
+
+
 def test_hours_hold_a_retry_that_falls_outside_them() -> None:
     hours = OpenHours(weekly=[(day, 0.0, 50.0) for day in range(7)])
     router = router_with("keep", hours=hours)

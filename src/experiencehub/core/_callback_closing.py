@@ -47,7 +47,7 @@ class CallbackClosing(Callbacks):
         elif queue.closed_rule == "keep":
             self.held_retries.setdefault(queue.name, {})[contact.contact_id] = None
         else:
-            self._close_scheduled(contact, "before its callback retry", out)
+            self._close_scheduled(contact, "before its callback retry", out, match=match)
 
     def close_queue(self, name: str, reason: str | None, out: list[dc.Decision]) -> None:
         """Close the queue (see :mod:`._queue_runtime`); then, under ``"move"`` or ``"end"``,
@@ -80,9 +80,12 @@ class CallbackClosing(Callbacks):
         if not held:
             del self.held_retries[contact.queue.name]
 
-    def _close_scheduled(self, contact: ContactState, when: str, out: list[dc.Decision]) -> None:
+    def _close_scheduled(
+        self, contact: ContactState, when: str, out: list[dc.Decision], *, match: bool = True
+    ) -> None:
         """The closing rule ``"move"`` or ``"end"`` for a scheduled callback (``"move"`` with
-        its ``closed_queue`` closed or full ends it too)."""
+        its ``closed_queue`` closed or full ends it too); ``match=False`` as for
+        :meth:`retry_callback`: one moved at its retry only goes in the target's lines."""
         queue = contact.queue
         moving = queue.closed_rule == "move"
         target = self._open_target(queue) if moving else None
@@ -94,7 +97,7 @@ class CallbackClosing(Callbacks):
         retry = [entry for entry in contact.deadlines if entry[KIND] == RETRY]
         if not retry:  # its retry fell while closed: it queues in the target now
             contact.move("retry")
-            self.transfer(contact, target, out)
+            self.transfer(contact, target, out, match=match)
             return
         self._move_scheduled(contact, target, retry[0][AT], out)
 

@@ -24,9 +24,15 @@ class Waiting(RoutingState):
     """Moves of waiting contacts."""
 
     def start_waiting(
-        self, contact: ContactState, out: list[dc.Decision], *, preferred: tuple[str, ...] = ()
+        self,
+        contact: ContactState,
+        out: list[dc.Decision],
+        *,
+        preferred: tuple[str, ...] = (),
+        match: bool = True,
     ) -> None:
-        """Queue a new (or transferred) contact and try to offer it at once."""
+        """Queue a new (or transferred) contact and try to offer it at once (``match=False``:
+        it only goes in its lines; the caller matches it and says ``Enqueued``)."""
         queue, now = contact.queue, self.now
         kept = (
             self.rejoin.pop(_rejoin_id(queue, contact.customer_id), None)
@@ -61,6 +67,9 @@ class Waiting(RoutingState):
         else:
             waited = now - contact.enqueued_at
             self._enter_stage(contact, route.stage_at(waited) if waited else 0)
+        if not match:
+            self._enter_lines(contact)
+            return
         self.place(contact, out)
         if contact.status is ContactStatus.WAITING:
             enqueued = self._enqueued(contact)
@@ -295,11 +304,12 @@ class Waiting(RoutingState):
         *,
         preferred: tuple[str, ...] = (),
         criteria: RoutingCriteria | None = None,
+        match: bool = True,
     ) -> None:
         """The contact moves to ``target`` and waits there (for ``preferred`` agents first,
         routed by ``criteria`` when given: the old criteria do not follow it);
         its agent (if it was connected) starts wrap-up, and neither that agent nor any still
-        wrapping it is offered it again."""
+        wrapping it is offered it again. ``match=False``: see :meth:`start_waiting`."""
         previous_agent = contact.agent_id
         if contact.status is ContactStatus.OFFERED:
             self.withdraw(contact, "contact transferred", out)
@@ -323,7 +333,7 @@ class Waiting(RoutingState):
         contact.excluded = frozenset(excluded)
         self.pools.forget_contact(contact.contact_id)  # its own pool heaps held the old exclusions
         contact.affinity = ()
-        self.start_waiting(contact, out, preferred=preferred)
+        self.start_waiting(contact, out, preferred=preferred, match=match)
 
     def _enqueued(self, contact: ContactState) -> dc.Enqueued:
         queue = contact.queue
