@@ -7,7 +7,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import precondition, rule, run_state_machine_as_test
 
 from experiencehub import CallbackPolicy, InvalidTransition, QueueSpec, Stage
 from experiencehub.core import decisions as dc
@@ -95,6 +95,7 @@ def _machine_for(core: type[RoutingCore] | None) -> type[RouterMachine]:
         def invalid(self) -> None: ...
         def abandon(self) -> None: ...
         def change_queue(self) -> None: ...
+        def add_queue(self) -> None: ...
 
         def configure(self) -> st.SearchStrategy[RouterConfig]:
             return st.just(CALLBACKS)
@@ -103,6 +104,20 @@ def _machine_for(core: type[RoutingCore] | None) -> type[RouterMachine]:
             # one phone line each, often skilled: offers, dials and retries are frequent
             return st.builds(ev.AgentLoggedIn, at=st.just(at), agent_id=st.just(agent_id),
                              skills=st.sampled_from([{}, {"s": 1}]), capacity=st.just({"phone": 1}))  # fmt: skip
+
+        @precondition(lambda self: self.started)
+        @rule(data=st.data())
+        def call_back_and_fail(self, data: st.DataObject) -> None:
+            """Weighs the callbacks' path: a contact arrives, a waiting one asks a callback, an
+            offered one is accepted and its dial fails (it queues again at its retry)."""
+            if len(self.model.arrived) < self.max_contacts:
+                self.arrive(data=data, late=False, priority=0, customer=None)
+            if self._may_call_back():
+                self.request_callback(data)
+            if self._callbacks_offered():
+                self.accept_callback(data)
+            if self._in("dialing"):
+                self.dial_result(data=data, answered=False)
 
         def build_router(self, cfg: RouterConfig) -> Router:
             if core is None:

@@ -171,7 +171,11 @@ class ClosingModel(ConsultEffects):
 
     def _check_refused(self, cid: str, name: str, d: dc.Decision) -> None:
         queue = self.queues[name]
-        rule = "'end'" if queue.closed_rule == "end" else f"'move', {queue.closed_queue} full"
+        rule = (
+            "'end'"
+            if queue.closed_rule == "end"
+            else f"'move', {queue.closed_queue} closed or full"
+        )
         why = f"{cid} should leave with a Refused as its queue {name} closed (rule {rule})"
         check(isinstance(d, dc.Refused), f"{d!r}: {why}")
         assert isinstance(d, dc.Refused)

@@ -278,8 +278,7 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         self.added += 1
         skills = self.model.config.all_skills or ("s",)
         channels = self.model.config.channels
-        others = sorted(self.model.queues)  # its closed_queue, if any, names one of them
-        spec = data.draw(queue_specs(f"added{self.added}", skills, channels, others), label="queue")
+        spec = data.draw(queue_specs(f"added{self.added}", skills, channels), label="queue")
         self.send(ev.QueueAdded(at=self._draw_at(data), spec=spec), None)
 
     @precondition(lambda self: not self.pending and self.model.wrapping())
