@@ -79,5 +79,6 @@ class QueueChangeRules:
             channel = data.draw(st.sampled_from([c for c in CHANNELS if c != spec.channel]))
             return attrs.evolve(spec, channel=channel)
         if how == "unknown queue":
-            return attrs.evolve(spec, name="no-such-queue", closed_queue=None)
+            rule = "keep" if spec.closed_rule == "move" else spec.closed_rule  # "move" needs one
+            return attrs.evolve(spec, name="no-such-queue", closed_queue=None, closed_rule=rule)
         return attrs.evolve(spec, closed_queue="no-such-queue")
