@@ -9,11 +9,19 @@ from collections.abc import Callable
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule, run_state_machine_as_test
 
-from experiencehub import CallbackPolicy, QueueSpec, RoutingError, SkillGraph, Stage, WrapUp
+from experiencehub import (
+    CallbackPolicy,
+    QueueSpec,
+    RoutingError,
+    SkillGraph,
+    Stage,
+    UnknownQueue,
+    WrapUp,
+)
 from experiencehub.core import decisions as dc  # the trusted constructors (new_*) too
 from experiencehub.core import events as ev
 from experiencehub.core._handlers import RoutingCore
@@ -110,6 +118,27 @@ def test_invalid_events_raise_the_predicted_error(data: st.DataObject) -> None:
     assert expected is not None
     with pytest.raises(expected):
         router.handle(event)
+
+
+def test_valid_and_invalid_events_include_queue_changes() -> None:
+    """valid_events draws QueueChanged (the router takes it, the model follows it); invalid_events
+    draws a change of a queue the router does not have."""
+    router, model = ONE_QUEUE.build(), RouterModel(ONE_QUEUE)
+    quick = settings(database=None, max_examples=500)
+
+    def changes_a_key(e: ev.Event) -> bool:
+        return isinstance(e, ev.QueueChanged) and e.spec != model.queues[e.spec.name]
+
+    change = find(hs.valid_events(model), changes_a_key, settings=quick)
+    assert isinstance(change, ev.QueueChanged)
+    assert model.predict_error(change) is None
+    model.apply(change, router.handle(change))
+    model.check_router(router)
+    assert router.queues[change.spec.name] == change.spec
+    bad = find(hs.invalid_events(model), lambda e: isinstance(e, ev.QueueChanged), settings=quick)
+    assert isinstance(bad, ev.QueueChanged) and model.predict_error(bad) is UnknownQueue
+    with pytest.raises(UnknownQueue, match="ghost-q"):
+        router.handle(bad)
 
 
 # -- the model catches broken decision streams ---------------------------------------------------

@@ -18,7 +18,7 @@ from hypothesis.stateful import precondition, rule
 from ..core import decisions as dc
 from ..core import events as ev
 from ..core.queues import QueueSpec
-from ._routing_strategies import CHANNELS, queue_changes
+from ._routing_strategies import CHANNELS, queue_changes, renamed_spec
 
 if TYPE_CHECKING:
     from .model import RouterModel
@@ -79,6 +79,5 @@ class QueueChangeRules:
             channel = data.draw(st.sampled_from([c for c in CHANNELS if c != spec.channel]))
             return attrs.evolve(spec, channel=channel)
         if how == "unknown queue":
-            rule = "keep" if spec.closed_rule == "move" else spec.closed_rule  # "move" needs one
-            return attrs.evolve(spec, name="no-such-queue", closed_queue=None, closed_rule=rule)
+            return renamed_spec(spec, "no-such-queue")
         return attrs.evolve(spec, closed_queue="no-such-queue")

@@ -10,7 +10,7 @@ arithmetic the router does on deadlines is exact and a model can recompute it. P
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 from hypothesis import strategies as st
@@ -381,6 +381,7 @@ def valid_events(
                 st.builds(ev.QueueOpened, at=at, queue=queue),
             )
         )
+        options.append(st.builds(_changed, queue.flatmap(_changes_of(model)), at))
     active = sorted(a for a, agent in model.agents.items() if agent.status != "logging_out")
     if active:
         options.append(
@@ -443,6 +444,11 @@ def invalid_events(
             ev.ContactArrived, at=at, contact_id=st.just(f"{fresh}-c"), queue=st.just(f"{fresh}-q")
         ),
     ]
+    # a change of a queue the router does not have (its spec otherwise one it would accept)
+    unknown = st.sampled_from(sorted(model.queues)).map(
+        lambda name: renamed_spec(model.queues[name], f"{fresh}-q")
+    )
+    options.append(st.builds(_changed, unknown, at))
     if model.agents:
         options.append(
             st.builds(
@@ -466,3 +472,24 @@ def invalid_events(
         back = st.integers(1, max(1, int(model.now * 4))).map(lambda n: max(0.0, model.now - n / 4))
         options.append(st.builds(ev.Tick, at=back))
     return st.one_of(options).filter(lambda e: model.predict_error(e) is not None)
+
+
+def _changed(spec: QueueSpec, at: float) -> ev.QueueChanged:
+    return ev.QueueChanged(at=at, spec=spec)
+
+
+def _changes_of(model: RouterModel) -> Callable[[str], st.SearchStrategy[QueueSpec]]:
+    """Draws a change of the named queue by :func:`queue_changes`, given the model's queues."""
+    skills = model.config.all_skills or ("s",)
+
+    def changes(name: str) -> st.SearchStrategy[QueueSpec]:
+        others = [other for other in sorted(model.queues) if other != name]
+        return queue_changes(model.queues[name], skills, others)
+
+    return changes
+
+
+def renamed_spec(spec: QueueSpec, name: str) -> QueueSpec:
+    """``spec`` under another name, without a closed queue (``move`` then needs one: ``keep``)."""
+    rule = "keep" if spec.closed_rule == "move" else spec.closed_rule
+    return attrs.evolve(spec, name=name, closed_queue=None, closed_rule=rule)
