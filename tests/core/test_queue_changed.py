@@ -281,3 +281,31 @@ def test_a_changed_queue_routes_as_a_router_built_with_the_new_spec_would(
         if contact.status.value == "waiting":
             assert contact.stage == spec.stage_at(at - contact.enqueued_at)
             assert contact.key[0] == -spec.base_priority(contact.priority, contact.enqueued_at)
+
+
+def test_a_returning_customer_is_ranked_by_the_keys_in_force_when_it_returns() -> None:
+    """A customer who abandons and comes back within rejoin_seconds keeps its arrival, order and
+    priority; a change of the queue's weight in between applies to it as to those who stayed."""
+    spec = QueueSpec("q", channel="phone", rejoin_seconds=300, priority_weight=100.0,
+                     aging_per_minute=60.0)  # fmt: skip
+    router = Router(SkillGraph(), [spec])
+    arrive(router, "std", 0.0, queue="q", customer_id="bob", priority=0)
+    arrive(router, "vip", 1.0, queue="q", customer_id="ann", priority=1)
+    router.handle(ev.ContactAbandoned(at=2.0, contact_id="vip"))
+    # priority no longer counts: the longest wait goes first
+    router.handle(ev.QueueChanged(at=3.0, spec=attrs.evolve(spec, priority_weight=0.0)))
+    [enq] = arrive(router, "again", 4.0, queue="q", customer_id="ann", priority=1)
+    assert isinstance(enq, dc.Enqueued) and enq.position == 2  # behind bob, who arrived first
+    # (with the key it had before the change, ann's priority 1 x 100 would still put it first)
+    assert offers(login(router, "a1", at=5.0)) == [("std", "a1")]
+
+
+def test_a_returning_customer_keeps_its_priority_not_the_new_arrivals() -> None:
+    spec = QueueSpec("q", channel="phone", rejoin_seconds=300, priority_weight=1.0)
+    router = Router(SkillGraph(), [spec])
+    arrive(router, "low", 0.0, queue="q", customer_id="ann", priority=0)
+    router.handle(ev.ContactAbandoned(at=1.0, contact_id="low"))
+    arrive(router, "again", 2.0, queue="q", customer_id="ann", priority=5)
+    arrive(router, "mid", 3.0, queue="q", customer_id="bob", priority=1)
+    # kept priority 0 (not 5): bob's priority 1 goes first
+    assert offers(login(router, "a1", at=4.0)) == [("mid", "a1")]

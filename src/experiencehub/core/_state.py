@@ -101,7 +101,8 @@ class RoutingState:
         self.affinity_lines: dict[str, dict[str, WaitingLine]] = {}
         self.declined = DeclinedViews()
         self.deadlines = Deadlines()
-        self.rejoin: dict[str, tuple[WaitingKey, Deadline]] = {}
+        # rejoin id → (priority, waiting key, window deadline) of a customer who abandoned
+        self.rejoin: dict[str, tuple[int, WaitingKey, Deadline]] = {}
         # agent id → its own wrap-up from AgentLoggedIn, overriding the queue's (set at login)
         self.agent_wrap_ups: dict[str, WrapUp] = {}
         self.pools = AgentPools(self.queues, policy, rules, self.agents)

@@ -39,10 +39,12 @@ class Waiting(RoutingState):
             if contact.customer_id and self.rejoin
             else None
         )
-        if kept is not None:
-            key, entry = kept
+        if kept is not None:  # its place: arrival and order kept, rank by the queue's keys now
+            priority, key, entry = kept
             self.deadlines.cancel(entry)
-            contact.key, contact.enqueued_at = key, key[KEY_ENQUEUED_AT]
+            at = key[KEY_ENQUEUED_AT]
+            contact.key = (-queue.base_priority(priority, at), at, key[KEY_SEQ])
+            contact.enqueued_at, contact.priority = at, priority
         else:
             self.seq += 1
             contact.key = (-queue.base_priority(contact.priority, now), now, self.seq)
@@ -285,16 +287,17 @@ class Waiting(RoutingState):
 
     def remember_for_rejoin(self, contact: ContactState) -> None:
         """An abandoning customer who comes back within the queue's rejoin window keeps its
-        place (its waiting key)."""
+        place: its arrival time, order number and priority, ranked by the queue's weight and
+        aging when it comes back (a ``QueueChanged`` in between applies to it)."""
         queue = contact.queue
         if contact.customer_id is None or queue.rejoin_seconds <= 0:
             return
         rid = _rejoin_id(queue, contact.customer_id)
         old = self.rejoin.pop(rid, None)
         if old is not None:
-            self.deadlines.cancel(old[1])
+            self.deadlines.cancel(old[2])
         entry = self.deadlines.add(self.now + queue.rejoin_seconds, REJOIN, rid)
-        self.rejoin[rid] = (contact.key, entry)
+        self.rejoin[rid] = (contact.priority, contact.key, entry)
 
     def transfer(
         self,

@@ -123,7 +123,8 @@ class ModelState:
         self.outcomes: dict[str, str] = {}  # contact id → handled | abandoned | refused
         self.arrived: dict[str, None] = {}  # every contact id that arrived, in order
         self.gone_agents: set[str] = set()
-        self.rejoin: dict[tuple[str, str], tuple[tuple[float, float, int], float]] = {}
+        # (queue, customer) → (priority, key, window end) of a customer who abandoned
+        self.rejoin: dict[tuple[str, str], tuple[int, tuple[float, float, int], float]] = {}
         self.closed: set[str] = set()  # queues a QueueClosed closed (and no QueueOpened opened)
         self.consults: dict[str, ModelConsult] = {}  # contact id → its open consult
         self.legs: dict[str, str] = {}  # consult leg id → its contact id

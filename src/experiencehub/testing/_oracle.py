@@ -189,10 +189,12 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         if contact.customer_id is not None:
             rid = (queue.name, contact.customer_id)
             kept = self.rejoin.pop(rid, None)
-            if kept is not None and at >= kept[1]:
+            if kept is not None and at >= kept[2]:
                 kept = None  # the window ran out before this event
-        if kept is not None:
-            contact.key = kept[0]
+        if kept is not None:  # its place, ranked by the queue's weight and aging now
+            priority, (_rank, enqueued_at, seq), _end = kept
+            base = queue.priority_weight * priority - queue.aging_per_minute / 60.0 * enqueued_at
+            contact.key, contact.priority = (-base, enqueued_at, seq), priority
         else:
             self.seq += 1
             # base priority as documented: priority_weight·priority − aging per second·enqueued_at
@@ -261,7 +263,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         queue = self.queues[contact.queue]
         if contact.customer_id is not None and queue.rejoin_seconds > 0:
             rid = (queue.name, contact.customer_id)
-            self.rejoin[rid] = (contact.key, e.at + queue.rejoin_seconds)
+            self.rejoin[rid] = (contact.priority, contact.key, e.at + queue.rejoin_seconds)
 
     def _transfer_refused(self, e: ev.ContactTransferred, decisions: list[dc.Decision]) -> bool:
         target = self.queues[e.queue]
