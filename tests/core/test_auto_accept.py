@@ -298,7 +298,7 @@ def test_snapshot_keeps_the_setting_and_its_format_says_so(tmp_path: Path) -> No
     event = ev.ContactArrived(at=1.0, contact_id="c1", queue="support")
     assert loaded.handle(event) == made.handle(event)
     loaded._check()
-    stale = path.read_bytes().replace(b'"format": 5', b'"format": 4')
+    stale = path.read_bytes().replace(f'"format": {FORMAT_VERSION}'.encode(), b'"format": 4')
     path.write_bytes(stale)
     with pytest.raises(SnapshotVersionMismatch, match="format 4"):
         read_snapshot(path)
