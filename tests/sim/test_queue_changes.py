@@ -17,6 +17,7 @@ from experiencehub.cli import app
 from experiencehub.records import ContactRecord
 from experiencehub.sim.closures import change_notes
 from experiencehub.sim.engine import run
+from experiencehub.sim.replica import replication_kpis
 from experiencehub.sim.report import write_html_report
 from experiencehub.sim.runs import simulate
 from experiencehub.sim.scenario import (
@@ -131,8 +132,8 @@ def test_a_change_of_an_added_queue_comes_after_it_is_added(tmp_path: Path) -> N
 
 
 def test_unknown_keys_of_a_change_are_refused(tmp_path: Path) -> None:
-    (problem,) = problems_of(tmp_path, "changes = [{ at = 5, hours = { weekly = [] } }]")
-    assert problem.startswith("queues[0].changes[0]:") and "(hours)" in problem
+    (problem,) = problems_of(tmp_path, "changes = [{ at = 5, colour = 3 }]")
+    assert problem.startswith("queues[0].changes[0]:") and "(colour)" in problem
     (problem,) = problems_of(tmp_path, 'changes = [{ at = "soon" }]')
     assert problem == "queues[0].changes[0].at: must be a number, got 'soon' (a string)"
 
@@ -143,6 +144,203 @@ def test_a_change_requiring_a_skill_counts_as_using_it(tmp_path: Path) -> None:
         scenario(tmp_path, [0.0], extra=extra)
     s = scenario(tmp_path, [0.0], queue="changes = [{ at = 5, requires = { t = 1 } }]", extra=extra)
     assert s.queues[0].required_skills() == ["s", "t"]
+
+
+def test_queue_keys_a_change_cannot_set_are_refused_saying_why(tmp_path: Path) -> None:
+    queue = (
+        "changes = [{ at = 5, service_level_target = 0.5, added_at = 1, "
+        'self_service = { contained = 0.5, seconds = { kind = "deterministic", value = 5 } }, '
+        "closed = [{ start = 10, end = 20 }] }]"
+    )
+    assert problems_of(tmp_path, queue) == [
+        "queues[0].changes[0].service_level_target: a change cannot set it (the target check "
+        "judges the queue's whole run against one target; a change may set "
+        "service_level_seconds), got 0.5",
+        "queues[0].changes[0].self_service: a change cannot set it (the self-service step "
+        "comes before the router and is no part of its queue; give the workload its own "
+        "self_service instead), got SelfService(contained=0.5, seconds=Distribution("
+        "kind='deterministic', mean=None, sd=None, value=5.0, values=None), share=1.0, "
+        "verified=0.0, facts=None)",
+        "queues[0].changes[0].closed: a change cannot set it (closed periods are times of the "
+        "run already: list them all in the queue's own closed), got (QueueClosure(start=10.0, "
+        "end=20.0, reason=None),)",
+        "queues[0].changes[0].added_at: a change cannot set it (a queue is added once, at its "
+        "own added_at), got 1.0",
+    ]
+
+
+# -- unset ----------------------------------------------------------------------------------
+def test_unset_keys_go_back_to_the_queue_defaults(tmp_path: Path) -> None:
+    queue = (
+        'max_length = 2\nclosed_queue = "other"\nclosed_rule = "move"\n'
+        "service_level_seconds = 40\npriority_weight = 3\n"
+        "changes = [{ at = 5, max_length = 4 }, "
+        '{ at = 6, closed_rule = "end", unset = ["max_length", "closed_queue"] }, '
+        '{ at = 7, unset = ["service_level_seconds", "requires", "priority_weight", '
+        '"closed_rule"] }]'
+    )
+    s = scenario(tmp_path, [0.0], queue=queue)
+    seen = [
+        (v.max_length, v.closed_queue, v.closed_rule, v.service_level_seconds, v.requires,
+         v.priority_weight)
+        for _, v in s.queues[0].versions()
+    ]  # fmt: skip
+    assert seen == [
+        (2, "other", "move", 40.0, {"s": 1}, 3.0),
+        (4, "other", "move", 40.0, {"s": 1}, 3.0),
+        (None, None, "end", 40.0, {"s": 1}, 3.0),
+        (None, None, "keep", 20.0, {}, 1.0),  # the [[queues]] defaults
+    ]
+    assert s.queues[0].changes[1].unset == ("max_length", "closed_queue")
+    assert scenario_from_dict(scenario_to_dict(s), base_dir=s.base_dir) == s
+    assert (
+        change_notes(s.queues)[1] == "q at 6 s (closed_rule, unset max_length, unset closed_queue)"
+    )
+
+
+def test_bad_unsets_are_refused_naming_each_key_path(tmp_path: Path) -> None:
+    queue = (
+        'closed_rule = "move"\nclosed_queue = "other"\nclosed = [{ start = 900, end = 950 }]\n'
+        "changes = ["
+        '{ at = 5, max_length = 3, unset = ["name", "at", "colour", "max_length", '
+        '"rejoin_seconds", "rejoin_seconds"] }, '
+        '{ at = 6, unset = ["closed_queue"] }, '
+        '{ at = 7, unset = ["closed_queue", "closed_rule"] }, '
+        '{ at = 8, unset = ["closed", "unset", "channel", "service_level_target", "changes", '
+        '"hours"] }]'
+    )
+    may = ", ".join(CHANGEABLE_QUEUE_KEYS)
+    hours = (
+        "the queue has closed periods, which are QueueClosed events without hours but holidays "
+        "of its hours with them, both fixed when the run starts: give the queue its hours from "
+        "the start, or no closed periods"
+    )
+    assert problems_of(tmp_path, queue) == [
+        "queues[0].changes[0].unset[0]: 'name': a required key cannot be unset (a queue keeps "
+        "its name: its workload, profiles and records refer to it)",
+        "queues[0].changes[0].unset[1]: 'at': the change's own key, not a queue's: it cannot "
+        "be unset",
+        f"queues[0].changes[0].unset[2]: 'colour': unknown key (a change may unset {may})",
+        "queues[0].changes[0].unset[3]: 'max_length': the same change also sets it: set it or "
+        "unset it, not both",
+        "queues[0].changes[0].unset[5]: 'rejoin_seconds': named twice",
+        # said once, at the unset (not again as closed_queue missing for 'move')
+        "queues[0].changes[1].unset[0]: 'closed_queue': cannot unset it while closed_rule = "
+        "'move' (closing moves the waiting contacts there, and the router refuses 'move' "
+        "without a closed_queue): set closed_rule to 'keep' or 'end' in the same change, or "
+        "unset closed_rule too",
+        "queues[0].changes[3].unset[0]: 'closed': cannot be unset: a change cannot set it "
+        "(closed periods are times of the run already: list them all in the queue's own closed)",
+        "queues[0].changes[3].unset[1]: 'unset': the change's own key, not a queue's: it "
+        "cannot be unset",
+        "queues[0].changes[3].unset[2]: 'channel': a required key cannot be unset (a queue "
+        "keeps its channel: its contacts hold that channel's slots; add another queue with "
+        "added_at instead)",
+        "queues[0].changes[3].unset[3]: 'service_level_target': cannot be unset: a change "
+        "cannot set it (the target check judges the queue's whole run against one target; a "
+        "change may set service_level_seconds)",
+        "queues[0].changes[3].unset[4]: 'changes': cannot be unset: a change cannot set it (a "
+        "change holds no changes)",
+        f"queues[0].changes[3].unset[5]: 'hours': cannot be unset ({hours})",
+    ]
+    (problem,) = problems_of(tmp_path, 'changes = [{ at = 5, unset = "max_length" }]')
+    assert problem.startswith("queues[0].changes[0].unset: ") and "list" in problem
+
+
+def test_removing_max_length_queues_the_contacts_it_refused(tmp_path: Path) -> None:
+    # one agent, 10 s each; at most one waits until the change at 20 s removes the limit
+    arrivals = [10.0, 11.0, 12.0, 13.0, 22.0, 23.0, 24.0]
+    kept = run(scenario(tmp_path, arrivals, queue="max_length = 1"))
+    removed = scenario(tmp_path, arrivals,
+                       queue='max_length = 1\nchanges = [{ at = 20, unset = ["max_length"] }]')  # fmt: skip
+    result = run(removed)
+    assert [r.outcome for r in kept.records] == ["handled", "handled", "refused", "refused",
+                                                 "handled", "refused", "refused"]  # fmt: skip
+    assert [r.outcome for r in result.records] == ["handled", "handled", "refused", "refused",
+                                                   "handled", "handled", "handled"]  # fmt: skip
+    assert timeline(result.records)[4:] == [
+        ("q", 22.0, 30.0, 40.0, "handled"),
+        ("q", 23.0, 40.0, 50.0, "handled"),
+        ("q", 24.0, 50.0, 60.0, "handled"),
+    ]
+    before, after = (replication_kpis(s, r)["by_queue"]["q"] for s, r in
+                     ((removed, kept), (removed, result)))  # fmt: skip
+    assert (before["refused"], after["refused"]) == (4, 2)
+    assert (before["answered"], after["answered"]) == (3, 5)
+
+
+def test_a_change_unsetting_closed_queue_refuses_arrivals_while_closed(tmp_path: Path) -> None:
+    queue = (
+        'closed_queue = "other"\nclosed = [{ start = 100, end = 200 }, { start = 300, end = 400 }]\n'
+        'changes = [{ at = 250, unset = ["closed_queue"] }]'
+    )
+    records = run(scenario(tmp_path, [150.0, 350.0], queue=queue)).records
+    assert [(r.queue, r.final_queue, r.outcome) for r in records] == [
+        ("q", "other", "handled"),  # sent to closed_queue
+        ("q", None, "refused"),  # no closed_queue any more
+    ]
+
+
+# -- keys a change may set since the unset key came -------------------------------------------
+def test_a_change_may_set_and_unset_hours(tmp_path: Path) -> None:
+    hours = "hours = { weekly = [{ day = 0, start = 0, end = 200 }] }"
+    records = run(
+        scenario(tmp_path, [10.0, 150.0, 250.0], queue=f"changes = [{{ at = 100, {hours} }}]")
+    ).records
+    assert [r.outcome for r in records] == ["handled", "handled", "refused"]  # closed from 200
+    assert [r.outcome for r in run(scenario(tmp_path, [10.0, 150.0, 250.0])).records] == [
+        "handled"
+    ] * 3
+    queue = 'hours = { weekly = [{ day = 0, start = 0, end = 100 }] }\nchanges = [{ at = 150, unset = ["hours"] }]'
+    records = run(scenario(tmp_path, [10.0, 120.0, 160.0], queue=queue)).records
+    assert [r.outcome for r in records] == ["handled", "refused", "handled"]  # open from 150
+    bad = "changes = [{ at = 100, hours = { weekly = [{ day = 7, start = 0, end = 200 }] } }]"
+    assert problems_of(tmp_path, bad) == [
+        "queues[0].changes[0].hours.weekly[0].day: must be 0 to 6, got 7"
+    ]
+    closed = f"closed = [{{ start = 500, end = 600 }}]\nchanges = [{{ at = 100, {hours} }}]"
+    assert problems_of(tmp_path, closed) == [
+        "queues[0].changes[0].hours: a change cannot set it (the queue has closed periods, which "
+        "are QueueClosed events without hours but holidays of its hours with them, both fixed "
+        "when the run starts: give the queue its hours from the start, or no closed periods)"
+    ]
+
+
+CALLBACKS = (
+    "queued_callback = { accept = 1, answer = 1, offer_above_seconds = 0, dial_seconds = 5 }"
+)
+
+
+def test_a_change_may_start_offering_callbacks(tmp_path: Path) -> None:
+    # contacts queued before the change at 5 s are offered none; those after are, and dial
+    arrivals = [0.0, 1.0, 2.0, 10.0, 11.0]
+    s = scenario(tmp_path, arrivals, queue=f"changes = [{{ at = 5, {CALLBACKS} }}]")
+    result = run(s)
+    ids = {r.contact_id: r.arrived_at for r in result.records}
+    assert [(ids[v.contact_id], v.connected_at) for v in result.callbacks] == [
+        (10.0, 35.0),
+        (11.0, 50.0),
+    ]
+    assert replication_kpis(s, result)["callbacks"]["overall"]["callbacks_completed"] == 2
+    assert run(scenario(tmp_path, arrivals)).callbacks == ()
+    bad = "changes = [{ at = 5, queued_callback = { accept = 2, answer = 1, attempts = 0 } }]"
+    assert problems_of(tmp_path, bad) == [
+        "queues[0].changes[0].queued_callback.accept: must be a probability in [0, 1], got 2.0",
+        "queues[0].changes[0].queued_callback.attempts: must be an integer from 1 to 100, got 0",
+    ]
+
+
+def test_a_change_may_stop_offering_callbacks_and_those_requested_keep_their_rules(
+    tmp_path: Path,
+) -> None:
+    arrivals = [0.0, 1.0, 12.0, 13.0, 14.0, 60.0, 61.0, 62.0]
+    queue = f'{CALLBACKS}\nchanges = [{{ at = 30, unset = ["queued_callback"] }}]'
+    result = run(scenario(tmp_path, arrivals, queue=queue))
+    ids = {r.contact_id: r.arrived_at for r in result.records}
+    offered = [(ids[v.contact_id], v.connected_at) for v in result.callbacks]
+    assert offered == [(12.0, 25.0), (13.0, 40.0), (14.0, 55.0)]  # dialled 5 s after the change too
+    unchanged = run(scenario(tmp_path, arrivals, queue=CALLBACKS))
+    assert len(unchanged.callbacks) > len(offered)  # 61 and 62 s would have been offered one
 
 
 # -- runs ---------------------------------------------------------------------------------------
@@ -274,9 +472,13 @@ def test_the_reports_say_which_queues_changed_when(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["simulate", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     said = " ".join(result.stdout.split())  # rich wraps long lines
-    assert "queues changed during the run: billing at 16200 s (stages, service_level_seconds)" in said
+    assert (
+        "queues changed during the run: billing at 16200 s (stages, service_level_seconds)" in said
+    )
     page = write_html_report(simulate(load_scenario(EXAMPLE)), tmp_path).read_text()
-    assert "Queues changed during the run: billing at 16200 s (stages, service_level_seconds)." in page
+    assert (
+        "Queues changed during the run: billing at 16200 s (stages, service_level_seconds)." in page
+    )
     assert change_notes(load_scenario(ROOT / "scenarios" / "single-queue.toml").queues) == []
 
 
@@ -305,9 +507,12 @@ KEYS = {
     "rejoin_seconds": st.sampled_from(["0", "20"]),
     "closed_rule": st.sampled_from(['"keep"', '"end"']),
     "closed_queue": st.just('"other"'),
+    "unset": st.sampled_from(['["max_length", "closed_queue"]', '["stages", "wrap_up"]']),
 }
-CHANGE = st.dictionaries(st.sampled_from(sorted(KEYS)), st.just(""), max_size=4).flatmap(
-    lambda chosen: st.fixed_dictionaries({key: KEYS[key] for key in chosen})
+CHANGE = (
+    st.dictionaries(st.sampled_from(sorted(KEYS)), st.just(""), max_size=4)
+    .flatmap(lambda chosen: st.fixed_dictionaries({key: KEYS[key] for key in chosen}))
+    .filter(lambda change: not any(f'"{key}"' in change.get("unset", "") for key in change))
 )
 
 

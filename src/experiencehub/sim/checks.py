@@ -117,7 +117,7 @@ def validate(
         if queue.queued_callback is not None:
             _check_queued_callback(queue.queued_callback, f"queues[{i}].queued_callback", problems)
     queue_key_problems(
-        scenario, problems, known="queues" not in incomplete, values=_check_queue_values
+        scenario, problems, known="queues" not in incomplete, values=_check_changeable_values
     )
     channels = None if {"queues", "agents"} & set(incomplete) else _channels(scenario)
     _check_channel_rules(scenario.simulation.channel_rules, channels, problems)
@@ -289,8 +289,9 @@ def _check_queues(scenario: Scenario, problems: Problems) -> set[str]:
 
 
 def _check_queue_values(queue: QueueConfig, where: str, problems: Problems) -> None:
-    """A queue's values (:mod:`.queue_checks` checks each of its ``changes`` with this too:
-    the problems a change adds, with the change's key path)."""
+    """A queue's values (:mod:`.queue_checks` checks each of its ``changes`` with this too,
+    through :func:`_check_changeable_values`: the problems a change adds, with the change's key
+    path)."""
     for skill, level in queue.requires.items():
         _need(problems, level >= 0, f"{where}.requires.{skill}", ">= 0", level)
     _non_negative(problems, f"{where}.service_level_seconds", queue.service_level_seconds)
@@ -303,6 +304,15 @@ def _check_queue_values(queue: QueueConfig, where: str, problems: Problems) -> N
     _non_negative(problems, f"{where}.aging_per_minute", queue.aging_per_minute)
     _non_negative(problems, f"{where}.affinity_seconds", queue.affinity_seconds)
     _non_negative(problems, f"{where}.rejoin_seconds", queue.rejoin_seconds)
+
+
+def _check_changeable_values(queue: QueueConfig, where: str, problems: Problems) -> None:
+    """The values of the keys a change may set (:mod:`.queue_checks` checks each version of a
+    queue with it): the queue's values, its hours and its queued callbacks."""
+    _check_queue_values(queue, where, problems)
+    _check_hours(queue, where, problems)
+    if queue.queued_callback is not None:
+        _check_queued_callback(queue.queued_callback, f"{where}.queued_callback", problems)
 
 
 def _check_hours(queue: QueueConfig, where: str, problems: Problems) -> None:

@@ -89,7 +89,7 @@ def change_notes(queues: tuple[QueueConfig, ...]) -> list[str]:
     ['b at 60 s (max_length)']
     """
     return [
-        f"{queue.name} at {change.at:g} s ({', '.join(change.overrides())})"
+        f"{queue.name} at {change.at:g} s ({', '.join(change.key_names())})"
         for queue in queues
         for change in queue.changes
     ]

@@ -262,10 +262,13 @@ class _Simulation(ConsultLoop, CallbackLoop):
     def _change_queue(self, queue: QueueConfig, _b: Any, _c: Any) -> None:
         """A queue's ``changes`` entry takes effect: contacts arriving from now on are measured
         against its service-level threshold, the agents' side and the customer model follow its
-        wrap-up and who serves it, and the router is told (``QueueChanged``; an offer it
-        withdraws is lost as any other, see :meth:`_on_offer_lost`). Cost: one router event,
-        plus O(agents + groups) to follow."""
+        wrap-up and who serves it, the callback desk its ``queued_callback``, and the router is
+        told (``QueueChanged``, which also carries its hours; an offer it withdraws is lost as
+        any other, see :meth:`_on_offer_lost`). Cost: one router event, plus O(agents + groups)
+        to follow."""
         self.queues[queue.name] = queue
+        if self.callbacks is not None:
+            self.callbacks.queue_changed(queue)
         self.staff.queue_changed(queue)
         self.model.queue_changed(queue, self.graph)
         self.send(queue_changed(self.now, queue))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Mapping
 import attrs
 
 from ..core.queues import CLOSED_RULES
-from .scenario_types import AgentGroup, QueueChange, QueueConfig, Scenario
+from .scenario_types import CHANGEABLE_QUEUE_KEYS, AgentGroup, QueueChange, QueueConfig, Scenario
 
 __all__ = ["queue_key_problems", "queue_skill_problems"]
 
@@ -154,8 +154,21 @@ _KEPT = {
     "name": "a queue keeps its name: its workload, profiles and records refer to it",
     "channel": "a queue keeps its channel: its contacts hold that channel's slots; add another "
     "queue with added_at instead",
+    "service_level_target": "the target check judges the queue's whole run against one target; "
+    "a change may set service_level_seconds",
+    "self_service": "the self-service step comes before the router and is no part of its queue; "
+    "give the workload its own self_service instead",
+    "closed": "closed periods are times of the run already: list them all in the queue's own "
+    "closed",
+    "added_at": "a queue is added once, at its own added_at",
 }
 """The keys of ``[[queues]]`` a change may not set, and why."""
+
+_HOURS_WITH_CLOSURES = (
+    "the queue has closed periods, which are QueueClosed events without hours but holidays of "
+    "its hours with them, both fixed when the run starts: give the queue its hours from the "
+    "start, or no closed periods"
+)
 
 
 def _check_changes(
@@ -167,8 +180,9 @@ def _check_changes(
     values: ValueCheck | None,
     problems: Problems,
 ) -> None:
-    """Each change sets no kept key, comes within the run, after the previous one and not
-    before the queue is added, and adds no problem to the queue as it was before it."""
+    """Each change sets no kept key, unsets only keys it may, comes within the run, after the
+    previous one and not before the queue is added, and adds no problem to the queue as it
+    was before it."""
     previous: float | None = None
     pairs = itertools.pairwise(queue.versions())
     for j, (change, ((_, before), (_, after))) in enumerate(zip(queue.changes, pairs, strict=True)):
@@ -178,12 +192,64 @@ def _check_changes(
                 problems.append(
                     f"{path}.{key}: a change cannot set it ({why}), got {getattr(change, key)!r}"
                 )
+        if queue.closed and change.hours is not None:
+            problems.append(f"{path}.hours: a change cannot set it ({_HOURS_WITH_CLOSURES})")
+        unset_problems = _unset_problems(change, path, closed=bool(queue.closed), after=after)
+        problems.extend(unset_problems)
         _check_change_time(
             change, path, end=end, previous=previous, added=queue.added_at, problems=problems
         )
         previous = change.at
+        found: Problems = []
         _check_changed_values(before, after, at=change.at, path=path, queues=queues,
-                              values=values, problems=problems)  # fmt: skip
+                              values=values, problems=found)  # fmt: skip
+        if any(_MOVE_WITHOUT_TARGET in p for p in unset_problems):  # said at the unset
+            found = [p for p in found if not p.startswith(f"{path}.closed_queue: required")]
+        problems.extend(found)
+
+
+_MOVE_WITHOUT_TARGET = "while closed_rule = 'move'"
+
+
+def _unset_problems(
+    change: QueueChange, path: str, *, closed: bool, after: QueueConfig
+) -> Problems:
+    """Each name in ``unset`` is a changeable key, named once, not set by the same change, and
+    leaves the queue whole: no ``closed_rule = 'move'`` without a ``closed_queue``, no hours
+    changed on a queue with closed periods."""
+    found: Problems = []
+    for k, key in enumerate(change.unset):
+        where = f"{path}.unset[{k}]"
+        why = _why_not_unset(change, key, closed=closed)
+        if why is None and key in change.unset[:k]:
+            why = "named twice"
+        if why is None and key == "closed_queue" and after.closed_rule == "move":
+            why = (
+                f"cannot unset it {_MOVE_WITHOUT_TARGET} (closing moves the waiting contacts "
+                "there, and the router refuses 'move' without a closed_queue): set closed_rule "
+                "to 'keep' or 'end' in the same change, or unset closed_rule too"
+            )
+        if why is not None:
+            found.append(f"{where}: {key!r}: {why}")
+    return found
+
+
+def _why_not_unset(change: QueueChange, key: str, *, closed: bool) -> str | None:
+    """Why ``key`` cannot be unset by ``change`` (None: it can)."""
+    if key in ("at", "unset"):
+        return "the change's own key, not a queue's: it cannot be unset"
+    if key in ("name", "channel"):
+        return f"a required key cannot be unset ({_KEPT[key]})"
+    if key in _KEPT or key == "changes":
+        why = _KEPT.get(key, "a change holds no changes")
+        return f"cannot be unset: a change cannot set it ({why})"
+    if key not in CHANGEABLE_QUEUE_KEYS:
+        return f"unknown key (a change may unset {', '.join(CHANGEABLE_QUEUE_KEYS)})"
+    if getattr(change, key) is not None:
+        return "the same change also sets it: set it or unset it, not both"
+    if key == "hours" and closed:
+        return f"cannot be unset ({_HOURS_WITH_CLOSURES})"
+    return None
 
 
 def _check_change_time(

@@ -36,7 +36,7 @@ from typing import Any
 
 import attrs
 
-from .scenario_types import QueuedCallback, Scenario
+from .scenario_types import QueueConfig, QueuedCallback, Scenario
 
 __all__ = [
     "CALLBACK_KPI_KEYS",
@@ -82,6 +82,8 @@ class CallbackVisit:
     exhausted: bool = False
     would_abandon_at: float | None = None  # when its patience would have run out
     rng: random.Random | None = attrs.field(default=None, repr=False)
+    # the queue's callback rules when it was offered (a later change of the queue's keys it)
+    config: QueuedCallback | None = attrs.field(default=None, repr=False)
 
 
 class CallbackDesk:
@@ -95,9 +97,21 @@ class CallbackDesk:
 
     @classmethod
     def of(cls, scenario: Scenario) -> CallbackDesk | None:
-        """The desk of ``scenario``, or None when no queue takes callbacks. Cost: O(queues)."""
-        desk = cls(scenario)
-        return desk if desk.by_queue else None
+        """The desk of ``scenario``, or None when no queue takes callbacks, from the start or
+        after one of its ``changes``. Cost: O(queues + changes)."""
+        takes = any(
+            q.queued_callback is not None or any(c.queued_callback is not None for c in q.changes)
+            for q in scenario.queues
+        )
+        return cls(scenario) if takes else None
+
+    def queue_changed(self, queue: QueueConfig) -> None:
+        """A queue's ``changes`` entry took effect: its callbacks are offered by its new rules
+        from now on (or no more); callbacks already offered keep theirs. Cost: O(1)."""
+        if queue.queued_callback is None:
+            self.by_queue.pop(queue.name, None)
+        else:
+            self.by_queue[queue.name] = queue.queued_callback
 
     def offer(
         self, contact_id: str, queue: str, now: float, *, seed: int, number: int,
@@ -108,7 +122,7 @@ class CallbackDesk:
         config = self.by_queue.get(queue)
         if config is None or contact_id in self.live:
             return False
-        visit = CallbackVisit(contact_id, queue, self.channels[queue], now)
+        visit = CallbackVisit(contact_id, queue, self.channels[queue], now, config=config)
         self.visits.append(visit)
         visit.rng = draw_accept(config, seed=seed, number=number)
         if visit.rng is None:
@@ -121,14 +135,18 @@ class CallbackDesk:
         """How long the agent's dial of a requested callback takes; None for a contact that is no
         callback. Cost: O(1)."""
         visit = self.live.get(contact_id)
-        return None if visit is None else self.by_queue[visit.queue].dial_seconds
+        if visit is None:
+            return None
+        assert visit.config is not None  # a live callback was offered by its rules
+        return visit.config.dial_seconds
 
     def dialled(self, contact_id: str, now: float) -> bool:
         """A dial ends now: True when the customer answered. Cost: O(1)."""
         visit = self.live[contact_id]
         assert visit.rng is not None
+        assert visit.config is not None
         visit.dials += 1
-        answered = visit.rng.random() < self.by_queue[visit.queue].answer
+        answered = visit.rng.random() < visit.config.answer
         if answered:
             visit.connected_at = now
             del self.live[contact_id]

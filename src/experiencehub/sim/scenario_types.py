@@ -16,6 +16,8 @@ from ..core.events import DEFAULT_CAPACITY
 from .kpi import ServiceLevelRule, service_level_rule
 
 __all__ = [
+    "CHANGEABLE_QUEUE_KEYS",
+    "REFUSED_QUEUE_KEYS",
     "AgentGroup",
     "Arrivals",
     "Ask",
@@ -47,6 +49,7 @@ __all__ = [
     "Unresolved",
     "Workload",
     "WrapUpConfig",
+    "queue_default",
 ]
 
 
@@ -355,15 +358,31 @@ CHANGEABLE_QUEUE_KEYS = (
     "rejoin_seconds",
     "closed_queue",
     "closed_rule",
+    "hours",
+    "queued_callback",
 )
-"""The keys of ``[[queues]]`` a change (``changes``) may set, in the order of :class:`QueueChange`."""
+"""The keys of ``[[queues]]`` a change (``changes``) may set or ``unset``, in the order of
+:class:`QueueChange`."""
+
+REFUSED_QUEUE_KEYS = (
+    "name",
+    "channel",
+    "service_level_target",
+    "self_service",
+    "closed",
+    "added_at",
+)
+"""The keys of ``[[queues]]`` a change holds only so the checks can refuse them with their key
+path and the reason (:mod:`.queue_checks`)."""
 
 
 @attrs.frozen(kw_only=True)
 class QueueChange:
     """At ``at`` (seconds of simulated time) the queue's keys given here replace its current
-    ones (``QueueChanged``); keys left out (None) stay as they are. ``name`` and ``channel`` are
-    here only so the checks can refuse them with their key path: a queue keeps both."""
+    ones (``QueueChanged``); keys left out (None) stay as they are, and the keys named in
+    ``unset`` go back to their ``[[queues]]`` defaults (None for ``max_length``,
+    ``closed_queue``, ``hours`` and ``queued_callback``). The keys of
+    :data:`REFUSED_QUEUE_KEYS` are here only so the checks can refuse them with their key path."""
 
     at: float
     requires: dict[str, int] | None = None
@@ -377,13 +396,49 @@ class QueueChange:
     rejoin_seconds: float | None = None
     closed_queue: str | None = None
     closed_rule: str | None = None
+    hours: QueueHours | None = None
+    queued_callback: QueuedCallback | None = None
+    unset: tuple[str, ...] = ()
     name: str | None = None
     channel: str | None = None
+    service_level_target: float | None = None
+    self_service: SelfService | None = None
+    closed: tuple[QueueClosure, ...] | None = None
+    added_at: float | None = None
 
     def overrides(self) -> dict[str, Any]:
-        """The changeable keys this change sets (name → value). Cost: O(keys)."""
+        """The changeable keys this change sets (name → value), then those it unsets (name →
+        the queue's default; a name that is no changeable key is left to the checks).
+        Cost: O(keys).
+
+        >>> QueueChange(at=5, max_length=3, unset=("closed_queue",)).overrides()
+        {'max_length': 3, 'closed_queue': None}
+        """
         values = ((key, getattr(self, key)) for key in CHANGEABLE_QUEUE_KEYS)
-        return {key: value for key, value in values if value is not None}
+        found = {key: value for key, value in values if value is not None}
+        for key in self.unset:
+            if key in CHANGEABLE_QUEUE_KEYS and key not in found:
+                found[key] = queue_default(key)
+        return found
+
+    def key_names(self) -> list[str]:
+        """The keys the change sets, then ``unset <key>`` for each it unsets, as the reports
+        name them. Cost: O(keys).
+
+        >>> QueueChange(at=5, max_length=3, unset=("closed_queue",)).key_names()
+        ['max_length', 'unset closed_queue']
+        """
+        set_here = [key for key in CHANGEABLE_QUEUE_KEYS if getattr(self, key) is not None]
+        return [*set_here, *(f"unset {key}" for key in self.unset if key not in set_here)]
+
+
+def queue_default(key: str) -> Any:
+    """The ``[[queues]]`` default of ``key`` (a fresh container for a factory). Cost: O(keys).
+
+    >>> queue_default("max_length"), queue_default("requires"), queue_default("closed_rule")
+    (None, {}, 'keep')
+    """
+    return getattr(QueueConfig(name="q", channel="c"), key)  # its required keys only
 
 
 @attrs.frozen(kw_only=True)
