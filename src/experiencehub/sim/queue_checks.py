@@ -194,8 +194,7 @@ def _check_changes(
                 )
         if queue.closed and change.hours is not None:
             problems.append(f"{path}.hours: a change cannot set it ({_HOURS_WITH_CLOSURES})")
-        unset_problems = _unset_problems(change, path, closed=bool(queue.closed), after=after)
-        problems.extend(unset_problems)
+        problems.extend(_unset_problems(change, path, closed=bool(queue.closed), after=after))
         _check_change_time(
             change, path, end=end, previous=previous, added=queue.added_at, problems=problems
         )
@@ -203,12 +202,14 @@ def _check_changes(
         found: Problems = []
         _check_changed_values(before, after, at=change.at, path=path, queues=queues,
                               values=values, problems=found)  # fmt: skip
-        if any(_MOVE_WITHOUT_TARGET in p for p in unset_problems):  # said at the unset
+        if _unsets_move_target(change, after):  # said at the unset, not again here
             found = [p for p in found if not p.startswith(f"{path}.closed_queue: required")]
         problems.extend(found)
 
 
-_MOVE_WITHOUT_TARGET = "while closed_rule = 'move'"
+def _unsets_move_target(change: QueueChange, after: QueueConfig) -> bool:
+    """The change unsets ``closed_queue`` and leaves the queue closing by ``"move"``."""
+    return "closed_queue" in change.unset and after.closed_rule == "move"
 
 
 def _unset_problems(
@@ -223,9 +224,9 @@ def _unset_problems(
         why = _why_not_unset(change, key, closed=closed)
         if why is None and key in change.unset[:k]:
             why = "named twice"
-        if why is None and key == "closed_queue" and after.closed_rule == "move":
+        if why is None and key == "closed_queue" and _unsets_move_target(change, after):
             why = (
-                f"cannot unset it {_MOVE_WITHOUT_TARGET} (closing moves the waiting contacts "
+                "cannot unset it while closed_rule = 'move' (closing moves the waiting contacts "
                 "there, and the router refuses 'move' without a closed_queue): set closed_rule "
                 "to 'keep' or 'end' in the same change, or unset closed_rule too"
             )

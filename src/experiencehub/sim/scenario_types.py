@@ -17,7 +17,6 @@ from .kpi import ServiceLevelRule, service_level_rule
 
 __all__ = [
     "CHANGEABLE_QUEUE_KEYS",
-    "REFUSED_QUEUE_KEYS",
     "AgentGroup",
     "Arrivals",
     "Ask",
@@ -364,25 +363,15 @@ CHANGEABLE_QUEUE_KEYS = (
 """The keys of ``[[queues]]`` a change (``changes``) may set or ``unset``, in the order of
 :class:`QueueChange`."""
 
-REFUSED_QUEUE_KEYS = (
-    "name",
-    "channel",
-    "service_level_target",
-    "self_service",
-    "closed",
-    "added_at",
-)
-"""The keys of ``[[queues]]`` a change holds only so the checks can refuse them with their key
-path and the reason (:mod:`.queue_checks`)."""
-
 
 @attrs.frozen(kw_only=True)
 class QueueChange:
     """At ``at`` (seconds of simulated time) the queue's keys given here replace its current
     ones (``QueueChanged``); keys left out (None) stay as they are, and the keys named in
     ``unset`` go back to their ``[[queues]]`` defaults (None for ``max_length``,
-    ``closed_queue``, ``hours`` and ``queued_callback``). The keys of
-    :data:`REFUSED_QUEUE_KEYS` are here only so the checks can refuse them with their key path."""
+    ``closed_queue``, ``hours`` and ``queued_callback``). ``name``, ``channel``,
+    ``service_level_target``, ``self_service``, ``closed`` and ``added_at`` are here only so the
+    checks (:mod:`.queue_checks`) can refuse them with their key path and the reason."""
 
     at: float
     requires: dict[str, int] | None = None
