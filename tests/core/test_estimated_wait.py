@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from experiencehub import QueueSpec, Router, SkillGraph, UnknownQueue
+from experiencehub import CallbackPolicy, QueueSpec, Router, SkillGraph, Stage, UnknownQueue
 from experiencehub import decisions as dc
 from experiencehub import events as ev
 from experiencehub.core.errors import CallerError
@@ -93,6 +93,66 @@ def test_an_alert_when_the_estimate_passes_the_queues_threshold() -> None:
     assert alert.detail == "estimated wait 120s in q at position 2, above its threshold of 100s"
 
 
+def test_an_offer_as_the_stage_widens_is_a_departure() -> None:
+    queue = QueueSpec(
+        "q", channel="phone", requires={"s": 1}, stages=[Stage(0, 0), Stage(10, None)]
+    )
+    router = Router(SkillGraph(), [queue], offer_timeout=None)
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={}))  # serves stage 1 only
+    router.handle(ev.ContactArrived(at=0.0, contact_id="c1", queue="q"))
+    out = router.handle(ev.Tick(at=10.0))  # c1 widens to any agent: it leaves its line for a1
+    assert [type(d).__name__ for d in out] == ["Expanded", "Offer"]
+    router.handle(ev.OfferAccepted(at=10.0, contact_id="c1", agent_id="a1"))
+    assert router.estimated_wait("q") == 10.0  # it was None: the departure went uncounted
+
+
+def test_a_rejoining_customer_makes_the_queue_busy_from_now_not_from_its_old_place() -> None:
+    router = one_agent_router(rejoin_seconds=100.0)
+    router.handle(ev.ContactArrived(at=0.0, contact_id="c0", queue="q"))
+    router.handle(ev.OfferAccepted(at=0.0, contact_id="c0", agent_id="a1"))
+    router.handle(ev.ContactArrived(at=10.0, contact_id="c1", queue="q", customer_id="k"))
+    router.handle(ev.ContactAbandoned(at=20.0, contact_id="c1"))  # nobody waits from 20 to 50
+    router.handle(ev.ContactArrived(at=50.0, contact_id="c2", queue="q", customer_id="k"))
+    serve(router, 60.0, "c0")  # c2 (at c1's old place, queued at 10) leaves its line
+    assert router.estimated_wait("q") == 10.0  # the queue was busy from 50; it said 50 (from 10)
+
+
+def test_an_offer_made_again_at_once_after_a_rejection_is_a_departure() -> None:
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone")], offer_timeout=None)
+    for agent in ("a1", "a2"):
+        router.handle(ev.AgentLoggedIn(at=0.0, agent_id=agent, skills={}))
+    for cid, agent in (("c0", "a1"), ("c1", "a2")):
+        router.handle(ev.ContactArrived(at=0.0, contact_id=cid, queue="q"))
+        router.handle(ev.OfferAccepted(at=0.0, contact_id=cid, agent_id=agent))
+    router.handle(ev.ContactArrived(at=5.0, contact_id="c2", queue="q"))
+    [offer] = router.handle(ev.ContactEnded(at=15.0, contact_id="c0"))  # c2 leaves: 10 s
+    assert (offer.contact_id, offer.agent_id) == ("c2", "a1")
+    router.handle(ev.ContactEnded(at=15.5, contact_id="c1"))  # a2 idles
+    [again] = router.handle(ev.OfferRejected(at=16.0, contact_id="c2", agent_id="a1"))
+    assert (again.contact_id, again.agent_id) == ("c2", "a2")  # from its place: 1 s after 15
+    assert router.estimated_wait("q", position=1) == pytest.approx(5.5)
+
+
+def test_no_estimated_wait_alert_for_a_contact_that_is_a_queued_callback_already() -> None:
+    policy = CallbackPolicy(retry_seconds=60.0)
+    queues = [
+        QueueSpec("q", channel="phone", callback=policy),
+        QueueSpec("r", channel="phone", requires={"s": 1}, estimated_wait_alert_seconds=0.0),
+    ]
+    router = Router(SkillGraph(), queues, offer_timeout=None)
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a1", skills={"s": 1}))
+    router.handle(ev.ContactArrived(at=0.0, contact_id="c0", queue="r"))
+    router.handle(ev.OfferAccepted(at=0.0, contact_id="c0", agent_id="a1"))
+    router.handle(ev.ContactArrived(at=1.0, contact_id="c1", queue="r"))
+    serve(router, 5.0, "c0")  # r's estimate is 4 s a place from now on
+    out = router.handle(ev.ContactArrived(at=6.0, contact_id="c2", queue="r"))
+    assert [type(d).__name__ for d in out] == ["Enqueued", "Alert"]
+    router.handle(ev.ContactArrived(at=6.0, contact_id="c3", queue="q"))  # nobody serves q
+    router.handle(ev.CallbackRequested(at=7.0, contact_id="c3"))
+    out = router.handle(ev.ContactTransferred(at=8.0, contact_id="c3", queue="r"))
+    assert [type(d).__name__ for d in out] == ["Enqueued"]  # no alert: it is a callback
+
+
 def test_bad_questions_are_refused() -> None:
     router = one_agent_router()
     with pytest.raises(UnknownQueue):
@@ -140,5 +200,7 @@ def test_estimates_match_the_waits_of_an_m_m_c_queue() -> None:
     assert len(measured) > 5_000
     predicted = sum(estimates[c] for c in measured) / len(measured)
     actual = sum(waits[c] for c in measured) / len(measured)
-    print(f"M/M/{agents}: {len(measured)} contacts, mean estimate {predicted:.1f}s, mean wait {actual:.1f}s")
+    print(
+        f"M/M/{agents}: {len(measured)} contacts, mean estimate {predicted:.1f}s, mean wait {actual:.1f}s"
+    )
     assert predicted == pytest.approx(actual, rel=0.10), (predicted, actual)

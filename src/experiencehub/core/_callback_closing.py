@@ -117,7 +117,7 @@ class CallbackClosing(Callbacks):
         self.seq += 1
         contact.key = (-target.base_priority(contact.priority, now), now, self.seq)
         contact.enqueued_at = now
-        self.stats.queued(target.name, now, self.seq)
+        self.stats.queued(target.name, now, self.seq, now=now)
         summary = (
             f"queue {source.name} closed; the callback moves to {target.name} and queues "
             f"there at {retry_at:g}s"

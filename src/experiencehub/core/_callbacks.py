@@ -131,7 +131,9 @@ class Callbacks(Consulting):
         contact.affinity = ()
         retry_at = self.now + state.policy.retry_seconds
         # still not connected: counted as waiting while it waits for its retry
-        self.stats.queued(contact.queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
+        self.stats.queued(
+            contact.queue.name, contact.enqueued_at, contact.key[KEY_SEQ], now=self.now
+        )
         place = "its place" if state.policy.keep_place else "the back of the queue"
         summary = (
             f"dial {state.failed} of {state.policy.max_attempts} failed ({reason}); "
@@ -158,7 +160,7 @@ class Callbacks(Consulting):
             self.seq += 1
             contact.key = (-queue.base_priority(contact.priority, now), now, self.seq)
             contact.enqueued_at = now
-            self.stats.queued(queue.name, now, self.seq)
+            self.stats.queued(queue.name, now, self.seq, now=now)
         self._enter_stage(contact, contact.route.stage_at(now - contact.enqueued_at))
         if not match:
             self._enter_lines(contact)

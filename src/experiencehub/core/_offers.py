@@ -181,7 +181,7 @@ class Offers(Waiting):
                 self.end_affinity(contact, out)
         # placed before the contact looks for an agent: its pool entries must be current then
         self.pools.refresh(agent)
-        self.place(contact, out)
+        self.place(contact, out, waited=True)  # back in its place: offered again, it departs
         self.look_for_work(agent, out)
 
     def expire_offer(self, contact: ContactState, out: list[dc.Decision]) -> None:

@@ -261,7 +261,7 @@ class QueueRuntime(Matching):
                 self.schedule_delays(contact, self.delay_classes.get(name, ()))
             self._restage(contact, out)
             if contact.status is waiting:
-                self.place(contact, out)
+                self.place(contact, out, waited=True)
         # offers last, so an agent whose offer is withdrawn finds every contact in its lines
         for contact in [c for c in queued if c.status is offered]:
             assert contact.agent_id is not None

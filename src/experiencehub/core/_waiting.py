@@ -49,7 +49,7 @@ class Waiting(RoutingState):
             self.seq += 1
             contact.key = (-queue.base_priority(contact.priority, now), now, self.seq)
             contact.enqueued_at = now
-        self.stats.queued(queue.name, contact.enqueued_at, contact.key[KEY_SEQ])
+        self.stats.queued(queue.name, contact.enqueued_at, contact.key[KEY_SEQ], now=now)
         if queue.service_level_seconds is not None:
             self._schedule_alert(contact, out)
         if self.delay_classes:  # criteria contacts too: their class has the queue's delay pools
@@ -77,7 +77,12 @@ class Waiting(RoutingState):
             enqueued = self._enqueued(contact)
             out.append(enqueued)
             limit = queue.estimated_wait_alert_seconds
-            if limit is not None and (enqueued.estimated_wait or 0.0) > limit:
+            # a queued callback is one already: no alert to offer it one
+            if (
+                limit is not None
+                and contact.callback is None
+                and (enqueued.estimated_wait or 0.0) > limit
+            ):
                 out.append(self._estimated_wait_alert(enqueued, limit))
 
     def stays_preferred(self, agent_id: str, contact: ContactState) -> bool:
@@ -142,14 +147,19 @@ class Waiting(RoutingState):
             f"past its service-level threshold of {contact.queue.service_level_seconds:g}s",
         )
 
-    def place(self, contact: ContactState, out: list[dc.Decision]) -> None:
+    def place(self, contact: ContactState, out: list[dc.Decision], *, waited: bool = False) -> None:
         """Offer a waiting contact to an agent who can take it now, or put it in its lines.
+        ``waited``: it sat in its lines until this move (its stage widened, its affinity ended,
+        its queue changed, its offer came back and it keeps its place), so an offer now is a
+        departure the estimated wait learns from.
 
         Matching first spares a contact that is offered at once the line insert and removal.
         """
         self.match_contact(contact, out)
         if contact.status is ContactStatus.WAITING:
             self._enter_lines(contact)
+        elif waited:
+            self.stats.departed(contact.queue.name, self.now)
 
     def _enter_lines(self, contact: ContactState) -> None:
         if contact.affinity:
@@ -213,7 +223,7 @@ class Waiting(RoutingState):
         self._enter_stage(contact, contact.stage + 1)
         out.append(self._expanded(contact))
         if waiting:
-            self.place(contact, out)
+            self.place(contact, out, waited=True)
 
     def end_affinity(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """Preferred agents had their chance: normal stages take over (the line is left already)."""
@@ -257,7 +267,7 @@ class Waiting(RoutingState):
             self.leave_lines(contact)
         self.end_affinity(contact, out)
         if waiting:
-            self.place(contact, out)
+            self.place(contact, out, waited=True)
 
     def drop_affinity(
         self, agent_id: str, out: list[dc.Decision], *, queues: Collection[str] | None = None
@@ -283,7 +293,7 @@ class Waiting(RoutingState):
             contact.affinity = tuple(a for a in contact.affinity if a != agent_id)
             if not contact.affinity:
                 self.end_affinity(contact, out)
-            self.place(contact, out)
+            self.place(contact, out, waited=True)
 
     def remember_for_rejoin(self, contact: ContactState) -> None:
         """An abandoning customer who comes back within the queue's rejoin window keeps its

@@ -13,7 +13,7 @@ wait (``k / (c·μ)`` for ``c`` agents serving at rate ``μ``); the tests check 
 waits. Unknown (None) until a queue has had one departure from a line.
 
 >>> s = RouterStats(["billing"])
->>> s.queued("billing", 10.0, 1); s.waiting("billing"), s.oldest_enqueued_at("billing")
+>>> s.queued("billing", 10.0, 1, now=10.0); s.waiting("billing"), s.oldest_enqueued_at("billing")
 (1, 10.0)
 """
 
@@ -74,11 +74,12 @@ class RouterStats:
         self._counters.setdefault(queue, QueueCounters())
         self._departures.setdefault(queue, _Departures())
 
-    def queued(self, queue: str, enqueued_at: float, seq: int) -> None:
-        """A contact starts waiting. Cost: O(log n)."""
+    def queued(self, queue: str, enqueued_at: float, seq: int, *, now: float) -> None:
+        """A contact starts waiting at ``now`` (``enqueued_at`` is earlier when it kept an old
+        place: a rejoin, a callback whose dial failed). Cost: O(log n)."""
         waiting = self._waiting[queue]
-        if not waiting:  # the queue had nobody waiting until now
-            self._departures[queue].busy_since = enqueued_at
+        if not waiting:  # the queue had nobody waiting until now (not since its old place)
+            self._departures[queue].busy_since = now
         waiting.push((enqueued_at, seq))
 
     def unqueued(self, queue: str, enqueued_at: float, seq: int) -> None:

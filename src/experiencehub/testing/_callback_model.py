@@ -16,12 +16,13 @@ from typing import Any
 
 from ..core import decisions as dc
 from ..core import events as ev
-from ._model_state import ModelContact, ModelState, check
+from ._model_state import ModelContact, check
+from ._model_wait import WaitEstimates
 
 __all__ = ["CallbackModel"]
 
 
-class CallbackModel(ModelState):
+class CallbackModel(WaitEstimates):
     """Callback effects and replays (see the module docstring)."""
 
     _expect_exhausted: str | None = None
@@ -54,6 +55,8 @@ class CallbackModel(ModelState):
             return
         contact.status, contact.affinity = "scheduled", ()
         contact.retry_at = e.at + policy.retry_seconds
+        # with no delay it is back in its line at once, before any agent takes it
+        contact.in_line = policy.retry_seconds == 0
 
     def requeue_if_retried(self, d: dc.Offer | dc.Enqueued) -> None:
         """A scheduled callback comes back at its retry time with an ``Enqueued`` or an ``Offer``:
@@ -69,6 +72,7 @@ class CallbackModel(ModelState):
             self.seq += 1
             base = queue.priority_weight * contact.priority - queue.aging_per_minute / 60.0 * d.at
             contact.key = (-base, d.at, self.seq)
+            self.rejoined(contact, d.at)
         contact.status, contact.retry_at = "waiting", None
         contact.stage = self.stage_of(contact, d.at)
 

@@ -195,6 +195,8 @@ class ClosingModel(ConsultEffects):
     def _move(self, contact: ModelContact, target: QueueSpec, d: dc.Decision) -> None:
         """Transferred to ``target``: it waits there anew (see the module docstring)."""
         cid = contact.contact_id
+        # a callback moved the moment its dial failed goes in the target's line first
+        unmatched = contact.status == "scheduled" and contact.in_line
         check(
             not isinstance(d, (dc.Refused, dc.OfferWithdrawn, dc.CallbackQueued)),
             f"{d!r}: {cid} should move to {target.name} (open, not full) as its queue "
@@ -211,6 +213,7 @@ class ClosingModel(ConsultEffects):
         contact.queue, contact.criteria, contact.excluded = target.name, None, excluded
         contact.retry_at = None
         self._start_waiting(contact, d.at)
+        contact.in_line = unmatched
 
     def _move_scheduled(self, contact: ModelContact, target: QueueSpec, at: float) -> None:
         """A callback awaiting its retry moves to ``target``, at its back, and still waits for

@@ -87,6 +87,7 @@ class ModelContact:
     dials_failed: int = 0
     retry_at: float | None = None  # while scheduled: when it queues again
     criteria: RoutingCriteria | None = None  # its own routing criteria, if any
+    in_line: bool = False  # sits in one of its queue's lines: an offer now is a departure
 
     @property
     def enqueued_at(self) -> float:

@@ -46,9 +46,11 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
             refused_transfer = self._transfer_refused(event, decisions)
         if effect is not None and not refused_transfer:
             effect(self, event, decisions)
+            self.note_busy(event.at)
         for decision in decisions:
             self._replay(decision)
         self.check_closing_done()
+        self.check_wait_alert_done()
         if isinstance(event, ev.AgentSkillsChanged):
             self._check_offers_in_reach(event.agent_id)
         if isinstance(event, ev.QueueChanged):
@@ -67,10 +69,12 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         if self._expect_forced is not None and not isinstance(decision, dc.AgentStatusForced):
             raise ModelViolation(f"{decision!r}: expected AgentStatusForced first")
         self.now = decision.at
+        self.check_wait_alert(decision)
         self.leave_closed_queue(decision)
         handler = _REPLAY.get(type(decision))
         if handler is not None:
             handler(self, decision)
+        self.note_busy(decision.at)
 
     def _live(self, contact_id: str, what: str) -> ModelContact:
         contact = self.contacts.get(contact_id)
@@ -205,6 +209,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         )
         contact.affinity = usable if queue.affinity_seconds > 0 else ()
         contact.started_at, contact.alert_from, contact.alerted = at, at, False
+        contact.in_line = False  # offered now, it never sat in a line
         contact.affinity_ends = at + queue.affinity_seconds
         contact.stage = self.stage_of(contact, at)
 
@@ -227,6 +232,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
 
     def _back_to_waiting(self, contact: ModelContact, *, exclude: str | None) -> None:
         contact.status, contact.agent_id, contact.offer_expires = "waiting", None, None
+        contact.in_line = True  # back in its place: offered again (even at once), it departs
         if exclude is not None:
             contact.excluded.add(exclude)
 
@@ -282,6 +288,8 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
     def _e_transfer(self, e: ev.ContactTransferred, _d: list[dc.Decision]) -> None:
         contact = self.contacts[e.contact_id]
         previous = contact.agent_id
+        if e.queue == contact.queue and contact.status in ("waiting", "offered"):
+            self.rejoined(contact, e.at)
         if contact.status == "connected":
             assert previous is not None
             self._wrap_up(self.agents[previous], contact, e.at)
@@ -336,6 +344,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         self._check_best_contact(agent, contact, d.at)
         self._check_best_agent(agent, contact, d.stage, where)
         self._check_consult_offer(d)
+        self.departed(contact, d.at)
         contact.status, contact.agent_id, contact.offer_expires = "offered", d.agent_id, expected
         agent.slots[d.contact_id] = (queue.channel, "offered")
         agent.last_offer = self.offers_made
@@ -411,6 +420,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         check(contact.status == "waiting", f"Enqueued {d.contact_id}: it is {contact.status}")
         check(d.queue == contact.queue, f"Enqueued {d.contact_id}: queue {d.queue}")
         check(d.position >= 1, f"Enqueued {d.contact_id}: position {d.position}")
+        self.check_enqueued_wait(d, contact)
 
     def _d_expanded(self, d: dc.Expanded) -> None:
         contact = self._live(d.contact_id, "Expanded")
@@ -481,6 +491,8 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
 
     def _d_alert(self, d: dc.Alert) -> None:
         contact = self._live(d.contact_id, "Alert")
+        if d.kind == "estimated_wait":  # checked as it came (check_wait_alert)
+            return
         threshold = self.queues[contact.queue].service_level_seconds
         check(threshold is not None, f"{d!r}: queue has no service level")
         assert threshold is not None

@@ -69,6 +69,7 @@ class RouterChecks(CallbackModel):
                     f"{cid}: ended ({self.outcomes[cid]}) but the router still holds it",
                 )
         self._check_stages(router)
+        self.check_router_waits(router)
         self._check_work_conserved()
         self._check_not_pinned()
         self._check_timers()

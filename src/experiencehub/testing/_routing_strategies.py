@@ -154,8 +154,8 @@ def queue_specs(
     others: Sequence[str] = (),
 ) -> QueueSpec:
     """A queue with every option drawn: requirements, stages, aging, max length, service level,
-    wrap-up, rejoin and affinity windows, callbacks, and its closing rule (with a closed queue
-    among ``others``, the other queues' names). Cost: O(len(skills) + stages) per draw."""
+    wrap-up, rejoin and affinity windows, callbacks, its closing rule (with a closed queue
+    among ``others``, the other queues' names) and its estimated-wait alert threshold. Cost: O(len(skills) + stages) per draw."""
     required = draw(st.lists(st.sampled_from(list(skills)), min_size=0, max_size=2, unique=True))
     drawn_stages: list[Stage] = draw(stages())
     closed_queue, closed_rule = draw(_closing_rules(others))
@@ -174,6 +174,8 @@ def queue_specs(
         callback=draw(st.one_of(st.none(), callback_policies())),
         closed_queue=closed_queue,
         closed_rule=closed_rule,
+        # drawn last, so the options above draw as they did before it was drawn
+        estimated_wait_alert_seconds=draw(st.one_of(st.none(), durations(0.0, 30.0))),
     )
 
 
@@ -188,6 +190,7 @@ CHANGEABLE = (
     "rejoin_seconds",
     "affinity_seconds",
     "callback",
+    "estimated_wait_alert_seconds",
 )
 """The options :func:`queue_changes` draws anew (the others stay as they were)."""
 
