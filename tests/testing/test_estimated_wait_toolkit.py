@@ -162,7 +162,7 @@ def test_machine_catches_a_router_that_gets_the_estimated_wait_wrong(
 
 
 def test_machine_passes_a_correct_router_with_estimated_waits() -> None:
-    run_state_machine_as_test(_machine_for(None), settings=settings(MACHINE, max_examples=60))
+    run_state_machine_as_test(_machine_for(None), settings=settings(MACHINE, max_examples=150))
 
 
 _WHY = dc.Explanation(policy="longest_idle", summary="test")

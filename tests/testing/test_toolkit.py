@@ -484,6 +484,20 @@ ANY_AGENT = RouterConfig(
 OWN_WRAP_UPS = st.sampled_from([WrapUp("timed", 7.0), WrapUp("manual")])
 
 
+def late_error_machine(broken: type[Router]) -> type[RouterMachine]:
+    """The machine on two queues, with a rule sending an invalid event past a pending deadline
+    (its error carries the deadline's decisions): the drawn queues of ``add_queue`` no longer
+    decide how soon such an event comes."""
+
+    class Machine(_simple_machine(broken, TWO_QUEUES)):  # type: ignore[misc]
+        @precondition(lambda self: self.router.next_deadline() is not None)
+        @rule(data=st.data())
+        def invalid_late(self, data: st.DataObject) -> None:
+            self.invalid(data=data, late=True)
+
+    return Machine
+
+
 def wrap_up_machine(broken: type[Router]) -> type[RouterMachine]:
     """Every agent logs in with its own wrap-up; the queues any agent serves have none: the
     first contact an agent finishes (ended, or transferred on) shows whose rule the router
@@ -601,7 +615,7 @@ def change_machine(broken: type[Router]) -> type[RouterMachine]:
 # Each broken router with the machine that looks for it and the messages of the rule it breaks
 # (a path decides which check sees it first; each alternative names that one breakage).
 BROKEN_ROUTERS = [
-    (_ForgetsErrorDecisions, broken_machine, "a rejected event must act as Tick"),
+    (_ForgetsErrorDecisions, late_error_machine, "a rejected event must act as Tick"),
     (_IgnoresPriority, priority_machine, "ranks better"),
     (_PrefersCostlyRecentAgents, broken_machine, "stands before"),
     (_IgnoresClosing, broken_machine, "Refused=\\[\\] but (queue )?full=True"),
