@@ -94,7 +94,8 @@ class WaitEstimates(ModelState):
         contact.in_line = False
 
     def check_enqueued_wait(self, d: dc.Enqueued, contact: ModelContact) -> None:
-        """The estimate on ``d`` is the model's; an alert above the threshold is due next."""
+        """The estimate on ``d`` is the model's; an alert above the threshold is due next.
+        Cost: O(EWT_WINDOW)."""
         contact.in_line = True
         expected = self.estimate(d.queue, d.position)
         where = f"Enqueued {d.contact_id} at position {d.position} of {d.queue}"
@@ -108,7 +109,8 @@ class WaitEstimates(ModelState):
             self._expect_wait_alert = d.contact_id
 
     def check_wait_alert(self, d: dc.Decision) -> None:
-        """Before ``d`` is replayed: an estimated-wait alert due comes now, and only then."""
+        """Before ``d`` is replayed: an estimated-wait alert due comes now, and only then.
+        Cost: O(1)."""
         due, self._expect_wait_alert = self._expect_wait_alert, None
         is_alert = isinstance(d, dc.Alert) and d.kind == "estimated_wait"
         if due is not None:

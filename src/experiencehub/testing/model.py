@@ -15,7 +15,8 @@ Nothing here is fast: checks are O(contacts·agents) per step. For tests only.
 This module composes :class:`RouterModel` from its parts and re-exports what is public:
 :mod:`._model_config` (:class:`RouterConfig`), :mod:`._model_state` (the state and the rules as
 questions), :mod:`._prediction` (``predict_error``), :mod:`._oracle` (``apply``: events and
-decisions replayed and checked) and :mod:`._router_checks` (``check_router``).
+decisions replayed and checked), :mod:`._model_wait` (each queue's departures and the estimated
+wait checked against them) and :mod:`._router_checks` (``check_router``).
 
 >>> from experiencehub import QueueSpec, events as ev
 >>> model = RouterModel(RouterConfig(queues=(QueueSpec("q", channel="chat", requires={"s": 1}),)))
