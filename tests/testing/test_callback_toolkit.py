@@ -16,6 +16,7 @@ from experiencehub.core._handlers import RoutingCore
 from experiencehub.core.router import Router
 from experiencehub.testing import ModelViolation, RouterConfig, RouterMachine, RouterModel
 from experiencehub.testing import strategies as hs
+from routing_helpers import router_with_core
 
 CALLBACKS = RouterConfig(
     skills=("s",),
@@ -120,18 +121,7 @@ def _machine_for(core: type[RoutingCore] | None) -> type[RouterMachine]:
                 self.dial_result(data=data, answered=False)
 
         def build_router(self, cfg: RouterConfig) -> Router:
-            if core is None:
-                return cfg.build()
-
-            class Broken(Router):
-                _Core = core
-
-            return Broken(
-                cfg.skill_graph(),
-                cfg.queues,
-                offer_timeout=cfg.offer_timeout,
-                max_unanswered_offers=cfg.max_unanswered_offers,
-            )
+            return router_with_core(cfg, core)
 
     return Machine
 

@@ -20,6 +20,7 @@ from experiencehub.core._handlers import RoutingCore
 from experiencehub.core.contacts import ContactStatus
 from experiencehub.core.router import Router
 from experiencehub.testing import ModelViolation, RouterConfig, RouterMachine, RouterModel
+from routing_helpers import router_with_core
 
 # timed wrap-ups: an agent whose contact ends is not free in the same step as the colleague its
 # consult is released from (the model would take both for free when checking the next offer)
@@ -79,13 +80,7 @@ def _machine_for(core: type[RoutingCore] | None) -> type[RouterMachine]:
                              auto_accept=st.sampled_from([False, False, False, True]))  # fmt: skip
 
         def build_router(self, cfg: RouterConfig) -> Router:
-            if core is None:
-                return cfg.build()
-
-            class Broken(Router):
-                _Core = core
-
-            return Broken(cfg.skill_graph(), cfg.queues, offer_timeout=cfg.offer_timeout)
+            return router_with_core(cfg, core)
 
         @precondition(lambda self: self.started)
         @rule(data=st.data(), arrivals=st.integers(0, 3), close=st.booleans())
