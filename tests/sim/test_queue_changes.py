@@ -548,3 +548,22 @@ def test_any_valid_change_list_records_every_contact_deterministically(
         assert r.outcome in {"handled", "abandoned", "refused", "closed"}, r
         assert (r.outcome == "handled") == (r.answered_at is not None), r
         assert r.answered_at is None or r.arrived_at <= r.answered_at <= r.ended_at
+
+
+# -- a queue's own offer timeout ------------------------------------------------------------------
+def test_a_queues_offer_timeout_reaches_the_router_and_a_change_sets_it(tmp_path: Path) -> None:
+    # the agent answers 15 s after an offer: within the simulation's 30 s, not the queue's 10 s
+    slow = 'answer_delay_seconds = { kind = "deterministic", value = 15 }'
+    late = run(scenario(tmp_path, [0.0], queue="offer_timeout = 10", agent=slow, agents=2))
+    on_time = run(scenario(tmp_path, [0.0], agent=slow, agents=2))
+    assert (on_time.records[0].offers, on_time.records[0].answered_at) == (1, 15.0)
+    # each agent lets it ring out and is never offered it again: it waits to the end
+    assert (late.records[0].offers, late.records[0].outcome) == (2, "unfinished")
+    changed = "offer_timeout = 10\nchanges = [{ at = 50, unset = ['offer_timeout'] }]"
+    records = run(scenario(tmp_path, [0.0, 100.0], queue=changed, agent=slow, agents=2)).records
+    assert [(r.offers, r.outcome) for r in records] == [(2, "unfinished"), (1, "handled")]
+    bad = "offer_timeout = 0\nchanges = [{ at = 5, offer_timeout = -1 }]"
+    assert problems_of(tmp_path, bad) == [
+        "queues[0].offer_timeout: must be > 0, got 0.0",
+        "queues[0].changes[0].offer_timeout: must be > 0, got -1.0",
+    ]

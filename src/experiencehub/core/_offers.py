@@ -21,6 +21,7 @@ from ._waiting import Waiting
 from .agents import AgentState, AgentStatus, WorkPhase
 from .contacts import ContactState
 from .eligibility import ineligibility
+from .queues import QueueSpec
 
 AUTO_ACCEPTED = "accepted on the agent's behalf (auto-accept)"
 """What the explanation of an auto-accepted offer adds to its summary."""
@@ -72,8 +73,8 @@ class Offers(Waiting):
         auto = agent.auto_accept
         if auto:
             explanation = auto_accepted(explanation)
-        elif self.offer_timeout is not None:
-            expires_at = self.now + self.offer_timeout
+        elif (timeout := self.offer_timeout_of(contact.queue)) is not None:
+            expires_at = self.now + timeout
             contact.deadlines.append(
                 self.deadlines.add(expires_at, OFFER, contact.contact_id, agent.agent_id)
             )
@@ -95,6 +96,11 @@ class Offers(Waiting):
         if auto:
             # the accept, applied at once: the same move as OfferAccepted (a callback dials)
             self.accept_offer(contact, agent)
+
+    def offer_timeout_of(self, queue: QueueSpec) -> float | None:
+        """Seconds an offer of ``queue``'s contacts rings: the queue's own ``offer_timeout``,
+        else the router's (None: offers never expire). Cost: O(1)."""
+        return self.offer_timeout if queue.offer_timeout is None else queue.offer_timeout
 
     def withdraw(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
         """Take back an open offer because the contact leaves or moves (it is not re-queued

@@ -152,6 +152,9 @@ class QueueSpec:
       until closed by hand.
     - ``callback``: the queue takes queued callbacks (``CallbackRequested``) by this
       :class:`~.callbacks.CallbackPolicy`; None = it takes none.
+    - ``offer_timeout``: seconds an offer of this queue's contacts rings before it expires
+      (``OfferExpired``; Genesys calls it the queue's alerting timeout); None = the router's
+      ``offer_timeout``.
     """
 
     name: str
@@ -170,6 +173,7 @@ class QueueSpec:
     closed_rule: str = "keep"
     hours: OpenHours | None = None
     callback: CallbackPolicy | None = None
+    offer_timeout: float | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"queue {self.name!r}"
@@ -193,6 +197,15 @@ class QueueSpec:
             self.estimated_wait_alert_seconds,
             allow_none=True,
         )
+        if self.offer_timeout is not None and (
+            isinstance(self.offer_timeout, bool)
+            or not isinstance(self.offer_timeout, (int, float))
+            or not 0 < self.offer_timeout <= MAX_SECONDS
+        ):
+            raise ConfigError(
+                f"{where}: offer_timeout={self.offer_timeout!r} must be > 0 and <= "
+                f"{MAX_SECONDS:g} seconds (finite), or None for the router's"
+            )
         if self.callback is not None and not isinstance(self.callback, CallbackPolicy):
             raise ConfigError(f"{where}: callback={self.callback!r} must be a CallbackPolicy or None")
         if self.max_length is not None and (

@@ -39,12 +39,13 @@ from .errors import SnapshotCorrupt, SnapshotVersionMismatch
 
 __all__ = ["FORMAT_VERSION", "SnapshotInfo", "list_snapshots", "read_snapshot", "write_snapshot"]
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 """Version of the snapshot layout (header and body encoding); 2 since the Router holds its
 state by composition, 3 since it holds open consults, 4 since it holds callbacks whose retry fell
 while their queue was closed, 5 since an agent may auto-accept (a format 4 body has agents
 without that slot, so it is refused rather than loaded half-known), 6 since a rejoin window keeps
-the customer's priority (a format 5 body's rejoin entries lack it)."""
+the customer's priority (a format 5 body's rejoin entries lack it), 7 since a queue spec may
+have its own offer timeout (a format 6 body's queue specs lack the slot)."""
 
 MAGIC = b"EXPERIENCEHUB-SNAPSHOT "
 _NAME = re.compile(r"snapshot-(\d{12})\.snap")

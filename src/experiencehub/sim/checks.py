@@ -269,6 +269,7 @@ def _check_queue_values(queue: QueueConfig, where: str, problems: Problems) -> N
     non_negative(problems, f"{where}.aging_per_minute", queue.aging_per_minute)
     non_negative(problems, f"{where}.affinity_seconds", queue.affinity_seconds)
     non_negative(problems, f"{where}.rejoin_seconds", queue.rejoin_seconds)
+    positive(problems, f"{where}.offer_timeout", queue.offer_timeout)
 
 
 def _check_changeable_values(queue: QueueConfig, where: str, problems: Problems) -> None:

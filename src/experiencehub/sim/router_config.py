@@ -65,6 +65,7 @@ def queue_spec(q: QueueConfig) -> QueueSpec:
         hours=open_hours(q),
         closed_queue=q.closed_queue,
         closed_rule=q.closed_rule,
+        offer_timeout=q.offer_timeout,
         **_callback_options(q),
     )
 

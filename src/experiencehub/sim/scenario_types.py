@@ -359,6 +359,7 @@ CHANGEABLE_QUEUE_KEYS = (
     "closed_rule",
     "hours",
     "queued_callback",
+    "offer_timeout",
 )
 """The keys of ``[[queues]]`` a change (``changes``) may set or ``unset``, in the order of
 :class:`QueueChange`."""
@@ -368,7 +369,7 @@ CHANGEABLE_QUEUE_KEYS = (
 class QueueChange:
     """At ``at`` (seconds of simulated time) the queue's keys given here replace its current
     ones (``QueueChanged``); keys left out (None) stay as they are, and the keys named in
-    ``unset`` go back to their ``[[queues]]`` defaults (None for ``max_length``,
+    ``unset`` go back to their ``[[queues]]`` defaults (None for ``max_length``, ``offer_timeout``,
     ``closed_queue``, ``hours`` and ``queued_callback``). ``name``, ``channel``,
     ``service_level_target``, ``self_service``, ``closed`` and ``added_at`` are here only so the
     checks (:mod:`.queue_checks`) can refuse them with their key path and the reason."""
@@ -387,6 +388,7 @@ class QueueChange:
     closed_rule: str | None = None
     hours: QueueHours | None = None
     queued_callback: QueuedCallback | None = None
+    offer_timeout: float | None = None
     unset: tuple[str, ...] = ()
     name: str | None = None
     channel: str | None = None
@@ -451,6 +453,7 @@ class QueueConfig:
     closed_rule: str = "keep"  # what closing does to waiting contacts: keep, move or end
     closed_queue: str | None = None  # where arrivals (and "move" contacts) go while closed
     added_at: float | None = None  # the queue is added to the router then (None: from the start)
+    offer_timeout: float | None = None  # seconds its offers ring (None: simulation.offer_timeout)
     changes: tuple[QueueChange, ...] = ()  # its keys changed during the run (QueueChanged)
 
     def required_skills(self) -> list[str]:

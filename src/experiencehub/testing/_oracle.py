@@ -338,7 +338,9 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
                 f"{where}: not eligible at stage {d.stage}",
             )
         self._check_auto_accepted(d, agent.auto_accept, where)
-        timeout = None if agent.auto_accept else self.config.offer_timeout
+        # the queue's own offer timeout, else the router's
+        own = queue.offer_timeout
+        timeout = None if agent.auto_accept else self.config.offer_timeout if own is None else own
         expected = None if timeout is None else d.at + timeout
         check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
         self._check_best_contact(agent, contact, d.at)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from ..context._store_protocol import AuditEntry, customer_id_of
@@ -29,6 +30,7 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ..core.criteria import MAX_STEPS, CriteriaStep, RoutingCriteria
 from ..core.policies import POLICIES
+from ..core.queues import QueueSpec
 from ._routing_strategies import CHANNELS, queue_specs, wrap_ups
 
 __all__ = [
@@ -118,6 +120,14 @@ def criteria(
     return _steps_from(gaps, steps)
 
 
+@st.composite
+def _any_queue_specs(draw: st.DrawFn) -> QueueSpec:
+    """A queue spec of any name, with the router's or its own offer timeout."""
+    spec = draw(identifiers().flatmap(lambda name: queue_specs(name, ("s", "t"))))
+    timeout = draw(st.none() | st.floats(min_value=0.5, max_value=3600.0))
+    return attrs.evolve(spec, offer_timeout=timeout)
+
+
 _EVENTS: dict[type, st.SearchStrategy[Any]] = {
     ev.AgentLoggedIn: st.builds(
         ev.AgentLoggedIn,
@@ -171,16 +181,8 @@ _EVENTS: dict[type, st.SearchStrategy[Any]] = {
         queue=identifiers(),
         criteria=st.none() | criteria(),
     ),
-    ev.QueueAdded: st.builds(
-        ev.QueueAdded,
-        at=event_times(),
-        spec=identifiers().flatmap(lambda name: queue_specs(name, ("s", "t"))),
-    ),
-    ev.QueueChanged: st.builds(
-        ev.QueueChanged,
-        at=event_times(),
-        spec=identifiers().flatmap(lambda name: queue_specs(name, ("s", "t"))),
-    ),
+    ev.QueueAdded: st.builds(ev.QueueAdded, at=event_times(), spec=_any_queue_specs()),
+    ev.QueueChanged: st.builds(ev.QueueChanged, at=event_times(), spec=_any_queue_specs()),
     ev.QueueClosed: st.builds(
         ev.QueueClosed, at=event_times(), queue=identifiers(), reason=st.none() | _TEXT
     ),
