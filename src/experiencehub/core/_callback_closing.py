@@ -51,15 +51,15 @@ class CallbackClosing(Callbacks):
 
     def close_queue(self, name: str, reason: str | None, out: list[dc.Decision]) -> None:
         """Close the queue (see :mod:`._queue_runtime`); then, under ``"move"`` or ``"end"``,
-        its callbacks waiting for a retry follow the rule. Cost: O(contacts in the router)
-        more for those rules (closing is rare)."""
+        its callbacks waiting for a retry follow the rule. Cost: O(k) more for those rules, for
+        the queue's k contacts, plus moving or ending each."""
         queue = self.queues[name]
         newly = name not in self.closed
         super().close_queue(name, reason, out)
         if not newly or queue.closed_rule == "keep":
             return
         scheduled = ContactStatus.SCHEDULED
-        for contact in [c for c in self.contacts.values() if c.queue is queue and c.status is scheduled]:
+        for contact in [c for c in self.contacts_in(name) if c.status is scheduled]:
             self._close_scheduled(contact, "while its callback awaited a retry", out)
 
     def open_queue(self, name: str, out: list[dc.Decision]) -> None:
@@ -111,7 +111,8 @@ class CallbackClosing(Callbacks):
         self.unroute_contact(contact)
         self.stats.counters(source.name).transferred_out += 1
         self.stats.counters(target.name).transferred_in += 1
-        contact.queue, contact.transfers = target, contact.transfers + 1
+        self.rehome(contact, target)
+        contact.transfers += 1
         self.route_contact(contact, None)
         self.pools.forget_contact(contact.contact_id)
         self.seq += 1
@@ -123,6 +124,12 @@ class CallbackClosing(Callbacks):
             f"there at {retry_at:g}s"
         )
         out.append(self._callback_queued(contact, retry_at, summary))
+
+    def _check_indexes(self) -> None:
+        """Assert the indexes kept beside the contacts: each queue's members, the held
+        callbacks."""
+        self._check_members()
+        self._check_held()
 
     def _check_held(self) -> None:
         """Assert: the held callbacks are exactly the scheduled ones without a retry deadline,

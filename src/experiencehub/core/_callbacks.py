@@ -86,7 +86,7 @@ class Callbacks(Consulting):
         contact.agent_id = None
         if state.exhausted:
             contact.move("give_up")
-            del self.contacts[contact.contact_id]
+            self.drop_contact(contact.contact_id)
             self.unroute_contact(contact)  # its criteria class, if it still held one
             counters.callbacks_exhausted += 1
             out.append(

@@ -193,7 +193,7 @@ class Consulting(QueueRuntime):
             e.consult_id, queue=queue, priority=contact.priority, customer_id=None, at=self.now
         )
         leg.excluded = self.consult_exclusions(contact)
-        self.contacts[e.consult_id] = leg
+        self.admit_contact(leg)
         self.stats.counters(queue.name).arrived += 1
         preferred = () if e.agent_id is None else (e.agent_id,)
         self.start_waiting(leg, out, preferred=preferred)
@@ -232,7 +232,7 @@ class Consulting(QueueRuntime):
             consult.conference = True
             return
         self._forget_consult(consult)
-        leg = self.contacts.pop(consult.consult_id)
+        leg = self.drop_contact(consult.consult_id)
         if e.outcome == "cancel":
             self._cancel_leg(leg, out)
         elif e.outcome == "return":
@@ -247,7 +247,7 @@ class Consulting(QueueRuntime):
         if consult is None:
             return
         self._forget_consult(consult)
-        leg = self.contacts.pop(consult.consult_id)
+        leg = self.drop_contact(consult.consult_id)
         if leg.status is not ContactStatus.CONNECTED:
             self._cancel_leg(leg, out)
         elif consult.conference:
@@ -318,6 +318,7 @@ class Consulting(QueueRuntime):
         self.start_wrap_up(self.agents[first], contact, out)
         self.stats.counters(contact.queue.name).transferred_out += 1
         self.stats.counters(leg.queue.name).transferred_in += 1
-        contact.queue, contact.transfers = leg.queue, contact.transfers + 1
+        self.rehome(contact, leg.queue)
+        contact.transfers += 1
         self.route_contact(contact, None)  # connected: routed by its new queue if it waits again
         contact.agent_id, contact.since = taker, self.now

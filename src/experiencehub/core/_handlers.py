@@ -289,8 +289,8 @@ class RoutingCore(CallbackClosing):
     def _learn_delays(self, profile: RoutingProfile) -> None:
         """The profile's positive delays become delay classes of their queues; a new class
         gives each contact of the queue still waiting short of it a deadline at it. Cost: O(1)
-        per known delay; O(n + w log n) once per new delay class, for the n contacts the router holds, w of them
-        waiting in that queue."""
+        per known delay; O(k + w log n) once per new delay class, for the queue's k contacts,
+        w of them waiting."""
         for name, listed in profile.queues.items():
             delay = listed.delay
             known = self.delay_classes.setdefault(name, [])
@@ -298,8 +298,8 @@ class RoutingCore(CallbackClosing):
                 continue
             known.append(delay)
             known.sort()
-            for contact in self.contacts.values():
-                if contact.queue.name == name and contact.status is ContactStatus.WAITING:
+            for contact in self.contacts_in(name):
+                if contact.status is ContactStatus.WAITING:
                     self.schedule_delays(contact, (delay,))
 
     def _status(self, e: ev.AgentStatusChanged, out: list[dc.Decision]) -> None:
@@ -367,7 +367,7 @@ class RoutingCore(CallbackClosing):
         contact = ContactState(
             e.contact_id, queue=queue, priority=e.priority, customer_id=e.customer_id, at=self.now
         )
-        self.contacts[e.contact_id] = contact
+        self.admit_contact(contact)
         self.route_contact(contact, e.criteria)
         self.start_waiting(contact, out, preferred=e.preferred_agents)
 
@@ -400,7 +400,7 @@ class RoutingCore(CallbackClosing):
     def _end(self, e: ev.ContactEnded, out: list[dc.Decision]) -> None:
         if self.consults:
             self.end_contact_consult(e.contact_id, out)
-        contact = self.contacts.pop(e.contact_id)
+        contact = self.drop_contact(e.contact_id)
         contact.move("end")
         assert contact.agent_id is not None
         self.start_wrap_up(self.agents[contact.agent_id], contact, out)
@@ -413,7 +413,7 @@ class RoutingCore(CallbackClosing):
         self.free_slot(agent, e.contact_id, out)
 
     def _abandon(self, e: ev.ContactAbandoned, out: list[dc.Decision]) -> None:
-        contact = self.contacts.pop(e.contact_id)
+        contact = self.drop_contact(e.contact_id)
         if contact.status is ContactStatus.OFFERED:
             self.withdraw(contact, "contact abandoned", out)
         if contact.status is ContactStatus.SCHEDULED:

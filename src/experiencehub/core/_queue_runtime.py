@@ -68,8 +68,8 @@ class QueueRuntime(Matching):
 
     def close_queue(self, name: str, reason: str | None, out: list[dc.Decision]) -> None:
         """Close the queue (idempotent) and apply its closing rule to the contacts in it that
-        are not connected. Cost: O(1) for the rule ``"keep"``; else O(contacts in the router)
-        to find them (closing is rare) plus moving or ending each."""
+        are not connected. Cost: O(1) for the rule ``"keep"``; else O(k) to find them among the
+        queue's k contacts (:meth:`contacts_in`), plus moving or ending each."""
         if name in self.closed:
             return
         self.closed[name] = reason
@@ -79,8 +79,9 @@ class QueueRuntime(Matching):
         # waiting contacts first, then ringing ones: an agent whose offer is withdrawn then
         # finds none of the queue's contacts left to take in the meantime
         waiting, ringing = ContactStatus.WAITING, ContactStatus.OFFERED
-        leaving = [c for c in self.contacts.values() if c.queue is queue and c.status is waiting]
-        leaving += [c for c in self.contacts.values() if c.queue is queue and c.status is ringing]
+        mine = self.contacts_in(name)
+        leaving = [c for c in mine if c.status is waiting]
+        leaving += [c for c in mine if c.status is ringing]
         moving = queue.closed_rule == "move"
         for contact in leaving:
             target = self._open_target(queue) if moving else None
@@ -146,7 +147,7 @@ class QueueRuntime(Matching):
         """The contact leaves the router because its queue closed, like an abandon the router
         decides: a ``Refused`` tells the caller to play a message or offer a callback."""
         cid = contact.contact_id
-        del self.contacts[cid]
+        self.drop_contact(cid)
         if contact.status is ContactStatus.OFFERED:
             self.withdraw(contact, reason, out)
         contact.move("close")
@@ -232,7 +233,7 @@ class QueueRuntime(Matching):
         name = new.name
         old = self.queues[name]
         waiting, offered = ContactStatus.WAITING, ContactStatus.OFFERED
-        mine = [c for c in self.contacts.values() if c.queue is old]
+        mine = self.contacts_in(name)
         queued = [c for c in mine if c.status is waiting or c.status is offered]
         # contacts whose service-level alert is still to come (the others had it, or have none)
         alert_due = {c.contact_id for c in queued if any(d[KIND] == ALERT for d in c.deadlines)}

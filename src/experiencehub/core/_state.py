@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 import networkx as nx
 
 from . import decisions as dc
+from ._members import QueueMembers
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
 from .contacts import ContactState
 from .criteria import RoutingCriteria, route_spec
@@ -88,6 +89,8 @@ class RoutingState:
         self.now = 0.0
         self.agents: dict[str, AgentState] = {}
         self.contacts: dict[str, ContactState] = {}
+        # queue → its contacts, in the router's order (derived; see admit_contact)
+        self.members = QueueMembers()
         # contact id → agents still wrapping it up (several after transfers of a connected contact)
         self.wrapping: dict[str, set[str]] = {}
         self.lines = build_lines(queues.values())
@@ -129,6 +132,51 @@ class RoutingState:
         self.seq = 0
         self.agent_seq = 0
         self.offer_seq = 0
+
+    # -- contacts coming, going and changing queue ----------------------------------------
+    def admit_contact(self, contact: ContactState) -> None:
+        """The contact comes into the router (last in its order): the one place besides
+        unpickling that adds to ``contacts``, so each queue's contacts stay indexed. Cost: O(1)."""
+        self.contacts[contact.contact_id] = contact
+        self.members.admit(contact.queue.name, contact.contact_id)
+
+    def drop_contact(self, contact_id: str) -> ContactState:
+        """The contact leaves the router (its state is returned). Cost: O(1)."""
+        contact = self.contacts.pop(contact_id)
+        self.members.leave(contact_id, contact.queue.name)
+        return contact
+
+    def rehome(self, contact: ContactState, target: QueueSpec) -> None:
+        """The contact's queue becomes ``target`` (it keeps its place in the router's order).
+        Cost: O(1)."""
+        self.members.move(contact.contact_id, contact.queue.name, target.name)
+        contact.queue = target
+
+    def contacts_in(self, queue: str) -> list[ContactState]:
+        """The queue's contacts, in the order they came into the router (the order the events
+        acting on all of them always used). Cost: O(k) for its k contacts (see
+        :mod:`._members`)."""
+        contacts = self.contacts
+        return [contacts[cid] for cid in self.members.ids(queue)]
+
+    def _check_members(self) -> None:
+        """Assert: every contact's queue is the configured spec of its name, and the members
+        index lists exactly the contacts of each queue in the router's order."""
+        for cid, contact in self.contacts.items():
+            assert contact.queue is self.queues[contact.queue.name], cid
+        self.members._check(self.contacts, self.queues)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the members index (derived; the snapshot format stays as it was)."""
+        state = self.__dict__.copy()
+        del state["members"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickled (a snapshot): the members index is made again from the contacts."""
+        self.__dict__.update(state)
+        self.members = QueueMembers()
+        self.members.rebuild(self.contacts)
 
     def index_any_lines(self) -> None:
         """Each channel's distinct "any agent" lines (a final stage with ``max_cost=None``), in

@@ -336,7 +336,8 @@ class Waiting(RoutingState):
         self.stats.counters(contact.queue.name).transferred_out += 1
         self.stats.counters(target.name).transferred_in += 1
         contact.move("transfer")
-        contact.queue, contact.transfers = target, contact.transfers + 1
+        self.rehome(contact, target)
+        contact.transfers += 1
         self.route_contact(contact, criteria)
         # not offered back to the agent it came from, nor to one still wrapping it up, nor
         # to one it must never go to wherever it waits

@@ -508,7 +508,7 @@ class Router:
             self._check_contact(cid, contact, held)
         core.declined._check(lambda agent_id, cid: agent_id in core.contacts[cid].excluded)
         self._check_criteria_classes()
-        core._check_held()
+        core._check_indexes()
 
     def _check_criteria_classes(self) -> None:
         """Each criteria class is used by exactly its contacts (none connected), and each agent
