@@ -46,6 +46,21 @@ def _queue(name: str, need: str) -> QueueSpec:
                      stages=[Stage(after=0, max_cost=0), Stage(after=3600, max_cost=None)])  # fmt: skip
 
 
+def _runtime_router(agents: int, waiting: int, queues: list[QueueSpec]) -> Router:
+    """Agents logged in but away (enrolled everywhere, taking nothing); contacts waiting
+    spread evenly over q1..q19 (q0 stays empty), arriving in turn."""
+    router = Router(SkillGraph(), queues)
+    for i in range(agents):
+        skills = {f"s{i % QUEUES}": 1, f"s{(i + 1) % QUEUES}": 1}
+        router.handle(ev.AgentLoggedIn(at=0.0, agent_id=f"a{i}", skills=skills,
+                                       capacity={"phone": 1}))  # fmt: skip
+        router.handle(ev.AgentStatusChanged(at=0.0, agent_id=f"a{i}", status="away"))
+    for i in range(waiting):
+        queue = f"q{1 + i % (QUEUES - 1)}"  # q0 stays empty: closing it touches nothing
+        router.handle(ev.ContactArrived(at=1.0, contact_id=f"c{i}", queue=queue))
+    return router
+
+
 class QueueRuntime:
     """Queues closed, opened and added while contacts flow: agents logged in but away (so they
     are enrolled everywhere and take nothing) and contacts waiting across 20 queues."""
@@ -57,15 +72,8 @@ class QueueRuntime:
     number = 0
 
     def setup(self, agents: int, waiting: int) -> None:
-        self.router = Router(SkillGraph(), [_queue(f"q{i}", f"s{i}") for i in range(QUEUES)])
-        for i in range(agents):
-            skills = {f"s{i % QUEUES}": 1, f"s{(i + 1) % QUEUES}": 1}
-            self.router.handle(ev.AgentLoggedIn(at=0.0, agent_id=f"a{i}", skills=skills,
-                                                capacity={"phone": 1}))  # fmt: skip
-            self.router.handle(ev.AgentStatusChanged(at=0.0, agent_id=f"a{i}", status="away"))
-        for i in range(waiting):
-            queue = f"q{1 + i % (QUEUES - 1)}"  # q0 stays empty: closing it touches nothing
-            self.router.handle(ev.ContactArrived(at=1.0, contact_id=f"c{i}", queue=queue))
+        queues = [_queue(f"q{i}", f"s{i}") for i in range(QUEUES)]
+        self.router = _runtime_router(agents, waiting, queues)
         self.router.handle(ev.QueueClosed(at=1.0, queue="q1"))
         self.serial = 0
 
@@ -93,6 +101,34 @@ class QueueRuntime:
                                                          Stage(after=1800, max_cost=None)])  # fmt: skip
         self.router.handle(ev.QueueChanged(at=2.0, spec=later))
         self.router.handle(ev.QueueChanged(at=2.0, spec=_queue("q2", "s2")))
+
+
+class QueueClosing:
+    """A queue closed with the rule ``"move"`` (q2, its 1/19 of the waiting contacts moved to
+    the empty q0) or ``"end"`` (q3, its contacts refused), on the router of
+    :class:`QueueRuntime`: O(k) to find the queue's k contacts, O(log n) to move or end each.
+    Each sample closes once on a fresh router (``number = 1``: a closing cannot be repeated)."""
+
+    params = (list(AGENT_SIZES), list(WAITING_SIZES))
+    param_names = ("agents", "waiting")
+    timeout = 600.0
+    number = 1
+    repeat = (1, 5, 60.0)
+    warmup_time = 0.0
+
+    def setup(self, agents: int, waiting: int) -> None:
+        queues = [_queue(f"q{i}", f"s{i}") for i in range(QUEUES)]
+        queues[2] = attrs.evolve(queues[2], closed_rule="move", closed_queue="q0")
+        queues[3] = attrs.evolve(queues[3], closed_rule="end")
+        self.router = _runtime_router(agents, waiting, queues)
+
+    def time_close_moving(self, agents: int, waiting: int) -> None:
+        """QueueClosed of q2: its waiting contacts move to q0."""
+        self.router.handle(ev.QueueClosed(at=2.0, queue="q2"))
+
+    def time_close_ending(self, agents: int, waiting: int) -> None:
+        """QueueClosed of q3: its waiting contacts leave with a Refused."""
+        self.router.handle(ev.QueueClosed(at=2.0, queue="q3"))
 
 
 def measure_consult(sc: Scenario, reps: int) -> dict[str, list[int]]:

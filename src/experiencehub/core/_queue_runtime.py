@@ -226,9 +226,10 @@ class QueueRuntime(Matching):
         Hours restart from the new spec: with hours, they decide at once whether the queue is
         open; without, a queue closed by its old hours opens, and one closed by hand stays so.
 
-        Cost: O(n) over the router's contacts to find the queue's, plus O(w log n) to requeue
+        Cost: O(k) for the queue's k contacts (:meth:`contacts_in`), plus O(w log n) to requeue
         its w waiting ones, plus O(A·(c·R·K + q log n)) to re-enrol the A logged-in agents, as
-        when a queue is added; changes are rare (measured in docs/performance.md).
+        when a queue is added: all of them, since re-placing an agent asks the policy for a key
+        again (a seeded random policy draws anew); changes are rare (docs/performance.md).
         """
         name = new.name
         old = self.queues[name]
