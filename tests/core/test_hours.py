@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -129,3 +130,37 @@ def test_next_change_is_the_first_time_the_answer_differs(
         probe += H / 2
     if change is not None:
         assert hours.is_open_at(change) != before
+
+
+def test_an_hours_change_applies_before_other_deadlines_due_at_the_same_instant() -> None:
+    """Regression: the hours deadline of a queue changed (or opened) after a contact arrived
+    was created after that contact's own deadlines and applied after those due at the same
+    instant, so at its closing time the contact first widened its stage (and could be offered
+    out of hours) before the closing ended it. The queue is closed at that instant: the
+    closing comes first."""
+    hours = OpenHours(weekly=[(0, 0.0, 100.0)])
+    stages = [Stage(after=0, max_cost=0), Stage(after=60, max_cost=None)]
+    router = desk(hours, closed_rule="end", stages=stages)
+    arrive(router, "c1", 40.0, queue="q")  # its stage widens at 100, as the queue closes
+    new_hours = OpenHours(weekly=[(0, 0.0, 100.0)], closed=[(200.0, 300.0)])
+    spec = QueueSpec("q", channel="phone", hours=new_hours, closed_rule="end", stages=stages)
+    router.handle(ev.QueueChanged(at=50.0, spec=spec))  # the closing's deadline made anew
+    assert kinds(router.handle(ev.Tick(at=100.0))) == ["Refused"]
+    router._check()
+
+
+def test_hours_changes_at_one_instant_apply_in_configuration_order() -> None:
+    """q closes at 100 and moves its contacts to r, which closes at 100 too: q (configured
+    first) moves them while r is still open, then r's closing ends them."""
+    hours = OpenHours(weekly=[(0, 0.0, 100.0)])
+    queues = [
+        QueueSpec("q", channel="phone", requires={"s": 1}, hours=hours, closed_queue="r",
+                  closed_rule="move"),
+        QueueSpec("r", channel="phone", requires={"s": 1}, hours=hours, closed_rule="end"),
+    ]  # fmt: skip
+    router = Router(SkillGraph(), queues)
+    later = attrs.evolve(queues[0], priority_weight=2.0)
+    router.handle(ev.QueueChanged(at=10.0, spec=later))  # q's deadline made after r's: no matter
+    arrive(router, "c1", 20.0, queue="q")
+    decisions = router.handle(ev.Tick(at=100.0))
+    assert [(type(d).__name__, d.queue) for d in decisions] == [("Enqueued", "r"), ("Refused", "r")]

@@ -53,7 +53,11 @@ class QueueRuntime(Matching):
             self.close_queue(queue.name, OUTSIDE_HOURS, out)
         change = hours.next_change(self.now)
         if change is not None:
-            self.hours_deadlines[queue.name] = self.deadlines.add(change, HOURS, queue.name)
+            # before every other deadline due then (the queue is in its new state at that
+            # instant), several queues' in configuration order
+            rank = list(self.queues).index(queue.name)
+            entry = self.deadlines.add_first(change, HOURS, queue.name, rank)
+            self.hours_deadlines[queue.name] = entry
 
     def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
         """An hours deadline opens or closes its queue (and sets the next); every other kind

@@ -11,11 +11,13 @@ follows from the new spec by itself: the model asks the queue every time. An ope
 agent could no longer be made is withdrawn with a reason starting ``"queue <name> changed"``;
 every other offer stands. Connected, dialling and scheduled contacts stay as they are.
 
-The model does not know hours of operation: the machine changes queues without them, and the
-model checks that it does. It changes only the model's own state.
+Hours of operation start again from the new spec (see :mod:`._model_hours`). It changes only
+the model's own state.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ..core import decisions as dc
 from ..core import events as ev
@@ -40,16 +42,17 @@ class QueueChangeEffects(ModelState):
         if new == old:
             check(not decisions, f"{new.name}: the same spec changes nothing, yet {decisions}")
             return
-        check(
-            new.hours is None and old.hours is None,
-            f"{new.name}: the model does not know hours of operation",
-        )
         self.queues[new.name] = new
         for need in new.requires:  # a skill new to the graph serves itself only
             self.costs.setdefault((need, need), 0.0)
         for contact in self.contacts.values():
             if contact.queue == new.name and contact.status in ("waiting", "offered"):
                 self._rekey(contact, old, new, e.at)
+        self.restart_hours(old, new, e.at)
+
+    if TYPE_CHECKING:  # the hours model's, later in the oracle's bases
+
+        def restart_hours(self, old: QueueSpec, new: QueueSpec, at: float) -> None: ...
 
     def _rekey(self, contact: ModelContact, old: QueueSpec, new: QueueSpec, at: float) -> None:
         """The contact as if ``new`` had been configured when it arrived (module docstring)."""

@@ -14,7 +14,7 @@ from ..core import decisions as dc
 from ..core import events as ev
 from ..core.queues import QueueSpec
 from ._callback_model import CALLBACK_EFFECTS, CALLBACK_REPLAY
-from ._model_closing import ClosingModel
+from ._model_hours import HoursModel
 from ._model_queue_change import QueueChangeEffects, changed_reason
 from ._model_state import ModelAgent, ModelContact, ModelViolation, check
 
@@ -27,7 +27,7 @@ SKILLS_CHANGED = "agent's skills changed"
 """The reason of an offer the router withdrew because the agent's skills changed."""
 
 
-class ModelOracle(QueueChangeEffects, ClosingModel):
+class ModelOracle(QueueChangeEffects, HoursModel):
     """Applies events and replays decisions, checking each (see the module docstring)."""
 
     # -- replay ----------------------------------------------------------------------------
@@ -49,6 +49,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
             self.note_busy(event.at)
         for decision in decisions:
             self._replay(decision)
+        self.hours_after(event.at)
         self.check_closing_done()
         self.check_wait_alert_done()
         if isinstance(event, ev.AgentSkillsChanged):
@@ -68,6 +69,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         check(decision.at >= self.now, f"{decision!r}: decision before the model's time")
         if self._expect_forced is not None and not isinstance(decision, dc.AgentStatusForced):
             raise ModelViolation(f"{decision!r}: expected AgentStatusForced first")
+        self.hours_before(decision)
         self.now = decision.at
         self.check_wait_alert(decision)
         self.leave_closed_queue(decision)
@@ -177,6 +179,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
 
     def _e_open(self, e: ev.QueueOpened, _d: list[dc.Decision]) -> None:
         self.closed.discard(e.queue)
+        self.by_hours.discard(e.queue)
         self.release_held(e.queue, e.at)
 
     def _e_add_queue(self, e: ev.QueueAdded, decisions: list[dc.Decision]) -> None:
@@ -184,6 +187,7 @@ class ModelOracle(QueueChangeEffects, ClosingModel):
         self.queues[e.spec.name] = e.spec
         for need in e.spec.requires:  # a skill new to the graph serves itself only
             self.costs.setdefault((need, need), 0.0)
+        self.start_hours(e.spec, e.at)  # with hours: their state at once
 
     def _start_waiting(
         self, contact: ModelContact, at: float, preferred: tuple[str, ...] = ()

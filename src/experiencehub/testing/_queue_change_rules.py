@@ -1,15 +1,15 @@
 """QueueChangeRules: the rule of :class:`~.machine.RouterMachine` that changes a queue's spec
 while contacts flow (``QueueChanged``; a mixin, so the machine's module stays readable).
 
-The new spec keeps the queue's channel, hours and closing rule and redraws any of its other
-options (:func:`~.strategies.queue_changes`); now and then the change is one the router must
+The new spec keeps the queue's channel and closing rule, and its hours unless the machine's
+``hours`` is on, and redraws any of its other options (:func:`~.strategies.queue_changes`); now and then the change is one the router must
 refuse — another channel (``InvalidEvent``), a queue nobody configured or an unknown
 ``closed_queue`` (``UnknownQueue``) — and the machine's clean twin checks it changed nothing.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 from hypothesis import strategies as st
@@ -33,6 +33,7 @@ class QueueChangeRules:
     """Rule: a supervisor changes a configured queue (see the module docstring)."""
 
     model: RouterModel
+    hours: ClassVar[bool]
     pending: bool
     started: bool
 
@@ -54,7 +55,7 @@ class QueueChangeRules:
         old = model.queues[name]
         others = sorted(n for n in model.queues if n != name)
         skills = model.config.all_skills or ("s",)
-        spec = data.draw(queue_changes(old, skills, others), label="spec")
+        spec = data.draw(queue_changes(old, skills, others, hours=self.hours), label="spec")
         if bad == 0:
             spec = self._spoil(data, spec)
         event = ev.QueueChanged(at=self._draw_at(data, late=late), spec=spec)

@@ -69,10 +69,16 @@ class RouterChecks(CallbackModel):
                     f"{cid}: ended ({self.outcomes[cid]}) but the router still holds it",
                 )
         self._check_stages(router)
+        self.check_hours(router)
         self.check_router_waits(router)
         self._check_work_conserved()
         self._check_not_pinned()
         self._check_timers()
+
+    def check_hours(self, router: Router) -> None:
+        """Each queue open or closed, and its next hours change, as the model says (the
+        hours model's). Cost: see there."""
+        raise NotImplementedError
 
     def _check_stages(self, router: Router) -> None:
         """Each waiting contact sits in the queue and at the stage the model expects, as

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ..core import events as ev
 from ..core.callbacks import CallbackPolicy
+from ..core.hours import DAY_SECONDS, OpenHours
 from ..core.policies import POLICIES
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.skills import SkillGraph
@@ -29,6 +30,7 @@ __all__ = [
     "capacities",
     "durations",
     "invalid_events",
+    "open_hours",
     "queue_changes",
     "queue_specs",
     "router_configs",
@@ -145,6 +147,44 @@ def _closing_rules(draw: st.DrawFn, others: Sequence[str] = ()) -> tuple[str | N
     return closed_queue, draw(st.sampled_from(rules))
 
 
+def _quarters(low: float, high: float) -> st.SearchStrategy[float]:
+    """Multiples of 1/4 s from ``low`` to ``high``."""
+    return st.integers(int(low * 4), int(high * 4)).map(lambda n: n / 4)
+
+
+@st.composite
+def open_hours(draw: st.DrawFn, horizon: float = 400.0) -> OpenHours:
+    """Hours of operation that change within ``horizon`` seconds of time 0, as a test that
+    advances time by seconds reaches them: ``week_starts_at`` puts the midnight starting a
+    drawn day within two minutes of 0 (day 0 of the week, or a later day, so the week's end
+    wraps); up to three weekly intervals that day (some short, some running from the day
+    before up to midnight, a whole day: edges that are no change), up to two ``closed``
+    periods and two ``extra_open`` ones in the horizon. Every value a multiple of 1/4 s.
+    Cost: O(1) per draw."""
+    day = draw(st.integers(0, 6), label="day at time 0")
+    week_starts_at = draw(_quarters(-120.0, 120.0), label="midnight") - day * DAY_SECONDS
+    weekly = []
+    for _ in range(draw(st.integers(0, 3), label="weekly intervals")):
+        kind = draw(st.sampled_from(["short", "short", "to midnight", "whole day"]))
+        length = draw(_quarters(1.0, 300.0), label="length")
+        if kind == "short":
+            start = draw(_quarters(0.0, horizon), label="start")
+            weekly.append((day, start, start + length))
+        elif kind == "to midnight":  # open the day before, until this day starts
+            weekly.append(((day - 1) % 7, DAY_SECONDS - length, DAY_SECONDS))
+        else:
+            weekly.append((day, 0.0, DAY_SECONDS))
+    periods = st.tuples(_quarters(0.0, horizon), _quarters(1.0, 200.0)).map(
+        lambda p: (p[0], p[0] + p[1])
+    )
+    return OpenHours(
+        weekly=weekly,
+        week_starts_at=week_starts_at,
+        closed=draw(st.lists(periods, max_size=2), label="closed"),
+        extra_open=draw(st.lists(periods, max_size=2), label="extra open"),
+    )
+
+
 @st.composite
 def queue_specs(
     draw: st.DrawFn,
@@ -152,10 +192,14 @@ def queue_specs(
     skills: Sequence[str] = tuple(skill_names()),
     channels: Sequence[str] = CHANNELS,
     others: Sequence[str] = (),
+    *,
+    hours: bool = False,
 ) -> QueueSpec:
     """A queue with every option drawn: requirements, stages, aging, max length, service level,
     wrap-up, rejoin and affinity windows, callbacks, its closing rule (with a closed queue
-    among ``others``, the other queues' names) and its estimated-wait alert threshold. Cost: O(len(skills) + stages) per draw."""
+    among ``others``, the other queues' names) and its estimated-wait alert threshold; with
+    ``hours``, often hours of operation too (:func:`open_hours`; drawn last, so without it
+    every other draw is as before). Cost: O(len(skills) + stages) per draw."""
     required = draw(st.lists(st.sampled_from(list(skills)), min_size=0, max_size=2, unique=True))
     drawn_stages: list[Stage] = draw(stages())
     closed_queue, closed_rule = draw(_closing_rules(others))
@@ -176,6 +220,7 @@ def queue_specs(
         closed_rule=closed_rule,
         # drawn last, so the options above draw as they did before it was drawn
         estimated_wait_alert_seconds=draw(st.one_of(st.none(), durations(0.0, 30.0))),
+        hours=draw(st.none() | open_hours() | open_hours(), label="hours") if hours else None,
     )
 
 
@@ -201,15 +246,20 @@ def queue_changes(
     old: QueueSpec,
     skills: Sequence[str] = tuple(skill_names()),
     others: Sequence[str] = (),
+    *,
+    hours: bool = False,
 ) -> QueueSpec:
-    """A new spec for the queue ``old`` (for ``QueueChanged``): its name, channel, hours and
-    closing rule stay; each option of :data:`CHANGEABLE` is kept or drawn anew as by
-    :func:`queue_specs`, and now and then its ``closed_queue`` becomes one of ``others`` (other
-    configured queues). May equal ``old``. Cost: O(len(skills) + stages) per draw."""
-    fresh = draw(queue_specs(old.name, skills, (old.channel,)))
+    """A new spec for the queue ``old`` (for ``QueueChanged``): its name, channel and closing
+    rule stay, and its hours unless ``hours``; each option of :data:`CHANGEABLE` is kept or
+    drawn anew as by :func:`queue_specs`, and now and then its ``closed_queue`` becomes one of
+    ``others`` (other configured queues); with ``hours``, its hours too (new ones, or none).
+    May equal ``old``. Cost: O(len(skills) + stages) per draw."""
+    fresh = draw(queue_specs(old.name, skills, (old.channel,), hours=hours))
     changed = {name: getattr(fresh, name) for name in CHANGEABLE if draw(st.booleans())}
     if others and draw(st.integers(0, 3)) == 0:
         changed["closed_queue"] = draw(st.sampled_from(list(others)))
+    if hours and draw(st.booleans(), label="new hours"):
+        changed["hours"] = fresh.hours
     return attrs.evolve(old, **changed)
 
 
@@ -219,13 +269,18 @@ def router_configs(
     max_queues: int = 3,
     channels: Sequence[str] = CHANNELS,
     policies: Sequence[str] = tuple(POLICIES),
+    *,
+    hours: bool = False,
 ) -> RouterConfig:
     """A whole configuration: skill graph, 1..max_queues queues (a queue may name another as
-    its closed queue, with any closing rule), policy, seed, offer timeout, unanswered-offer limit. Cost: O(max_queues·(S + stages) + E) per draw."""
+    its closed queue, with any closing rule), policy, seed, offer timeout, unanswered-offer limit;
+    with ``hours``, queues often with hours of operation (:func:`queue_specs`).
+    Cost: O(max_queues·(S + stages) + E) per draw."""
     names = skill_names(draw(st.integers(1, 5)))
     count = draw(st.integers(1, max_queues))
     ids = [f"q{i}" for i in range(count)]
-    queues = [draw(queue_specs(q, names, channels, [o for o in ids if o != q])) for q in ids]
+    others = {q: [o for o in ids if o != q] for q in ids}
+    queues = [draw(queue_specs(q, names, channels, others[q], hours=hours)) for q in ids]
     return RouterConfig(
         queues=queues,
         skill_edges=draw(skill_edges(names)),

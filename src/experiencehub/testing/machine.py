@@ -71,9 +71,14 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
     - ``config``: a fixed :class:`RouterConfig`; None draws one per example from
       :func:`~.strategies.router_configs` (or from ``configure()``).
     - ``max_agents`` / ``max_contacts``: bounds on ids created per example.
+    - ``hours``: True draws queues with hours of operation (configured, added and changed
+      queues; :func:`~.strategies.open_hours`), which open and close them as time passes;
+      after each step every queue's open or closed state and next hours change are checked
+      against the model's own. False (the default) draws none, as before hours existed.
     """
 
     config: ClassVar[RouterConfig | None] = None
+    hours: ClassVar[bool] = False
     max_agents: ClassVar[int] = 6
     max_contacts: ClassVar[int] = 30
 
@@ -96,7 +101,7 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         Cost: O(1) (a strategy)."""
         if self.config is not None:
             return st.just(self.config)
-        return router_configs()
+        return router_configs(hours=self.hours)
 
     def build_router(self, config: RouterConfig) -> Router:
         """A router under test; called three times (router, determinism twin, clean twin).
@@ -278,7 +283,8 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         self.added += 1
         skills = self.model.config.all_skills or ("s",)
         channels = self.model.config.channels
-        spec = data.draw(queue_specs(f"added{self.added}", skills, channels), label="queue")
+        name = f"added{self.added}"
+        spec = data.draw(queue_specs(name, skills, channels, hours=self.hours), label="queue")
         self.send(ev.QueueAdded(at=self._draw_at(data), spec=spec), None)
 
     @precondition(lambda self: not self.pending and self.model.wrapping())
