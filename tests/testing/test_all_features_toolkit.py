@@ -2,7 +2,7 @@
 criteria, queued callbacks (keeping place and at the back, with and without a retry delay),
 consults, preferred agents, service-level alerts and offer time-outs, besides the rules it
 always draws (logins with auto-accept, skill changes, status changes, transfers, queues
-added and closed). Each feature has its own toolkit test; together they meet paths none of
+added and closed), and hours of operation (queue c's, and those of queues added and changed). Each feature has its own toolkit test; together they meet paths none of
 those reach: an answered callback with criteria kept its criteria class (caught here every run),
 and a retried one whose criteria had fewer steps than its queue's stages failed the router
 (caught here with some seeds only; tests/core/test_callbacks.py has both as regressions)."""
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from experiencehub import CallbackPolicy, QueueSpec, Stage
+from experiencehub import CallbackPolicy, OpenHours, QueueSpec, Stage
 from experiencehub.core.criteria import RoutingCriteria
 from experiencehub.testing import RouterConfig, RouterMachine
 from experiencehub.testing import strategies as hs
@@ -39,7 +39,12 @@ EVERYTHING = RouterConfig(
             affinity_seconds=0,
             callback=CallbackPolicy(retry_seconds=0.0, max_attempts=2, keep_place=False),
         ),
-        QueueSpec("c", channel="chat", stages=[Stage(0, 0), Stage(5.0, None)]),
+        QueueSpec(
+            "c",
+            channel="chat",
+            stages=[Stage(0, 0), Stage(5.0, None)],
+            hours=OpenHours(weekly=[(0, 0.0, 30.0), (0, 45.0, 120.0)], extra_open=[(150.0, 160.0)]),
+        ),
     ),
     offer_timeout=10.0,
 )
@@ -47,6 +52,7 @@ EVERYTHING = RouterConfig(
 
 class EverythingMachine(RouterMachine):
     send_consults = True
+    hours = True  # queue c has hours; added and changed queues draw them
     max_agents = 4  # few agents: contacts wait, so callbacks, stages and consults happen
 
     def configure(self) -> st.SearchStrategy[RouterConfig]:

@@ -18,7 +18,8 @@ offered to two agents, capacity per channel and across channels, eligibility, ev
 exactly once and never vanishes, no slot kept after its offer ended, work conservation, offers go
 to the best-ranked contact, and the router's error for a bad event is the one the model predicts.
 The configuration changes too: queues are closed and opened, added and changed (their spec
-replaced while contacts flow), and agents' skills change.
+replaced while contacts flow), and agents' skills change; with ``hours`` on, queues have hours
+of operation that open and close them as time passes.
 
 Subclass it to test your own rules: set ``config`` (a RouterConfig) or override ``configure()``
 to return a strategy of configurations; override ``login_for`` to shape your agents. See
@@ -475,8 +476,8 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
     @rule(data=st.data(), late=st.booleans())
     def invalid(self, data: st.DataObject, late: bool) -> None:
         """An event that stays invalid whatever deadlines fall due first: unknown or ended ids,
-        unknown queues, duplicate ids of agents and contacts that deadlines cannot remove, time
-        going backwards. ``late`` puts it past pending deadlines, which apply as a Tick would.
+        unknown queues, duplicate ids of agents and contacts that deadlines cannot remove (no
+        queue's hours close before it), time going backwards. ``late`` puts it past pending deadlines, which apply as a Tick would.
         Cost: one send (an event on each of the three routers, and the model's prediction)."""
         at = self._draw_at(data, late=late)
         live = sorted(c for c, m in self.model.contacts.items())
@@ -505,7 +506,7 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         ]
         if self._active_agents():
             options.append(ev.AgentLoggedIn(at=at, agent_id=self._active_agents()[0], skills={}))
-        if live:
+        if live and not self._hours_change_by(at):  # a closing may end a live contact first
             cid = data.draw(st.sampled_from(live), label="live contact")
             options.append(
                 ev.ContactArrived(at=at, contact_id=cid, queue=self.model.contacts[cid].queue)
@@ -518,6 +519,10 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         expected = self.model.predict_error(event) if not self.pending else _robust_error(event)
         assert expected is not None, f"{event!r} should be invalid"
         self.send(event, expected)
+
+    def _hours_change_by(self, at: float) -> bool:
+        """Does a queue's hours change fall due by ``at`` (with ``hours`` on)? Cost: O(Q)."""
+        return self.hours and any(t <= at for t in self.model.hours_next.values())
 
     @precondition(lambda self: self.pending)
     @rule()
