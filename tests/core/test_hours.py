@@ -164,3 +164,16 @@ def test_hours_changes_at_one_instant_apply_in_configuration_order() -> None:
     arrive(router, "c1", 20.0, queue="q")
     decisions = router.handle(ev.Tick(at=100.0))
     assert [(type(d).__name__, d.queue) for d in decisions] == [("Enqueued", "r"), ("Refused", "r")]
+
+
+def test_a_queue_closed_by_hand_stays_closed_when_its_hours_go_whatever_its_reason() -> None:
+    """Regression: the router told a queue its hours had closed by the reason of its closing, so
+    one closed by hand with the reason "outside opening hours" opened when a QueueChanged took
+    its hours away. Only a queue its hours closed opens then."""
+    for at, closed_by_hand in ((10.0, True), (150.0, False)):  # open at 10, closed at 150
+        router = desk(OpenHours(weekly=[(0, 0.0, 100.0)]))
+        router.handle(ev.QueueClosed(at=at, queue="q", reason="outside opening hours"))
+        plain = QueueSpec("q", channel="phone")
+        router.handle(ev.QueueChanged(at=at + 10.0, spec=plain))
+        assert router.is_open("q") is not closed_by_hand
+        router._check()

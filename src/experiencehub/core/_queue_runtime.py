@@ -37,6 +37,8 @@ class QueueRuntime(Matching):
         self.closed: dict[str, str | None] = {}
         # queue name → its pending hours deadline (the next time its hours open or close it)
         self.hours_deadlines: dict[str, Deadline] = {}
+        # closed queues their hours closed (not a QueueClosed, whatever its reason said)
+        self.closed_by_hours: set[str] = set()
         for queue in self.queues.values():
             self.start_hours(queue, [])
 
@@ -51,6 +53,7 @@ class QueueRuntime(Matching):
             self.open_queue(queue.name, out)
         else:
             self.close_queue(queue.name, OUTSIDE_HOURS, out)
+            self.closed_by_hours.add(queue.name)
         change = hours.next_change(self.now)
         if change is not None:
             # before every other deadline due then (the queue is in its new state at that
@@ -102,6 +105,7 @@ class QueueRuntime(Matching):
         """Open the queue again (idempotent): arrivals are routed to it (the callbacks layer
         also queues the callbacks whose retry fell while it was closed). Cost: O(1)."""
         self.closed.pop(name, None)
+        self.closed_by_hours.discard(name)
 
     def arrival_queue(
         self, queue: QueueSpec, contact_id: str, out: list[dc.Decision]
@@ -341,5 +345,5 @@ class QueueRuntime(Matching):
         if new.hours is not None:
             self.closed.pop(name, None)
             self.start_hours(new, out)
-        elif old.hours is not None and self.closed.get(name) == OUTSIDE_HOURS:
+        elif name in self.closed_by_hours:  # not by its reason: a caller may give that one
             self.open_queue(name, out)

@@ -509,6 +509,7 @@ class Router:
         core.declined._check(lambda agent_id, cid: agent_id in core.contacts[cid].excluded)
         self._check_criteria_classes()
         core._check_indexes()
+        assert core.closed_by_hours <= core.closed.keys(), (core.closed_by_hours, core.closed)
 
     def _check_criteria_classes(self) -> None:
         """Each criteria class is used by exactly its contacts (none connected), and each agent

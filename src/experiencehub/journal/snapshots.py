@@ -45,7 +45,8 @@ state by composition, 3 since it holds open consults, 4 since it holds callbacks
 while their queue was closed, 5 since an agent may auto-accept (a format 4 body has agents
 without that slot, so it is refused rather than loaded half-known), 6 since a rejoin window keeps
 the customer's priority (a format 5 body's rejoin entries lack it), 7 since a queue spec may
-have its own offer timeout (a format 6 body's queue specs lack the slot)."""
+have its own offer timeout (a format 6 body's queue specs lack the slot) and the router knows
+which queues their hours closed, ordering hours deadlines first at their instant."""
 
 MAGIC = b"EXPERIENCEHUB-SNAPSHOT "
 _NAME = re.compile(r"snapshot-(\d{12})\.snap")
