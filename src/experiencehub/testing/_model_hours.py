@@ -131,7 +131,8 @@ class HoursModel(ClosingModel):
 
     def hours_after(self, at: float) -> None:
         """After an event's decisions: the changes due by ``at`` that no decision followed,
-        and a pending closing (its contacts then stay: the closing check says so)."""
+        and a pending closing (its contacts then stay: the closing check says so). Cost: as
+        :meth:`hours_due`."""
         if self.pending_close is not None:
             self._close_pending()
         self.hours_due(at)
