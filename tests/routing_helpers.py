@@ -37,7 +37,8 @@ def arrive(
 def router_with_core(cfg: RouterConfig, core: type[RoutingCore] | None) -> Router:
     """The configuration's router, or (``core`` given) a Router on that core: a deliberately
     broken one, for tests that the testing toolkit catches it. Built with the configuration's
-    queues, skill graph, offer timeout and unanswered-offer limit (its default policy)."""
+    queues, skill graph, offer timeout, unanswered-offer limit and contact selection (its
+    default policy)."""
     if core is None:
         return cfg.build()
 
@@ -49,4 +50,5 @@ def router_with_core(cfg: RouterConfig, core: type[RoutingCore] | None) -> Route
         cfg.queues,
         offer_timeout=cfg.offer_timeout,
         max_unanswered_offers=cfg.max_unanswered_offers,
+        contact_selection=cfg.contact_selection,
     )

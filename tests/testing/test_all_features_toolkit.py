@@ -53,6 +53,7 @@ EVERYTHING = RouterConfig(
 class EverythingMachine(RouterMachine):
     send_consults = True
     hours = True  # queue c has hours; added and changed queues draw them
+    profiles = True  # one agent in two with a routing profile (delays, priorities, selection)
     max_agents = 4  # few agents: contacts wait, so callbacks, stages and consults happen
 
     def configure(self) -> st.SearchStrategy[RouterConfig]:

@@ -162,6 +162,8 @@ class Callbacks(Consulting):
             contact.enqueued_at = now
             self.stats.queued(queue.name, now, self.seq, now=now)
         self._enter_stage(contact, contact.route.stage_at(now - contact.enqueued_at))
+        if self.delay_classes:  # its dial cancelled them: the delays it has not waited out yet
+            self.schedule_delays(contact, self.delay_classes.get(queue.name, ()))
         if not match:
             self._enter_lines(contact)
             return

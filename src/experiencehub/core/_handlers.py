@@ -34,6 +34,10 @@ from .queues import KEY_SEQ, QueueSpec
 Check = Callable[[Any], None]
 Apply = Callable[[Any, list[dc.Decision]], None]
 
+# contacts a new delay class gives a deadline: those waiting, and those ringing (an offer that
+# comes back leaves the contact waiting with the deadlines it had)
+_MAY_WAIT = (ContactStatus.WAITING, ContactStatus.OFFERED)
+
 
 class RoutingCore(CallbackClosing):
     """The router's whole state, with a check and an application for every event type."""
@@ -288,9 +292,10 @@ class RoutingCore(CallbackClosing):
 
     def _learn_delays(self, profile: RoutingProfile) -> None:
         """The profile's positive delays become delay classes of their queues; a new class
-        gives each contact of the queue still waiting short of it a deadline at it. Cost: O(1)
-        per known delay; O(k + w log n) once per new delay class, for the queue's k contacts,
-        w of them waiting."""
+        gives each contact of the queue still waiting (or ringing: its offer may come back)
+        short of it a deadline at it; a callback awaiting its retry gets it when it queues
+        again. Cost: O(1) per known delay; O(k + w log n) once per new delay class, for the
+        queue's k contacts, w of them waiting or ringing."""
         for name, listed in profile.queues.items():
             delay = listed.delay
             known = self.delay_classes.setdefault(name, [])
@@ -299,7 +304,7 @@ class RoutingCore(CallbackClosing):
             known.append(delay)
             known.sort()
             for contact in self.contacts_in(name):
-                if contact.status is ContactStatus.WAITING:
+                if contact.status in _MAY_WAIT:
                     self.schedule_delays(contact, (delay,))
 
     def _status(self, e: ev.AgentStatusChanged, out: list[dc.Decision]) -> None:

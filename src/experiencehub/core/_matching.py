@@ -75,15 +75,17 @@ class Matching(Offers):
                 best = rank
         if best is None:
             return None
+        agent = self.agents[best[2]]
+        profile = "" if agent.profile is None else _profile_note(agent, contact.queue.name)
         why = dc.new_explanation(
             policy=self.policy.name,
-            summary=f"preferred agent {best[2]} (affinity: last or owning agent)",
+            summary=f"preferred agent {best[2]} (affinity: last or owning agent){profile}",
             candidates=tuple(
                 dc.new_candidate(agent_id=a, cost=0.0, note="preferred")
                 for a in contact.affinity
             ),
         )
-        return self.agents[best[2]], why
+        return agent, why
 
     def match_agent(self, agent: AgentState, out: list[dc.Decision]) -> None:
         """Offer the agent the best contacts it can take until it can take no more.

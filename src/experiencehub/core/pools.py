@@ -425,6 +425,7 @@ class AgentPools:
         search: Callable[[_Heap, AbstractSet[str]], str | None] = self._best_in
         if contact_id is not None and len(excluded) >= self.own_heap_after:
             search = functools.partial(self._search_own, contact_id)
+        any_only = None  # profiled agents serving the queue at its "any agent" stage only
         for cost in self._queue_costs[name]:
             if max_cost is not None and cost > max_cost:
                 break
@@ -436,14 +437,29 @@ class AgentPools:
                     (name, cost), delays, agent_id,
                     enqueued_at=enqueued_at, now=now, search=search, excluded=excluded,
                 )  # fmt: skip
-            if agent_id is not None:
+            if cost == math.inf:  # ranked with the channel pool, by the policy alone
+                any_only = agent_id
+            elif agent_id is not None:
                 return agent_id, cost, read
         if max_cost is None:
             read += 1
             heap = self._heaps[queue.channel]
-            if heap.entries and (agent_id := search(heap, excluded)) is not None:
+            agent_id = search(heap, excluded) if heap.entries else None
+            if any_only is not None and (
+                agent_id is None
+                or self._any_entry(any_only, name) < self._agents[agent_id].pools[queue.channel]
+            ):
+                return any_only, None, read
+            if agent_id is not None:
                 return agent_id, None, read
         return None
+
+    def _any_entry(self, agent_id: str, name: str) -> PoolEntry:
+        """The entry of a profiled agent in its "any agent" skill pool for the queue (or its
+        delay class): ranked against the channel pool's agents by the policy's key alone,
+        as every agent beyond the queue's rings is. Cost: O(1)."""
+        agent = self._agents[agent_id]
+        return agent.pools[self._skill_pool(agent, name, math.inf)]
 
     def _best_delayed(
         self,

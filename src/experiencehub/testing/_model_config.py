@@ -39,7 +39,8 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
 
 @attrs.frozen(kw_only=True)
 class RouterConfig:
-    """Everything needed to build identical routers: skill edges, queues and router options.
+    """Everything needed to build identical routers: skill edges, queues and router options
+    (``contact_selection`` names one of the built-in contact selections).
 
     ``repr`` is valid Python, so a failing configuration can be pasted into a test.
     Cost: building a router is O(S·E log S) for the skill graph.
@@ -57,6 +58,7 @@ class RouterConfig:
     offer_timeout: float | None = 30.0
     max_unanswered_offers: int | None = 3
     channel_rules: Mapping[str, tuple[str, ...]] | None = None
+    contact_selection: str = "priority_then_wait"  # by name: the model restates the built-ins
 
     def skill_graph(self) -> SkillGraph:
         """A new (unfrozen) skill graph with this configuration's skills and edges.
@@ -82,6 +84,7 @@ class RouterConfig:
             offer_timeout=self.offer_timeout,
             max_unanswered_offers=self.max_unanswered_offers,
             channel_rules=self.channel_rules,
+            contact_selection=self.contact_selection,
         )
 
     @property

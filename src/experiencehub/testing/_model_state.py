@@ -17,6 +17,7 @@ import attrs
 
 from ..core.callbacks import CallbackPolicy
 from ..core.criteria import CriteriaStep, RoutingCriteria
+from ..core.profiles import RoutingProfile
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ._model_config import RouterConfig, serving_costs
 
@@ -50,6 +51,7 @@ class ModelAgent:
     last_offer: int = -1  # offers made before this agent's last one (-1: never offered)
     wrap_up: WrapUp | None = None  # its own wrap-up from AgentLoggedIn, overriding the queue's
     auto_accept: bool = False  # the router accepts its offers on its behalf, as it makes them
+    profile: RoutingProfile | None = None  # its routing profile (see _model_profiles.py)
 
     def load(self) -> dict[str, int]:
         """Slots held per channel (offered, connected or in wrap-up).

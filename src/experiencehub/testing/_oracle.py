@@ -15,6 +15,7 @@ from ..core import events as ev
 from ..core.queues import QueueSpec
 from ._callback_model import CALLBACK_EFFECTS, CALLBACK_REPLAY
 from ._model_hours import HoursModel
+from ._model_profiles import ProfileModel
 from ._model_queue_change import QueueChangeEffects, changed_reason
 from ._model_state import ModelAgent, ModelContact, ModelViolation, check
 
@@ -27,7 +28,7 @@ SKILLS_CHANGED = "agent's skills changed"
 """The reason of an offer the router withdrew because the agent's skills changed."""
 
 
-class ModelOracle(QueueChangeEffects, HoursModel):
+class ModelOracle(ProfileModel, QueueChangeEffects, HoursModel):
     """Applies events and replays decisions, checking each (see the module docstring)."""
 
     # -- replay ----------------------------------------------------------------------------
@@ -40,6 +41,8 @@ class ModelOracle(QueueChangeEffects, HoursModel):
         only what the event itself caused. Cost: O(d·(C+A)) for d decisions.
         """
         check(event.at >= self.now, f"{event!r}: time went backwards in the model")
+        if not isinstance(event, ev.Tick):  # its decisions are the event's own, at its time
+            self.check_delays_kept(event.at)
         effect = _EFFECTS.get(type(event))
         refused_transfer = False
         if isinstance(event, ev.ContactTransferred):
@@ -49,6 +52,7 @@ class ModelOracle(QueueChangeEffects, HoursModel):
             self.note_busy(event.at)
         for decision in decisions:
             self._replay(decision)
+        self.check_delays_kept(event.at)
         self.hours_after(event.at)
         self.check_closing_done()
         self.check_wait_alert_done()
@@ -69,6 +73,7 @@ class ModelOracle(QueueChangeEffects, HoursModel):
         check(decision.at >= self.now, f"{decision!r}: decision before the model's time")
         if self._expect_forced is not None and not isinstance(decision, dc.AgentStatusForced):
             raise ModelViolation(f"{decision!r}: expected AgentStatusForced first")
+        self.check_delays_kept(decision.at)
         self.hours_before(decision)
         self.now = decision.at
         self.check_wait_alert(decision)
@@ -101,6 +106,7 @@ class ModelOracle(QueueChangeEffects, HoursModel):
             idle_since=e.at,
             wrap_up=e.wrap_up,
             auto_accept=e.auto_accept,
+            profile=e.profile,
         )
         self.gone_agents.discard(e.agent_id)
 
@@ -324,6 +330,7 @@ class ModelOracle(QueueChangeEffects, HoursModel):
         check((d.queue, d.channel) == (queue.name, queue.channel), f"{where}: wrong queue/channel")
         check(d.callback == contact.callback, f"{where}: callback={d.callback}, expected the other")
         check(d.agent_id not in contact.excluded, f"{where}: agent declined or ignored it before")
+        self.check_profile_offer(d, agent, contact, where)
         check(
             self.can_take(agent, queue.channel),
             f"{where}: agent cannot take {queue.channel} (status {agent.status}, "
@@ -348,7 +355,7 @@ class ModelOracle(QueueChangeEffects, HoursModel):
         expected = None if timeout is None else d.at + timeout
         check(d.expires_at == expected, f"{where}: expires_at {d.expires_at} != {expected}")
         self._check_best_contact(agent, contact, d.at)
-        self._check_best_agent(agent, contact, d.stage, where)
+        self._check_best_agent(agent, contact, d.stage, d.at, where)
         self._check_consult_offer(d)
         self.departed(contact, d.at)
         contact.status, contact.agent_id, contact.offer_expires = "offered", d.agent_id, expected
@@ -371,10 +378,10 @@ class ModelOracle(QueueChangeEffects, HoursModel):
         return f"; its wrap-up of {pending} had no WrapUpStarted" if pending else ""
 
     def _check_best_agent(
-        self, chosen: ModelAgent, contact: ModelContact, stage: int, where: str
+        self, chosen: ModelAgent, contact: ModelContact, stage: int, at: float, where: str
     ) -> None:
-        """No other agent that could take the contact now stands before the chosen one
-        (:meth:`agent_rank`). When the offer went to an agent that just freed, no other agent
+        """No other agent that could take the contact now (its profile's delay waited) stands
+        before the chosen one (:meth:`agent_rank`). When the offer went to an agent that just freed, no other agent
         could take the contact at all, or it would not have been waiting."""
         mine = self.agent_rank(chosen, contact, stage)
         if mine is None:
@@ -386,6 +393,7 @@ class ModelOracle(QueueChangeEffects, HoursModel):
                 or other.agent_id in contact.excluded
                 or (contact.affinity and other.agent_id not in contact.affinity)
                 or not self.can_take(other, channel)
+                or not self.delay_waited(other, contact, at, strict=True)
             ):
                 continue
             rank = self.agent_rank(other, contact, stage)
@@ -397,8 +405,9 @@ class ModelOracle(QueueChangeEffects, HoursModel):
             )
 
     def _check_best_contact(self, agent: ModelAgent, chosen: ModelContact, at: float) -> None:
-        """No other waiting contact the agent could take now ranks better than the offered one."""
-        mine = self.rank(chosen, at)
+        """No other waiting contact the agent could take now (its delay waited) comes before
+        the offered one by the agent's contact selection (:meth:`contact_order`)."""
+        mine = self.contact_order(agent, chosen, at)
         for other in self.contacts.values():
             if other is chosen or other.status != "waiting":
                 continue
@@ -414,10 +423,14 @@ class ModelOracle(QueueChangeEffects, HoursModel):
                 agent, queue, self.stage_of(other, at, strict=True), other.criteria
             ):
                 continue
+            if not self.delay_waited(agent, other, at, strict=True):
+                continue
+            theirs = self.contact_order(agent, other, at)
             check(
-                mine <= self.rank(other, at),
+                mine <= theirs,
                 f"{agent.agent_id} offered {chosen.contact_id} (rank {mine}) while "
-                f"{other.contact_id} ranks better ({self.rank(other, at)}) and it could take it",
+                f"{other.contact_id} ranks better ({theirs}, by {self.selection_of(agent)}) "
+                "and it could take it",
             )
 
     def _d_enqueued(self, d: dc.Enqueued) -> None:

@@ -42,7 +42,11 @@ class ModelPrediction(ModelState):
         return None if check is None else check(self, event)
 
     def _p_login(self, e: ev.AgentLoggedIn) -> type[RoutingError] | None:
-        return DuplicateId if e.agent_id in self.agents else None
+        if e.agent_id in self.agents:
+            return DuplicateId
+        # a routing profile may list configured queues only (its values its constructor checks)
+        listed = () if e.profile is None else e.profile.queues
+        return UnknownQueue if any(name not in self.queues for name in listed) else None
 
     def _p_status(
         self, e: ev.AgentStatusChanged | ev.AgentLoggedOut | ev.AgentSkillsChanged

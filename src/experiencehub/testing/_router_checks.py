@@ -14,12 +14,13 @@ from ..core.errors import (
 )
 from ..core.router import Router
 from ._callback_model import CallbackModel
+from ._model_profiles import ProfileModel
 from ._model_state import check
 
 __all__ = ["RouterChecks"]
 
 
-class RouterChecks(CallbackModel):
+class RouterChecks(ProfileModel, CallbackModel):
     """Whole-state checks of a router against the model (see the module docstring)."""
 
     def check_router(self, router: Router) -> None:
@@ -114,7 +115,8 @@ class RouterChecks(CallbackModel):
                 check(self.now < due, f"{cid}: no service-level Alert, due at {due}")
 
     def _check_work_conserved(self) -> None:
-        """No contact waits while an agent it may go to could take it."""
+        """No contact waits while an agent it may go to (its profile's delay waited) could
+        take it."""
         for contact in self.contacts.values():
             if contact.status != "waiting":
                 continue
@@ -127,6 +129,7 @@ class RouterChecks(CallbackModel):
                     free = agent.agent_id in contact.affinity
                 else:
                     free = self.eligible_at(agent, queue, stage, contact.criteria)
+                free = free and self.delay_waited(agent, contact, self.now)
                 check(
                     not free,
                     f"work not conserved: {contact.contact_id} waits in "

@@ -19,6 +19,7 @@ from ..core import events as ev
 from ..core.callbacks import CallbackPolicy
 from ..core.hours import DAY_SECONDS, OpenHours
 from ..core.policies import POLICIES
+from ..core.profiles import SELECTIONS, RoutingProfile
 from ..core.queues import QueueSpec, Stage, WrapUp
 from ..core.skills import SkillGraph
 from .model import RouterConfig, RouterModel
@@ -34,6 +35,7 @@ __all__ = [
     "queue_changes",
     "queue_specs",
     "router_configs",
+    "routing_profiles",
     "skill_edges",
     "skill_graphs",
     "skill_levels",
@@ -269,19 +271,22 @@ def router_configs(
     max_queues: int = 3,
     channels: Sequence[str] = CHANNELS,
     policies: Sequence[str] = tuple(POLICIES),
+    contact_selections: Sequence[str] = (),
     *,
     hours: bool = False,
 ) -> RouterConfig:
     """A whole configuration: skill graph, 1..max_queues queues (a queue may name another as
-    its closed queue, with any closing rule), policy, seed, offer timeout, unanswered-offer limit;
-    with ``hours``, queues often with hours of operation (:func:`queue_specs`).
+    its closed queue, with any closing rule), policy, seed, offer timeout, unanswered-offer
+    limit; with ``contact_selections`` (names of built-in contact selections; empty, the
+    default, draws none and keeps the router's default) one of them too; with ``hours``, queues
+    often with hours of operation (:func:`queue_specs`).
     Cost: O(max_queues·(S + stages) + E) per draw."""
     names = skill_names(draw(st.integers(1, 5)))
     count = draw(st.integers(1, max_queues))
     ids = [f"q{i}" for i in range(count)]
     others = {q: [o for o in ids if o != q] for q in ids}
     queues = [draw(queue_specs(q, names, channels, others[q], hours=hours)) for q in ids]
-    return RouterConfig(
+    config = RouterConfig(
         queues=queues,
         skill_edges=draw(skill_edges(names)),
         skills=tuple(names),
@@ -290,6 +295,10 @@ def router_configs(
         offer_timeout=draw(st.one_of(st.none(), durations(0.5, 40.0))),
         max_unanswered_offers=draw(st.one_of(st.none(), st.integers(1, 3))),
     )
+    if not contact_selections:  # opt-in: drawn last, so the rest draws as it did before
+        return config
+    selection = draw(st.sampled_from(list(contact_selections)))
+    return attrs.evolve(config, contact_selection=selection)
 
 
 def skill_levels(skills: Sequence[str]) -> st.SearchStrategy[dict[str, int]]:
@@ -314,14 +323,46 @@ def capacities(channels: Sequence[str] = CHANNELS) -> st.SearchStrategy[dict[str
 
 
 @st.composite
+def routing_profiles(
+    draw: st.DrawFn, queues: Sequence[str], selections: Sequence[str] = tuple(SELECTIONS)
+) -> RoutingProfile:
+    """A RoutingProfile listing one or more of ``queues`` (names), each with a priority 1..3
+    and a delay (often 0, else 1/2 s multiples up to 30 s); its ``selection`` None or one of
+    ``selections``. Cost: O(len(queues)) per draw."""
+    listed = draw(st.lists(st.sampled_from(sorted(queues)), min_size=1, unique=True))
+    entries = {
+        name: {
+            "priority": draw(st.integers(1, 3)),
+            "delay": draw(st.one_of(st.just(0.0), durations(0.5, 30.0))),
+        }
+        for name in listed
+    }
+    selection = draw(st.none() | st.sampled_from(list(selections))) if selections else None
+    return RoutingProfile(queues=entries, selection=selection)
+
+
+def _profile_or_none(
+    draw: st.DrawFn, profile_queues: Sequence[str] | None
+) -> RoutingProfile | None:
+    """A profile over ``profile_queues`` one time in two; none when they are None."""
+    if profile_queues is None or not profile_queues:
+        return None
+    return draw(st.none() | routing_profiles(profile_queues))
+
+
+@st.composite
 def agent_logins(
     draw: st.DrawFn,
     agent_id: str,
     at: float,
     skills: Sequence[str] = tuple(skill_names()),
     channels: Sequence[str] = CHANNELS,
+    *,
+    profile_queues: Sequence[str] | None = None,
 ) -> ev.AgentLoggedIn:
-    """An AgentLoggedIn for ``agent_id`` at ``at`` with drawn skills and capacity.
+    """An AgentLoggedIn for ``agent_id`` at ``at`` with drawn skills and capacity; with
+    ``profile_queues`` (queue names; None, the default, draws no profile) one time in two a
+    :func:`routing_profiles` over them.
 
     Cost: O(len(skills) + len(channels)) per draw.
     """
@@ -330,15 +371,23 @@ def agent_logins(
         agent_id=agent_id,
         skills=draw(skill_levels(skills)),
         capacity=draw(capacities(channels)),
+        profile=_profile_or_none(draw, profile_queues),
     )
 
 
 @st.composite
 def agent_logins_for(
-    draw: st.DrawFn, config: RouterConfig, agent_id: str, at: float
+    draw: st.DrawFn,
+    config: RouterConfig,
+    agent_id: str,
+    at: float,
+    *,
+    profile_queues: Sequence[str] | None = None,
 ) -> ev.AgentLoggedIn:
     """An AgentLoggedIn shaped by a configuration: usually skilled enough for one or more of its
-    queues (so offers happen), sometimes with random or no skills.
+    queues (so offers happen), sometimes with random or no skills; with ``profile_queues``
+    (queue names, e.g. the configuration's and those added since; None, the default, draws no
+    profile) one time in two a :func:`routing_profiles` over them, drawn last.
     Cost: O(Q·R + S) per draw, for Q queues of R requirements and S skills.
     """
     names = config.all_skills or ("s0",)
@@ -354,7 +403,7 @@ def agent_logins_for(
     auto_accept = draw(st.integers(0, 4)) == 0  # one agent in five has its offers auto-accepted
     return ev.AgentLoggedIn(
         at=at, agent_id=agent_id, skills=skills, capacity=capacity, wrap_up=own_wrap_up,
-        auto_accept=auto_accept,
+        auto_accept=auto_accept, profile=_profile_or_none(draw, profile_queues),
     )  # fmt: skip
 
 

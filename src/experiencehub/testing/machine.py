@@ -19,7 +19,9 @@ exactly once and never vanishes, no slot kept after its offer ended, work conser
 to the best-ranked contact, and the router's error for a bad event is the one the model predicts.
 The configuration changes too: queues are closed and opened, added and changed (their spec
 replaced while contacts flow), and agents' skills change; with ``hours`` on, queues have hours
-of operation that open and close them as time passes.
+of operation that open and close them as time passes. With ``profiles = True`` agents log in
+with routing profiles (and the configuration draws a contact selection): the model checks the
+queues each serves, its delays and the contact selection.
 
 Subclass it to test your own rules: set ``config`` (a RouterConfig) or override ``configure()``
 to return a strategy of configurations; override ``login_for`` to shape your agents. See
@@ -51,6 +53,8 @@ from ..core.errors import ClockWentBackwards, RoutingError
 from ..core.router import Router
 from ._callback_rules import CallbackRules
 from ._consult_rules import ConsultRules
+from ._model_profiles import SELECTIONS
+from ._profile_rules import ProfileRules
 from ._queue_change_rules import QueueChangeRules
 from .model import RouterConfig, RouterModel
 from .strategies import agent_logins_for, queue_specs, router_configs, time_steps
@@ -64,7 +68,9 @@ REASONS = st.sampled_from([None, "Break", "Training", "Coaching"])
 """Away reasons the machine sends (the router keeps them; the model checks ``agent_view``)."""
 
 
-class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStateMachine):
+class RouterMachine(
+    ConsultRules, CallbackRules, QueueChangeRules, ProfileRules, RuleBasedStateMachine
+):
     """Random valid and invalid events against a Router, every invariant checked after each step.
 
     Class attributes a subclass may set:
@@ -76,10 +82,17 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
       queues; :func:`~.strategies.open_hours`), which open and close them as time passes;
       after each step every queue's open or closed state and next hours change are checked
       against the model's own. False (the default) draws none, as before hours existed.
+    - ``profiles``: False (the default) draws no routing profile. True: ``login_for`` gives
+      one agent in two a :class:`~experiencehub.events.RoutingProfile` over the queues known
+      then (its priorities, delays and maybe its own selection drawn), ``configure`` draws the
+      router's ``contact_selection``, and ``log_in`` now and then first tries a profile the
+      router must refuse (an unknown queue, a priority below 1, a negative delay). Off by
+      default so the draws of existing machines stay as they were.
     """
 
     config: ClassVar[RouterConfig | None] = None
     hours: ClassVar[bool] = False
+    profiles: ClassVar[bool] = False
     max_agents: ClassVar[int] = 6
     max_contacts: ClassVar[int] = 30
 
@@ -102,7 +115,9 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         Cost: O(1) (a strategy)."""
         if self.config is not None:
             return st.just(self.config)
-        return router_configs(hours=self.hours)
+        return router_configs(
+            contact_selections=SELECTIONS if self.profiles else (), hours=self.hours
+        )
 
     def build_router(self, config: RouterConfig) -> Router:
         """A router under test; called three times (router, determinism twin, clean twin).
@@ -111,9 +126,11 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
         return config.build()
 
     def login_for(self, agent_id: str, at: float) -> st.SearchStrategy[ev.AgentLoggedIn]:
-        """How agents log in: mostly skilled for some queues of the configuration.
-        Cost: O(1) (a strategy)."""
-        return agent_logins_for(self.model.config, agent_id, at)
+        """How agents log in: mostly skilled for some queues of the configuration (with
+        ``profiles``, one in two with a routing profile over the queues known now).
+        Cost: O(Q log Q) (a strategy over the Q queue names)."""
+        listed = sorted(self.model.queues) if self.profiles else None
+        return agent_logins_for(self.model.config, agent_id, at, profile_queues=listed)
 
     # -- set-up --------------------------------------------------------------------------------
     @initialize(target=agents, data=st.data())
@@ -221,10 +238,14 @@ class RouterMachine(ConsultRules, CallbackRules, QueueChangeRules, RuleBasedStat
     )
     @rule(target=agents, data=st.data(), late=st.booleans())
     def log_in(self, data: st.DataObject, late: bool) -> str:
-        """A new agent logs in, possibly past pending deadlines.
+        """A new agent logs in, possibly past pending deadlines (with ``profiles``, now and then
+        after a login with a profile that must be refused).
         Cost: one send (an event on each of the three routers, and the model's prediction)."""
         agent_id = self._fresh_agent()
-        event = data.draw(self.login_for(agent_id, self._draw_at(data, late=late)), label="login")
+        at = self._draw_at(data, late=late)
+        if self.profiles and data.draw(st.integers(0, 5), label="refused profile first") == 0:
+            self.refused_profile(data, agent_id, at)
+        event = data.draw(self.login_for(agent_id, at), label="login")
         self.send(event, None)
         return agent_id
 
