@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from experiencehub import (
+    CallbackPolicy,
     ConfigError,
     InvalidEvent,
     QueueSpec,
@@ -393,3 +394,62 @@ def test_profile_delays_hold_for_contacts_with_criteria(
     run = CriteriaRun(selection)
     for kind, value in steps:
         run.step(kind, value)
+
+
+# -- regressions found by the testing toolkit's model (tests/testing/test_profiles_toolkit.py) --
+def test_at_the_any_agent_stage_a_profiled_agent_ranks_by_the_policy_with_the_others() -> None:
+    """Beyond the queue's rings every agent is ranked by the policy alone: a profiled agent
+    that serves the queue at its "any agent" stage only used to come before the others."""
+    stages = [Stage(after=0, max_cost=0), Stage(after=1.0, max_cost=None)]
+    router = Router(
+        SkillGraph(), [QueueSpec("q", channel="phone", requires={"s": 1}, stages=stages)]
+    )
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="plain", skills={}, capacity=PHONE))
+    profile = RoutingProfile(queues={"q": {"priority": 1}})
+    router.handle(
+        ev.AgentLoggedIn(at=0.5, agent_id="listed", skills={}, capacity=PHONE, profile=profile)
+    )
+    arrive(router, "c1", 0.5, "q")
+    out = router.handle(ev.Tick(at=1.5))
+    assert offers(out) == [("c1", "plain")]  # idle longest
+    router._check()
+
+
+def test_an_offer_to_a_preferred_profiled_agent_names_the_profile() -> None:
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone", affinity_seconds=10.0)])
+    profiled(router, "a1", 0.0, q=(2, 30))
+    [offer] = arrive(router, "c1", 1.0, "q", preferred_agents=["a1"])  # no delay: preferred
+    assert isinstance(offer, dc.Offer) and offer.agent_id == "a1"
+    assert "routing profile: q priority 2, delay 30s" in offer.explanation.summary
+
+
+def test_a_new_delay_class_reaches_a_ringing_contact_whose_offer_comes_back() -> None:
+    router = two_queues()
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="a0", skills={}, capacity=PHONE))
+    assert offers(arrive(router, "s1", 0.0, "sales")) == [("s1", "a0")]
+    profiled(router, "a1", 1.0, sales=(1, 10))  # a delay class new while s1 rings
+    router.handle(ev.OfferRejected(at=2.0, contact_id="s1", agent_id="a0"))
+    assert offers(router.handle(ev.Tick(at=20.0))) == [("s1", "a1")]
+    assert router.contact_status("s1") == "offered"
+    router._check()
+
+
+@pytest.mark.parametrize(("keep_place", "due"), [(True, 10.0), (False, 17.0)])
+def test_a_callback_queued_again_waits_out_the_delay_and_no_longer(
+    keep_place: bool, due: float
+) -> None:
+    """Its dial cancelled its deadlines; queued again (at its place, or at the back at 7.0)
+    it reaches the delayed agent exactly when the delay has passed."""
+    policy = CallbackPolicy(retry_seconds=5.0, max_attempts=3, keep_place=keep_place)
+    router = Router(SkillGraph(), [QueueSpec("q", channel="phone", callback=policy)],
+                    offer_timeout=None)  # fmt: skip
+    arrive(router, "c", 0.0, "q")
+    router.handle(ev.CallbackRequested(at=0.0, contact_id="c"))
+    router.handle(ev.AgentLoggedIn(at=0.0, agent_id="dialer", skills={}, capacity=PHONE))
+    profiled(router, "late", 0.0, q=(1, 10))
+    router.handle(ev.OfferAccepted(at=1.0, contact_id="c", agent_id="dialer"))
+    router.handle(ev.AgentStatusChanged(at=1.0, agent_id="dialer", status="away"))
+    router.handle(ev.CallbackFailed(at=2.0, contact_id="c"))
+    out = router.handle(ev.Tick(at=30.0))
+    assert [(d.at, d.agent_id) for d in out if isinstance(d, dc.Offer)] == [(due, "late")]
+    router._check()
