@@ -1,6 +1,7 @@
 """RouterMachine with every feature its model knows on at once: skill stages, per-contact
 criteria, queued callbacks (keeping place and at the back, with and without a retry delay),
-consults, preferred agents, service-level alerts and offer time-outs, besides the rules it
+consults, preferred agents, routing profiles (delays, priorities, each agent's contact
+selection), service-level alerts and offer time-outs, besides the rules it
 always draws (logins with auto-accept, skill changes, status changes, transfers, queues
 added and closed), and hours of operation (queue c's, and those of queues added and changed). Each feature has its own toolkit test; together they meet paths none of
 those reach: an answered callback with criteria kept its criteria class (caught here every run),
