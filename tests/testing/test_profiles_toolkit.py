@@ -267,3 +267,21 @@ def test_model_predicts_refused_profiles() -> None:
         with pytest.raises(InvalidEvent):
             RoutingProfile(queues=queues, selection=selection)
     assert profile_error({"sales": {"priority": 3, "delay": 2.5}}, "profile_priority") is None
+
+
+def test_model_checks_that_explain_names_what_the_profile_holds_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    router, model = _replayed([
+        _profiled("a1", 0.0, sales=(2, 10)),
+        _profiled("a2", 0.0, billing=(1, 0)),
+        ev.ContactArrived(at=0.0, contact_id="s1", queue="sales"),
+    ])  # fmt: skip
+    notes = {c.agent_id: c.note for c in router.explain("s1").candidates}
+    assert notes == {
+        "a1": "routing profile delay 10s for sales not yet waited",
+        "a2": "not in its routing profile",
+    }
+    monkeypatch.setattr(RoutingProfile, "why_not", lambda *_args: None)
+    with pytest.raises(ModelViolation, match="whom only its routing profile keeps from it"):
+        model.check_router(router)

@@ -16,7 +16,9 @@ router's code.
   longest wait, then arrival); ``"profile_priority"`` by the profile priority of the contact's
   queue first (1 for an agent without a profile), then that rank.
 - An offer to an agent with a profile names its priority and delay for the queue
-  (``"routing profile: sales priority 2, delay 30s"``).
+  (``"routing profile: sales priority 2, delay 30s"``); ``Router.explain`` names an agent that
+  only its profile keeps from a waiting contact (``"not in its routing profile"``,
+  ``"routing profile delay 30s for sales not yet waited"``).
 - A profile naming a queue the router does not know is ``UnknownQueue`` at login; a priority
   below 1, a negative delay or an unknown selection is refused by ``RoutingProfile`` itself
   (``InvalidEvent``): :func:`profile_error`.
@@ -33,6 +35,7 @@ from ..core import decisions as dc
 from ..core.criteria import RoutingCriteria
 from ..core.errors import InvalidEvent, RoutingError
 from ..core.queues import QueueSpec
+from ..core.router import Router
 from ._model_state import ModelAgent, ModelContact, ModelState, check
 
 __all__ = ["SELECTIONS", "ProfileModel", "profile_error", "profile_note"]
@@ -176,6 +179,46 @@ class ProfileModel(ModelState):
                     f"for {contact.queue} at {missed} and {agent.agent_id} could take it, yet "
                     f"it was not offered before {at}",
                 )
+
+    def check_explained_profiles(self, router: Router) -> None:
+        """``router.explain`` of each waiting contact (not in an affinity window) names the
+        profile of every agent that could take it but for its profile: its queue not listed,
+        or its delay not waited yet. Cost: O(C·A·R·K), plus an O(A) explanation per contact
+        such an agent is kept from."""
+        for contact in self.contacts.values():
+            if contact.status != "waiting" or contact.affinity:
+                continue
+            held = {
+                agent.agent_id: why
+                for agent in self.agents.values()
+                if (why := self._held_back(agent, contact)) is not None
+            }
+            if not held:
+                continue
+            notes = {c.agent_id: c.note for c in router.explain(contact.contact_id).candidates}
+            for agent_id, why in held.items():
+                check(
+                    notes.get(agent_id) == why,
+                    f"{contact.contact_id}: router.explain says {notes.get(agent_id)!r} of "
+                    f"{agent_id}, whom only its routing profile keeps from it ({why!r})",
+                )
+
+    def _held_back(self, agent: ModelAgent, contact: ModelContact) -> str | None:
+        """What the documentation says of an agent kept from the contact by its profile alone
+        (available with room, not excluded, skilled for the contact's stage); else None."""
+        queue = self.queues[contact.queue]
+        if agent.profile is None or agent.agent_id in contact.excluded:
+            return None
+        if not self.can_take(agent, queue.channel):
+            return None
+        if not super().eligible_at(agent, queue, contact.stage, contact.criteria):
+            return None
+        listed = agent.profile.queues.get(contact.queue)
+        if listed is None:
+            return "not in its routing profile"
+        if self.delay_waited(agent, contact, self.now):
+            return None
+        return f"routing profile delay {listed.delay:g}s for {contact.queue} not yet waited"
 
     def _missed_delay(self, agent: ModelAgent, contact: ModelContact, at: float) -> float | None:
         """When the contact's positive delay for the agent ended, if before ``at`` and the

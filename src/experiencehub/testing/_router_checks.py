@@ -71,6 +71,7 @@ class RouterChecks(ProfileModel, CallbackModel):
                 )
         self._check_stages(router)
         self.check_hours(router)
+        self.check_explained_profiles(router)
         self.check_router_waits(router)
         self._check_work_conserved()
         self._check_not_pinned()
