@@ -381,8 +381,9 @@ class ModelOracle(ProfileModel, QueueChangeEffects, HoursModel):
         self, chosen: ModelAgent, contact: ModelContact, stage: int, at: float, where: str
     ) -> None:
         """No other agent that could take the contact now (its profile's delay waited) stands
-        before the chosen one (:meth:`agent_rank`). When the offer went to an agent that just freed, no other agent
-        could take the contact at all, or it would not have been waiting."""
+        before the chosen one (:meth:`agent_rank`). When the offer went to an agent that just
+        freed, no other agent could take the contact at all, or it would not have been
+        waiting."""
         mine = self.agent_rank(chosen, contact, stage)
         if mine is None:
             return
