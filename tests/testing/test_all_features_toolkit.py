@@ -48,6 +48,7 @@ EVERYTHING = RouterConfig(
         ),
     ),
     offer_timeout=10.0,
+    contact_selection="profile_priority",  # for profiled agents whose profile names none
 )
 
 
