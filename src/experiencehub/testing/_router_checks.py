@@ -14,13 +14,14 @@ from ..core.errors import (
 )
 from ..core.router import Router
 from ._callback_model import CallbackModel
+from ._model_hours import HoursModel
 from ._model_profiles import ProfileModel
 from ._model_state import check
 
 __all__ = ["RouterChecks"]
 
 
-class RouterChecks(ProfileModel, CallbackModel):
+class RouterChecks(ProfileModel, HoursModel, CallbackModel):
     """Whole-state checks of a router against the model (see the module docstring)."""
 
     def check_router(self, router: Router) -> None:
@@ -76,11 +77,6 @@ class RouterChecks(ProfileModel, CallbackModel):
         self._check_work_conserved()
         self._check_not_pinned()
         self._check_timers()
-
-    def check_hours(self, router: Router) -> None:
-        """Each queue open or closed, and its next hours change, as the model says (the
-        hours model's). Cost: see there."""
-        raise NotImplementedError
 
     def _check_stages(self, router: Router) -> None:
         """Each waiting contact sits in the queue and at the stage the model expects, as
