@@ -285,10 +285,9 @@ class _PrefersCostlyRecentAgentsCore(RoutingCore):
     """Offers a waiting contact to the eligible agent with the HIGHEST skill cost, then the one
     that became idle LAST: every rule but the choice of agent holds."""
 
-    def match_contact(self, contact, out):  # type: ignore[no-untyped-def]
+    def best_agent_for(self, contact):  # type: ignore[no-untyped-def]
         if contact.affinity:
-            super().match_contact(contact, out)
-            return
+            return super().best_agent_for(contact)
         queue, limit = contact.route, contact.route.stages[contact.stage].max_cost
         candidates = []
         for agent in self.agents.values():
@@ -301,7 +300,8 @@ class _PrefersCostlyRecentAgentsCore(RoutingCore):
         if candidates:
             *_rank, agent = max(candidates, key=lambda c: c[:3])
             why = dc.new_explanation(policy="worst", summary="the worst agent", candidates=())
-            self.offer(contact, agent, why, out)
+            return agent, why
+        return None
 
 
 class _IgnoresClosingCore(RoutingCore):

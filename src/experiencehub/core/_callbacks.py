@@ -184,10 +184,10 @@ class Callbacks(Consulting):
             explanation=dc.new_explanation(policy="queued_callback", summary=summary),
         )
 
-    def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
-        """Carry out a deadline that fell due: a callback's retry here, the rest as before."""
+    def apply_later_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
+        """A callback's retry fell due: dial again (other later kinds pass on)."""
         if entry[KIND] != RETRY:
-            super().apply_deadline(entry, out)
+            super().apply_later_deadline(entry, out)
             return
         contact = self.contacts[entry[SUBJECT]]
         contact.deadlines.remove(entry)

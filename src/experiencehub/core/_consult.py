@@ -277,20 +277,6 @@ class Consulting(QueueRuntime):
             return explanation
         return attrs.evolve(explanation, summary=f"{consult.describe()}: {explanation.summary}")
 
-    def offer(
-        self,
-        contact: ContactState,
-        agent: AgentState,
-        explanation: dc.Explanation,
-        out: list[dc.Decision],
-        *,
-        place: bool = True,
-    ) -> None:
-        """An offer of a consult leg says so in its explanation (see :meth:`consult_offer`)."""
-        if self.consult_legs:
-            explanation = self.consult_offer(contact, explanation)
-        super().offer(contact, agent, explanation, out, place=place)
-
     def _forget_consult(self, consult: Consult) -> None:
         del self.consults[consult.contact_id], self.consult_legs[consult.consult_id]
 

@@ -177,7 +177,8 @@ class RoutingCore(CallbackClosing):
             )
 
     def _check_end(self, e: ev.ContactEnded) -> None:
-        self.check_not_leg(e.contact_id, "end")
+        if self.consult_legs:  # (no leg open: nothing to check)
+            self.check_not_leg(e.contact_id, "end")
         next_contact_status(e.contact_id, self.contact(e.contact_id).status, "end")
 
     def _check_wrap_up_end(self, e: ev.WrapUpEnded) -> None:
@@ -185,7 +186,8 @@ class RoutingCore(CallbackClosing):
             raise InvalidTransition(f"{e.agent_id}: not in wrap-up for {e.contact_id}")
 
     def _check_abandon(self, e: ev.ContactAbandoned) -> None:
-        self.check_not_leg(e.contact_id, "abandon")
+        if self.consult_legs:  # (no leg open: nothing to check)
+            self.check_not_leg(e.contact_id, "abandon")
         next_contact_status(e.contact_id, self.contact(e.contact_id).status, "abandon")
 
     def _check_transfer(self, e: ev.ContactTransferred) -> None:
@@ -373,7 +375,8 @@ class RoutingCore(CallbackClosing):
             e.contact_id, queue=queue, priority=e.priority, customer_id=e.customer_id, at=self.now
         )
         self.admit_contact(contact)
-        self.route_contact(contact, e.criteria)
+        if e.criteria is not None:  # else it is routed by its queue, as it was made
+            self.route_contact(contact, e.criteria)
         self.start_waiting(contact, out, preferred=e.preferred_agents)
 
     def _accept(self, e: ev.OfferAccepted, out: list[dc.Decision]) -> None:
@@ -405,8 +408,7 @@ class RoutingCore(CallbackClosing):
     def _end(self, e: ev.ContactEnded, out: list[dc.Decision]) -> None:
         if self.consults:
             self.end_contact_consult(e.contact_id, out)
-        contact = self.drop_contact(e.contact_id)
-        contact.move("end")
+        contact = self.drop_contact(e.contact_id)  # an end keeps its status (checked above)
         assert contact.agent_id is not None
         self.start_wrap_up(self.agents[contact.agent_id], contact, out)
 

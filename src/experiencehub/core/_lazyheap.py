@@ -32,13 +32,16 @@ class LazyHeap:
         self._heap: list[Any] = []
         self._gone: set[Any] = set()
 
-    def push(self, item: Any) -> None:
-        """Cost: O(log n). Pushing an item that was discarded but is still held revives it."""
-        gone = self._gone
+    def push(self, item: Any) -> bool:
+        """Add an item; say whether the heap held no live item before. Pushing an item that was
+        discarded but is still held revives it. Cost: O(log n)."""
+        heap, gone = self._heap, self._gone
+        was_empty = len(heap) <= len(gone)
         if gone and item in gone:
             gone.discard(item)
-            return
-        heapq.heappush(self._heap, item)
+        else:
+            heapq.heappush(heap, item)
+        return was_empty
 
     def discard(self, item: Any) -> None:
         """Forget an item that is in the heap. Cost: O(1), plus an O(n) clean-up every n/2."""

@@ -21,6 +21,11 @@ from .deadlines import DETAIL, KIND, SUBJECT, Deadline
 from .profiles import ContactSelection
 from .queues import ENTRY_CONTACT, KEY_ENQUEUED_AT, KEY_RANK, KEY_SEQ, LineEntry, WaitingLine
 
+_INF = math.inf
+
+# the deadline kinds apply_deadline handles itself
+_KINDS_HERE = frozenset({REJOIN, WRAP_UP, ALERT, STAGE, AFFINITY, DELAY, OFFER})
+
 # what an agent's policy key is computed from when it serves a queue only at an "any agent" stage
 _UNSKILLED = (0.0, 0)
 
@@ -50,10 +55,11 @@ class Matching(Offers):
             agent = self.agents[agent_id]
             ring = _ring_name(cost) if contact.criteria is None else _step_name(cost)
             profile = "" if agent.profile is None else _profile_note(agent, contact.queue.name)
+            shown = -1.0 if cost is None or cost == _INF else cost  # _shown_cost, inline
             why = dc.new_explanation(
                 policy=self.policy.name,
                 summary=f"{agent_id}: lowest skill cost then best by {self.policy.name} ({ring}; stage {contact.stage}, {read} pool(s) read){profile}",
-                candidates=(dc.new_candidate(agent_id=agent_id, cost=_shown_cost(cost)),),
+                candidates=(dc.new_candidate(agent_id=agent_id, cost=shown),),
             )
             return agent, why
         return None
@@ -242,8 +248,13 @@ class Matching(Offers):
 
     # -- deadlines ------------------------------------------------------------------------
     def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
-        """Carry out a deadline that fell due (the clock is at its time)."""
+        """Carry out a deadline that fell due (the clock is at its time): the kinds of this
+        layer and below here, one call for the frequent ones; a later layer's kind (an hours
+        change, a callback's retry) through :meth:`apply_later_deadline`."""
         kind, subject, detail = entry[KIND], entry[SUBJECT], entry[DETAIL]
+        if kind not in _KINDS_HERE:
+            self.apply_later_deadline(entry, out)
+            return
         if kind == REJOIN:
             del self.rejoin[subject]
             return
@@ -266,6 +277,11 @@ class Matching(Offers):
                 self.match_contact(contact, out)
         elif kind == OFFER:
             self.expire_offer(contact, out)
+
+    def apply_later_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
+        """Carry out a deadline of a kind the later layers add (each handles its own kind and
+        passes the rest on with ``super()``); none is left by here."""
+        raise AssertionError(f"a deadline of an unknown kind: {entry!r}")
 
 
 def _shown_cost(cost: float | None) -> float:

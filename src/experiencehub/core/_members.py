@@ -25,6 +25,7 @@ again from the contacts when a router is unpickled), so the snapshot format is u
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from .contacts import ContactState
@@ -39,7 +40,7 @@ class QueueMembers:
 
     def __init__(self) -> None:
         # queue → contact id → admission number (increasing along the router's contacts)
-        self._by_queue: dict[str, dict[str, int]] = {}
+        self._by_queue: defaultdict[str, dict[str, int]] = defaultdict(dict)
         self._admitted = 0
         # queues whose dict was appended to out of admission order (re-sorted when read)
         self._unsorted: set[str] = set()
@@ -47,10 +48,7 @@ class QueueMembers:
     def admit(self, queue: str, contact_id: str) -> None:
         """A contact came into the router (last in its order), in ``queue``. Cost: O(1)."""
         self._admitted += 1
-        members = self._by_queue.get(queue)
-        if members is None:
-            members = self._by_queue[queue] = {}
-        members[contact_id] = self._admitted
+        self._by_queue[queue][contact_id] = self._admitted
 
     def leave(self, contact_id: str, queue: str) -> None:
         """The contact left the router from ``queue``. Cost: O(1)."""
@@ -62,10 +60,8 @@ class QueueMembers:
         if source == target:
             return
         number = self._by_queue[source].pop(contact_id)
-        members = self._by_queue.get(target)
-        if members is None:
-            members = self._by_queue[target] = {}
-        elif members and next(reversed(members.values())) > number:
+        members = self._by_queue[target]
+        if members and next(reversed(members.values())) > number:
             self._unsorted.add(target)
         members[contact_id] = number
 
@@ -84,7 +80,7 @@ class QueueMembers:
 
     def rebuild(self, contacts: Mapping[str, ContactState]) -> None:
         """Make the index again from the router's contacts (after unpickling). Cost: O(n)."""
-        self._by_queue, self._admitted, self._unsorted = {}, 0, set()
+        self._by_queue, self._admitted, self._unsorted = defaultdict(dict), 0, set()
         for contact_id, contact in contacts.items():
             self.admit(contact.queue.name, contact_id)
 

@@ -14,6 +14,7 @@ offer deadline), so none of the three returns can happen to it.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from . import decisions as dc
 from ._state import OFFER
@@ -50,6 +51,9 @@ class OfferReturn(enum.Enum):
 class Offers(Waiting):
     """Moves of offers."""
 
+    # leg id → its open consult (kept by :mod:`._consult`; an offer of a leg says so)
+    consult_legs: dict[str, Any]
+
     def offer(
         self,
         contact: ContactState,
@@ -64,6 +68,8 @@ class Offers(Waiting):
         if contact.lines:  # it waited in a line: a departure the estimated wait learns from
             self.stats.departed(contact.queue.name, self.now)
             self.leave_lines(contact)
+        if self.consult_legs:  # an offer of a consult leg says so
+            explanation = self.consult_offer(contact, explanation)
         contact.move("offer")
         contact.agent_id, contact.since = agent.agent_id, self.now
         agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.OFFERED)
@@ -96,6 +102,10 @@ class Offers(Waiting):
         if auto:
             # the accept, applied at once: the same move as OfferAccepted (a callback dials)
             self.accept_offer(contact, agent)
+
+    def consult_offer(self, contact: ContactState, explanation: dc.Explanation) -> dc.Explanation:
+        """The explanation of an offer of a consult leg (:mod:`._consult`)."""
+        raise NotImplementedError
 
     def offer_timeout_of(self, queue: QueueSpec) -> float | None:
         """Seconds an offer of ``queue``'s contacts rings: the queue's own ``offer_timeout``,

@@ -62,11 +62,11 @@ class QueueRuntime(Matching):
             entry = self.deadlines.add_first(change, HOURS, queue.name, rank)
             self.hours_deadlines[queue.name] = entry
 
-    def apply_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
-        """An hours deadline opens or closes its queue (and sets the next); every other kind
-        is the matching layer's. Cost: O(1) more per deadline."""
+    def apply_later_deadline(self, entry: Deadline, out: list[dc.Decision]) -> None:
+        """An hours deadline opens or closes its queue (and sets the next). Cost: O(1) more
+        per deadline of the later layers' kinds."""
         if entry[KIND] != HOURS:
-            super().apply_deadline(entry, out)
+            super().apply_later_deadline(entry, out)
             return
         name = entry[SUBJECT]
         del self.hours_deadlines[name]

@@ -482,7 +482,9 @@ class RoutingState:
     ) -> None:
         """The agent's contact ended (or was transferred on): after-contact work by the agent's
         own wrap-up rule if it logged in with one, else the queue's; or the slot frees at once."""
-        wrap = self.agent_wrap_ups.get(agent.agent_id) or contact.queue.wrap_up
+        wrap = contact.queue.wrap_up
+        if self.agent_wrap_ups:
+            wrap = self.agent_wrap_ups.get(agent.agent_id) or wrap
         cid = contact.contact_id
         if wrap.mode == "none":
             self.free_slot(agent, cid, out)

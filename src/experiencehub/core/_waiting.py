@@ -9,11 +9,12 @@ tries to match the contact first, so a contact offered at once never enters a li
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 
 from . import decisions as dc
 from ._state import AFFINITY, ALERT, DELAY, OFFER, REJOIN, STAGE, RoutingState
-from .agents import AgentStatus
+from .agents import AgentState, AgentStatus
 from .contacts import ContactState, ContactStatus
 from .criteria import RoutingCriteria, step_requirement
 from .deadlines import KIND
@@ -155,7 +156,9 @@ class Waiting(RoutingState):
 
         Matching first spares a contact that is offered at once the line insert and removal.
         """
-        self.match_contact(contact, out)
+        found = self.best_agent_for(contact)  # match_contact, inline (hot path)
+        if found is not None:
+            self.offer(contact, found[0], found[1], out)
         if contact.status is ContactStatus.WAITING:
             self._enter_lines(contact)
         elif waited:
@@ -235,12 +238,15 @@ class Waiting(RoutingState):
         out.append(self._expanded(contact))
 
     def _expanded(self, contact: ContactState) -> dc.Expanded:
+        queue = contact.queue
         return dc.new_expanded(
             at=self.now,
             contact_id=contact.contact_id,
-            queue=contact.queue.name,
+            queue=queue.name,
             stage=contact.stage,
-            max_cost=self.stage_max_cost(contact),
+            max_cost=queue.stages[contact.stage].max_cost  # stage_max_cost, its plain case inline
+            if contact.criteria is None
+            else self.stage_max_cost(contact),
         )
 
     def stage_max_cost(self, contact: ContactState) -> float | None:
@@ -257,8 +263,7 @@ class Waiting(RoutingState):
             need = ", ".join(f"{k} >= {v}" for k, v in step_requirement(contact.queue, step).items())
             earlier = ", or an earlier step's" if contact.stage else ""
             return f"criteria step {contact.stage}: {need or 'nothing'} at skill cost <= {step.max_cost:g}{earlier}"
-        cost = contact.queue.stages[contact.stage].max_cost
-        return "any agent" if cost is None else f"skill cost <= {cost:g}"
+        return _stage_limit(contact.queue.stages[contact.stage].max_cost)
 
     def affinity_expired(self, contact: ContactState, out: list[dc.Decision]) -> None:
         """The affinity window closed: the contact is routed by its stages from now on."""
@@ -359,7 +364,11 @@ class Waiting(RoutingState):
         if contact.affinity:
             summary = f"waiting up to {queue.affinity_seconds:g}s for preferred agent(s) {', '.join(contact.affinity)}"
         else:
-            ring = self.stage_summary(contact)
+            ring = (
+                _stage_limit(queue.stages[contact.stage].max_cost)
+                if contact.criteria is None
+                else self.stage_summary(contact)
+            )  # stage_summary, its plain case inline (hot path)
             summary = f"no eligible agent free at stage {contact.stage} ({ring}); {self.pools.available(queue.channel)} agent(s) free on {queue.channel}"
         position = line.position(contact.key, contact.contact_id)
         return dc.new_enqueued(
@@ -391,10 +400,33 @@ class Waiting(RoutingState):
         """Offer the contact to the best eligible agent that can take it (:mod:`._matching`)."""
         raise NotImplementedError
 
+    def best_agent_for(self, contact: ContactState) -> tuple[AgentState, dc.Explanation] | None:
+        """The agent :meth:`match_contact` would offer the contact to, and why
+        (:mod:`._matching`)."""
+        raise NotImplementedError
+
     def withdraw(self, contact: ContactState, reason: str, out: list[dc.Decision]) -> None:
         """Take back the contact's open offer (:mod:`._offers`)."""
+        raise NotImplementedError
+
+    def offer(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        explanation: dc.Explanation,
+        out: list[dc.Decision],
+        *,
+        place: bool = True,
+    ) -> None:
+        """Reserve the agent's slot for the contact (:mod:`._offers`)."""
         raise NotImplementedError
 
 
 def _rejoin_id(queue: QueueSpec, customer_id: str | None) -> str:
     return f"{queue.name}\x00{customer_id}"
+
+
+@functools.cache
+def _stage_limit(cost: float | None) -> str:
+    """Who a queue's stage admits, for explanations (cached: a few distinct costs)."""
+    return "any agent" if cost is None else f"skill cost <= {cost:g}"

@@ -41,6 +41,8 @@ that rule (see :class:`.policies.AgentPolicy`)."""
 COMPACT_SLACK = 64
 """Dead entries a pool tolerates beyond doubling before it is cleaned (tests set 0 to stress it)."""
 
+_INF = math.inf  # the skill cost of the "any agent"-only pools (one global read, not two)
+
 OWN_HEAP_AFTER = 32
 """Excluded agents from which a contact searches each pool through a heap of its own: see
 :meth:`AgentPools.best_agent` (each ``AgentPools`` copies it at construction, as
@@ -426,21 +428,22 @@ class AgentPools:
         if contact_id is not None and len(excluded) >= self.own_heap_after:
             search = functools.partial(self._search_own, contact_id)
         any_only = None  # profiled agents serving the queue at its "any agent" stage only
+        delay_pools = self._delays
         for cost in self._queue_costs[name]:
             if max_cost is not None and cost > max_cost:
                 break
             read += 1
             heap = self._heaps[(name, cost)]
             agent_id = search(heap, excluded) if heap.entries else None
-            if self._delays and (delays := self._delays.get((name, cost))):
+            if delay_pools and (delays := delay_pools.get((name, cost))):
                 agent_id = self._best_delayed(
                     (name, cost), delays, agent_id,
                     enqueued_at=enqueued_at, now=now, search=search, excluded=excluded,
                 )  # fmt: skip
-            if cost == math.inf:  # ranked with the channel pool, by the policy alone
-                any_only = agent_id
-            elif agent_id is not None:
-                return agent_id, cost, read
+            if agent_id is not None:
+                if cost != _INF:
+                    return agent_id, cost, read
+                any_only = agent_id  # ranked with the channel pool, by the policy alone
         if max_cost is None:
             read += 1
             heap = self._heaps[queue.channel]

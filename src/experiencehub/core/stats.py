@@ -77,10 +77,9 @@ class RouterStats:
     def queued(self, queue: str, enqueued_at: float, seq: int, *, now: float) -> None:
         """A contact starts waiting at ``now`` (``enqueued_at`` is earlier when it kept an old
         place: a rejoin, a callback whose dial failed). Cost: O(log n)."""
-        waiting = self._waiting[queue]
-        if not waiting:  # the queue had nobody waiting until now (not since its old place)
+        if self._waiting[queue].push((enqueued_at, seq)):
+            # the queue had nobody waiting until now (not since its old place)
             self._departures[queue].busy_since = now
-        waiting.push((enqueued_at, seq))
 
     def unqueued(self, queue: str, enqueued_at: float, seq: int) -> None:
         """A contact stops waiting (connected, abandoned, moved). Cost: O(1) amortised."""
@@ -89,7 +88,18 @@ class RouterStats:
     def departed(self, queue: str, now: float) -> None:
         """A contact of ``queue`` left its line for an agent (before ``unqueued``, so the queue
         still counts it). Cost: O(1) amortised."""
-        self._departures[queue].add(now)
+        departures = self._departures[queue]  # the window's update, inline (hot path)
+        last, busy_since = departures.last, departures.busy_since
+        interval = now - (last if last > busy_since else busy_since)
+        departures.last = now
+        intervals = departures.intervals
+        intervals.append(interval)
+        departures.total += interval
+        if len(intervals) > EWT_WINDOW:
+            departures.total -= intervals.popleft()
+        departures.adds += 1
+        if not departures.adds % 1024:  # re-summed now and then: rounding would drift
+            departures.total = sum(intervals)
 
     def counters(self, queue: str) -> QueueCounters:
         """Totals of a queue (mutable by the router; read-only for callers). Cost: O(1)."""
@@ -119,8 +129,9 @@ class RouterStats:
         from now (method in the module docstring); None until the queue has had a departure from
         a line. Cost: O(1).
         """
-        interval = self._departures[queue].mean()
-        return None if interval is None else position * interval
+        departures = self._departures[queue]
+        intervals = departures.intervals
+        return position * (departures.total / len(intervals)) if intervals else None
 
     def available_agents(self, channel: str) -> int:
         """Agents that can take a new contact on ``channel`` now. Cost: O(1)."""
@@ -132,7 +143,8 @@ def _nobody_available(_channel: str) -> int:
 
 
 class _Departures:
-    """The last ``EWT_WINDOW`` departure intervals of one queue, and their running sum."""
+    """The last ``EWT_WINDOW`` departure intervals of one queue, and their running sum
+    (written and read by :class:`RouterStats` alone: ``departed`` and ``estimated_wait``)."""
 
     __slots__ = ("adds", "busy_since", "intervals", "last", "total")
 
@@ -143,20 +155,3 @@ class _Departures:
         self.adds = 0
         # when the queue last went from nobody waiting to someone (set by RouterStats.queued)
         self.busy_since = 0.0
-
-    def add(self, now: float) -> None:
-        last, busy_since = self.last, self.busy_since
-        start = last if last > busy_since else busy_since
-        self.last = now
-        interval = now - start
-        intervals = self.intervals
-        intervals.append(interval)
-        self.total += interval
-        if len(intervals) > EWT_WINDOW:
-            self.total -= intervals.popleft()
-        self.adds += 1
-        if not self.adds % 1024:  # re-summed now and then: rounding would drift over millions
-            self.total = sum(intervals)
-
-    def mean(self) -> float | None:
-        return self.total / len(self.intervals) if self.intervals else None
