@@ -65,33 +65,33 @@ class Offers(Waiting):
     ) -> None:
         """Reserve the agent's slot for the contact. ``place=False``: the caller re-places the
         agent in its pools afterwards (``look_for_work`` does, once, after all its offers)."""
+        now, queue = self.now, contact.queue
+        contact_id, agent_id = contact.contact_id, agent.agent_id
         if contact.lines:  # it waited in a line: a departure the estimated wait learns from
-            self.stats.departed(contact.queue.name, self.now)
+            self.stats.departed(queue.name, now)
             self.leave_lines(contact)
         if self.consult_legs:  # an offer of a consult leg says so
             explanation = self.consult_offer(contact, explanation)
         contact.move("offer")
-        contact.agent_id, contact.since = agent.agent_id, self.now
-        agent.hold(contact.contact_id, contact.queue.channel, WorkPhase.OFFERED)
+        contact.agent_id, contact.since = agent_id, now
+        agent.hold(contact_id, queue.channel, WorkPhase.OFFERED)
         self.offer_seq += 1
         agent.last_offer_seq = self.offer_seq
         expires_at = None
         auto = agent.auto_accept
         if auto:
             explanation = auto_accepted(explanation)
-        elif (timeout := self.offer_timeout_of(contact.queue)) is not None:
-            expires_at = self.now + timeout
-            contact.deadlines.append(
-                self.deadlines.add(expires_at, OFFER, contact.contact_id, agent.agent_id)
-            )
+        elif (timeout := self.offer_timeout_of(queue)) is not None:
+            expires_at = now + timeout
+            contact.deadlines.append(self.deadlines.add(expires_at, OFFER, contact_id, agent_id))
         self.pools.refresh(agent, place=place)
         out.append(
             dc.new_offer(
-                at=self.now,
-                contact_id=contact.contact_id,
-                agent_id=agent.agent_id,
-                queue=contact.queue.name,
-                channel=contact.queue.channel,
+                at=now,
+                contact_id=contact_id,
+                agent_id=agent_id,
+                queue=queue.name,
+                channel=queue.channel,
                 stage=contact.stage,
                 expires_at=expires_at,
                 explanation=explanation,

@@ -442,7 +442,8 @@ class RoutingState:
         """
         pools = self.pools
         pools.refresh(agent, place=False)
-        self.finish_logout_if_idle(agent, out)
+        if agent.status is AgentStatus.LOGGING_OUT:  # (the first test of the call, inline)
+            self.finish_logout_if_idle(agent, out)
         if agent.agent_id in self.agents:
             pools.settling = agent.agent_id
             self.match_agent(agent, out)

@@ -89,17 +89,16 @@ class RouterStats:
         """A contact of ``queue`` left its line for an agent (before ``unqueued``, so the queue
         still counts it). Cost: O(1) amortised."""
         departures = self._departures[queue]  # the window's update, inline (hot path)
-        last, busy_since = departures.last, departures.busy_since
+        last, busy_since, intervals = departures.last, departures.busy_since, departures.intervals
         interval = now - (last if last > busy_since else busy_since)
         departures.last = now
-        intervals = departures.intervals
         intervals.append(interval)
-        departures.total += interval
+        total = departures.total + interval
         if len(intervals) > EWT_WINDOW:
-            departures.total -= intervals.popleft()
+            total -= intervals.popleft()
         departures.adds += 1
-        if not departures.adds % 1024:  # re-summed now and then: rounding would drift
-            departures.total = sum(intervals)
+        # re-summed now and then: rounding would drift over millions of departures
+        departures.total = total if departures.adds % 1024 else sum(intervals)
 
     def counters(self, queue: str) -> QueueCounters:
         """Totals of a queue (mutable by the router; read-only for callers). Cost: O(1)."""
