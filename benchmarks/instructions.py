@@ -28,8 +28,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: the repository root is not on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.revisions import checked_out
 
 EVENTS = ("arrival_offer", "agent_free", "accept", "arrival_enqueue", "tick")
 
@@ -72,23 +76,23 @@ for _ in range(reps):
 """
 
 
-def _worktree(repo: Path, rev: str, into: Path) -> Path:
-    path = into / rev.replace("/", "_")
-    subprocess.run(
-        ["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(path), rev], check=True
-    )
-    return path
-
-
 def count(tree: Path, event: str, agents: int, waiting: int, reps: int) -> float:
     """Instructions per ``event`` at ``tree``, counted by callgrind."""
     env = dict(os.environ, PYTHONPATH=f"{tree / 'src'}{os.pathsep}{tree}")
     done = subprocess.run(
         [
-            "valgrind", "--tool=callgrind", "--toggle-collect=functools_reduce",
+            "valgrind",
+            "--tool=callgrind",
+            "--toggle-collect=functools_reduce",
             "--callgrind-out-file=/dev/null",
-            sys.executable, "-c", _CHILD, str(agents), str(waiting), str(reps), event,
-        ],  # fmt: skip
+            sys.executable,
+            "-c",
+            _CHILD,
+            str(agents),
+            str(waiting),
+            str(reps),
+            event,
+        ],
         env=env,
         cwd=tree,
         capture_output=True,
@@ -111,23 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (Debian: apt-get install valgrind)")
-    repo = Path(__file__).resolve().parent.parent
-    with tempfile.TemporaryDirectory(prefix="eh-instructions-") as tmp:
-        trees = {args.base: _worktree(repo, args.base, Path(tmp))}
-        head = args.head or "working tree"
-        trees[head] = _worktree(repo, args.head, Path(tmp)) if args.head else repo
-        try:
-            counts = {
-                name: {e: count(tree, e, args.agents, args.waiting, args.reps) for e in EVENTS}
-                for name, tree in trees.items()
-            }
-        finally:
-            for tree in trees.values():
-                if tree != repo:
-                    subprocess.run(
-                        ["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)],
-                        check=False,
-                    )
+    with checked_out(args.base, args.head) as trees:
+        counts = {
+            name: {e: count(tree, e, args.agents, args.waiting, args.reps) for e in EVENTS}
+            for name, tree in trees.items()
+        }
+    head = args.head or "working tree"
     base = counts[args.base]
     print(f"instructions per event at {args.agents} agents / {args.waiting} waiting")
     print(f"{'event':<16}{args.base[:14]:>16}{head[:14]:>16}{'ratio':>8}")

@@ -25,12 +25,14 @@ load spike can land on one side only. Nothing runs at import time (asv imports t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 EVENTS = ("arrival_offer", "agent_free", "accept", "arrival_enqueue", "tick")
@@ -67,12 +69,32 @@ BURST = 50
 revisions alternate every few milliseconds, so the machine's slow and fast spells fall on both."""
 
 
-def _worktree(repo: Path, rev: str, into: Path) -> Path:
-    path = into / rev.replace("/", "_")
-    subprocess.run(
-        ["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(path), rev], check=True
-    )
-    return path
+@contextlib.contextmanager
+def checked_out(base: str, head: str | None) -> Iterator[dict[str, Path]]:
+    """{name: source tree} for ``base`` and ``head`` (git revisions; ``head`` None: the working
+    tree, named "working tree"), each revision in a temporary git worktree removed after."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="eh-revisions-") as tmp:
+        trees: dict[str, Path] = {}
+        try:
+            for rev in (base, head):
+                if rev is None:
+                    trees["working tree"] = repo
+                    continue
+                path = Path(tmp) / rev.replace("/", "_")
+                subprocess.run(
+                    ["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(path), rev],
+                    check=True,
+                )
+                trees[rev] = path
+            yield trees
+        finally:
+            for tree in trees.values():
+                if tree != repo:
+                    subprocess.run(
+                        ["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)],
+                        check=False,
+                    )
 
 
 def _start(tree: Path, agents: int, waiting: int) -> subprocess.Popen[str]:
@@ -181,20 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="sizes up to 1,000 / 10,000")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    repo = Path(__file__).resolve().parent.parent
-    with tempfile.TemporaryDirectory(prefix="eh-revisions-") as tmp:
-        trees = {args.base: _worktree(repo, args.base, Path(tmp))}
-        head = args.head or "working tree"
-        trees[head] = _worktree(repo, args.head, Path(tmp)) if args.head else repo
-        try:
-            medians = compare(trees, QUICK_SIZES if args.quick else SIZES, args.rounds, args.reps)
-        finally:
-            for tree in trees.values():
-                if tree != repo:
-                    subprocess.run(
-                        ["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)],
-                        check=False,
-                    )
+    with checked_out(args.base, args.head) as trees:
+        medians = compare(trees, QUICK_SIZES if args.quick else SIZES, args.rounds, args.reps)
     if args.json:
         args.json.write_text(json.dumps(medians, indent=2))
     return 0 if report(medians, args.limit) else 1
