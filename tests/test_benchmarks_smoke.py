@@ -93,6 +93,23 @@ def test_compare_imports_without_running(monkeypatch: pytest.MonkeyPatch) -> Non
     assert report["service_level"] == pytest.approx(1 / 3)
 
 
+def test_revisions_measures_two_trees_in_lockstep() -> None:
+    """The lockstep protocol: two children (here the same tree twice) build a small router,
+    measure one turn of every event type each, and report a median per event."""
+    revisions = _load("revisions")
+    trees = {"one": ROOT, "two": ROOT}
+    got = revisions._measure_lockstep(trees, 20, 60, reps=revisions.BURST, first=1)
+    assert set(got) == {"one", "two"}
+    for medians in got.values():
+        assert set(medians) == set(revisions.EVENTS)
+        assert all(0 < us < 10_000 for us in medians.values()), medians
+
+
+def test_instructions_imports_without_running() -> None:
+    instructions = _load("instructions")
+    assert callable(instructions.main) and instructions.EVENTS == _load("revisions").EVENTS
+
+
 def test_journal_suites_run_once(monkeypatch: pytest.MonkeyPatch) -> None:
     journal = _load("journal")
     monkeypatch.setattr(journal.JournalWrite, "events", 400, raising=False)
