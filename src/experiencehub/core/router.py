@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Collection, Iterable, Mapping
-from collections.abc import Set as AbstractSet
 from types import MappingProxyType
 
 import attrs
@@ -44,6 +43,7 @@ from . import decisions as dc
 from . import events as ev
 from ._callbacks import RETRY
 from ._handlers import RoutingCore
+from ._router_checks import FREE, check_router
 from ._state import OFFER
 from ._validators import MAX_SECONDS, FrozenDict
 from .agents import AgentState, AgentStatus, ChannelRules, WorkPhase
@@ -66,7 +66,7 @@ from .errors import (
 )
 from .policies import AgentPolicy, make_policy
 from .profiles import ContactSelection, make_selection
-from .queues import QueueSpec, WaitingLine
+from .queues import QueueSpec
 from .skills import SkillGraph
 from .stats import RouterStats
 
@@ -459,7 +459,7 @@ class Router:
             return f"at {queue.channel} capacity", cost
         if queue.channel not in agent.taking:
             return "blocked by work on another channel", cost
-        return _FREE, cost
+        return FREE, cost
 
     def _served(self, agent: AgentState, contact: ContactState) -> tuple[float, int] | None:
         # agents skilled beyond the queue's last finite stage are not among its pools' agents
@@ -472,125 +472,8 @@ class Router:
     # -- invariants (tests) ---------------------------------------------------------------
     def _check(self) -> None:
         """Assert every routing invariant (docs/routing.md); the tests call it after each event.
-
-        Cost: O(contacts·agents) — for tests only.
-        """
-        core = self._core
-        assert core.pools.settling is None, core.pools.settling
-        core.deadlines._check()
-        core.pools._check(core.agents, self._searching_exclusions)
-        held: dict[str, str] = {}
-        for agent in core.agents.values():
-            agent._check(core.rules)
-            for cid, (_channel, phase) in agent.work.items():
-                if phase is WorkPhase.WRAP_UP:
-                    assert agent.agent_id in core.wrapping.get(cid, ()), (cid, agent.agent_id)
-                else:
-                    # an agent that auto-accepts never holds an open offer
-                    assert not (agent.auto_accept and phase is WorkPhase.OFFERED), (cid, agent)
-                    assert cid not in held, f"{cid} held by {held.get(cid)} and {agent.agent_id}"
-                    held[cid] = agent.agent_id
-                    contact = core.contacts[cid]
-                    assert contact.agent_id == agent.agent_id, (
-                        cid,
-                        contact.agent_id,
-                        agent.agent_id,
-                    )
-                    assert contact.status.value == phase.value, (cid, contact.status, phase)
-        for agent_id, own in core.affinity_lines.items():
-            assert own and all(own.values()), f"empty affinity line kept for {agent_id}"
-        for cid, wrappers in core.wrapping.items():
-            assert wrappers, cid
-            for agent_id in wrappers:
-                assert core.agents[agent_id].phase_of(cid) is WorkPhase.WRAP_UP, (cid, agent_id)
-        self._check_lines()
-        for cid, contact in core.contacts.items():
-            self._check_contact(cid, contact, held)
-        core.declined._check(lambda agent_id, cid: agent_id in core.contacts[cid].excluded)
-        self._check_criteria_classes()
-        core._check_indexes()
-        assert core.closed_by_hours <= core.closed.keys(), (core.closed_by_hours, core.closed)
-
-    def _check_criteria_classes(self) -> None:
-        """Each criteria class is used by exactly its contacts (none connected), and each agent
-        serves it exactly when the rule (``criteria_serving``) says so."""
-        core = self._core
-        users: dict[str, int] = {}
-        for cid, contact in core.contacts.items():
-            if contact.criteria is None:
-                assert contact.route is contact.queue, cid
-                continue
-            assert contact.status is not ContactStatus.CONNECTED, cid
-            found = core.criteria_classes[(contact.queue.name, contact.criteria)]
-            assert contact.route is found.spec, cid
-            users[found.spec.name] = users.get(found.spec.name, 0) + 1
-        assert len(core.criteria_names) == len(core.criteria_classes)
-        for found in core.criteria_classes.values():
-            name = found.spec.name
-            assert core.criteria_names[name] is found and found.users == users.get(name), name
-            for agent in core.agents.values():
-                served = criteria_serving(core.skills, agent.skills, found.queue, found.criteria)
-                eligible = served is not None and found.queue.channel in agent.capacity
-                eligible = eligible and agent.capacity[found.queue.channel] > 0
-                if agent.profile is not None:  # listed (a delay holds: core/_state.py)
-                    eligible = eligible and found.queue.name in agent.profile.queues
-                assert (name in agent.serving) == eligible, (agent.agent_id, name)
-
-    def _check_lines(self) -> None:
-        core = self._core
-        lines: list[tuple[str | None, WaitingLine]] = [(None, ln) for ln in core.lines.values()]
-        lines += [(q, line) for own in core.affinity_lines.values() for q, line in own.items()]
-        for queue_name, line in lines:
-            line._check()
-            for key, cid in line:
-                contact = core.contacts[cid]
-                assert contact.status is ContactStatus.WAITING and contact.key == key, cid
-                assert queue_name in (None, contact.route.name), (cid, queue_name)
-                assert line.channel == contact.queue.channel, (cid, line.channel)
-                assert line.aging_rate == contact.queue.aging_rate, (cid, line.aging_rate)
-
-    def _searching_exclusions(self, cid: str) -> AbstractSet[str] | None:
-        """The exclusions of a contact that may still look for an agent (for ``_check``)."""
-        contact = self._core.contacts.get(cid)
-        if contact is None or contact.status not in _SEARCHING:
-            return None
-        return contact.excluded
-
-    def _check_contact(self, cid: str, contact: ContactState, held: dict[str, str]) -> None:
-        core = self._core
-        for entry in contact.deadlines:
-            assert entry in core.deadlines, (cid, entry)
-        if contact.status is ContactStatus.WAITING:
-            assert cid not in held, cid
-            assert len(contact.lines) == (len(contact.affinity) or 1), cid
-            assert len(set(contact.affinity)) == len(contact.affinity), cid
-            for agent_id in contact.affinity:  # a preferred agent is still there to take it
-                assert agent_id in core.agents, (cid, agent_id)
-                assert core.agents[agent_id].status is not AgentStatus.LOGGING_OUT, (cid, agent_id)
-                assert core.agents[agent_id].seq <= contact.affinity_logins, (cid, agent_id)
-            for agent_id in core.wrapping.get(cid, ()):  # never offered to an agent wrapping it
-                assert agent_id in contact.excluded, (cid, agent_id)
-            for agent in core.agents.values():
-                why, _cost = self._why_not(agent, contact)
-                assert why != _FREE, (
-                    f"work not conserved: {cid} waits while {agent.agent_id} is free"
-                )
-        elif contact.status is ContactStatus.SCHEDULED:
-            assert contact.callback is not None and contact.agent_id is None, cid
-            assert not contact.lines and not contact.affinity, cid
-            # its retry deadline; none while held for its closed queue (CallbackClosing)
-            assert [d[KIND] for d in contact.deadlines] in ([RETRY], []), (cid, contact.deadlines)
-        else:
-            assert contact.agent_id is not None and held.get(cid) == contact.agent_id, cid
-            assert not contact.lines, cid
-            if contact.status is not ContactStatus.OFFERED:
-                dialing = contact.status is ContactStatus.DIALING
-                assert (contact.callback is not None) == dialing, cid
-            assert contact.agent_id not in core.wrapping.get(cid, ()), cid
-
-
-_FREE = "eligible and free (a match is due)"
-_SEARCHING = (ContactStatus.WAITING, ContactStatus.OFFERED)
+        Cost: O(contacts·agents) — for tests only (:mod:`._router_checks`)."""
+        check_router(self._core, self._why_not)
 
 
 def _queue_list(queues: Iterable[QueueSpec]) -> list[QueueSpec]:
