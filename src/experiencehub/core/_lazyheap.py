@@ -6,10 +6,13 @@ heap. Push, discard and pop are O(log n) amortised, with a smaller constant than
 remove. Items must be unique and hashable.
 
 >>> h = LazyHeap()
->>> for x in (3, 1, 2): h.push(x)
+>>> [h.push(x) for x in (3, 1, 2)]  # each push says whether the heap was empty before it
+[True, False, False]
 >>> h.discard(1); h.first(), len(h)
 (2, 2)
->>> h.push(1); h.pop(), h.pop(), h.pop(), bool(h)
+>>> h.push(1)  # discarded but still held: revived
+False
+>>> h.pop(), h.pop(), h.pop(), bool(h)
 (1, 2, 3, False)
 """
 
